@@ -1,0 +1,44 @@
+import GainsayProto
+
+/// The built-in `gainsay.v1.Meta` service: `Describe` and `Health`.
+struct BuiltInMetaService: RPCService {
+  let serviceName = MetaService.name
+  private let describe: DescribeResponse
+  private let servedServices: Set<String>
+
+  init(configuration: RPCServerConfiguration, router: RPCRouter) {
+    var served = router.serviceNames
+    served.insert(MetaService.name)
+    self.servedServices = served
+    var methods = router.methods.map(Self.methodInfo)
+    methods += MetaService.methods.map(Self.methodInfo)
+    methods.sort { $0.name < $1.name }
+    var describe = DescribeResponse()
+    describe.serverVersion = configuration.serverVersion
+    describe.protocolVersion = UInt32(ConnectionPreface.currentVersion)
+    describe.methods = methods
+    describe.descriptorSet = ProtoDescriptorSet.bytes
+    describe.maxFrameSize = UInt32(clamping: configuration.maximumFrameSize)
+    self.describe = describe
+  }
+
+  func registerMethods(with router: inout RPCRouter) {
+    let describe = self.describe
+    let served = servedServices
+    router.register(MetaService.describe) { _, _ in describe }
+    router.register(MetaService.health) { request, _ in
+      var response = HealthResponse()
+      response.status = request.service.isEmpty || served.contains(request.service) ? .serving : .serviceUnknown
+      return response
+    }
+  }
+
+  private static func methodInfo(_ method: AnyMethodDescriptor) -> MethodInfo {
+    var info = MethodInfo()
+    info.name = method.fullName
+    info.requestType = method.requestType
+    info.responseType = method.responseType
+    info.streaming = method.streaming == .unary ? .unary : .serverStreaming
+    return info
+  }
+}

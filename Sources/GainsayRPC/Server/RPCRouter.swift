@@ -1,0 +1,95 @@
+public import GainsayProto
+import NIOCore
+
+/// A group of methods served together, e.g. the ledger.
+public protocol RPCService: Sendable {
+  /// The fully qualified service name, e.g. `gainsay.v1.Ledger`.
+  var serviceName: String { get }
+  /// Adds the service's handlers to `router`.
+  func registerMethods(with router: inout RPCRouter)
+}
+
+/// The handlers a server dispatches to, by full method name.
+public struct RPCRouter: Sendable {
+  /// One registered method: its descriptor and the type-erased handler.
+  struct Route: Sendable {
+    let descriptor: AnyMethodDescriptor
+    /// Decodes the request from `payload`, runs the handler, and emits responses through `emit`.
+    let handle: @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
+  }
+
+  /// Where a route sends its responses: each message already encoded, plus whether it is the last.
+  struct ResponseSink: Sendable {
+    let message: @Sendable (ByteBuffer, _ isLast: Bool) async throws -> Void
+    let allocator: ByteBufferAllocator
+  }
+
+  private(set) var routes: [String: Route] = [:]
+  /// The services registered, by name.
+  private(set) var serviceNames: Set<String> = []
+
+  public init() {}
+
+  /// Registers every method of `service`.
+  public mutating func register(_ service: some RPCService) {
+    serviceNames.insert(service.serviceName)
+    service.registerMethods(with: &self)
+  }
+
+  /// Registers the handler of a unary method.
+  public mutating func register<Request, Response>(
+    _ method: MethodDescriptor<Request, Response>,
+    handler: @escaping @Sendable (Request, RPCContext) async throws -> Response
+  ) {
+    precondition(method.streaming == .unary, "\(method.fullName) is server-streaming; register a streaming handler")
+    add(AnyMethodDescriptor(method)) { payload, context, sink in
+      let request = try Self.decode(Request.self, from: payload)
+      let response = try await handler(request, context)
+      var buffer = sink.allocator.buffer(capacity: 0)
+      buffer.writeProtoMessage(response)
+      try await sink.message(buffer, true)
+    }
+  }
+
+  /// Registers the handler of a server-streaming method.
+  public mutating func register<Request, Response>(
+    _ method: MethodDescriptor<Request, Response>,
+    handler: @escaping @Sendable (Request, RPCContext, RPCStreamWriter<Response>) async throws -> Void
+  ) {
+    precondition(method.streaming == .serverStreaming, "\(method.fullName) is unary; register a unary handler")
+    add(AnyMethodDescriptor(method)) { payload, context, sink in
+      let request = try Self.decode(Request.self, from: payload)
+      let writer = RPCStreamWriter<Response> { message in
+        var buffer = sink.allocator.buffer(capacity: 0)
+        buffer.writeProtoMessage(message)
+        try await sink.message(buffer, false)
+      }
+      try await handler(request, context, writer)
+    }
+  }
+
+  private mutating func add(
+    _ descriptor: AnyMethodDescriptor,
+    handle: @escaping @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
+  ) {
+    precondition(routes[descriptor.fullName] == nil, "\(descriptor.fullName) is registered twice")
+    routes[descriptor.fullName] = Route(descriptor: descriptor, handle: handle)
+  }
+
+  private static func decode<Request: ProtoMessage>(_ type: Request.Type, from payload: ByteBuffer) throws -> Request {
+    do {
+      return try payload.decodeProtoMessage(as: Request.self)
+    } catch {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "the request is not a valid \(Request.protoMessageName): \(error)",
+        reason: "MALFORMED_REQUEST"
+      )
+    }
+  }
+
+  /// Every registered method, sorted by name.
+  var methods: [AnyMethodDescriptor] {
+    routes.values.map(\.descriptor).sorted { $0.fullName < $1.fullName }
+  }
+}

@@ -1,0 +1,117 @@
+public import Logging
+public import NIOCore
+public import NIOPosix
+import Synchronization
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Serves RPCs on a Unix domain socket: many concurrent calls per connection, unary and
+/// server-streaming, with deadlines, cancellation and the built-in `gainsay.v1.Meta` service.
+///
+/// Each connection runs in its own child task; a misbehaving client only ever loses its own connection.
+public final class RPCServer: Sendable {
+  public let configuration: RPCServerConfiguration
+  private let router: RPCRouter
+  private let logger: Logger
+  private let eventLoopGroup: any EventLoopGroup
+  private let lifecycle = Mutex(Lifecycle())
+
+  private struct Lifecycle {
+    var listener: (any Channel)?
+    var shuttingDown = false
+    var connections: [ObjectIdentifier: ServerConnection] = [:]
+  }
+
+  /// - Parameters:
+  ///   - services: the services to serve besides the built-in `gainsay.v1.Meta`.
+  public init(
+    configuration: RPCServerConfiguration,
+    services: [any RPCService],
+    logger: Logger,
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+  ) {
+    self.configuration = configuration
+    self.logger = logger
+    self.eventLoopGroup = eventLoopGroup
+    var router = RPCRouter()
+    for service in services { router.register(service) }
+    router.register(BuiltInMetaService(configuration: configuration, router: router))
+    self.router = router
+  }
+
+  /// Binds the socket and serves until ``beginGracefulShutdown()`` has drained every connection, or the
+  /// task is cancelled. `onListening` runs once the socket accepts connections.
+  public func run(onListening: @Sendable () -> Void = {}) async throws {
+    let path = configuration.socketPath
+    let maximumFrameSize = configuration.maximumFrameSize
+    let listener = try await ServerBootstrap(group: eventLoopGroup)
+      .serverChannelOption(.backlog, value: 256)
+      .childChannelOption(.allowRemoteHalfClosure, value: true)
+      .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: configuration.replaceExistingSocketFile) {
+        channel in
+        Self.peerCredentials(of: channel).flatMapThrowing { credentials in
+          try channel.pipeline.syncOperations.addHandlers(
+            ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
+            MessageToByteHandler(FrameEncoder())
+          )
+          let connection = try NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>(
+            wrappingChannelSynchronously: channel)
+          return (credentials, connection)
+        }
+      }
+    guard chmod(path, mode_t(configuration.socketFileMode)) == 0 else {
+      let code = errno
+      try? await listener.channel.close()
+      throw RPCError(code: .internal, message: "cannot set the mode of \(path): \(String(cString: strerror(code)))")
+    }
+    let alreadyShuttingDown = lifecycle.withLock { state in
+      state.listener = listener.channel
+      return state.shuttingDown
+    }
+    if alreadyShuttingDown { try? await listener.channel.close() }
+    logger.debug("listening", metadata: ["socket": "\(path)"])
+    onListening()
+
+    try await withThrowingDiscardingTaskGroup { group in
+      try await listener.executeThenClose { inbound in
+        for try await (credentials, channel) in inbound {
+          let connection = ServerConnection(
+            channel: channel, peer: credentials, router: router, configuration: configuration, logger: logger)
+          let draining = lifecycle.withLock { state in
+            state.connections[ObjectIdentifier(connection)] = connection
+            return state.shuttingDown
+          }
+          group.addTask {
+            if draining { connection.beginDraining() }
+            await connection.run()
+            _ = self.lifecycle.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+          }
+        }
+      }
+    }
+    unlink(path)
+  }
+
+  /// Stops accepting connections, refuses new calls with UNAVAILABLE, and closes each connection once its
+  /// in-flight calls have finished. ``run(onListening:)`` returns when the last connection is closed.
+  public func beginGracefulShutdown() {
+    let (listener, connections) = lifecycle.withLock { state in
+      state.shuttingDown = true
+      return (state.listener, Array(state.connections.values))
+    }
+    listener?.close(promise: nil)
+    for connection in connections { connection.beginDraining() }
+  }
+
+  /// Reads `SO_PEERCRED` of an accepted connection.
+  private static func peerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+    guard let provider = channel as? any SocketOptionProvider else {
+      return channel.eventLoop.makeFailedFuture(
+        RPCError(code: .internal, message: "the channel cannot report its peer's credentials"))
+    }
+    let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+      level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+    return future.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
+  }
+}
