@@ -24,7 +24,8 @@ struct FrameDecoderTests {
 
   private static let sample: [UInt8] =
     Wire.preface + Wire.frame(streamID: 1, type: 0x01, payload: [1, 2, 3])
-    + Wire.frame(streamID: 3, type: 0x04, payload: []) + Wire.frame(streamID: 0xFFFF_FFFF, type: 0x02, flags: 1, payload: [9])
+    + Wire.frame(streamID: 3, type: 0x04, payload: [])
+    + Wire.frame(streamID: 0xFFFF_FFFF, type: 0x02, flags: 1, payload: [9])
 
   private func describe(_ events: [FrameDecoder.Event]) -> [String] {
     events.map { event in

@@ -142,7 +142,9 @@ struct LiveServerTests {
 
       // Raw: the DEADLINE_EXCEEDED status comes from the server itself.
       let raw = try RawConnection(path: path)
-      raw.send(Wire.preface + Wire.request(streamID: 1, method: "gainsay.v1.Ledger/GetClaim", payload: request, timeoutMicros: 100_000))
+      raw.send(
+        Wire.preface
+          + Wire.request(streamID: 1, method: "gainsay.v1.Ledger/GetClaim", payload: request, timeoutMicros: 100_000))
       let frames = await raw.readFrames(1)
       #expect(frames.first?.type == 0x03)
       #expect(frames.first?.status?.code == RPCStatusCode.deadlineExceeded.rawValue)
@@ -330,7 +332,8 @@ struct LiveServerTests {
           for index in 0..<300 {
             var request = GetClaimRequest()
             request.id = "clm_\(index)"
-            let claim = try await client.call(LedgerService.getClaim, request, options: CallOptions(timeout: .seconds(10)))
+            let claim = try await client.call(
+              LedgerService.getClaim, request, options: CallOptions(timeout: .seconds(10)))
             #expect(claim.id == "clm_\(index)")
           }
         }
@@ -339,7 +342,10 @@ struct LiveServerTests {
       // Truncated frames and abrupt closes leave the server serving.
       for cut in [3, 10, 15] {
         let raw = try RawConnection(path: path)
-        raw.send(Array((Wire.preface + Wire.request(streamID: 1, method: "gainsay.v1.Meta/Health", payload: HealthRequest())).prefix(10 + cut)))
+        raw.send(
+          Array(
+            (Wire.preface + Wire.request(streamID: 1, method: "gainsay.v1.Meta/Health", payload: HealthRequest()))
+              .prefix(10 + cut)))
       }
       #expect(try await client.call(MetaService.health, HealthRequest()).status == .serving)
       await client.close()
@@ -351,7 +357,8 @@ struct LiveServerTests {
     let directory = try makeShortTempDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/g.sock"
-    let server = RPCServer(configuration: RPCServerConfiguration(socketPath: path), services: [TestLedger()], logger: .init(label: "t"))
+    let server = RPCServer(
+      configuration: RPCServerConfiguration(socketPath: path), services: [TestLedger()], logger: .init(label: "t"))
     try await withThrowingTaskGroup(of: Void.self) { group in
       let (listening, continuation) = AsyncStream<Void>.makeStream()
       group.addTask { try await server.run(onListening: { continuation.finish() }) }

@@ -1,5 +1,6 @@
 internal import CProtobufC
 internal import GainsayProtoC
+
 #if canImport(Glibc)
   internal import Glibc
 #elseif canImport(Musl)

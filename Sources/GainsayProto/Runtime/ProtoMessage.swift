@@ -25,7 +25,8 @@ extension ProtoMessage {
     let decoded: Result<Self, ProtoDecodingError> =
       bytes.withContiguousStorageIfAvailable { buffer in
         Result { () throws(ProtoDecodingError) in try Self(decoding: UnsafeRawBufferPointer(buffer)) }
-      } ?? Array(bytes).withUnsafeBytes { raw in
+      }
+      ?? Array(bytes).withUnsafeBytes { raw in
         Result { () throws(ProtoDecodingError) in try Self(decoding: raw) }
       }
     self = try decoded.get()

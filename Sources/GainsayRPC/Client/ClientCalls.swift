@@ -17,12 +17,14 @@ final class ClientCalls: Sendable {
 
   private let state = Mutex(State())
 
+  /// A stream id no call in flight uses: counting up from 1, wrapping after 2³²−1.
   func nextStreamID() -> UInt32 {
     state.withLock { state in
-      defer {
-        state.nextStreamID = state.nextStreamID == UInt32.max ? 1 : state.nextStreamID + 1
+      while true {
+        let candidate = state.nextStreamID
+        state.nextStreamID = candidate == UInt32.max ? 1 : candidate + 1
+        if state.pending[candidate] == nil { return candidate }
       }
-      return state.nextStreamID
     }
   }
 

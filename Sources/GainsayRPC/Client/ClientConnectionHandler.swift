@@ -18,7 +18,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, Sendable {
         calls.failAll(
           RPCError(
             code: .failedPrecondition,
-            message: "the server speaks protocol version \(version); this client speaks \(ConnectionPreface.currentVersion)",
+            message:
+              "the server speaks protocol version \(version); this client speaks \(ConnectionPreface.currentVersion)",
             reason: "UNSUPPORTED_PROTOCOL_VERSION"))
         context.close(promise: nil)
       }
@@ -27,9 +28,18 @@ final class ClientConnectionHandler: ChannelInboundHandler, Sendable {
       context.close(promise: nil)
     case .oversizedFrame(let header):
       let error = RPCError(
-        code: .resourceExhausted, message: "the server sent a frame of \(header.length) bytes, over this client's limit",
+        code: .resourceExhausted,
+        message: "the server sent a frame of \(header.length) bytes, over this client's limit",
         reason: "FRAME_TOO_LARGE")
-      if header.streamID == 0 || !calls.fail(header.streamID, error) { calls.failAll(error) }
+      if header.streamID == 0 {
+        calls.failAll(error)
+        context.close(promise: nil)
+      } else if calls.fail(header.streamID, error) {
+        // Stop the server sending the rest of that call.
+        let cancel = Frame(
+          streamID: header.streamID, type: .cancel, payload: context.channel.allocator.buffer(capacity: 0))
+        context.writeAndFlush(NIOAny(OutboundFrame.frame(cancel)), promise: nil)
+      }
     case .frame(let frame):
       switch frame.type {
       case .message:
@@ -48,7 +58,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, Sendable {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
-    calls.failAll(RPCError(code: .unavailable, message: "the connection to the server closed", reason: "CONNECTION_CLOSED"))
+    calls.failAll(
+      RPCError(code: .unavailable, message: "the connection to the server closed", reason: "CONNECTION_CLOSED"))
     context.fireChannelInactive()
   }
 

@@ -100,16 +100,21 @@ public final class RPCClient: Sendable {
     var envelope = RpcCall()
     envelope.method = method
     if let timeout = options.timeout {
-      let micros = max(1, timeout.components.seconds * 1_000_000 + timeout.components.attoseconds / 1_000_000_000_000)
+      // Clamped to 100 years: longer is forever, and the arithmetic must not overflow.
+      let seconds = min(max(timeout.components.seconds, 0), 100 * 365 * 86_400)
+      let micros = max(1, seconds * 1_000_000 + max(timeout.components.attoseconds, 0) / 1_000_000_000_000)
       envelope.timeoutMicros = UInt64(micros)
       // The server enforces the deadline; this timer only guards against a server that stops answering.
       let grace = TimeAmount.milliseconds(250)
       channel.eventLoop.scheduleTask(in: .microseconds(micros) + grace) { [calls, channel] in
         if calls.fail(
           streamID,
-          RPCError(code: .deadlineExceeded, message: "no reply from the server within the deadline", reason: "DEADLINE_EXCEEDED"))
+          RPCError(
+            code: .deadlineExceeded, message: "no reply from the server within the deadline",
+            reason: "DEADLINE_EXCEEDED"))
         {
-          channel.writeAndFlush(OutboundFrame.frame(Frame(streamID: streamID, type: .cancel, payload: ByteBuffer())), promise: nil)
+          channel.writeAndFlush(
+            OutboundFrame.frame(Frame(streamID: streamID, type: .cancel, payload: ByteBuffer())), promise: nil)
         }
       }
     }
@@ -124,7 +129,9 @@ public final class RPCClient: Sendable {
     payload.writeProtoMessage(envelope)
     let frame = Frame(streamID: streamID, type: .request, payload: payload)
     channel.writeAndFlush(OutboundFrame.frame(frame)).whenFailure { [calls] error in
-      _ = calls.fail(streamID, RPCError(code: .unavailable, message: "the connection is closed: \(error)", reason: "CONNECTION_CLOSED"))
+      _ = calls.fail(
+        streamID,
+        RPCError(code: .unavailable, message: "the connection is closed: \(error)", reason: "CONNECTION_CLOSED"))
     }
   }
 

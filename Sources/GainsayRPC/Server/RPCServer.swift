@@ -2,6 +2,7 @@ public import Logging
 public import NIOCore
 public import NIOPosix
 import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -60,6 +61,7 @@ public final class RPCServer: Sendable {
           return (credentials, connection)
         }
       }
+    defer { unlink(path) }
     guard chmod(path, mode_t(configuration.socketFileMode)) == 0 else {
       let code = errno
       try? await listener.channel.close()
@@ -90,7 +92,6 @@ public final class RPCServer: Sendable {
         }
       }
     }
-    unlink(path)
   }
 
   /// Stops accepting connections, refuses new calls with UNAVAILABLE, and closes each connection once its

@@ -53,7 +53,13 @@ final class ServerCall: Sendable {
 
   private var hasEnded: Bool { state.withLock { $0.ended } }
 
-  func run(route: RPCRouter.Route, payload: ByteBuffer, context: RPCContext, writer: FrameWriter) async {
+  func run(
+    route: RPCRouter.Route,
+    payload: ByteBuffer,
+    context: RPCContext,
+    writer: FrameWriter,
+    maximumFrameSize: Int
+  ) async {
     let cancelledEarly = withUnsafeCurrentTask { task in
       state.withLock { state in
         if state.cancellation != nil { return true }
@@ -67,6 +73,12 @@ final class ServerCall: Sendable {
     let streamID = self.streamID
     let sink = RPCRouter.ResponseSink(
       message: { [self] buffer, isLast in
+        guard buffer.readableBytes <= maximumFrameSize else {
+          throw RPCError(
+            code: .resourceExhausted,
+            message: "a response of \(buffer.readableBytes) bytes exceeds the frame limit of \(maximumFrameSize) bytes",
+            reason: "RESPONSE_TOO_LARGE")
+        }
         if isLast {
           guard claimEnd() else { throw CancellationError() }
         } else if hasEnded {

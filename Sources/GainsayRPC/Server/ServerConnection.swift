@@ -16,6 +16,8 @@ final class ServerConnection: Sendable {
     var calls: [UInt32: ServerCall] = [:]
     var draining = false
     var closing = false
+    /// The server's preface is written: frames may follow.
+    var prefaceSent = false
   }
 
   init(
@@ -43,6 +45,11 @@ final class ServerConnection: Sendable {
       try await channel.executeThenClose { inbound, outbound in
         let writer = FrameWriter(outbound: outbound, allocator: nioChannel.allocator)
         try await writer.writePreface()
+        let drainNow = state.withLock { state in
+          state.prefaceSent = true
+          return state.draining
+        }
+        if drainNow { closeGracefully() }
         await withDiscardingTaskGroup { group in
           do {
             for try await event in inbound {
@@ -86,7 +93,8 @@ final class ServerConnection: Sendable {
         try await writer.goAway(
           RPCError(
             code: .failedPrecondition,
-            message: "protocol version \(version) is not supported; this server speaks \(ConnectionPreface.currentVersion)",
+            message:
+              "protocol version \(version) is not supported; this server speaks \(ConnectionPreface.currentVersion)",
             reason: "UNSUPPORTED_PROTOCOL_VERSION"))
         return false
       }
@@ -101,7 +109,7 @@ final class ServerConnection: Sendable {
         code: .resourceExhausted,
         message: "frame of \(header.length) bytes exceeds the maximum of \(configuration.maximumFrameSize) bytes",
         reason: "FRAME_TOO_LARGE")
-      guard header.type == .request, header.streamID != 0 else {
+      guard header.type == .request, header.streamID != 0, !isInUse(header.streamID) else {
         try await writer.goAway(error)
         return false
       }
@@ -170,7 +178,8 @@ final class ServerConnection: Sendable {
         return .refused(
           RPCError(
             code: .resourceExhausted,
-            message: "more than \(configuration.maximumConcurrentCallsPerConnection) concurrent calls on one connection",
+            message:
+              "more than \(configuration.maximumConcurrentCallsPerConnection) concurrent calls on one connection",
             reason: "TOO_MANY_CALLS"))
       }
       state.calls[streamID] = call
@@ -196,11 +205,17 @@ final class ServerConnection: Sendable {
         method: envelope.method, peer: peer, deadline: deadline, metadata: metadata, logger: callLogger)
       let payload = ByteBuffer(bytes: envelope.payload)
       group.addTask {
-        await call.run(route: route, payload: payload, context: context, writer: writer)
+        await call.run(
+          route: route, payload: payload, context: context, writer: writer,
+          maximumFrameSize: self.configuration.maximumFrameSize)
         self.callFinished(streamID)
       }
       return true
     }
+  }
+
+  private func isInUse(_ streamID: UInt32) -> Bool {
+    state.withLock { $0.calls[streamID] != nil }
   }
 
   private func callFinished(_ streamID: UInt32) {
@@ -217,10 +232,14 @@ final class ServerConnection: Sendable {
   }
 
   /// Sends GOAWAY (UNAVAILABLE) and closes: the server is shutting down.
+  ///
+  /// The GOAWAY goes straight to the channel: no call is running, so no frame of the connection's
+  /// writer can be waiting behind it.
   private func closeGracefully() {
     let first = state.withLock { state in
-      defer { state.closing = true }
-      return !state.closing
+      guard state.prefaceSent, !state.closing, state.calls.isEmpty else { return false }
+      state.closing = true
+      return true
     }
     guard first else { return }
     let nioChannel = channel.channel

@@ -122,7 +122,9 @@ enum Wire {
     bigEndian(UInt32(payload.count)) + bigEndian(streamID) + [type, flags] + payload
   }
 
-  static func request(streamID: UInt32, method: String, payload: some ProtoMessage, timeoutMicros: UInt64 = 0) -> [UInt8] {
+  static func request(
+    streamID: UInt32, method: String, payload: some ProtoMessage, timeoutMicros: UInt64 = 0
+  ) -> [UInt8] {
     var call = RpcCall()
     call.method = method
     call.payload = payload.serializedBytes()

@@ -1,0 +1,43 @@
+# Sourced by Scripts/test and Scripts/demo: installs the system packages Gainsay needs when missing.
+# Debian packages only; `apt-get update` runs once, and only if something is missing.
+
+gainsay_packages=(
+  libprotobuf-c-dev      # the protobuf-c runtime the codec links
+  protobuf-c-compiler    # protoc-c, for Scripts/generate-protos
+  protobuf-compiler      # protoc
+  libprotobuf-dev        # the well-known .proto files (timestamp, field_mask)
+  python3-protobuf       # the generator's protobuf runtime (Debian's python3)
+  pkg-config             # how SwiftPM finds libprotobuf-c
+  socat                  # the shell client's transport, used by the tests
+  libsqlite3-dev         # the ledger's store
+)
+
+gainsay_missing_packages() {
+  local missing=()
+  command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  command -v protoc-c >/dev/null || missing+=(protobuf-c-compiler)
+  command -v socat >/dev/null || missing+=(socat)
+  command -v pkg-config >/dev/null || missing+=(pkg-config)
+  [ -f /usr/include/protobuf-c/protobuf-c.h ] || missing+=(libprotobuf-c-dev)
+  [ -f /usr/include/google/protobuf/timestamp.proto ] || missing+=(libprotobuf-dev)
+  [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+  /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
+  echo "${missing[@]:-}"
+}
+
+gainsay_ensure_dependencies() {
+  local missing
+  missing=$(gainsay_missing_packages)
+  [ -z "$missing" ] && return 0
+  echo "Installing missing packages: $missing" >&2
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "Need root (or sudo) to apt-get install: $missing" >&2; return 1; }
+    sudo=sudo
+  fi
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  missing=$(gainsay_missing_packages)
+  [ -z "$missing" ] || { echo "Still missing after apt-get: $missing" >&2; return 1; }
+}
