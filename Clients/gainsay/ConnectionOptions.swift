@@ -13,14 +13,7 @@ struct ConnectionOptions: ParsableArguments {
   @Flag(help: "Print JSON instead of text.")
   var json = false
 
-  var socketPath: String {
-    if let socket { return socket }
-    if let socket = ProcessInfo.processInfo.environment["GAINSAY_SOCKET"], !socket.isEmpty { return socket }
-    if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
-      return runtime + "/gainsay/gainsayd.sock"
-    }
-    return "/tmp/gainsay-\(getuid())/gainsayd.sock"
-  }
+  var socketPath: String { socket ?? DefaultSocketPath.resolved }
 
   var callOptions: CallOptions { CallOptions(timeout: .milliseconds(Int64(timeout * 1000))) }
 

@@ -35,8 +35,7 @@ struct GainsayDaemon: AsyncParsableCommand {
       return handler
     }
     let logger = Logger(label: "gainsayd")
-    let socketPath = try DaemonPaths.prepareSocket(
-      socket ?? ProcessInfo.processInfo.environment["GAINSAY_SOCKET"] ?? DaemonPaths.defaultSocketPath)
+    let socketPath = try await DaemonPaths.prepareSocket(socket ?? DefaultSocketPath.resolved)
 
     var configuration = RPCServerConfiguration(socketPath: socketPath)
     configuration.serverVersion = Self.version

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Where `gainsayd` listens and `gainsay` connects unless told otherwise.
+public enum DefaultSocketPath {
+  /// `$GAINSAY_SOCKET`, else `$XDG_RUNTIME_DIR/gainsay/gainsayd.sock`, else `/tmp/gainsay-$UID/gainsayd.sock`.
+  public static var resolved: String {
+    let environment = ProcessInfo.processInfo.environment
+    if let socket = environment["GAINSAY_SOCKET"], !socket.isEmpty { return socket }
+    if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+      return runtime + "/gainsay/gainsayd.sock"
+    }
+    return "/tmp/gainsay-\(getuid())/gainsayd.sock"
+  }
+}
