@@ -23,6 +23,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
   ],
   targets: [
     // The system libprotobuf-c, found through pkg-config.
@@ -53,10 +54,39 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // The domain: validation, access rules and the ledger's operations, independent of storage and wire.
+    .target(
+      name: "GainsayCore",
+      dependencies: ["GainsayProto"],
+      swiftSettings: swiftSettings
+    ),
+    // Persistence: the ledger in SQLite through GRDB (schema, migrations, queries, FTS5).
+    .target(
+      name: "GainsayStore",
+      dependencies: [
+        "GainsayCore",
+        "GainsayProto",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // The ledger served over RPC: identity from the socket, roles, error mapping, the daemon's assembly.
+    .target(
+      name: "GainsayServer",
+      dependencies: [
+        "GainsayCore",
+        "GainsayStore",
+        "GainsayRPC",
+        "GainsayProto",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     // The daemon.
     .executableTarget(
       name: "gainsayd",
       dependencies: [
+        "GainsayServer",
         "GainsayRPC",
         "GainsayProto",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,6 +110,18 @@ let package = Package(
     .testTarget(
       name: "GainsayProtoTests",
       dependencies: ["GainsayProto"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "GainsayLedgerTests",
+      dependencies: [
+        "GainsayCore",
+        "GainsayStore",
+        "GainsayServer",
+        "GainsayRPC",
+        "GainsayProto",
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import GainsayRPC
+import GainsayServer
 public import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -16,7 +17,7 @@ struct GainsayDaemon: AsyncParsableCommand {
     discussion: """
       Runs in the foreground and logs to standard error. Stops gracefully on SIGTERM or SIGINT:
       it stops accepting connections, lets calls in flight finish (for at most 10 seconds) and
-      removes its socket.
+      removes its socket. A second daemon on the same socket or data directory refuses to start.
       """,
     version: version
   )
@@ -24,10 +25,18 @@ struct GainsayDaemon: AsyncParsableCommand {
   @Option(help: "The socket to listen on (env GAINSAY_SOCKET; default $XDG_RUNTIME_DIR/gainsay/gainsayd.sock).")
   var socket: String?
 
+  @Option(help: "Where the ledger lives (env GAINSAY_DATA_DIR; default $XDG_DATA_HOME/gainsay).")
+  var dataDir: String?
+
+  @Option(help: "A JSON config file: roles, rating scale, publisher (see docs/OPERATIONS.md).")
+  var config: String?
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
   var logLevel: Logger.Level = .info
 
   func run() async throws {
+    // Files the daemon creates (database, lock files, socket) are private unless made otherwise.
+    umask(0o077)
     let level = logLevel
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
@@ -35,14 +44,24 @@ struct GainsayDaemon: AsyncParsableCommand {
       return handler
     }
     let logger = Logger(label: "gainsayd")
-    let socketPath = try await DaemonPaths.prepareSocket(socket ?? DefaultSocketPath.resolved)
-
-    var configuration = RPCServerConfiguration(socketPath: socketPath)
+    var configuration = DaemonConfiguration(
+      socketPath: DefaultSocketPath.resolved, dataDirectory: DaemonConfiguration.defaultDataDirectory,
+      policy: AccessPolicy(ownerUID: getuid()))
     configuration.serverVersion = Self.version
-    configuration.replaceExistingSocketFile = true
-    let server = RPCServer(configuration: configuration, services: [], logger: logger)
+    let daemon: LedgerDaemon
+    do {
+      if let config { try configuration.apply(configFile: config) }
+      if let socket { configuration.socketPath = socket }
+      if let dataDir { configuration.dataDirectory = dataDir }
+      daemon = try LedgerDaemon(configuration: configuration, logger: logger)
+    } catch {
+      FileHandle.standardError.write(Data("gainsayd: \(error)\n".utf8))
+      throw ExitCode(1)
+    }
+    logger.info("ledger at \(configuration.databasePath)")
+
     var groupConfiguration = ServiceGroupConfiguration(
-      services: [.init(service: RPCServerService(server: server, logger: logger))],
+      services: [.init(service: RPCServerService(server: daemon.server, logger: logger))],
       gracefulShutdownSignals: [.sigterm, .sigint],
       cancellationSignals: [],
       logger: logger

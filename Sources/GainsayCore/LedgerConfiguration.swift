@@ -1,0 +1,38 @@
+public import GainsayProto
+
+/// The newsroom's settings that shape the ledger.
+public struct LedgerConfiguration: Sendable {
+  /// The ratings verdicts may use, best first.
+  public var ratingScale: RatingScale
+  /// The newsroom that publishes reports.
+  public var publisher: String
+
+  public init(ratingScale: RatingScale = .standard, publisher: String = "") {
+    self.ratingScale = ratingScale
+    self.publisher = publisher
+  }
+}
+
+extension RatingScale {
+  /// true, mostly true, half true, mostly false, false, pants on fire — and unverifiable, off the scale.
+  public static let standard: RatingScale = {
+    let ratings: [(String, Int32, String)] = [
+      ("true", 6, "The statement is accurate and nothing significant is missing."),
+      ("mostly true", 5, "Accurate, but needs clarification or additional information."),
+      ("half true", 4, "Partially accurate, but leaves out important details or takes things out of context."),
+      ("mostly false", 3, "Contains an element of truth but ignores critical facts."),
+      ("false", 2, "Not accurate."),
+      ("pants on fire", 1, "Not accurate, and makes a ridiculous claim."),
+      ("unverifiable", 0, "Cannot be proven or disproven with the available evidence."),
+    ]
+    var scale = RatingScale()
+    scale.ratings = ratings.map { label, value, description in
+      var rating = Rating()
+      rating.label = label
+      rating.value = value
+      rating.description = description
+      return rating
+    }
+    return scale
+  }()
+}

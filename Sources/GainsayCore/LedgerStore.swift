@@ -1,0 +1,80 @@
+public import GainsayProto
+
+/// What a mutation records in the audit log, besides the before and after the store fills in.
+public struct AuditDraft: Sendable {
+  public var actor: UnixUser
+  public var method: String
+  public var action: AuditAction
+  public var reason: String
+  public var time: Timestamp
+
+  public init(actor: UnixUser, method: String, action: AuditAction, reason: String = "", time: Timestamp) {
+    self.actor = actor
+    self.method = method
+    self.action = action
+    self.reason = reason
+    self.time = time
+  }
+}
+
+/// A page of results and the token of the next one (empty on the last page).
+public struct Page<Element: Sendable>: Sendable {
+  public var items: [Element]
+  public var nextPageToken: String
+
+  public init(items: [Element], nextPageToken: String) {
+    self.items = items
+    self.nextPageToken = nextPageToken
+  }
+}
+
+/// Filters of ListClaims, validated.
+public struct ClaimFilter: Sendable {
+  public var speakerID = ""
+  public var topic = ""
+  public var saidFrom: PartialDate?
+  public var saidUntil: PartialDate?
+  public var state: ClaimState = .active
+  public var hasContradictingEvidence = false
+  public init() {}
+}
+
+/// Persistence of the ledger. Every method is one transaction: a mutation and its audit event are
+/// durable together before the method returns, or neither is.
+///
+/// The SQLite implementation lives in GainsayStore; a PostgreSQL one could serve a larger newsroom.
+public protocol LedgerStore: Sendable {
+  /// Inserts a new resource; returns the audit event written with it.
+  func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent
+
+  /// Reads a resource, applies `change` and writes the result, all in one transaction.
+  /// Returns the stored resource and the audit event.
+  func update(
+    _ type: ResourceType,
+    id: String,
+    audit: AuditDraft,
+    change: @escaping @Sendable (Resource) throws -> Resource
+  ) async throws -> (Resource, AuditEvent)
+
+  /// A resource by id, sources with their archived text; nil if there is none.
+  func resource(_ type: ResourceType, id: String) async throws -> Resource?
+
+  /// The speaker whose name or alias is `name` (case-insensitive).
+  func speaker(named name: String) async throws -> Speaker?
+
+  func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws -> Page<Speaker>
+  func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim>
+  func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
+  func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source>
+  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link>
+  func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict>
+
+  /// Audit events in sequence order.
+  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent]
+
+  /// Ranked full-text search.
+  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit]
+
+  /// The highest audit sequence number written so far (0 for an empty ledger).
+  func lastSequence() async throws -> Int64
+}

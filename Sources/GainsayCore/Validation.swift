@@ -1,0 +1,189 @@
+public import Foundation
+public import GainsayProto
+
+/// Field checks shared by every request: each failure names the field.
+public enum Validate {
+  /// A short single-line text: trimmed, no control characters, within `maximum` characters.
+  /// Returns the trimmed text; empty is refused when `required`.
+  public static func line(_ value: String, field: String, required: Bool, maximum: Int = 200) throws -> String {
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.isEmpty {
+      if required { throw LedgerError.invalid(field, "is required") }
+      return ""
+    }
+    if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      throw LedgerError.invalid(field, "must be one line without control characters")
+    }
+    try length(trimmed, field: field, maximum: maximum)
+    return trimmed
+  }
+
+  /// A longer text that may span lines (tabs and newlines allowed, other control characters not).
+  public static func text(_ value: String, field: String, required: Bool, maximum: Int) throws -> String {
+    if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
+      throw LedgerError.invalid(field, "must not contain control characters other than tabs and newlines")
+    }
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.isEmpty {
+      if required { throw LedgerError.invalid(field, "is required and must not be blank") }
+      return ""
+    }
+    try length(trimmed, field: field, maximum: maximum)
+    return trimmed
+  }
+
+  private static func length(_ value: String, field: String, maximum: Int) throws {
+    let count = value.count
+    if count > maximum {
+      throw LedgerError.invalid(field, "is \(count) characters long; the maximum is \(maximum)")
+    }
+  }
+
+  /// An absolute http or https URL with a host.
+  public static func url(_ value: String, field: String, required: Bool = false) throws -> String {
+    let trimmed = try line(value, field: field, required: required, maximum: 2048)
+    guard !trimmed.isEmpty else { return "" }
+    guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+      let host = url.host, !host.isEmpty, !trimmed.contains(" ")
+    else {
+      throw LedgerError.invalid(field, "\"\(trimmed)\" is not an http or https URL")
+    }
+    return trimmed
+  }
+
+  /// A BCP 47 language tag such as `en`, `ru` or `pt-BR`.
+  public static func language(_ value: String, field: String) throws -> String {
+    let trimmed = try line(value, field: field, required: false, maximum: 35)
+    guard !trimmed.isEmpty else { return "" }
+    let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
+    let primaryOK = (2...3).contains(parts[0].count) && parts[0].allSatisfy { $0.isASCII && $0.isLetter }
+    let restOK = parts.dropFirst().allSatisfy { part in
+      (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+    guard primaryOK, restOK else { throw LedgerError.invalid(field, "\"\(trimmed)\" is not a language tag such as en or pt-BR") }
+    return trimmed
+  }
+
+  /// An ISO 3166-1 alpha-2 country code, upper-cased.
+  public static func country(_ value: String, field: String) throws -> String {
+    let trimmed = try line(value, field: field, required: false, maximum: 2).uppercased()
+    guard trimmed.isEmpty || (trimmed.count == 2 && trimmed.allSatisfy { $0.isASCII && $0.isLetter }) else {
+      throw LedgerError.invalid(field, "\"\(value)\" is not a two-letter country code such as RU")
+    }
+    return trimmed
+  }
+
+  /// A Wikidata item id such as `Q312296`.
+  public static func wikidataID(_ value: String, field: String) throws -> String {
+    let trimmed = try line(value, field: field, required: false, maximum: 20).uppercased()
+    guard trimmed.isEmpty || (trimmed.first == "Q" && trimmed.count > 1 && trimmed.dropFirst().allSatisfy(\.isASCII) && trimmed.dropFirst().allSatisfy(\.isNumber)) else {
+      throw LedgerError.invalid(field, "\"\(value)\" is not a Wikidata item id such as Q312296")
+    }
+    return trimmed
+  }
+
+  /// A date with its precision, not in the future; required unless `required` is false and it is unset.
+  public static func date(_ value: PartialDate?, field: String, required: Bool, today: PartialDate) throws -> PartialDate? {
+    guard let value else {
+      if required { throw LedgerError.invalid(field, "is required (a year, a year and month, or a full date)") }
+      return nil
+    }
+    guard (1...9999).contains(value.year) else {
+      throw LedgerError.invalid(field + ".year", "\(value.year) is not a year between 1 and 9999")
+    }
+    guard (0...12).contains(value.month) else {
+      throw LedgerError.invalid(field + ".month", "\(value.month) is not a month (1–12, or 0 when unknown)")
+    }
+    if value.day != 0 {
+      guard value.month != 0 else { throw LedgerError.invalid(field + ".day", "a day needs a month") }
+      let days = daysInMonth(year: value.year, month: value.month)
+      guard (1...days).contains(value.day) else {
+        throw LedgerError.invalid(field + ".day", "\(value.year)-\(value.month) has no day \(value.day)")
+      }
+    } else if value.day < 0 {
+      throw LedgerError.invalid(field + ".day", "\(value.day) is not a day")
+    }
+    if value.rangeStart > today.rangeStart {
+      throw LedgerError.invalid(field, "\(value.iso) is in the future")
+    }
+    return value
+  }
+
+  static func daysInMonth(year: Int32, month: Int32) -> Int32 {
+    switch month {
+    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
+  }
+
+  /// Topics: trimmed, lower-cased, de-duplicated, each at most 64 characters, at most 32 of them.
+  public static func topics(_ values: [String], field: String) throws -> [String] {
+    var seen: [String] = []
+    for (index, value) in values.enumerated() {
+      let topic = try line(value, field: "\(field)[\(index)]", required: true, maximum: 64).lowercased()
+      if !seen.contains(topic) { seen.append(topic) }
+    }
+    guard seen.count <= 32 else { throw LedgerError.invalid(field, "has \(seen.count) topics; the maximum is 32") }
+    return seen
+  }
+
+  /// A resource id given in a request: required, one line, reasonable length.
+  public static func id(_ value: String, field: String) throws -> String {
+    try line(value, field: field, required: true, maximum: 200)
+  }
+}
+
+extension PartialDate {
+  /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+  public var iso: String {
+    func pad(_ value: Int32, _ width: Int) -> String {
+      let digits = String(value)
+      return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+    var text = pad(year, 4)
+    if month != 0 { text += "-" + pad(month, 2) }
+    if day != 0 { text += "-" + pad(day, 2) }
+    return text
+  }
+
+  /// The first day the date can mean, as sortable `YYYY-MM-DD`.
+  public var rangeStart: String {
+    var start = self
+    if start.month == 0 { start.month = 1 }
+    if start.day == 0 { start.day = 1 }
+    return start.iso
+  }
+
+  /// The last day the date can mean, as sortable `YYYY-MM-DD`.
+  public var rangeEnd: String {
+    var end = self
+    if end.month == 0 { end.month = 12 }
+    if end.day == 0 { end.day = Validate.daysInMonth(year: end.year, month: end.month) }
+    return end.iso
+  }
+
+  /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, keeping the precision; nil when malformed.
+  public init?(iso text: String) {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard (1...3).contains(parts.count), parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }),
+      parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
+    else { return nil }
+    self.init()
+    year = Int32(parts[0])!
+    month = parts.count > 1 ? Int32(parts[1])! : 0
+    day = parts.count > 2 ? Int32(parts[2])! : 0
+  }
+
+  /// Today's date in UTC.
+  public static func today(now: Date = Date()) -> PartialDate {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let components = calendar.dateComponents([.year, .month, .day], from: now)
+    var date = PartialDate()
+    date.year = Int32(components.year!)
+    date.month = Int32(components.month!)
+    date.day = Int32(components.day!)
+    return date
+  }
+}

@@ -1,0 +1,124 @@
+public import Foundation
+public import GainsayCore
+public import GainsayProto
+public import GainsayRPC
+
+/// Everything `gainsayd` needs to run: where it listens, where the ledger lives, who may do what.
+public struct DaemonConfiguration: Sendable {
+  public var socketPath: String
+  public var dataDirectory: String
+  public var policy: AccessPolicy
+  public var ledger: LedgerConfiguration
+  public var maximumFrameSize = 4 * 1024 * 1024
+  public var serverVersion = "0.1.0"
+
+  public init(socketPath: String, dataDirectory: String, policy: AccessPolicy, ledger: LedgerConfiguration = .init()) {
+    self.socketPath = socketPath
+    self.dataDirectory = dataDirectory
+    self.policy = policy
+    self.ledger = ledger
+  }
+
+  /// The ledger's database file.
+  public var databasePath: String { dataDirectory + "/ledger.sqlite" }
+
+  /// `$GAINSAY_DATA_DIR`, else `$XDG_DATA_HOME/gainsay`, else `~/.local/share/gainsay`.
+  public static var defaultDataDirectory: String {
+    let environment = ProcessInfo.processInfo.environment
+    if let directory = environment["GAINSAY_DATA_DIR"], !directory.isEmpty { return directory }
+    if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/gainsay" }
+    return NSHomeDirectory() + "/.local/share/gainsay"
+  }
+
+  /// The settings in a JSON config file, over the defaults:
+  ///
+  /// ```json
+  /// { "socket": "/run/gainsay/gainsayd.sock", "dataDirectory": "/var/lib/gainsay",
+  ///   "publisher": "The Daily Example",
+  ///   "roles": { "users": { "alice": "editor" }, "groups": { "newsroom": "reader" } },
+  ///   "ratingScale": [ { "label": "true", "value": 6 }, { "label": "false", "value": 1 } ] }
+  /// ```
+  public mutating func apply(configFile path: String) throws {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw ConfigurationError("cannot read the config file \(path): \(error.localizedDescription)")
+    }
+    let file: ConfigFile
+    do {
+      file = try JSONDecoder().decode(ConfigFile.self, from: data)
+    } catch let DecodingError.dataCorrupted(context) {
+      throw ConfigurationError("\(path): not valid JSON: \(context.debugDescription)")
+    } catch let DecodingError.keyNotFound(key, context) {
+      throw ConfigurationError("\(path): \(Self.path(context.codingPath + [key])) is missing")
+    } catch let DecodingError.typeMismatch(_, context) {
+      throw ConfigurationError("\(path): \(Self.path(context.codingPath)) has the wrong type: \(context.debugDescription)")
+    } catch {
+      throw ConfigurationError("\(path): \(error)")
+    }
+    if let socket = file.socket { socketPath = socket }
+    if let directory = file.dataDirectory { dataDirectory = directory }
+    if let publisher = file.publisher { ledger.publisher = publisher }
+    if let roles = file.roles {
+      policy.users = try Self.roles(roles.users ?? [:], what: "roles.users", file: path)
+      policy.groups = try Self.roles(roles.groups ?? [:], what: "roles.groups", file: path)
+    }
+    if let scale = file.ratingScale {
+      guard !scale.isEmpty else { throw ConfigurationError("\(path): ratingScale must list at least one rating") }
+      var ratings = RatingScale()
+      for (index, entry) in scale.enumerated() {
+        let label = entry.label.trimmingCharacters(in: .whitespaces)
+        guard !label.isEmpty, !ratings.ratings.contains(where: { $0.label.lowercased() == label.lowercased() }) else {
+          throw ConfigurationError("\(path): ratingScale[\(index)].label is empty or repeated")
+        }
+        var rating = Rating()
+        rating.label = label
+        rating.value = entry.value
+        rating.description = entry.description ?? ""
+        ratings.ratings.append(rating)
+      }
+      ledger.ratingScale = ratings
+    }
+  }
+
+  private static func roles(_ entries: [String: String], what: String, file: String) throws -> [String: Role] {
+    try entries.mapValues { name in
+      switch name.lowercased() {
+      case "reader": .reader
+      case "editor": .editor
+      case "admin": .admin
+      default: throw ConfigurationError("\(file): \(what): \"\(name)\" is not a role (reader, editor or admin)")
+      }
+    }
+  }
+
+  private static func path(_ keys: [any CodingKey]) -> String {
+    keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: ["."])
+  }
+
+  private struct ConfigFile: Decodable {
+    var socket: String?
+    var dataDirectory: String?
+    var publisher: String?
+    var roles: Roles?
+    var ratingScale: [RatingEntry]?
+
+    struct Roles: Decodable {
+      var users: [String: String]?
+      var groups: [String: String]?
+    }
+
+    struct RatingEntry: Decodable {
+      var label: String
+      var value: Int32
+      var description: String?
+    }
+  }
+}
+
+/// A configuration or start-up problem, reported in one line.
+public struct ConfigurationError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,562 @@
+import Foundation
+public import GainsayCore
+public import GainsayProto
+import GRDB
+
+/// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
+/// once its transaction is durable.
+public final class SQLiteLedgerStore: LedgerStore {
+  private let pool: DatabasePool
+  /// The database file.
+  public let path: String
+
+  /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+  ///
+  /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
+  /// or cannot be written.
+  public init(path: String) throws {
+    self.path = path
+    var configuration = Configuration()
+    configuration.foreignKeysEnabled = true
+    configuration.busyMode = .timeout(10)
+    configuration.label = "gainsay"
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    do {
+      pool = try DatabasePool(path: path, configuration: configuration)
+      try Schema.migrator.migrate(pool)
+      try pool.read { db in
+        let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
+        guard check == "ok" else { throw LedgerError(.internal, "integrity check failed: \(check)") }
+      }
+    } catch let error as DatabaseError {
+      throw LedgerError(.unavailable, "cannot open the ledger database \(path): \(error.message ?? "\(error)")")
+    }
+  }
+
+  // MARK: - Writes
+
+  public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
+    try await write { db in
+      try Self.checkConstraints(db, for: resource, replacing: nil)
+      try Self.store(db, resource, isNew: true)
+      return try Self.appendAudit(db, audit, before: nil, after: resource)
+    }
+  }
+
+  public func update(
+    _ type: ResourceType,
+    id: String,
+    audit: AuditDraft,
+    change: @escaping @Sendable (Resource) throws -> Resource
+  ) async throws -> (Resource, AuditEvent) {
+    try await write { db in
+      guard let before = try Self.fetch(db, type, id: id) else {
+        throw LedgerError.notFound(type.noun, id, field: "id")
+      }
+      let after = try change(before)
+      try Self.checkConstraints(db, for: after, replacing: before)
+      try Self.store(db, after, isNew: false)
+      let event = try Self.appendAudit(db, audit, before: before, after: after)
+      return (try Self.fetch(db, type, id: id) ?? after, event)
+    }
+  }
+
+  private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    do {
+      return try await pool.write(body)
+    } catch let error as DatabaseError {
+      throw Self.ledgerError(error)
+    }
+  }
+
+  private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    do {
+      return try await pool.read(body)
+    } catch let error as DatabaseError {
+      throw Self.ledgerError(error)
+    }
+  }
+
+  static func ledgerError(_ error: DatabaseError) -> LedgerError {
+    switch error.resultCode {
+    case .SQLITE_FULL:
+      return LedgerError(.resourceExhausted, "the disk holding the ledger is full; nothing was written")
+    case .SQLITE_CONSTRAINT:
+      return LedgerError(.failedPrecondition, "the ledger refused the change: \(error.message ?? "constraint failed")")
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return LedgerError(.unavailable, "the ledger database is busy; try again")
+    default:
+      return LedgerError(.internal, "database error: \(error.message ?? "\(error)")")
+    }
+  }
+
+  /// Clear errors for the conflicts SQLite's constraints would refuse less helpfully.
+  private static func checkConstraints(_ db: Database, for resource: Resource, replacing: Resource?) throws {
+    switch resource.kind {
+    case .speaker(let speaker):
+      for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
+        if let owner = try String.fetchOne(
+          db, sql: "SELECT speaker_id FROM speaker_name WHERE name = ?", arguments: [name]), owner != speaker.id
+        {
+          let field = index == 0 ? "speaker.name" : "speaker.aliases[\(index - 1)]"
+          throw LedgerError(
+            .alreadyExists, "\(field): \"\(name)\" is already a name or alias of speaker \(owner)", field: field,
+            resource: owner)
+        }
+      }
+    case .claim(let claim):
+      guard try Bool.fetchOne(db, sql: "SELECT 1 FROM speaker WHERE id = ?", arguments: [claim.speakerID]) == true else {
+        throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
+      }
+    case .link(let link) where link.state == .active && replacing == nil:
+      let columns = LinkColumns(link)
+      if let existing = try String.fetchOne(
+        db,
+        sql: """
+          SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
+            AND relation = ? AND quote = ? AND state = 1
+          """,
+        arguments: [link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote])
+      {
+        throw LedgerError(
+          .alreadyExists, "link: the same link already exists as \(existing)", field: "link", resource: existing)
+      }
+    default:
+      break
+    }
+  }
+
+  private struct LinkColumns {
+    var sourceID: String?
+    var targetClaimID: String?
+    var quote: String
+
+    init(_ link: Link) {
+      switch link.target {
+      case .sourceID(let id)?: sourceID = id
+      case .targetClaimID(let id)?: targetClaimID = id
+      case nil: break
+      }
+      quote = link.quote?.exact ?? ""
+    }
+  }
+
+  /// Writes a resource's row, its side tables and its search entry.
+  private static func store(_ db: Database, _ resource: Resource, isNew: Bool) throws {
+    switch resource.kind {
+    case .speaker(let speaker):
+      try db.execute(
+        sql: """
+          INSERT INTO speaker(id, name, country, record) VALUES (?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country, record = excluded.record
+          """,
+        arguments: [speaker.id, speaker.name, speaker.country, Data(speaker.serializedBytes())])
+      try db.execute(sql: "DELETE FROM speaker_name WHERE speaker_id = ?", arguments: [speaker.id])
+      try db.execute(
+        sql: "INSERT INTO speaker_name(name, speaker_id, is_alias) VALUES (?, ?, 0)", arguments: [speaker.name, speaker.id])
+      for alias in speaker.aliases {
+        try db.execute(
+          sql: "INSERT INTO speaker_name(name, speaker_id, is_alias) VALUES (?, ?, 1)", arguments: [alias, speaker.id])
+      }
+      try index(db, .speaker, speaker.id, title: speaker.name, body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
+      if !isNew {
+        for claimID in try String.fetchAll(db, sql: "SELECT id FROM claim WHERE speaker_id = ?", arguments: [speaker.id]) {
+          if let claim = try fetch(db, .claim, id: claimID), case .claim(let value) = claim.kind {
+            try indexClaim(db, value)
+          }
+        }
+      }
+
+    case .claim(var claim):
+      claim.evidence = nil
+      claim.latestRating = ""
+      let saidOn = claim.saidOn ?? PartialDate()
+      try db.execute(
+        sql: """
+          INSERT INTO claim(id, speaker_id, said_start, said_end, state, record) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET speaker_id = excluded.speaker_id, said_start = excluded.said_start,
+            said_end = excluded.said_end, state = excluded.state, record = excluded.record
+          """,
+        arguments: [
+          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, claim.state.rawValue, Data(claim.serializedBytes()),
+        ])
+      try db.execute(sql: "DELETE FROM claim_topic WHERE claim_id = ?", arguments: [claim.id])
+      for topic in claim.topics {
+        try db.execute(sql: "INSERT INTO claim_topic(topic, claim_id) VALUES (?, ?)", arguments: [topic, claim.id])
+      }
+      try indexClaim(db, claim)
+
+    case .source(let source):
+      var record = source
+      record.archivedText = ""
+      try db.execute(
+        sql: """
+          INSERT INTO source(id, outlet, kind, record, archived_text) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET outlet = excluded.outlet, kind = excluded.kind, record = excluded.record,
+            archived_text = excluded.archived_text
+          """,
+        arguments: [source.id, source.outlet, source.kind.rawValue, Data(record.serializedBytes()), source.archivedText])
+      try index(
+        db, .source, source.id, title: source.title,
+        body: ([source.outlet] + source.authors + [source.archivedText]).joined(separator: "\n"))
+
+    case .link(let link):
+      let columns = LinkColumns(link)
+      try db.execute(
+        sql: """
+          INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, state, record)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET state = excluded.state, record = excluded.record
+          """,
+        arguments: [
+          link.id, link.claimID, columns.sourceID, columns.targetClaimID, link.relation.rawValue, columns.quote,
+          link.state.rawValue, Data(link.serializedBytes()),
+        ])
+
+    case .verdict(let verdict):
+      let time = (verdict.createTime?.seconds ?? 0) * 1_000_000_000 + Int64(verdict.createTime?.nanos ?? 0)
+      try db.execute(
+        sql: "INSERT INTO verdict(id, claim_id, rating, create_time, record) VALUES (?, ?, ?, ?, ?)",
+        arguments: [verdict.id, verdict.claimID, verdict.rating, time, Data(verdict.serializedBytes())])
+
+    case nil:
+      throw LedgerError(.internal, "an empty resource cannot be stored")
+    }
+  }
+
+  private static func indexClaim(_ db: Database, _ claim: Claim) throws {
+    let names = try String.fetchAll(
+      db, sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name", arguments: [claim.speakerID])
+    try index(db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
+  }
+
+  private static func index(_ db: Database, _ type: ResourceType, _ id: String, title: String, body: String) throws {
+    try db.execute(
+      sql: "DELETE FROM search_index WHERE resource_type = ? AND resource_id = ?", arguments: [type.rawValue, id])
+    try db.execute(
+      sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)",
+      arguments: [type.rawValue, id, title, body])
+  }
+
+  private static func appendAudit(_ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource) throws -> AuditEvent {
+    var event = AuditEvent()
+    event.time = draft.time
+    event.actor = draft.actor
+    event.method = draft.method
+    event.action = draft.action
+    event.reason = draft.reason
+    (event.resourceType, event.resourceID) = after.typeAndID
+    event.before = before
+    event.after = after
+    try db.execute(
+      sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)",
+      arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
+    event.sequence = db.lastInsertedRowID
+    if case .claim(let claim) = after.kind {
+      var revision = ClaimRevision()
+      revision.claimID = claim.id
+      revision.revision = claim.revision
+      revision.claim = claim
+      revision.actor = draft.actor
+      revision.time = draft.time
+      revision.reason = draft.reason
+      try db.execute(
+        sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)",
+        arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
+    }
+    return event
+  }
+
+  // MARK: - Reads
+
+  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
+    try await read { db in try Self.fetch(db, type, id: id) }
+  }
+
+  private static let claimSelect = """
+    SELECT c.record,
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
+      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id ORDER BY v.create_time DESC, v.rowid DESC LIMIT 1)
+    FROM claim c
+    """
+
+  private static func claim(from row: Row) throws -> Claim {
+    var claim = try Claim(serializedBytes: row[0] as Data)
+    var counts = EvidenceCounts()
+    counts.contradicting = row[1]
+    counts.supporting = row[2]
+    counts.context = row[3]
+    counts.repeats = row[4]
+    claim.evidence = counts
+    claim.latestRating = row[5] ?? ""
+    return claim
+  }
+
+  static func fetch(_ db: Database, _ type: ResourceType, id: String) throws -> Resource? {
+    switch type {
+    case .speaker:
+      return try Data.fetchOne(db, sql: "SELECT record FROM speaker WHERE id = ?", arguments: [id]).map {
+        Resource(try Speaker(serializedBytes: $0))
+      }
+    case .claim:
+      return try Row.fetchOne(db, sql: claimSelect + " WHERE c.id = ?", arguments: [id]).map { Resource(try claim(from: $0)) }
+    case .source:
+      return try Row.fetchOne(db, sql: "SELECT record, archived_text FROM source WHERE id = ?", arguments: [id]).map { row in
+        var source = try Source(serializedBytes: row[0] as Data)
+        source.archivedText = row[1]
+        return Resource(source)
+      }
+    case .link:
+      return try Data.fetchOne(db, sql: "SELECT record FROM link WHERE id = ?", arguments: [id]).map {
+        Resource(try Link(serializedBytes: $0))
+      }
+    case .verdict:
+      return try Data.fetchOne(db, sql: "SELECT record FROM verdict WHERE id = ?", arguments: [id]).map {
+        Resource(try Verdict(serializedBytes: $0))
+      }
+    default:
+      return nil
+    }
+  }
+
+  public func speaker(named name: String) async throws -> Speaker? {
+    try await read { db in
+      guard let id = try String.fetchOne(db, sql: "SELECT speaker_id FROM speaker_name WHERE name = ?", arguments: [name])
+      else { return nil }
+      guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
+      return speaker
+    }
+  }
+
+  /// Runs a paged query: `sql` must end before ORDER BY/LIMIT; the page token is an offset.
+  private func page<Element: Sendable>(
+    sql: String,
+    arguments: StatementArguments,
+    pageSize: Int,
+    pageToken: String,
+    decode: @escaping @Sendable (Row) throws -> Element
+  ) async throws -> Page<Element> {
+    let offset = try PageToken.offset(pageToken)
+    return try await read { db in
+      let rows = try Row.fetchAll(db, sql: sql + " LIMIT ? OFFSET ?", arguments: arguments + [pageSize + 1, offset])
+      let items = try rows.prefix(pageSize).map(decode)
+      let next = rows.count > pageSize ? PageToken.make(offset: offset + pageSize) : ""
+      return Page(items: items, nextPageToken: next)
+    }
+  }
+
+  public func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws -> Page<Speaker> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !nameContains.isEmpty {
+      conditions.append("id IN (SELECT speaker_id FROM speaker_name WHERE instr(lower(name), lower(?)) > 0)")
+      arguments += [nameContains]
+    }
+    if !country.isEmpty {
+      conditions.append("country = ?")
+      arguments += [country]
+    }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM speaker" + whereClause + " ORDER BY name COLLATE NOCASE, id", arguments: arguments,
+      pageSize: pageSize, pageToken: pageToken
+    ) { try Speaker(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim> {
+    var conditions = ["c.state = ?"]
+    var arguments: StatementArguments = [filter.state.rawValue]
+    if !filter.speakerID.isEmpty {
+      conditions.append("c.speaker_id = ?")
+      arguments += [filter.speakerID]
+    }
+    if !filter.topic.isEmpty {
+      conditions.append("c.id IN (SELECT claim_id FROM claim_topic WHERE topic = ?)")
+      arguments += [filter.topic]
+    }
+    if let from = filter.saidFrom {
+      conditions.append("c.said_end >= ?")
+      arguments += [from.rangeStart]
+    }
+    if let until = filter.saidUntil {
+      conditions.append("c.said_start <= ?")
+      arguments += [until.rangeEnd]
+    }
+    if filter.hasContradictingEvidence {
+      conditions.append("EXISTS (SELECT 1 FROM link l WHERE l.claim_id = c.id AND l.relation = 1 AND l.state = 1)")
+    }
+    return try await page(
+      sql: Self.claimSelect + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY c.said_start DESC, c.id",
+      arguments: arguments, pageSize: pageSize, pageToken: pageToken, decode: Self.claim(from:))
+  }
+
+  public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision> {
+    try await page(
+      sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
+      pageSize: pageSize, pageToken: pageToken
+    ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !outlet.isEmpty {
+      conditions.append("outlet = ? COLLATE NOCASE")
+      arguments += [outlet]
+    }
+    if kind != .unspecified {
+      conditions.append("kind = ?")
+      arguments += [kind.rawValue]
+    }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM source" + whereClause + " ORDER BY rowid", arguments: arguments, pageSize: pageSize,
+      pageToken: pageToken
+    ) { try Source(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !request.claimID.isEmpty {
+      conditions.append("(claim_id = ? OR target_claim_id = ?)")
+      arguments += [request.claimID, request.claimID]
+    }
+    if !request.sourceID.isEmpty {
+      conditions.append("source_id = ?")
+      arguments += [request.sourceID]
+    }
+    if request.relation != .unspecified {
+      conditions.append("relation = ?")
+      arguments += [request.relation.rawValue]
+    }
+    if !request.includeWithdrawn { conditions.append("state = 1") }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM link" + whereClause + " ORDER BY rowid", arguments: arguments, pageSize: pageSize,
+      pageToken: pageToken
+    ) { try Link(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict> {
+    try await page(
+      sql: "SELECT record FROM verdict WHERE claim_id = ? ORDER BY create_time DESC, rowid DESC", arguments: [claimID],
+      pageSize: pageSize, pageToken: pageToken
+    ) { try Verdict(serializedBytes: $0[0] as Data) }
+  }
+
+  public func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] {
+    var conditions = ["sequence > ?"]
+    var arguments: StatementArguments = [request.afterSequence]
+    if !request.resourceID.isEmpty {
+      conditions.append("resource_id = ?")
+      arguments += [request.resourceID]
+    }
+    if request.filterByActor {
+      conditions.append("actor_uid = ?")
+      arguments += [Int64(request.actorUID)]
+    }
+    let limit = request.limit > 0 ? " LIMIT \(request.limit)" : ""
+    let sql = "SELECT sequence, record FROM audit_event WHERE " + conditions.joined(separator: " AND ") + " ORDER BY sequence" + limit
+    let finalArguments = arguments
+    return try await read { db in
+      try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in
+        var event = try AuditEvent(serializedBytes: row[1] as Data)
+        event.sequence = row[0]
+        return event
+      }
+    }
+  }
+
+  public func lastSequence() async throws -> Int64 {
+    try await read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(sequence), 0) FROM audit_event") ?? 0 }
+  }
+
+  // MARK: - Search
+
+  public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
+    guard let match = SearchQuery.fts5Expression(request.query) else {
+      throw LedgerError.invalid("query", "has no words to search for")
+    }
+    var conditions = ["search_index MATCH ?"]
+    var arguments: StatementArguments = [match]
+    let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
+    conditions.append("resource_type IN (\(types.map { String($0.rawValue) }.joined(separator: ",")))")
+    if !request.speakerID.isEmpty {
+      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
+      arguments += [request.speakerID]
+    }
+    if !request.includeRetracted {
+      conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
+    }
+    let sql = """
+      SELECT resource_type, resource_id, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank,
+        snippet(search_index, 2, char(2), char(3), '…', 24) AS title_snippet,
+        snippet(search_index, 3, char(2), char(3), '…', 24) AS body_snippet
+      FROM search_index WHERE \(conditions.joined(separator: " AND ")) ORDER BY rank LIMIT \(limit)
+      """
+    let finalArguments = arguments
+    return try await read { db in
+      let rows: [Row]
+      do {
+        rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
+      } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+        throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
+      }
+      return try rows.map { row in
+        var hit = SearchHit()
+        hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
+        hit.resourceID = row[1]
+        hit.score = -(row[2] as Double)
+        let titleSnippet: String = row[3]
+        let bodySnippet: String = row[4]
+        let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
+        (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
+        if let resource = try Self.fetch(db, hit.resourceType, id: hit.resourceID) {
+          var resource = resource
+          if case .source(var source) = resource.kind {
+            source.archivedText = ""
+            resource.kind = .source(source)
+          }
+          hit.resource = resource
+        }
+        return hit
+      }
+    }
+  }
+}
+
+extension ResourceType {
+  var noun: String {
+    switch self {
+    case .speaker: "speaker"
+    case .claim: "claim"
+    case .source: "source"
+    case .link: "link"
+    case .verdict: "verdict"
+    default: "resource"
+    }
+  }
+}
+
+/// Opaque page tokens: an offset, base64-encoded so clients do not build them.
+enum PageToken {
+  static func make(offset: Int) -> String {
+    Data("o:\(offset)".utf8).base64EncodedString()
+  }
+
+  static func offset(_ token: String) throws -> Int {
+    guard !token.isEmpty else { return 0 }
+    guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), text.hasPrefix("o:"),
+      let offset = Int(text.dropFirst(2)), offset >= 0
+    else {
+      throw LedgerError.invalid("page_token", "is not a token from a previous response")
+    }
+    return offset
+  }
+}
