@@ -98,7 +98,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     case .speaker(let speaker):
       for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
         if let owner = try String.fetchOne(
-          db, sql: "SELECT speaker_id FROM speaker_name WHERE name = ?", arguments: [name]), owner != speaker.id
+          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()]), owner != speaker.id
         {
           let field = index == 0 ? "speaker.name" : "speaker.aliases[\(index - 1)]"
           throw LedgerError(
@@ -154,11 +154,10 @@ public final class SQLiteLedgerStore: LedgerStore {
           """,
         arguments: [speaker.id, speaker.name, speaker.country, Data(speaker.serializedBytes())])
       try db.execute(sql: "DELETE FROM speaker_name WHERE speaker_id = ?", arguments: [speaker.id])
-      try db.execute(
-        sql: "INSERT INTO speaker_name(name, speaker_id, is_alias) VALUES (?, ?, 0)", arguments: [speaker.name, speaker.id])
-      for alias in speaker.aliases {
+      for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
         try db.execute(
-          sql: "INSERT INTO speaker_name(name, speaker_id, is_alias) VALUES (?, ?, 1)", arguments: [alias, speaker.id])
+          sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)",
+          arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
       }
       try index(db, .speaker, speaker.id, title: speaker.name, body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
       if !isNew {
@@ -326,7 +325,9 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   public func speaker(named name: String) async throws -> Speaker? {
     try await read { db in
-      guard let id = try String.fetchOne(db, sql: "SELECT speaker_id FROM speaker_name WHERE name = ?", arguments: [name])
+      guard
+        let id = try String.fetchOne(
+          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()])
       else { return nil }
       guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
       return speaker
@@ -354,8 +355,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     if !nameContains.isEmpty {
-      conditions.append("id IN (SELECT speaker_id FROM speaker_name WHERE instr(lower(name), lower(?)) > 0)")
-      arguments += [nameContains]
+      conditions.append("id IN (SELECT speaker_id FROM speaker_name WHERE instr(key, ?) > 0)")
+      arguments += [nameContains.lowercased()]
     }
     if !country.isEmpty {
       conditions.append("country = ?")

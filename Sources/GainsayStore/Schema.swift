@@ -18,9 +18,11 @@ enum Schema {
             record BLOB NOT NULL
           ) STRICT;
 
-          -- Every name and alias, unique across speakers (case-insensitive).
+          -- Every name and alias, unique across speakers. `key` is the name lower-cased with Unicode
+          -- rules (SQLite's NOCASE folds ASCII only, and names are often Cyrillic, Arabic, …).
           CREATE TABLE speaker_name (
-            name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+            key TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
             speaker_id TEXT NOT NULL REFERENCES speaker(id),
             is_alias INTEGER NOT NULL CHECK (is_alias IN (0, 1))
           ) STRICT;

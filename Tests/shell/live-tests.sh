@@ -26,7 +26,7 @@ check() {  # check NAME COMMAND...: runs the command, counts the result
 }
 
 start_daemon() {
-  "$bin/gainsayd" --socket "$sock" 2>>"$work/daemon.log" &
+  "$bin/gainsayd" --socket "$sock" --data-dir "$work/data" 2>>"$work/daemon.log" &
   daemon_pid=$!
   for _ in $(seq 100); do
     [ -S "$sock" ] && "$bin/gainsay" status --socket "$sock" >/dev/null 2>&1 && return 0
@@ -55,9 +55,20 @@ socket_is_private() {
 }
 
 second_daemon_refused() {
-  ! "$bin/gainsayd" --socket "$sock" 2>"$work/second.log" || return 1
-  grep -q "already listening" "$work/second.log" || { cat "$work/second.log"; return 1; }
+  ! "$bin/gainsayd" --socket "$sock" --data-dir "$work/data2" 2>"$work/second.log" || return 1
+  grep -q "already using" "$work/second.log" || { cat "$work/second.log"; return 1; }
   "$bin/gainsay" status --socket "$sock" >/dev/null  # the first one still serves
+}
+
+second_daemon_on_data_dir_refused() {
+  ! "$bin/gainsayd" --socket "$work/other.sock" --data-dir "$work/data" 2>"$work/third.log" || return 1
+  grep -q "already using the data directory" "$work/third.log" || { cat "$work/third.log"; return 1; }
+  "$bin/gainsay" status --socket "$sock" >/dev/null
+}
+
+private_files() {
+  [ "$(stat -c %a "$work/data")" = 700 ] && [ "$(stat -c %a "$work/data/ledger.sqlite")" = 600 ] ||
+    { ls -la "$work/data"; return 1; }
 }
 
 describe_saves_descriptor_set() {
@@ -86,6 +97,8 @@ check "the socket is private (0600)" socket_is_private
 check "gainsay describe saves a descriptor set protoc can use" describe_saves_descriptor_set
 check "shell wire client: socat + protoc" sh "$root/Tests/shell/wire-smoke.sh" "$sock"
 check "a second daemon on the same socket refuses to start" second_daemon_refused
+check "a second daemon on the same data directory refuses to start" second_daemon_on_data_dir_refused
+check "the data directory and database are private" private_files
 check "SIGTERM stops gracefully and removes the socket" sigterm_removes_socket
 check "no daemon: exit 78 (UNAVAILABLE) with a clear message" \
   expect_exit 78 "$bin/gainsay" status --socket "$sock"
