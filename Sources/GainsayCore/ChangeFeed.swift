@@ -1,5 +1,5 @@
-import Synchronization
 public import GainsayProto
+import Synchronization
 
 /// Fans committed changes out to every `Watch` stream.
 ///

@@ -45,8 +45,11 @@ public struct Ledger: Sendable {
   private var timestamp: Timestamp { Timestamp(date: now()) }
   private var today: PartialDate { PartialDate.today(now: now()) }
 
-  private func draft(_ caller: CallerIdentity, _ method: String, _ action: AuditAction, reason: String = "") -> AuditDraft {
-    AuditDraft(actor: caller.unixUser, method: "gainsay.v1.Ledger/" + method, action: action, reason: reason, time: timestamp)
+  private func draft(
+    _ caller: CallerIdentity, _ method: String, _ action: AuditAction, reason: String = ""
+  ) -> AuditDraft {
+    AuditDraft(
+      actor: caller.unixUser, method: "gainsay.v1.Ledger/" + method, action: action, reason: reason, time: timestamp)
   }
 
   private func commit(_ resource: Resource, _ audit: AuditDraft) async throws {
@@ -117,7 +120,8 @@ public struct Ledger: Sendable {
     throw LedgerError.notFound("speaker with the id, name or alias", key, field: "id")
   }
 
-  public func listSpeakers(_ request: ListSpeakersRequest, caller: CallerIdentity) async throws -> ListSpeakersResponse {
+  public func listSpeakers(_ request: ListSpeakersRequest, caller: CallerIdentity) async throws -> ListSpeakersResponse
+  {
     try require(.reader, caller, to: "reading speakers")
     let page = try await store.listSpeakers(
       nameContains: try Validate.line(request.nameContains, field: "name_contains", required: false),
@@ -129,7 +133,9 @@ public struct Ledger: Sendable {
     return response
   }
 
-  private static let speakerFields: Set<String> = ["name", "aliases", "kind", "role", "affiliation", "country", "wikidata_id"]
+  private static let speakerFields: Set<String> = [
+    "name", "aliases", "kind", "role", "affiliation", "country", "wikidata_id",
+  ]
 
   public func updateSpeaker(_ request: UpdateSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
     try require(.editor, caller, to: "changing a speaker")
@@ -169,7 +175,9 @@ public struct Ledger: Sendable {
     return try await changeSpeaker(id, caller, "AddSpeakerAlias") { speaker in
       guard alias.lowercased() != speaker.name.lowercased(),
         !speaker.aliases.contains(where: { $0.lowercased() == alias.lowercased() })
-      else { throw LedgerError(.alreadyExists, "alias: \(speaker.name) already has the name \"\(alias)\"", field: "alias") }
+      else {
+        throw LedgerError(.alreadyExists, "alias: \(speaker.name) already has the name \"\(alias)\"", field: "alias")
+      }
       speaker.aliases.append(alias)
     }
   }
@@ -187,7 +195,8 @@ public struct Ledger: Sendable {
   }
 
   private func changeSpeaker(
-    _ id: String, _ caller: CallerIdentity, _ method: String, _ change: @escaping @Sendable (inout Speaker) throws -> Void
+    _ id: String, _ caller: CallerIdentity, _ method: String,
+    _ change: @escaping @Sendable (inout Speaker) throws -> Void
   ) async throws -> Speaker {
     let time = timestamp
     let resource = try await commitUpdate(.speaker, id: id, draft(caller, method, .update)) { current in
@@ -266,15 +275,18 @@ public struct Ledger: Sendable {
     var filter = ClaimFilter()
     filter.speakerID = try Validate.line(request.speakerID, field: "speaker_id", required: false)
     filter.topic = try Validate.line(request.topic, field: "topic", required: false, maximum: 64).lowercased()
-    filter.saidFrom = try Validate.date(request.saidFrom, field: "said_from", required: false, today: PartialDate(year: 9999))
-    filter.saidUntil = try Validate.date(request.saidUntil, field: "said_until", required: false, today: PartialDate(year: 9999))
+    filter.saidFrom = try Validate.date(
+      request.saidFrom, field: "said_from", required: false, today: PartialDate(year: 9999))
+    filter.saidUntil = try Validate.date(
+      request.saidUntil, field: "said_until", required: false, today: PartialDate(year: 9999))
     switch request.state {
     case .unspecified: filter.state = .active
     case .active, .retracted: filter.state = request.state
     case .unrecognized(let value): throw LedgerError.invalid("state", "\(value) is not a claim state")
     }
     filter.hasContradictingEvidence = request.hasContradictingEvidence
-    let page = try await store.listClaims(filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    let page = try await store.listClaims(
+      filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListClaimsResponse()
     response.claims = page.items
     response.nextPageToken = page.nextPageToken
@@ -300,7 +312,8 @@ public struct Ledger: Sendable {
       current in
       guard case .claim(let claim) = current.kind else { throw LedgerError(.internal, "not a claim") }
       guard claim.state == .active else {
-        throw LedgerError(.failedPrecondition, "claim \(id) is retracted and cannot be changed", field: "claim.id", resource: id)
+        throw LedgerError(
+          .failedPrecondition, "claim \(id) is retracted and cannot be changed", field: "claim.id", resource: id)
       }
       var merged = claim
       for path in paths {
@@ -348,7 +361,9 @@ public struct Ledger: Sendable {
     return claim
   }
 
-  public func listClaimRevisions(_ request: ListClaimRevisionsRequest, caller: CallerIdentity) async throws
+  public func listClaimRevisions(
+    _ request: ListClaimRevisionsRequest, caller: CallerIdentity
+  ) async throws
     -> ListClaimRevisionsResponse
   {
     try require(.reader, caller, to: "reading claims")
@@ -368,7 +383,8 @@ public struct Ledger: Sendable {
     try require(.editor, caller, to: "recording a source")
     guard let input = request.source else { throw LedgerError.invalid("source", "is required") }
     var source = try validated(input, field: "source")
-    source.archivedText = try Validate.text(input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
+    source.archivedText = try Validate.text(
+      input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
     Self.seal(&source)
     source.id = ResourceID.make("src")
     source.createTime = timestamp
@@ -391,8 +407,11 @@ public struct Ledger: Sendable {
     }
     guard source.authors.count <= 50 else { throw LedgerError.invalid(field + ".authors", "has more than 50 authors") }
     source.url = try Validate.url(input.url, field: field + ".url")
-    source.publishedOn = try Validate.date(input.publishedOn, field: field + ".published_on", required: false, today: today)
-    if case .unrecognized(let value) = input.kind { throw LedgerError.invalid(field + ".kind", "\(value) is not a source kind") }
+    source.publishedOn = try Validate.date(
+      input.publishedOn, field: field + ".published_on", required: false, today: today)
+    if case .unrecognized(let value) = input.kind {
+      throw LedgerError.invalid(field + ".kind", "\(value) is not a source kind")
+    }
     source.kind = input.kind
     source.language = try Validate.language(input.language, field: field + ".language")
     return source
@@ -410,7 +429,9 @@ public struct Ledger: Sendable {
 
   public func listSources(_ request: ListSourcesRequest, caller: CallerIdentity) async throws -> ListSourcesResponse {
     try require(.reader, caller, to: "reading sources")
-    if case .unrecognized(let value) = request.kind { throw LedgerError.invalid("kind", "\(value) is not a source kind") }
+    if case .unrecognized(let value) = request.kind {
+      throw LedgerError.invalid("kind", "\(value) is not a source kind")
+    }
     let page = try await store.listSources(
       outlet: try Validate.line(request.outlet, field: "outlet", required: false), kind: request.kind,
       pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
@@ -436,7 +457,8 @@ public struct Ledger: Sendable {
       anchoredLinks = try await store.listLinks(query, pageSize: 1, pageToken: "").items.count
     }
     let anchored = anchoredLinks > 0
-    let archivedText = try Validate.text(input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
+    let archivedText = try Validate.text(
+      input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
     let time = timestamp
     let rules = self
     let resource = try await commitUpdate(.source, id: id, draft(caller, "UpdateSource", .update)) { current in
@@ -454,7 +476,8 @@ public struct Ledger: Sendable {
         default:
           guard !anchored || archivedText == source.archivedText else {
             throw LedgerError(
-              .failedPrecondition, "source.archived_text: evidence is anchored in the archived text of \(id); it cannot change",
+              .failedPrecondition,
+              "source.archived_text: evidence is anchored in the archived text of \(id); it cannot change",
               field: "source.archived_text", resource: id)
           }
           merged.archivedText = archivedText
@@ -483,7 +506,8 @@ public struct Ledger: Sendable {
     _ = try await existingClaim(link.claimID, field: "link.claim_id")
     switch input.relation {
     case .contradicts, .supports, .context, .repeats: link.relation = input.relation
-    case .unspecified: throw LedgerError.invalid("link.relation", "is required: contradicts, supports, context or repeats")
+    case .unspecified:
+      throw LedgerError.invalid("link.relation", "is required: contradicts, supports, context or repeats")
     case .unrecognized(let value): throw LedgerError.invalid("link.relation", "\(value) is not a relation")
     }
     let quote = input.quote ?? TextQuote()
@@ -508,13 +532,16 @@ public struct Ledger: Sendable {
         guard source.archivedText.contains(anchored) else {
           let what = anchored == checkedQuote.exact ? "the passage" : "the passage with its prefix and suffix"
           throw LedgerError.invalid(
-            "link.quote.exact", "\(what) does not occur in the archived text of \(id) (\(source.title)); quote it exactly")
+            "link.quote.exact",
+            "\(what) does not occur in the archived text of \(id) (\(source.title)); quote it exactly")
         }
       }
       link.target = .sourceID(id)
     case .targetClaimID(let targetID)?:
       let id = try Validate.id(targetID, field: "link.target_claim_id")
-      guard id != link.claimID else { throw LedgerError.invalid("link.target_claim_id", "a claim cannot be linked to itself") }
+      guard id != link.claimID else {
+        throw LedgerError.invalid("link.target_claim_id", "a claim cannot be linked to itself")
+      }
       _ = try await existingClaim(id, field: "link.target_claim_id")
       link.target = .targetClaimID(id)
     case nil:
@@ -531,7 +558,9 @@ public struct Ledger: Sendable {
   }
 
   private static func affix(_ value: String, field: String) throws -> String {
-    if value.unicodeScalars.contains(where: { $0 == "\u{0}" }) { throw LedgerError.invalid(field, "must not contain NUL") }
+    if value.unicodeScalars.contains(where: { $0 == "\u{0}" }) {
+      throw LedgerError.invalid(field, "must not contain NUL")
+    }
     guard value.count <= 64 else { throw LedgerError.invalid(field, "is \(value.count) characters; the maximum is 64") }
     return value
   }
@@ -554,8 +583,11 @@ public struct Ledger: Sendable {
 
   public func listLinks(_ request: ListLinksRequest, caller: CallerIdentity) async throws -> ListLinksResponse {
     try require(.reader, caller, to: "reading links")
-    if case .unrecognized(let value) = request.relation { throw LedgerError.invalid("relation", "\(value) is not a relation") }
-    let page = try await store.listLinks(request, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    if case .unrecognized(let value) = request.relation {
+      throw LedgerError.invalid("relation", "\(value) is not a relation")
+    }
+    let page = try await store.listLinks(
+      request, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListLinksResponse()
     response.links = page.items
     response.nextPageToken = page.nextPageToken
@@ -594,13 +626,15 @@ public struct Ledger: Sendable {
         resource: claim.id)
     }
     let label = try Validate.line(input.rating, field: "verdict.rating", required: true, maximum: 64)
-    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() }) else {
+    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
+    else {
       let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
       throw LedgerError.invalid("verdict.rating", "\"\(label)\" is not on the rating scale: \(labels)")
     }
     verdict.rating = rating.label
     verdict.ratingValue = rating.value
-    verdict.explanation = try Validate.text(input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
+    verdict.explanation = try Validate.text(
+      input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
     verdict.reviewer = caller.unixUser
     verdict.id = ResourceID.make("vrd")
     verdict.createTime = timestamp
@@ -608,11 +642,13 @@ public struct Ledger: Sendable {
     return verdict
   }
 
-  public func listVerdicts(_ request: ListVerdictsRequest, caller: CallerIdentity) async throws -> ListVerdictsResponse {
+  public func listVerdicts(_ request: ListVerdictsRequest, caller: CallerIdentity) async throws -> ListVerdictsResponse
+  {
     try require(.reader, caller, to: "reading verdicts")
     let id = try Validate.id(request.claimID, field: "claim_id")
     _ = try await existingClaim(id, field: "claim_id")
-    let page = try await store.listVerdicts(claimID: id, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    let page = try await store.listVerdicts(
+      claimID: id, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListVerdictsResponse()
     response.verdicts = page.items
     response.nextPageToken = page.nextPageToken
@@ -682,11 +718,13 @@ public struct Ledger: Sendable {
     let paths = mask?.paths ?? []
     if paths.isEmpty {
       if defaultAll { return allowed.sorted() }
-      throw LedgerError.invalid("update_mask", "is required: name the fields to change (\(allowed.sorted().joined(separator: ", ")))")
+      throw LedgerError.invalid(
+        "update_mask", "is required: name the fields to change (\(allowed.sorted().joined(separator: ", ")))")
     }
     for (index, path) in paths.enumerated() where !allowed.contains(path) {
       throw LedgerError.invalid(
-        "update_mask.paths[\(index)]", "\"\(path)\" cannot be changed; mutable fields: \(allowed.sorted().joined(separator: ", "))")
+        "update_mask.paths[\(index)]",
+        "\"\(path)\" cannot be changed; mutable fields: \(allowed.sorted().joined(separator: ", "))")
     }
     return paths
   }

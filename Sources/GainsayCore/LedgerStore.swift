@@ -62,7 +62,9 @@ public protocol LedgerStore: Sendable {
   /// The speaker whose name or alias is `name` (case-insensitive).
   func speaker(named name: String) async throws -> Speaker?
 
-  func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws -> Page<Speaker>
+  func listSpeakers(
+    nameContains: String, country: String, pageSize: Int, pageToken: String
+  ) async throws -> Page<Speaker>
   func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim>
   func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source>

@@ -20,7 +20,9 @@ public enum Validate {
 
   /// A longer text that may span lines (tabs and newlines allowed, other control characters not).
   public static func text(_ value: String, field: String, required: Bool, maximum: Int) throws -> String {
-    if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
+    if value.unicodeScalars.contains(where: {
+      $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r"
+    }) {
       throw LedgerError.invalid(field, "must not contain control characters other than tabs and newlines")
     }
     let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -60,7 +62,9 @@ public enum Validate {
     let restOK = parts.dropFirst().allSatisfy { part in
       (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
-    guard primaryOK, restOK else { throw LedgerError.invalid(field, "\"\(trimmed)\" is not a language tag such as en or pt-BR") }
+    guard primaryOK, restOK else {
+      throw LedgerError.invalid(field, "\"\(trimmed)\" is not a language tag such as en or pt-BR")
+    }
     return trimmed
   }
 
@@ -76,14 +80,20 @@ public enum Validate {
   /// A Wikidata item id such as `Q312296`.
   public static func wikidataID(_ value: String, field: String) throws -> String {
     let trimmed = try line(value, field: field, required: false, maximum: 20).uppercased()
-    guard trimmed.isEmpty || (trimmed.first == "Q" && trimmed.count > 1 && trimmed.dropFirst().allSatisfy(\.isASCII) && trimmed.dropFirst().allSatisfy(\.isNumber)) else {
+    guard
+      trimmed.isEmpty
+        || (trimmed.first == "Q" && trimmed.count > 1 && trimmed.dropFirst().allSatisfy(\.isASCII)
+          && trimmed.dropFirst().allSatisfy(\.isNumber))
+    else {
       throw LedgerError.invalid(field, "\"\(value)\" is not a Wikidata item id such as Q312296")
     }
     return trimmed
   }
 
   /// A date with its precision, not in the future; required unless `required` is false and it is unset.
-  public static func date(_ value: PartialDate?, field: String, required: Bool, today: PartialDate) throws -> PartialDate? {
+  public static func date(
+    _ value: PartialDate?, field: String, required: Bool, today: PartialDate
+  ) throws -> PartialDate? {
     guard let value else {
       if required { throw LedgerError.invalid(field, "is required (a year, a year and month, or a full date)") }
       return nil

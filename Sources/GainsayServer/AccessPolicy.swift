@@ -1,5 +1,6 @@
 import Foundation
 public import GainsayProto
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -77,7 +78,8 @@ enum UnixAccounts {
       var record = group()
       var result: UnsafeMutablePointer<group>?
       var buffer = [CChar](repeating: 0, count: 16_384)
-      guard getgrgid_r(id, &record, &buffer, buffer.count, &result) == 0, result != nil, let name = record.gr_name else {
+      guard getgrgid_r(id, &record, &buffer, buffer.count, &result) == 0, result != nil, let name = record.gr_name
+      else {
         return nil
       }
       return String(cString: name)

@@ -53,7 +53,8 @@ public struct DaemonConfiguration: Sendable {
     } catch let DecodingError.keyNotFound(key, context) {
       throw ConfigurationError("\(path): \(Self.path(context.codingPath + [key])) is missing")
     } catch let DecodingError.typeMismatch(_, context) {
-      throw ConfigurationError("\(path): \(Self.path(context.codingPath)) has the wrong type: \(context.debugDescription)")
+      throw ConfigurationError(
+        "\(path): \(Self.path(context.codingPath)) has the wrong type: \(context.debugDescription)")
     } catch {
       throw ConfigurationError("\(path): \(error)")
     }

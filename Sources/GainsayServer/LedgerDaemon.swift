@@ -4,6 +4,7 @@ import GainsayProto
 public import GainsayRPC
 import GainsayStore
 public import Logging
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -23,7 +24,8 @@ public final class LedgerDaemon: Sendable {
     self.configuration = configuration
     guard configuration.socketPath.utf8.count < 108 else {
       throw ConfigurationError(
-        "the socket path is \(configuration.socketPath.utf8.count) bytes; Linux allows at most 107: \(configuration.socketPath)")
+        "the socket path is \(configuration.socketPath.utf8.count) bytes; Linux allows at most 107: \(configuration.socketPath)"
+      )
     }
     let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
     try Self.makeDirectory(socketDirectory, mode: configuration.policy.grantsOthers ? 0o711 : 0o700)
@@ -31,7 +33,8 @@ public final class LedgerDaemon: Sendable {
       path: configuration.socketPath + ".lock", purpose: "the socket \(configuration.socketPath)")
     try Self.makeDirectory(configuration.dataDirectory, mode: 0o700)
     let dataLock = try ExclusiveLock(
-      path: configuration.dataDirectory + "/gainsayd.lock", purpose: "the data directory \(configuration.dataDirectory)")
+      path: configuration.dataDirectory + "/gainsayd.lock", purpose: "the data directory \(configuration.dataDirectory)"
+    )
     locks = [socketLock, dataLock]
 
     let store = try SQLiteLedgerStore(path: configuration.databasePath)

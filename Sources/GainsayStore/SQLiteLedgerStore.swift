@@ -1,7 +1,7 @@
 import Foundation
+import GRDB
 public import GainsayCore
 public import GainsayProto
-import GRDB
 
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
 /// once its transaction is durable.
@@ -98,7 +98,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     case .speaker(let speaker):
       for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
         if let owner = try String.fetchOne(
-          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()]), owner != speaker.id
+          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()]),
+          owner != speaker.id
         {
           let field = index == 0 ? "speaker.name" : "speaker.aliases[\(index - 1)]"
           throw LedgerError(
@@ -107,7 +108,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
       }
     case .claim(let claim):
-      guard try Bool.fetchOne(db, sql: "SELECT 1 FROM speaker WHERE id = ?", arguments: [claim.speakerID]) == true else {
+      guard try Bool.fetchOne(db, sql: "SELECT 1 FROM speaker WHERE id = ?", arguments: [claim.speakerID]) == true
+      else {
         throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
       }
     case .link(let link) where link.state == .active && replacing == nil:
@@ -118,7 +120,9 @@ public final class SQLiteLedgerStore: LedgerStore {
           SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
             AND relation = ? AND quote = ? AND state = 1
           """,
-        arguments: [link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote])
+        arguments: [
+          link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote,
+        ])
       {
         throw LedgerError(
           .alreadyExists, "link: the same link already exists as \(existing)", field: "link", resource: existing)
@@ -159,9 +163,13 @@ public final class SQLiteLedgerStore: LedgerStore {
           sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)",
           arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
       }
-      try index(db, .speaker, speaker.id, title: speaker.name, body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
+      try index(
+        db, .speaker, speaker.id, title: speaker.name,
+        body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
       if !isNew {
-        for claimID in try String.fetchAll(db, sql: "SELECT id FROM claim WHERE speaker_id = ?", arguments: [speaker.id]) {
+        for claimID in try String.fetchAll(
+          db, sql: "SELECT id FROM claim WHERE speaker_id = ?", arguments: [speaker.id])
+        {
           if let claim = try fetch(db, .claim, id: claimID), case .claim(let value) = claim.kind {
             try indexClaim(db, value)
           }
@@ -179,7 +187,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             said_end = excluded.said_end, state = excluded.state, record = excluded.record
           """,
         arguments: [
-          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, claim.state.rawValue, Data(claim.serializedBytes()),
+          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, claim.state.rawValue,
+          Data(claim.serializedBytes()),
         ])
       try db.execute(sql: "DELETE FROM claim_topic WHERE claim_id = ?", arguments: [claim.id])
       for topic in claim.topics {
@@ -196,7 +205,9 @@ public final class SQLiteLedgerStore: LedgerStore {
           ON CONFLICT(id) DO UPDATE SET outlet = excluded.outlet, kind = excluded.kind, record = excluded.record,
             archived_text = excluded.archived_text
           """,
-        arguments: [source.id, source.outlet, source.kind.rawValue, Data(record.serializedBytes()), source.archivedText])
+        arguments: [
+          source.id, source.outlet, source.kind.rawValue, Data(record.serializedBytes()), source.archivedText,
+        ])
       try index(
         db, .source, source.id, title: source.title,
         body: ([source.outlet] + source.authors + [source.archivedText]).joined(separator: "\n"))
@@ -227,8 +238,10 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   private static func indexClaim(_ db: Database, _ claim: Claim) throws {
     let names = try String.fetchAll(
-      db, sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name", arguments: [claim.speakerID])
-    try index(db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
+      db, sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name",
+      arguments: [claim.speakerID])
+    try index(
+      db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
   }
 
   private static func index(_ db: Database, _ type: ResourceType, _ id: String, title: String, body: String) throws {
@@ -239,7 +252,9 @@ public final class SQLiteLedgerStore: LedgerStore {
       arguments: [type.rawValue, id, title, body])
   }
 
-  private static func appendAudit(_ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource) throws -> AuditEvent {
+  private static func appendAudit(
+    _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource
+  ) throws -> AuditEvent {
     var event = AuditEvent()
     event.time = draft.time
     event.actor = draft.actor
@@ -303,9 +318,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         Resource(try Speaker(serializedBytes: $0))
       }
     case .claim:
-      return try Row.fetchOne(db, sql: claimSelect + " WHERE c.id = ?", arguments: [id]).map { Resource(try claim(from: $0)) }
+      return try Row.fetchOne(db, sql: claimSelect + " WHERE c.id = ?", arguments: [id]).map {
+        Resource(try claim(from: $0))
+      }
     case .source:
-      return try Row.fetchOne(db, sql: "SELECT record, archived_text FROM source WHERE id = ?", arguments: [id]).map { row in
+      return try Row.fetchOne(db, sql: "SELECT record, archived_text FROM source WHERE id = ?", arguments: [id]).map {
+        row in
         var source = try Source(serializedBytes: row[0] as Data)
         source.archivedText = row[1]
         return Resource(source)
@@ -351,7 +369,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
-  public func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws -> Page<Speaker> {
+  public func listSpeakers(
+    nameContains: String, country: String, pageSize: Int, pageToken: String
+  ) async throws -> Page<Speaker> {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     if !nameContains.isEmpty {
@@ -396,14 +416,17 @@ public final class SQLiteLedgerStore: LedgerStore {
       arguments: arguments, pageSize: pageSize, pageToken: pageToken, decode: Self.claim(from:))
   }
 
-  public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision> {
+  public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
+  {
     try await page(
       sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
       pageSize: pageSize, pageToken: pageToken
     ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
   }
 
-  public func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source> {
+  public func listSources(
+    outlet: String, kind: SourceKind, pageSize: Int, pageToken: String
+  ) async throws -> Page<Source> {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     if !outlet.isEmpty {
@@ -463,7 +486,9 @@ public final class SQLiteLedgerStore: LedgerStore {
       arguments += [Int64(request.actorUID)]
     }
     let limit = request.limit > 0 ? " LIMIT \(request.limit)" : ""
-    let sql = "SELECT sequence, record FROM audit_event WHERE " + conditions.joined(separator: " AND ") + " ORDER BY sequence" + limit
+    let sql =
+      "SELECT sequence, record FROM audit_event WHERE " + conditions.joined(separator: " AND ") + " ORDER BY sequence"
+      + limit
     let finalArguments = arguments
     return try await read { db in
       try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in

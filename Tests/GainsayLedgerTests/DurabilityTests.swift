@@ -106,7 +106,9 @@ struct DurabilityTests {
       request.pageToken = page.nextPageToken
     } while !request.pageToken.isEmpty
     let acknowledgedClaims = acknowledged.subtracting([speaker.id])
-    #expect(acknowledgedClaims.isSubset(of: stored), "\(acknowledgedClaims.subtracting(stored).count) acknowledged claims were lost")
+    #expect(
+      acknowledgedClaims.isSubset(of: stored),
+      "\(acknowledgedClaims.subtracting(stored).count) acknowledged claims were lost")
 
     // The audit log has exactly one CREATE per stored resource, in sequence.
     var created: [String] = []

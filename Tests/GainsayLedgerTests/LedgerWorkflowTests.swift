@@ -53,7 +53,8 @@ struct LedgerWorkflowTests {
       #expect(link.createdBy?.uid == getuid())
       #expect(link.state == .active)
 
-      let verdict = try await client.call(LedgerService.createVerdict, Make.verdict(claim.id, "Pants on Fire", "Detentions are documented."))
+      let verdict = try await client.call(
+        LedgerService.createVerdict, Make.verdict(claim.id, "Pants on Fire", "Detentions are documented."))
       #expect(verdict.rating == "pants on fire")
       #expect(verdict.ratingValue == 1)
       #expect(verdict.reviewer?.uid == getuid())
@@ -156,9 +157,12 @@ struct LedgerWorkflowTests {
       alias.speakerID = speaker.id
       alias.alias = "Дмитрий Песков"
       #expect(try await client.call(LedgerService.addSpeakerAlias, alias).aliases == ["Дмитрий Песков"])
-      #expect(await rpcError { _ = try await client.call(LedgerService.addSpeakerAlias, alias) }?.code == .alreadyExists)
+      #expect(
+        await rpcError { _ = try await client.call(LedgerService.addSpeakerAlias, alias) }?.code == .alreadyExists)
 
-      let clash = await rpcError { _ = try await client.call(LedgerService.createSpeaker, Make.speaker("дмитрий песков")) }
+      let clash = await rpcError {
+        _ = try await client.call(LedgerService.createSpeaker, Make.speaker("дмитрий песков"))
+      }
       #expect(clash?.code == .alreadyExists)
       #expect(clash?.fieldViolations.first?.field == "speaker.name")
 
@@ -180,7 +184,9 @@ struct LedgerWorkflowTests {
       remove.alias = "дмитрий песков"
       #expect(try await client.call(LedgerService.removeSpeakerAlias, remove).aliases.isEmpty)
 
-      for index in 0..<7 { _ = try await client.call(LedgerService.createSpeaker, Make.speaker("Official \(index)", country: "BY")) }
+      for index in 0..<7 {
+        _ = try await client.call(LedgerService.createSpeaker, Make.speaker("Official \(index)", country: "BY"))
+      }
       var list = ListSpeakersRequest()
       list.pageSize = 3
       list.country = "by"
@@ -199,37 +205,59 @@ struct LedgerWorkflowTests {
   func links() async throws {
     try await withLedgerDaemon { client, _ in
       let speaker = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov"))
-      let first = try #require(try await client.call(LedgerService.createClaim, Make.claim("We don't have any gays", speaker: speaker.id, said: "2017-07")).claim)
-      let second = try #require(try await client.call(LedgerService.createClaim, Make.claim("There are no gays in Chechnya", speaker: speaker.id, said: "2017-04")).claim)
-      let source = try await client.call(LedgerService.createSource, Make.source("Report", outlet: "Novaya Gazeta", text: Self.report))
+      let first = try #require(
+        try await client.call(
+          LedgerService.createClaim, Make.claim("We don't have any gays", speaker: speaker.id, said: "2017-07")
+        ).claim)
+      let second = try #require(
+        try await client.call(
+          LedgerService.createClaim, Make.claim("There are no gays in Chechnya", speaker: speaker.id, said: "2017-04")
+        ).claim)
+      let source = try await client.call(
+        LedgerService.createSource, Make.source("Report", outlet: "Novaya Gazeta", text: Self.report))
       let unarchived = try await client.call(LedgerService.createSource, Make.source("Broadcast", outlet: "BBC"))
 
       let notInText = await rpcError {
-        _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: source.id, .contradicts, quote: "no one was detained"))
+        _ = try await client.call(
+          LedgerService.createLink, Make.link(first.id, source: source.id, .contradicts, quote: "no one was detained"))
       }
       #expect(notInText?.code == .invalidArgument)
       #expect(notInText?.fieldViolations.first?.field == "link.quote.exact")
 
-      _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: source.id, .contradicts, quote: "at least three were killed"))
+      _ = try await client.call(
+        LedgerService.createLink,
+        Make.link(first.id, source: source.id, .contradicts, quote: "at least three were killed"))
       let duplicate = await rpcError {
-        _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: source.id, .contradicts, quote: "at least three were killed"))
+        _ = try await client.call(
+          LedgerService.createLink,
+          Make.link(first.id, source: source.id, .contradicts, quote: "at least three were killed"))
       }
       #expect(duplicate?.code == .alreadyExists)
 
       // A source without archived text takes any passage.
-      _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: unarchived.id, .context, quote: "anything"))
-      let repeats = try await client.call(LedgerService.createLink, Make.link(second.id, claimTarget: first.id, .repeats))
+      _ = try await client.call(
+        LedgerService.createLink, Make.link(first.id, source: unarchived.id, .context, quote: "anything"))
+      let repeats = try await client.call(
+        LedgerService.createLink, Make.link(second.id, claimTarget: first.id, .repeats))
       #expect(repeats.target == .targetClaimID(first.id))
 
-      let missingClaim = await rpcError { _ = try await client.call(LedgerService.createLink, Make.link("clm_nope", source: source.id, .supports)) }
+      let missingClaim = await rpcError {
+        _ = try await client.call(LedgerService.createLink, Make.link("clm_nope", source: source.id, .supports))
+      }
       #expect(missingClaim?.code == .notFound)
       #expect(missingClaim?.fieldViolations.first?.field == "link.claim_id")
-      let missingSource = await rpcError { _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: "src_nope", .supports)) }
+      let missingSource = await rpcError {
+        _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: "src_nope", .supports))
+      }
       #expect(missingSource?.code == .notFound)
       #expect(missingSource?.fieldViolations.first?.field == "link.source_id")
-      let selfLink = await rpcError { _ = try await client.call(LedgerService.createLink, Make.link(first.id, claimTarget: first.id, .repeats)) }
+      let selfLink = await rpcError {
+        _ = try await client.call(LedgerService.createLink, Make.link(first.id, claimTarget: first.id, .repeats))
+      }
       #expect(selfLink?.code == .invalidArgument)
-      let noRelation = await rpcError { _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: source.id, .unspecified)) }
+      let noRelation = await rpcError {
+        _ = try await client.call(LedgerService.createLink, Make.link(first.id, source: source.id, .unspecified))
+      }
       #expect(noRelation?.fieldViolations.first?.field == "link.relation")
 
       var list = ListLinksRequest()
@@ -253,7 +281,8 @@ struct LedgerWorkflowTests {
       var mask = FieldMask()
       mask.paths = ["archived_text"]
       update.updateMask = mask
-      #expect(await rpcError { _ = try await client.call(LedgerService.updateSource, update) }?.code == .failedPrecondition)
+      #expect(
+        await rpcError { _ = try await client.call(LedgerService.updateSource, update) }?.code == .failedPrecondition)
       mask.paths = ["title"]
       update.updateMask = mask
       change.title = "Murder of gay men in Chechnya"
@@ -271,14 +300,17 @@ struct LedgerWorkflowTests {
   @Test("ranked full-text search with highlighted snippets")
   func search() async throws {
     try await withLedgerDaemon { client, _ in
-      let speaker = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov", aliases: ["Кадыров"]))
+      let speaker = try await client.call(
+        LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov", aliases: ["Кадыров"]))
       let claim = try #require(
         try await client.call(
           LedgerService.createClaim,
           Make.claim("We don't have any gays", speaker: speaker.id, said: "2017-07", context: "HBO interview")
         ).claim)
-      _ = try await client.call(LedgerService.createClaim, Make.claim("Chechnya is peaceful", speaker: speaker.id, said: "2016"))
-      let source = try await client.call(LedgerService.createSource, Make.source("Detentions in Chechnya", outlet: "Novaya Gazeta", text: Self.report))
+      _ = try await client.call(
+        LedgerService.createClaim, Make.claim("Chechnya is peaceful", speaker: speaker.id, said: "2016"))
+      let source = try await client.call(
+        LedgerService.createSource, Make.source("Detentions in Chechnya", outlet: "Novaya Gazeta", text: Self.report))
 
       func search(_ query: String, types: [ResourceType] = []) async throws -> [SearchHit] {
         var request = SearchRequest()
@@ -296,7 +328,14 @@ struct LedgerWorkflowTests {
         String(decoding: Array(first.snippet.utf8)[Int(span.start)..<Int(span.end)], as: UTF8.self)
       }
       #expect(highlighted == ["gays"])
-      #expect(first.resource?.kind == .claim(try await client.call(LedgerService.getClaim, { var r = GetClaimRequest(); r.id = claim.id; return r }())))
+      #expect(
+        first.resource?.kind
+          == .claim(
+            try await client.call(
+              LedgerService.getClaim,
+              {
+                var r = GetClaimRequest(); r.id = claim.id; return r
+              }())))
 
       // The speaker's alias finds their claims; prefixes and phrases work; sources are searched by text.
       #expect(try await search("Кадыров", types: [.claim]).count == 2)
@@ -332,7 +371,9 @@ struct LedgerWorkflowTests {
       writer.cancel()
       #expect(received?.resourceType == .speaker)
       #expect(received?.action == .create)
-      if case .speaker(let speaker)? = received?.resource?.kind { #expect(speaker.name.hasPrefix("Watched")) } else {
+      if case .speaker(let speaker)? = received?.resource?.kind {
+        #expect(speaker.name.hasPrefix("Watched"))
+      } else {
         Issue.record("expected a speaker in the change event")
       }
 

@@ -75,7 +75,9 @@ enum Make {
     return request
   }
 
-  static func source(_ title: String, outlet: String, text: String = "", url: String = "", published: String? = nil)
+  static func source(
+    _ title: String, outlet: String, text: String = "", url: String = "", published: String? = nil
+  )
     -> CreateSourceRequest
   {
     var source = Source()
