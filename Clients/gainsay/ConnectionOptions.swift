@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GainsayProto
 import GainsayRPC
 
 /// The options every command that talks to the daemon shares.
@@ -10,26 +11,77 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "Give up after this many seconds.")
   var timeout: Double = 30
 
-  @Flag(help: "Print JSON instead of text.")
+  @Flag(help: "Print JSON (one object; JSON Lines for lists and streams) instead of text.")
   var json = false
 
   var socketPath: String { socket ?? DefaultSocketPath.resolved }
 
-  var callOptions: CallOptions { CallOptions(timeout: .milliseconds(Int64(timeout * 1000))) }
+  var callOptions: CallOptions {
+    CallOptions(timeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, metadata: ["client": "gainsay"])
+  }
 
-  /// Connects, runs `body`, and turns RPC errors into one line on stderr and exit code 64 + status code.
-  func withClient<Result>(_ body: (RPCClient) async throws -> Result) async throws -> Result {
-    let client: RPCClient
+  func validate() throws {
+    guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be a number of seconds") }
+  }
+
+  /// Connects, runs `body`, and turns failures into one line on stderr and exit code 64 + status code.
+  func run(_ body: (Session) async throws -> Void) async throws {
     do {
-      client = try await RPCClient.connect(socketPath: socketPath)
-    } catch {
-      throw CLIError(code: .unavailable, message: "cannot reach gainsayd at \(socketPath) — is it running?")
+      let client: RPCClient
+      do {
+        client = try await RPCClient.connect(socketPath: socketPath)
+      } catch {
+        throw CLIError(code: .unavailable, message: "cannot reach gainsayd at \(socketPath) — is it running?")
+      }
+      defer { Task { await client.close() } }
+      do {
+        try await body(Session(client: client, options: self))
+      } catch let error as RPCError {
+        if error.code == .unavailable && error.reason.hasPrefix("CONNECT") {
+          throw CLIError(code: .unavailable, message: "cannot reach gainsayd at \(socketPath) — is it running?")
+        }
+        throw CLIError(code: error.code, message: error.message)
+      }
+    } catch let error as CLIError {
+      Output.error(error.description)
+      throw error.exitCode
     }
-    defer { Task { await client.close() } }
+  }
+}
+
+/// A connection and the options of the command using it.
+struct Session {
+  let client: RPCClient
+  let options: ConnectionOptions
+
+  func call<Request, Response>(
+    _ method: MethodDescriptor<Request, Response>, _ request: Request
+  ) async throws -> Response {
+    try await client.call(method, request, options: options.callOptions)
+  }
+
+  func stream<Request, Response>(
+    _ method: MethodDescriptor<Request, Response>, _ request: Request
+  ) -> RPCResponseStream<Response> {
+    client.stream(method, request, options: options.callOptions)
+  }
+
+  /// A speaker's id from an id, an exact name or an alias; unknown names list close candidates.
+  func speakerID(_ reference: String) async throws -> String {
+    var get = GetSpeakerRequest()
+    get.id = reference
     do {
-      return try await body(client)
-    } catch let error as RPCError {
-      throw CLIError(code: error.code, message: error.message)
+      return try await call(LedgerService.getSpeaker, get).id
+    } catch let error as RPCError where error.code == .notFound {
+      var list = ListSpeakersRequest()
+      list.nameContains = String(reference.split(separator: " ").first ?? Substring(reference))
+      list.pageSize = 10
+      let candidates = (try? await call(LedgerService.listSpeakers, list).speakers) ?? []
+      let hint =
+        candidates.isEmpty
+        ? "add them with: gainsay speaker add \"\(reference)\""
+        : "did you mean: " + candidates.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+      throw CLIError(code: .notFound, message: "no speaker is called \"\(reference)\"; \(hint)")
     }
   }
 }
@@ -41,4 +93,22 @@ struct CLIError: Error, CustomStringConvertible {
 
   var description: String { "gainsay: \(code.name): \(message)" }
   var exitCode: ExitCode { ExitCode(64 + code.rawValue) }
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, keeping the precision.
+func parseDate(_ text: String, option: String) throws -> PartialDate {
+  guard let date = PartialDate(iso: text) else {
+    throw ValidationError("\(option): \"\(text)\" is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+  }
+  return date
+}
+
+/// Text from an argument, or standard input when it is "-".
+func readArgument(_ value: String) throws -> String {
+  guard value == "-" else { return value }
+  let data = FileHandle.standardInput.readDataToEndOfFile()
+  guard let text = String(data: data, encoding: .utf8) else {
+    throw ValidationError("standard input is not UTF-8 text")
+  }
+  return text.trimmingCharacters(in: .newlines)
 }

@@ -19,16 +19,14 @@ struct Describe: AsyncParsableCommand {
   var descriptorSetOut: String?
 
   func run() async throws {
-    try await runReportingErrors {
-      let description = try await connection.withClient { client in
-        try await client.call(MetaService.describe, DescribeRequest(), options: connection.callOptions)
-      }
+    try await connection.run { session in
+      let description = try await session.call(MetaService.describe, DescribeRequest())
       if let descriptorSetOut {
         try Data(description.descriptorSet).write(to: URL(fileURLWithPath: descriptorSetOut))
       }
       if connection.json {
         for method in description.methods {
-          print(
+          Output.line(
             try jsonLine([
               "name": method.name, "requestType": method.requestType, "responseType": method.responseType,
               "streaming": method.streaming.protoName,
@@ -39,7 +37,7 @@ struct Describe: AsyncParsableCommand {
         for method in description.methods {
           let kind = method.streaming == .serverStreaming ? "stream " : ""
           let name = method.name.padding(toLength: width, withPad: " ", startingAt: 0)
-          print("\(name)  \(method.requestType) → \(kind)\(method.responseType)")
+          Output.line("\(name)  \(method.requestType) → \(kind)\(method.responseType)")
         }
       }
     }

@@ -10,40 +10,34 @@ struct Status: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
-    try await runReportingErrors {
-      let (health, description) = try await connection.withClient { client in
-        async let health = client.call(MetaService.health, HealthRequest(), options: connection.callOptions)
-        async let description = client.call(MetaService.describe, DescribeRequest(), options: connection.callOptions)
-        return try await (health, description)
-      }
+    try await connection.run { session in
+      let healthStatus = try await session.call(MetaService.health, HealthRequest())
+      let description = try await session.call(MetaService.describe, DescribeRequest())
+      let caller = try await session.call(LedgerService.getCaller, GetCallerRequest())
       if connection.json {
         let object: [String: Any] = [
           "socket": connection.socketPath,
-          "status": health.status.protoName,
+          "status": healthStatus.status.protoName,
+          "user": caller.actor?.userName ?? "",
+          "role": caller.role.protoName,
           "serverVersion": description.serverVersion,
           "protocolVersion": description.protocolVersion,
           "methods": description.methods.count,
           "maxFrameSize": description.maxFrameSize,
         ]
-        print(try jsonLine(object))
+        Output.line(try jsonLine(object))
       } else {
-        let serving = health.status == .serving ? "serving" : health.status.protoName
-        print("gainsayd \(description.serverVersion) at \(connection.socketPath): \(serving)")
-        print(
+        let serving = healthStatus.status == .serving ? "serving" : healthStatus.status.protoName
+        let role = caller.role.protoName.replacingOccurrences(of: "ROLE_", with: "").lowercased()
+        Output.line("gainsayd \(description.serverVersion) at \(connection.socketPath): \(serving)")
+        Output.line(
+          "you are \(caller.actor?.userName ?? "?") (uid \(caller.actor?.uid ?? 0)), role: \(role == "unspecified" ? "none" : role)"
+        )
+        Output.line(
           "protocol \(description.protocolVersion), \(description.methods.count) methods, frames up to \(description.maxFrameSize) bytes"
         )
       }
     }
-  }
-}
-
-/// Runs a command body, printing a `CLIError` as one line on stderr and exiting with its code.
-func runReportingErrors(_ body: () async throws -> Void) async throws {
-  do {
-    try await body()
-  } catch let error as CLIError {
-    FileHandle.standardError.write(Data((error.description + "\n").utf8))
-    throw error.exitCode
   }
 }
 

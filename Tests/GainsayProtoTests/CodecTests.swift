@@ -1,3 +1,4 @@
+import Foundation
 import GainsayProto
 import Testing
 
@@ -152,4 +153,34 @@ struct CodecTests {
 
 extension ProtoSamples.Sample: CustomTestStringConvertible {
   var testDescription: String { type(of: value).protoMessageName }
+}
+
+@Suite("proto3 JSON mapping")
+struct JSONMappingTests {
+  @Test("every message maps to the JSON an independent implementation produces", arguments: ProtoSamples.all)
+  func matchesPython(sample: ProtoSamples.Sample) throws {
+    let encodable = try #require(sample.value as? any ProtoJSONEncodable)
+    let ours = try JSONSerialization.jsonObject(
+      with: Data(encodable.jsonValue.serialized().utf8), options: [.fragmentsAllowed])
+    let theirs = try JSONSerialization.jsonObject(with: Data(sample.pythonJSON.utf8), options: [.fragmentsAllowed])
+    func canonical(_ value: Any) throws -> String {
+      String(
+        decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]),
+        as: UTF8.self)
+    }
+    #expect(
+      try canonical(ours) == canonical(theirs),
+      "\(encodable.jsonValue.serialized(pretty: true))\nPython: \(sample.pythonJSON)")
+  }
+
+  @Test("strings are escaped so any JSON parser reads them back")
+  func escaping() throws {
+    var claim = Claim()
+    claim.text = "quote \" backslash \\ newline \n tab \t bell \u{7} line separator \u{2028} Кадыров 🏳️‍🌈"
+    let parsed = try JSONSerialization.jsonObject(with: Data(claim.jsonValue.serialized().utf8)) as? [String: Any]
+    #expect(parsed?["text"] as? String == claim.text)
+    let pretty =
+      try JSONSerialization.jsonObject(with: Data(claim.jsonValue.serialized(pretty: true).utf8)) as? [String: Any]
+    #expect(pretty?["text"] as? String == claim.text)
+  }
 }

@@ -61,6 +61,12 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -233,6 +239,22 @@ extension Resource: CBridgedMessage {
   }
 }
 
+extension Resource: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    switch kind {
+    case .speaker(let value): fields.append(("speaker", value.jsonValue))
+    case .claim(let value): fields.append(("claim", value.jsonValue))
+    case .source(let value): fields.append(("source", value.jsonValue))
+    case .link(let value): fields.append(("link", value.jsonValue))
+    case .verdict(let value): fields.append(("verdict", value.jsonValue))
+    case nil: break
+    }
+    return .object(fields)
+  }
+}
+
 extension AuditEvent: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.AuditEvent"
   typealias CMessage = Gainsay__V1__AuditEvent
@@ -287,6 +309,24 @@ extension AuditEvent: CBridgedMessage {
   }
 }
 
+extension AuditEvent: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if sequence != 0 { fields.append(("sequence", .string(String(sequence)))) }
+    if let value = time { fields.append(("time", value.jsonValue)) }
+    if let value = actor { fields.append(("actor", value.jsonValue)) }
+    if !method.isEmpty { fields.append(("method", .string(method))) }
+    if action != .unspecified { fields.append(("action", action.jsonValue)) }
+    if resourceType != .unspecified { fields.append(("resourceType", resourceType.jsonValue)) }
+    if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
+    if let value = before { fields.append(("before", value.jsonValue)) }
+    if let value = after { fields.append(("after", value.jsonValue)) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
+  }
+}
+
 extension ListAuditEventsRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListAuditEventsRequest"
   typealias CMessage = Gainsay__V1__ListAuditEventsRequest
@@ -323,6 +363,19 @@ extension ListAuditEventsRequest: CBridgedMessage {
   }
 }
 
+extension ListAuditEventsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
+    if afterSequence != 0 { fields.append(("afterSequence", .string(String(afterSequence)))) }
+    if limit != 0 { fields.append(("limit", .integer(Int64(limit)))) }
+    if actorUID != 0 { fields.append(("actorUid", .integer(Int64(actorUID)))) }
+    if filterByActor { fields.append(("filterByActor", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension WatchRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.WatchRequest"
   typealias CMessage = Gainsay__V1__WatchRequest
@@ -351,6 +404,16 @@ extension WatchRequest: CBridgedMessage {
     c.pointee.n_resource_types = resourceTypes.count
     c.pointee.resource_types = arena.array(resourceTypes.map { Gainsay__V1__ResourceType(rawValue: .init(truncatingIfNeeded: $0.rawValue)) })
     c.pointee.after_sequence = afterSequence
+  }
+}
+
+extension WatchRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !resourceTypes.isEmpty { fields.append(("resourceTypes", .array(resourceTypes.map { $0.jsonValue }))) }
+    if afterSequence != 0 { fields.append(("afterSequence", .string(String(afterSequence)))) }
+    return .object(fields)
   }
 }
 
@@ -397,5 +460,20 @@ extension ChangeEvent: CBridgedMessage {
     c.pointee.resource_type = Gainsay__V1__ResourceType(rawValue: .init(truncatingIfNeeded: resourceType.rawValue))
     c.pointee.resource_id = arena.cString(resourceID)
     c.pointee.resource = resource.map { arena.message($0) }
+  }
+}
+
+extension ChangeEvent: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if sequence != 0 { fields.append(("sequence", .string(String(sequence)))) }
+    if let value = time { fields.append(("time", value.jsonValue)) }
+    if let value = actor { fields.append(("actor", value.jsonValue)) }
+    if action != .unspecified { fields.append(("action", action.jsonValue)) }
+    if resourceType != .unspecified { fields.append(("resourceType", resourceType.jsonValue)) }
+    if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
+    if let value = resource { fields.append(("resource", value.jsonValue)) }
+    return .object(fields)
   }
 }

@@ -51,6 +51,12 @@ public enum AttributionStatus: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -105,6 +111,12 @@ public enum ClaimState: Sendable, Hashable, CaseIterable {
     case .retracted: "CLAIM_STATE_RETRACTED"
     case .unrecognized(let value): String(value)
     }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -382,6 +394,30 @@ extension Claim: CBridgedMessage {
   }
 }
 
+extension Claim: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if !text.isEmpty { fields.append(("text", .string(text))) }
+    if let value = saidOn { fields.append(("saidOn", value.jsonValue)) }
+    if !context.isEmpty { fields.append(("context", .string(context))) }
+    if !appearanceUrls.isEmpty { fields.append(("appearanceUrls", .array(appearanceUrls.map { .string($0) }))) }
+    if !language.isEmpty { fields.append(("language", .string(language))) }
+    if !topics.isEmpty { fields.append(("topics", .array(topics.map { .string($0) }))) }
+    if attribution != .unspecified { fields.append(("attribution", attribution.jsonValue)) }
+    if state != .unspecified { fields.append(("state", state.jsonValue)) }
+    if !retractionReason.isEmpty { fields.append(("retractionReason", .string(retractionReason))) }
+    if revision != 0 { fields.append(("revision", .integer(Int64(revision)))) }
+    if let value = createTime { fields.append(("createTime", value.jsonValue)) }
+    if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
+    if let value = evidence { fields.append(("evidence", value.jsonValue)) }
+    if !latestRating.isEmpty { fields.append(("latestRating", .string(latestRating))) }
+    return .object(fields)
+  }
+}
+
 extension EvidenceCounts: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.EvidenceCounts"
   typealias CMessage = Gainsay__V1__EvidenceCounts
@@ -413,6 +449,18 @@ extension EvidenceCounts: CBridgedMessage {
     c.pointee.supporting = supporting
     c.pointee.context = context
     c.pointee.repeats = repeats
+  }
+}
+
+extension EvidenceCounts: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if contradicting != 0 { fields.append(("contradicting", .integer(Int64(contradicting)))) }
+    if supporting != 0 { fields.append(("supporting", .integer(Int64(supporting)))) }
+    if context != 0 { fields.append(("context", .integer(Int64(context)))) }
+    if repeats != 0 { fields.append(("repeats", .integer(Int64(repeats)))) }
+    return .object(fields)
   }
 }
 
@@ -460,6 +508,20 @@ extension ClaimRevision: CBridgedMessage {
   }
 }
 
+extension ClaimRevision: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if revision != 0 { fields.append(("revision", .integer(Int64(revision)))) }
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if let value = actor { fields.append(("actor", value.jsonValue)) }
+    if let value = time { fields.append(("time", value.jsonValue)) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
+  }
+}
+
 extension CreateClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateClaimRequest"
   typealias CMessage = Gainsay__V1__CreateClaimRequest
@@ -487,6 +549,15 @@ extension CreateClaimRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.claim = claim.map { arena.message($0) }
+  }
+}
+
+extension CreateClaimRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -523,6 +594,16 @@ extension CreateClaimResponse: CBridgedMessage {
   }
 }
 
+extension CreateClaimResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if !similarClaims.isEmpty { fields.append(("similarClaims", .array(similarClaims.map { $0.jsonValue }))) }
+    return .object(fields)
+  }
+}
+
 extension SimilarClaim: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SimilarClaim"
   typealias CMessage = Gainsay__V1__SimilarClaim
@@ -555,6 +636,16 @@ extension SimilarClaim: CBridgedMessage {
   }
 }
 
+extension SimilarClaim: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if similarity != 0 { fields.append(("similarity", .number(Double(similarity)))) }
+    return .object(fields)
+  }
+}
+
 extension GetClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetClaimRequest"
   typealias CMessage = Gainsay__V1__GetClaimRequest
@@ -580,6 +671,15 @@ extension GetClaimRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
+  }
+}
+
+extension GetClaimRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    return .object(fields)
   }
 }
 
@@ -629,6 +729,22 @@ extension ListClaimsRequest: CBridgedMessage {
   }
 }
 
+extension ListClaimsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if !topic.isEmpty { fields.append(("topic", .string(topic))) }
+    if let value = saidFrom { fields.append(("saidFrom", value.jsonValue)) }
+    if let value = saidUntil { fields.append(("saidUntil", value.jsonValue)) }
+    if state != .unspecified { fields.append(("state", state.jsonValue)) }
+    if hasContradictingEvidence { fields.append(("hasContradictingEvidence", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension ListClaimsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListClaimsResponse"
   typealias CMessage = Gainsay__V1__ListClaimsResponse
@@ -657,6 +773,16 @@ extension ListClaimsResponse: CBridgedMessage {
     c.pointee.n_claims = claims.count
     c.pointee.claims = arena.messages(claims)
     c.pointee.next_page_token = arena.cString(nextPageToken)
+  }
+}
+
+extension ListClaimsResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claims.isEmpty { fields.append(("claims", .array(claims.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
   }
 }
 
@@ -696,6 +822,17 @@ extension UpdateClaimRequest: CBridgedMessage {
   }
 }
 
+extension UpdateClaimRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
+  }
+}
+
 extension RetractClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RetractClaimRequest"
   typealias CMessage = Gainsay__V1__RetractClaimRequest
@@ -723,6 +860,16 @@ extension RetractClaimRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
     c.pointee.reason = arena.cString(reason)
+  }
+}
+
+extension RetractClaimRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
   }
 }
 
@@ -758,6 +905,17 @@ extension ListClaimRevisionsRequest: CBridgedMessage {
   }
 }
 
+extension ListClaimRevisionsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    return .object(fields)
+  }
+}
+
 extension ListClaimRevisionsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListClaimRevisionsResponse"
   typealias CMessage = Gainsay__V1__ListClaimRevisionsResponse
@@ -786,5 +944,15 @@ extension ListClaimRevisionsResponse: CBridgedMessage {
     c.pointee.n_revisions = revisions.count
     c.pointee.revisions = arena.messages(revisions)
     c.pointee.next_page_token = arena.cString(nextPageToken)
+  }
+}
+
+extension ListClaimRevisionsResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !revisions.isEmpty { fields.append(("revisions", .array(revisions.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
   }
 }

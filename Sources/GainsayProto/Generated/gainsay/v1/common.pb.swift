@@ -61,6 +61,12 @@ public enum ResourceType: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -143,6 +149,17 @@ extension PartialDate: CBridgedMessage {
   }
 }
 
+extension PartialDate: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if year != 0 { fields.append(("year", .integer(Int64(year)))) }
+    if month != 0 { fields.append(("month", .integer(Int64(month)))) }
+    if day != 0 { fields.append(("day", .integer(Int64(day)))) }
+    return .object(fields)
+  }
+}
+
 extension UnixUser: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.UnixUser"
   typealias CMessage = Gainsay__V1__UnixUser
@@ -173,6 +190,16 @@ extension UnixUser: CBridgedMessage {
   }
 }
 
+extension UnixUser: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if uid != 0 { fields.append(("uid", .integer(Int64(uid)))) }
+    if !userName.isEmpty { fields.append(("userName", .string(userName))) }
+    return .object(fields)
+  }
+}
+
 extension TextSpan: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.TextSpan"
   typealias CMessage = Gainsay__V1__TextSpan
@@ -200,5 +227,15 @@ extension TextSpan: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.start = start
     c.pointee.end = end
+  }
+}
+
+extension TextSpan: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if start != 0 { fields.append(("start", .integer(Int64(start)))) }
+    if end != 0 { fields.append(("end", .integer(Int64(end)))) }
+    return .object(fields)
   }
 }

@@ -51,6 +51,12 @@ public enum Role: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -109,6 +115,13 @@ extension GetCallerRequest: CBridgedMessage {
   }
 }
 
+extension GetCallerRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    .object([])
+  }
+}
+
 extension Caller: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.Caller"
   typealias CMessage = Gainsay__V1__Caller
@@ -138,5 +151,15 @@ extension Caller: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.actor = actor.map { arena.message($0) }
     c.pointee.role = Gainsay__V1__Role(rawValue: .init(truncatingIfNeeded: role.rawValue))
+  }
+}
+
+extension Caller: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = actor { fields.append(("actor", value.jsonValue)) }
+    if role != .unspecified { fields.append(("role", role.jsonValue)) }
+    return .object(fields)
   }
 }

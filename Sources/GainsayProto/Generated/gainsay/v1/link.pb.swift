@@ -56,6 +56,12 @@ public enum Relation: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -111,6 +117,12 @@ public enum LinkState: Sendable, Hashable, CaseIterable {
     case .withdrawn: "LINK_STATE_WITHDRAWN"
     case .unrecognized(let value): String(value)
     }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -300,6 +312,28 @@ extension Link: CBridgedMessage {
   }
 }
 
+extension Link: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    switch target {
+    case .sourceID(let value): fields.append(("sourceId", .string(value)))
+    case .targetClaimID(let value): fields.append(("targetClaimId", .string(value)))
+    case nil: break
+    }
+    if relation != .unspecified { fields.append(("relation", relation.jsonValue)) }
+    if let value = quote { fields.append(("quote", value.jsonValue)) }
+    if !note.isEmpty { fields.append(("note", .string(note))) }
+    if let value = createdBy { fields.append(("createdBy", value.jsonValue)) }
+    if let value = createTime { fields.append(("createTime", value.jsonValue)) }
+    if state != .unspecified { fields.append(("state", state.jsonValue)) }
+    if !withdrawalReason.isEmpty { fields.append(("withdrawalReason", .string(withdrawalReason))) }
+    return .object(fields)
+  }
+}
+
 extension TextQuote: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.TextQuote"
   typealias CMessage = Gainsay__V1__TextQuote
@@ -329,6 +363,17 @@ extension TextQuote: CBridgedMessage {
     c.pointee.exact = arena.cString(exact)
     c.pointee.prefix = arena.cString(prefix)
     c.pointee.suffix = arena.cString(suffix)
+  }
+}
+
+extension TextQuote: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !exact.isEmpty { fields.append(("exact", .string(exact))) }
+    if !prefix.isEmpty { fields.append(("prefix", .string(prefix))) }
+    if !suffix.isEmpty { fields.append(("suffix", .string(suffix))) }
+    return .object(fields)
   }
 }
 
@@ -362,6 +407,15 @@ extension CreateLinkRequest: CBridgedMessage {
   }
 }
 
+extension CreateLinkRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = link { fields.append(("link", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension GetLinkRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetLinkRequest"
   typealias CMessage = Gainsay__V1__GetLinkRequest
@@ -387,6 +441,15 @@ extension GetLinkRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
+  }
+}
+
+extension GetLinkRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    return .object(fields)
   }
 }
 
@@ -428,6 +491,20 @@ extension ListLinksRequest: CBridgedMessage {
   }
 }
 
+extension ListLinksRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if !sourceID.isEmpty { fields.append(("sourceId", .string(sourceID))) }
+    if relation != .unspecified { fields.append(("relation", relation.jsonValue)) }
+    if includeWithdrawn { fields.append(("includeWithdrawn", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension ListLinksResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListLinksResponse"
   typealias CMessage = Gainsay__V1__ListLinksResponse
@@ -459,6 +536,16 @@ extension ListLinksResponse: CBridgedMessage {
   }
 }
 
+extension ListLinksResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !links.isEmpty { fields.append(("links", .array(links.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
+  }
+}
+
 extension WithdrawLinkRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.WithdrawLinkRequest"
   typealias CMessage = Gainsay__V1__WithdrawLinkRequest
@@ -486,5 +573,15 @@ extension WithdrawLinkRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
     c.pointee.reason = arena.cString(reason)
+  }
+}
+
+extension WithdrawLinkRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
   }
 }

@@ -46,6 +46,12 @@ public enum StreamingKind: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -104,6 +110,12 @@ public enum ServingStatus: Sendable, Hashable, CaseIterable {
     case .serviceUnknown: "SERVING_STATUS_SERVICE_UNKNOWN"
     case .unrecognized(let value): String(value)
     }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -204,6 +216,13 @@ extension DescribeRequest: CBridgedMessage {
   }
 }
 
+extension DescribeRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    .object([])
+  }
+}
+
 extension DescribeResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.DescribeResponse"
   typealias CMessage = Gainsay__V1__DescribeResponse
@@ -241,6 +260,19 @@ extension DescribeResponse: CBridgedMessage {
   }
 }
 
+extension DescribeResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !serverVersion.isEmpty { fields.append(("serverVersion", .string(serverVersion))) }
+    if protocolVersion != 0 { fields.append(("protocolVersion", .integer(Int64(protocolVersion)))) }
+    if !methods.isEmpty { fields.append(("methods", .array(methods.map { $0.jsonValue }))) }
+    if !descriptorSet.isEmpty { fields.append(("descriptorSet", .bytes(descriptorSet))) }
+    if maxFrameSize != 0 { fields.append(("maxFrameSize", .integer(Int64(maxFrameSize)))) }
+    return .object(fields)
+  }
+}
+
 extension MethodInfo: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.MethodInfo"
   typealias CMessage = Gainsay__V1__MethodInfo
@@ -275,6 +307,18 @@ extension MethodInfo: CBridgedMessage {
   }
 }
 
+extension MethodInfo: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !name.isEmpty { fields.append(("name", .string(name))) }
+    if !requestType.isEmpty { fields.append(("requestType", .string(requestType))) }
+    if !responseType.isEmpty { fields.append(("responseType", .string(responseType))) }
+    if streaming != .unspecified { fields.append(("streaming", streaming.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension HealthRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.HealthRequest"
   typealias CMessage = Gainsay__V1__HealthRequest
@@ -303,6 +347,15 @@ extension HealthRequest: CBridgedMessage {
   }
 }
 
+extension HealthRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !service.isEmpty { fields.append(("service", .string(service))) }
+    return .object(fields)
+  }
+}
+
 extension HealthResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.HealthResponse"
   typealias CMessage = Gainsay__V1__HealthResponse
@@ -328,5 +381,14 @@ extension HealthResponse: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.status = Gainsay__V1__ServingStatus(rawValue: .init(truncatingIfNeeded: status.rawValue))
+  }
+}
+
+extension HealthResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if status != .unspecified { fields.append(("status", status.jsonValue)) }
+    return .object(fields)
   }
 }

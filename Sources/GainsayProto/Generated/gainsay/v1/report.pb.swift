@@ -56,6 +56,12 @@ public enum ReportFormat: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -259,6 +265,21 @@ extension GenerateReportRequest: CBridgedMessage {
   }
 }
 
+extension GenerateReportRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if !topic.isEmpty { fields.append(("topic", .string(topic))) }
+    if !claimIds.isEmpty { fields.append(("claimIds", .array(claimIds.map { .string($0) }))) }
+    if let value = since { fields.append(("since", value.jsonValue)) }
+    if let value = until { fields.append(("until", value.jsonValue)) }
+    if format != .unspecified { fields.append(("format", format.jsonValue)) }
+    if !title.isEmpty { fields.append(("title", .string(title))) }
+    return .object(fields)
+  }
+}
+
 extension ReportChunk: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ReportChunk"
   typealias CMessage = Gainsay__V1__ReportChunk
@@ -303,6 +324,19 @@ extension ReportChunk: CBridgedMessage {
   }
 }
 
+extension ReportChunk: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    switch part {
+    case .header(let value): fields.append(("header", value.jsonValue))
+    case .data(let value): fields.append(("data", .bytes(value)))
+    case nil: break
+    }
+    return .object(fields)
+  }
+}
+
 extension ReportHeader: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ReportHeader"
   typealias CMessage = Gainsay__V1__ReportHeader
@@ -332,6 +366,17 @@ extension ReportHeader: CBridgedMessage {
     c.pointee.format = Gainsay__V1__ReportFormat(rawValue: .init(truncatingIfNeeded: format.rawValue))
     c.pointee.content_type = arena.cString(contentType)
     c.pointee.suggested_file_name = arena.cString(suggestedFileName)
+  }
+}
+
+extension ReportHeader: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if format != .unspecified { fields.append(("format", format.jsonValue)) }
+    if !contentType.isEmpty { fields.append(("contentType", .string(contentType))) }
+    if !suggestedFileName.isEmpty { fields.append(("suggestedFileName", .string(suggestedFileName))) }
+    return .object(fields)
   }
 }
 
@@ -377,6 +422,20 @@ extension Report: CBridgedMessage {
     c.pointee.n_entries = entries.count
     c.pointee.entries = arena.messages(entries)
     c.pointee.summary = summary.map { arena.message($0) }
+  }
+}
+
+extension Report: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !title.isEmpty { fields.append(("title", .string(title))) }
+    if let value = generateTime { fields.append(("generateTime", value.jsonValue)) }
+    if !publisher.isEmpty { fields.append(("publisher", .string(publisher))) }
+    if let value = selection { fields.append(("selection", value.jsonValue)) }
+    if !entries.isEmpty { fields.append(("entries", .array(entries.map { $0.jsonValue }))) }
+    if let value = summary { fields.append(("summary", value.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -433,6 +492,22 @@ extension ReportEntry: CBridgedMessage {
   }
 }
 
+extension ReportEntry: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if let value = speaker { fields.append(("speaker", value.jsonValue)) }
+    if let value = verdict { fields.append(("verdict", value.jsonValue)) }
+    if !contradictedBy.isEmpty { fields.append(("contradictedBy", .array(contradictedBy.map { $0.jsonValue }))) }
+    if !supportedBy.isEmpty { fields.append(("supportedBy", .array(supportedBy.map { $0.jsonValue }))) }
+    if !context.isEmpty { fields.append(("context", .array(context.map { $0.jsonValue }))) }
+    if !contradictingClaims.isEmpty { fields.append(("contradictingClaims", .array(contradictingClaims.map { $0.jsonValue }))) }
+    if !repeats.isEmpty { fields.append(("repeats", .array(repeats.map { $0.jsonValue }))) }
+    return .object(fields)
+  }
+}
+
 extension Evidence: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.Evidence"
   typealias CMessage = Gainsay__V1__Evidence
@@ -464,6 +539,16 @@ extension Evidence: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.link = link.map { arena.message($0) }
     c.pointee.source = source.map { arena.message($0) }
+  }
+}
+
+extension Evidence: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = link { fields.append(("link", value.jsonValue)) }
+    if let value = source { fields.append(("source", value.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -502,6 +587,17 @@ extension RelatedClaim: CBridgedMessage {
     c.pointee.link = link.map { arena.message($0) }
     c.pointee.claim = claim.map { arena.message($0) }
     c.pointee.speaker = speaker.map { arena.message($0) }
+  }
+}
+
+extension RelatedClaim: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = link { fields.append(("link", value.jsonValue)) }
+    if let value = claim { fields.append(("claim", value.jsonValue)) }
+    if let value = speaker { fields.append(("speaker", value.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -546,6 +642,19 @@ extension ReportSummary: CBridgedMessage {
   }
 }
 
+extension ReportSummary: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if claims != 0 { fields.append(("claims", .integer(Int64(claims)))) }
+    if contradictedClaims != 0 { fields.append(("contradictedClaims", .integer(Int64(contradictedClaims)))) }
+    if !sourcesByOutlet.isEmpty { fields.append(("sourcesByOutlet", .array(sourcesByOutlet.map { $0.jsonValue }))) }
+    if let value = firstContradiction { fields.append(("firstContradiction", value.jsonValue)) }
+    if let value = latestContradiction { fields.append(("latestContradiction", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension OutletCount: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.OutletCount"
   typealias CMessage = Gainsay__V1__OutletCount
@@ -573,5 +682,15 @@ extension OutletCount: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.outlet = arena.cString(outlet)
     c.pointee.sources = sources
+  }
+}
+
+extension OutletCount: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !outlet.isEmpty { fields.append(("outlet", .string(outlet))) }
+    if sources != 0 { fields.append(("sources", .integer(Int64(sources)))) }
+    return .object(fields)
   }
 }

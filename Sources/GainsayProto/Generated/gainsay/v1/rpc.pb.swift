@@ -92,6 +92,18 @@ extension RpcCall: CBridgedMessage {
   }
 }
 
+extension RpcCall: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !method.isEmpty { fields.append(("method", .string(method))) }
+    if timeoutMicros != 0 { fields.append(("timeoutMicros", .string(String(timeoutMicros)))) }
+    if !metadata.isEmpty { fields.append(("metadata", .array(metadata.map { $0.jsonValue }))) }
+    if !payload.isEmpty { fields.append(("payload", .bytes(payload))) }
+    return .object(fields)
+  }
+}
+
 extension MetadataEntry: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.MetadataEntry"
   typealias CMessage = Gainsay__V1__MetadataEntry
@@ -119,6 +131,16 @@ extension MetadataEntry: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.key = arena.cString(key)
     c.pointee.value = arena.cString(value)
+  }
+}
+
+extension MetadataEntry: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !key.isEmpty { fields.append(("key", .string(key))) }
+    if !value.isEmpty { fields.append(("value", .string(value))) }
+    return .object(fields)
   }
 }
 
@@ -159,6 +181,19 @@ extension RpcStatus: CBridgedMessage {
   }
 }
 
+extension RpcStatus: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if code != 0 { fields.append(("code", .integer(Int64(code)))) }
+    if !message.isEmpty { fields.append(("message", .string(message))) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    if !fieldViolations.isEmpty { fields.append(("fieldViolations", .array(fieldViolations.map { $0.jsonValue }))) }
+    if !resource.isEmpty { fields.append(("resource", .string(resource))) }
+    return .object(fields)
+  }
+}
+
 extension FieldViolation: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.FieldViolation"
   typealias CMessage = Gainsay__V1__FieldViolation
@@ -186,5 +221,15 @@ extension FieldViolation: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.field = arena.cString(field)
     c.pointee.description = arena.cString(description)
+  }
+}
+
+extension FieldViolation: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !field.isEmpty { fields.append(("field", .string(field))) }
+    if !description.isEmpty { fields.append(("description", .string(description))) }
+    return .object(fields)
   }
 }

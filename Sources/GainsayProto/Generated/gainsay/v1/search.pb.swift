@@ -99,6 +99,19 @@ extension SearchRequest: CBridgedMessage {
   }
 }
 
+extension SearchRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !query.isEmpty { fields.append(("query", .string(query))) }
+    if limit != 0 { fields.append(("limit", .integer(Int64(limit)))) }
+    if !resourceTypes.isEmpty { fields.append(("resourceTypes", .array(resourceTypes.map { $0.jsonValue }))) }
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if includeRetracted { fields.append(("includeRetracted", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension SearchHit: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SearchHit"
   typealias CMessage = Gainsay__V1__SearchHit
@@ -140,6 +153,20 @@ extension SearchHit: CBridgedMessage {
   }
 }
 
+extension SearchHit: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if resourceType != .unspecified { fields.append(("resourceType", resourceType.jsonValue)) }
+    if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
+    if score != 0 { fields.append(("score", .number(Double(score)))) }
+    if !snippet.isEmpty { fields.append(("snippet", .string(snippet))) }
+    if !highlights.isEmpty { fields.append(("highlights", .array(highlights.map { $0.jsonValue }))) }
+    if let value = resource { fields.append(("resource", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension SuggestEvidenceRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SuggestEvidenceRequest"
   typealias CMessage = Gainsay__V1__SuggestEvidenceRequest
@@ -167,6 +194,16 @@ extension SuggestEvidenceRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.claim_id = arena.cString(claimID)
     c.pointee.limit = limit
+  }
+}
+
+extension SuggestEvidenceRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if limit != 0 { fields.append(("limit", .integer(Int64(limit)))) }
+    return .object(fields)
   }
 }
 
@@ -203,5 +240,16 @@ extension EvidenceSuggestion: CBridgedMessage {
     c.pointee.source = source.map { arena.message($0) }
     c.pointee.score = score
     c.pointee.passage = passage.map { arena.message($0) }
+  }
+}
+
+extension EvidenceSuggestion: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = source { fields.append(("source", value.jsonValue)) }
+    if score != 0 { fields.append(("score", .number(Double(score)))) }
+    if let value = passage { fields.append(("passage", value.jsonValue)) }
+    return .object(fields)
   }
 }

@@ -81,6 +81,12 @@ public enum SourceKind: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -141,6 +147,12 @@ public enum SourceView: Sendable, Hashable, CaseIterable {
     case .full: "SOURCE_VIEW_FULL"
     case .unrecognized(let value): String(value)
     }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -305,6 +317,27 @@ extension Source: CBridgedMessage {
   }
 }
 
+extension Source: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !title.isEmpty { fields.append(("title", .string(title))) }
+    if !outlet.isEmpty { fields.append(("outlet", .string(outlet))) }
+    if !authors.isEmpty { fields.append(("authors", .array(authors.map { .string($0) }))) }
+    if !url.isEmpty { fields.append(("url", .string(url))) }
+    if let value = publishedOn { fields.append(("publishedOn", value.jsonValue)) }
+    if kind != .unspecified { fields.append(("kind", kind.jsonValue)) }
+    if !language.isEmpty { fields.append(("language", .string(language))) }
+    if !archivedText.isEmpty { fields.append(("archivedText", .string(archivedText))) }
+    if !archivedTextSha256.isEmpty { fields.append(("archivedTextSha256", .string(archivedTextSha256))) }
+    if archivedTextSize != 0 { fields.append(("archivedTextSize", .string(String(archivedTextSize)))) }
+    if let value = createTime { fields.append(("createTime", value.jsonValue)) }
+    if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension CreateSourceRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateSourceRequest"
   typealias CMessage = Gainsay__V1__CreateSourceRequest
@@ -335,6 +368,15 @@ extension CreateSourceRequest: CBridgedMessage {
   }
 }
 
+extension CreateSourceRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = source { fields.append(("source", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension GetSourceRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetSourceRequest"
   typealias CMessage = Gainsay__V1__GetSourceRequest
@@ -362,6 +404,16 @@ extension GetSourceRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
     c.pointee.view = Gainsay__V1__SourceView(rawValue: .init(truncatingIfNeeded: view.rawValue))
+  }
+}
+
+extension GetSourceRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if view != .unspecified { fields.append(("view", view.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -399,6 +451,18 @@ extension ListSourcesRequest: CBridgedMessage {
   }
 }
 
+extension ListSourcesRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    if !outlet.isEmpty { fields.append(("outlet", .string(outlet))) }
+    if kind != .unspecified { fields.append(("kind", kind.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension ListSourcesResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListSourcesResponse"
   typealias CMessage = Gainsay__V1__ListSourcesResponse
@@ -427,6 +491,16 @@ extension ListSourcesResponse: CBridgedMessage {
     c.pointee.n_sources = sources.count
     c.pointee.sources = arena.messages(sources)
     c.pointee.next_page_token = arena.cString(nextPageToken)
+  }
+}
+
+extension ListSourcesResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !sources.isEmpty { fields.append(("sources", .array(sources.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
   }
 }
 
@@ -461,5 +535,15 @@ extension UpdateSourceRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.source = source.map { arena.message($0) }
     c.pointee.update_mask = updateMask.map { arena.message($0) }
+  }
+}
+
+extension UpdateSourceRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = source { fields.append(("source", value.jsonValue)) }
+    if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
+    return .object(fields)
   }
 }

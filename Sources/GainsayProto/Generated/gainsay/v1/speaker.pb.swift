@@ -46,6 +46,12 @@ public enum SpeakerKind: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -212,6 +218,24 @@ extension Speaker: CBridgedMessage {
   }
 }
 
+extension Speaker: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !name.isEmpty { fields.append(("name", .string(name))) }
+    if !aliases.isEmpty { fields.append(("aliases", .array(aliases.map { .string($0) }))) }
+    if kind != .unspecified { fields.append(("kind", kind.jsonValue)) }
+    if !role.isEmpty { fields.append(("role", .string(role))) }
+    if !affiliation.isEmpty { fields.append(("affiliation", .string(affiliation))) }
+    if !country.isEmpty { fields.append(("country", .string(country))) }
+    if !wikidataID.isEmpty { fields.append(("wikidataId", .string(wikidataID))) }
+    if let value = createTime { fields.append(("createTime", value.jsonValue)) }
+    if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension CreateSpeakerRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateSpeakerRequest"
   typealias CMessage = Gainsay__V1__CreateSpeakerRequest
@@ -242,6 +266,15 @@ extension CreateSpeakerRequest: CBridgedMessage {
   }
 }
 
+extension CreateSpeakerRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = speaker { fields.append(("speaker", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension GetSpeakerRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetSpeakerRequest"
   typealias CMessage = Gainsay__V1__GetSpeakerRequest
@@ -267,6 +300,15 @@ extension GetSpeakerRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.id = arena.cString(id)
+  }
+}
+
+extension GetSpeakerRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    return .object(fields)
   }
 }
 
@@ -304,6 +346,18 @@ extension ListSpeakersRequest: CBridgedMessage {
   }
 }
 
+extension ListSpeakersRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    if !nameContains.isEmpty { fields.append(("nameContains", .string(nameContains))) }
+    if !country.isEmpty { fields.append(("country", .string(country))) }
+    return .object(fields)
+  }
+}
+
 extension ListSpeakersResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListSpeakersResponse"
   typealias CMessage = Gainsay__V1__ListSpeakersResponse
@@ -332,6 +386,16 @@ extension ListSpeakersResponse: CBridgedMessage {
     c.pointee.n_speakers = speakers.count
     c.pointee.speakers = arena.messages(speakers)
     c.pointee.next_page_token = arena.cString(nextPageToken)
+  }
+}
+
+extension ListSpeakersResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !speakers.isEmpty { fields.append(("speakers", .array(speakers.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
   }
 }
 
@@ -369,6 +433,16 @@ extension UpdateSpeakerRequest: CBridgedMessage {
   }
 }
 
+extension UpdateSpeakerRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = speaker { fields.append(("speaker", value.jsonValue)) }
+    if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
+    return .object(fields)
+  }
+}
+
 extension AddSpeakerAliasRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.AddSpeakerAliasRequest"
   typealias CMessage = Gainsay__V1__AddSpeakerAliasRequest
@@ -399,6 +473,16 @@ extension AddSpeakerAliasRequest: CBridgedMessage {
   }
 }
 
+extension AddSpeakerAliasRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if !alias.isEmpty { fields.append(("alias", .string(alias))) }
+    return .object(fields)
+  }
+}
+
 extension RemoveSpeakerAliasRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RemoveSpeakerAliasRequest"
   typealias CMessage = Gainsay__V1__RemoveSpeakerAliasRequest
@@ -426,5 +510,15 @@ extension RemoveSpeakerAliasRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.speaker_id = arena.cString(speakerID)
     c.pointee.alias = arena.cString(alias)
+  }
+}
+
+extension RemoveSpeakerAliasRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
+    if !alias.isEmpty { fields.append(("alias", .string(alias))) }
+    return .object(fields)
   }
 }

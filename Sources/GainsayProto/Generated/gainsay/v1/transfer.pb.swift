@@ -51,6 +51,12 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -286,6 +292,24 @@ extension LedgerRecord: CBridgedMessage {
   }
 }
 
+extension LedgerRecord: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    switch record {
+    case .speaker(let value): fields.append(("speaker", value.jsonValue))
+    case .claim(let value): fields.append(("claim", value.jsonValue))
+    case .claimRevision(let value): fields.append(("claimRevision", value.jsonValue))
+    case .source(let value): fields.append(("source", value.jsonValue))
+    case .link(let value): fields.append(("link", value.jsonValue))
+    case .verdict(let value): fields.append(("verdict", value.jsonValue))
+    case .auditEvent(let value): fields.append(("auditEvent", value.jsonValue))
+    case nil: break
+    }
+    return .object(fields)
+  }
+}
+
 extension BeginImportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BeginImportRequest"
   typealias CMessage = Gainsay__V1__BeginImportRequest
@@ -316,6 +340,16 @@ extension BeginImportRequest: CBridgedMessage {
   }
 }
 
+extension BeginImportRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if strict { fields.append(("strict", .bool(true))) }
+    if !origin.isEmpty { fields.append(("origin", .string(origin))) }
+    return .object(fields)
+  }
+}
+
 extension BeginImportResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BeginImportResponse"
   typealias CMessage = Gainsay__V1__BeginImportResponse
@@ -341,6 +375,15 @@ extension BeginImportResponse: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.import_id = arena.cString(importID)
+  }
+}
+
+extension BeginImportResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !importID.isEmpty { fields.append(("importId", .string(importID))) }
+    return .object(fields)
   }
 }
 
@@ -380,6 +423,18 @@ extension ImportRecord: CBridgedMessage {
   }
 }
 
+extension ImportRecord: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if line != 0 { fields.append(("line", .string(String(line)))) }
+    if let value = record { fields.append(("record", value.jsonValue)) }
+    if !speakerName.isEmpty { fields.append(("speakerName", .string(speakerName))) }
+    if !rating.isEmpty { fields.append(("rating", .string(rating))) }
+    return .object(fields)
+  }
+}
+
 extension ImportRecordsRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ImportRecordsRequest"
   typealias CMessage = Gainsay__V1__ImportRecordsRequest
@@ -411,6 +466,16 @@ extension ImportRecordsRequest: CBridgedMessage {
   }
 }
 
+extension ImportRecordsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !importID.isEmpty { fields.append(("importId", .string(importID))) }
+    if !records.isEmpty { fields.append(("records", .array(records.map { $0.jsonValue }))) }
+    return .object(fields)
+  }
+}
+
 extension ImportRecordsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ImportRecordsResponse"
   typealias CMessage = Gainsay__V1__ImportRecordsResponse
@@ -437,6 +502,15 @@ extension ImportRecordsResponse: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.n_outcomes = outcomes.count
     c.pointee.outcomes = arena.messages(outcomes)
+  }
+}
+
+extension ImportRecordsResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !outcomes.isEmpty { fields.append(("outcomes", .array(outcomes.map { $0.jsonValue }))) }
+    return .object(fields)
   }
 }
 
@@ -474,6 +548,18 @@ extension ImportOutcome: CBridgedMessage {
   }
 }
 
+extension ImportOutcome: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if line != 0 { fields.append(("line", .string(String(line)))) }
+    if result != .unspecified { fields.append(("result", result.jsonValue)) }
+    if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
+    if !error.isEmpty { fields.append(("error", .string(error))) }
+    return .object(fields)
+  }
+}
+
 extension FinishImportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.FinishImportRequest"
   typealias CMessage = Gainsay__V1__FinishImportRequest
@@ -501,6 +587,16 @@ extension FinishImportRequest: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.import_id = arena.cString(importID)
     c.pointee.commit = commit ? 1 : 0
+  }
+}
+
+extension FinishImportRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !importID.isEmpty { fields.append(("importId", .string(importID))) }
+    if commit { fields.append(("commit", .bool(true))) }
+    return .object(fields)
   }
 }
 
@@ -538,6 +634,18 @@ extension FinishImportResponse: CBridgedMessage {
   }
 }
 
+extension FinishImportResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if created != 0 { fields.append(("created", .string(String(created)))) }
+    if unchanged != 0 { fields.append(("unchanged", .string(String(unchanged)))) }
+    if rejected != 0 { fields.append(("rejected", .string(String(rejected)))) }
+    if committed { fields.append(("committed", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension ExportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ExportRequest"
   typealias CMessage = Gainsay__V1__ExportRequest
@@ -566,6 +674,15 @@ extension ExportRequest: CBridgedMessage {
   }
 }
 
+extension ExportRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if includeAuditEvents { fields.append(("includeAuditEvents", .bool(true))) }
+    return .object(fields)
+  }
+}
+
 extension BackupRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BackupRequest"
   typealias CMessage = Gainsay__V1__BackupRequest
@@ -591,6 +708,15 @@ extension BackupRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.path = arena.cString(path)
+  }
+}
+
+extension BackupRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !path.isEmpty { fields.append(("path", .string(path))) }
+    return .object(fields)
   }
 }
 
@@ -623,5 +749,16 @@ extension BackupResponse: CBridgedMessage {
     c.pointee.path = arena.cString(path)
     c.pointee.size_bytes = sizeBytes
     c.pointee.last_sequence = lastSequence
+  }
+}
+
+extension BackupResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !path.isEmpty { fields.append(("path", .string(path))) }
+    if sizeBytes != 0 { fields.append(("sizeBytes", .string(String(sizeBytes)))) }
+    if lastSequence != 0 { fields.append(("lastSequence", .string(String(lastSequence)))) }
+    return .object(fields)
   }
 }

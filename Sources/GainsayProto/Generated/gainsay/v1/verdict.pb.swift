@@ -129,6 +129,21 @@ extension Verdict: CBridgedMessage {
   }
 }
 
+extension Verdict: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if !rating.isEmpty { fields.append(("rating", .string(rating))) }
+    if !explanation.isEmpty { fields.append(("explanation", .string(explanation))) }
+    if let value = reviewer { fields.append(("reviewer", value.jsonValue)) }
+    if let value = createTime { fields.append(("createTime", value.jsonValue)) }
+    if ratingValue != 0 { fields.append(("ratingValue", .integer(Int64(ratingValue)))) }
+    return .object(fields)
+  }
+}
+
 extension RatingScale: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RatingScale"
   typealias CMessage = Gainsay__V1__RatingScale
@@ -155,6 +170,15 @@ extension RatingScale: CBridgedMessage {
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.n_ratings = ratings.count
     c.pointee.ratings = arena.messages(ratings)
+  }
+}
+
+extension RatingScale: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !ratings.isEmpty { fields.append(("ratings", .array(ratings.map { $0.jsonValue }))) }
+    return .object(fields)
   }
 }
 
@@ -190,6 +214,17 @@ extension Rating: CBridgedMessage {
   }
 }
 
+extension Rating: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !label.isEmpty { fields.append(("label", .string(label))) }
+    if value != 0 { fields.append(("value", .integer(Int64(value)))) }
+    if !description.isEmpty { fields.append(("description", .string(description))) }
+    return .object(fields)
+  }
+}
+
 extension CreateVerdictRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateVerdictRequest"
   typealias CMessage = Gainsay__V1__CreateVerdictRequest
@@ -217,6 +252,15 @@ extension CreateVerdictRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.verdict = verdict.map { arena.message($0) }
+  }
+}
+
+extension CreateVerdictRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = verdict { fields.append(("verdict", value.jsonValue)) }
+    return .object(fields)
   }
 }
 
@@ -252,6 +296,17 @@ extension ListVerdictsRequest: CBridgedMessage {
   }
 }
 
+extension ListVerdictsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
+    if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    return .object(fields)
+  }
+}
+
 extension ListVerdictsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListVerdictsResponse"
   typealias CMessage = Gainsay__V1__ListVerdictsResponse
@@ -283,6 +338,16 @@ extension ListVerdictsResponse: CBridgedMessage {
   }
 }
 
+extension ListVerdictsResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !verdicts.isEmpty { fields.append(("verdicts", .array(verdicts.map { $0.jsonValue }))) }
+    if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
+    return .object(fields)
+  }
+}
+
 extension GetRatingScaleRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetRatingScaleRequest"
   typealias CMessage = Gainsay__V1__GetRatingScaleRequest
@@ -308,5 +373,12 @@ extension GetRatingScaleRequest: CBridgedMessage {
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     _ = (c, arena)
+  }
+}
+
+extension GetRatingScaleRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    .object([])
   }
 }

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import GainsayProto
+import GainsayRPC
+
+/// `gainsay search QUERY`.
+struct SearchCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Search claims, speakers and sources, best match first.",
+    discussion: "Words, \"exact phrases\", prefix* and OR, e.g. gainsay search '\"no gays\" OR propaganda'")
+  @OptionGroup var connection: ConnectionOptions
+  @Argument(help: "What to look for.") var query: String
+  @Option(help: "At most this many results.") var limit = 20
+  @Option(help: "Only claim, speaker or source (repeatable).") var type: [String] = []
+  @Option(help: "Only this speaker's claims (id, name or alias).") var speaker: String?
+
+  func run() async throws {
+    let types = try type.map { name -> ResourceType in
+      switch name.lowercased() {
+      case "claim": .claim
+      case "speaker": .speaker
+      case "source": .source
+      default: throw ValidationError("--type: \"\(name)\" is not claim, speaker or source")
+      }
+    }
+    guard limit > 0 else { throw ValidationError("--limit must be positive") }
+    try await connection.run { session in
+      var request = SearchRequest()
+      request.query = query
+      request.limit = Int32(limit)
+      request.resourceTypes = types
+      if let speaker { request.speakerID = try await session.speakerID(speaker) }
+      for try await hit in session.stream(LedgerService.search, request) {
+        if connection.json {
+          Output.json(hit)
+          continue
+        }
+        let kind = hit.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
+        Output.line(
+          "\(Output.dim(kind.padding(toLength: 7, withPad: " ", startingAt: 0))) \(hit.resourceID)  \(Self.marked(hit))"
+        )
+      }
+    }
+  }
+
+  /// The snippet with its matches in bold on a terminal.
+  static func marked(_ hit: SearchHit) -> String {
+    guard Output.colour else { return hit.snippet.replacingOccurrences(of: "\n", with: " ") }
+    var bytes = Array(hit.snippet.utf8)
+    for span in hit.highlights.reversed() where Int(span.end) <= bytes.count && span.start <= span.end {
+      bytes.insert(contentsOf: Array("\u{1B}[0m".utf8), at: Int(span.end))
+      bytes.insert(contentsOf: Array("\u{1B}[1m".utf8), at: Int(span.start))
+    }
+    return String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+  }
+}
+
+/// `gainsay history ID`.
+struct HistoryCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "history", abstract: "Every change to a speaker, claim, source, link or verdict: who, when, why.")
+  @OptionGroup var connection: ConnectionOptions
+  @Argument(help: "The resource's id.") var id: String
+
+  func run() async throws {
+    try await connection.run { session in
+      var request = ListAuditEventsRequest()
+      request.resourceID = id
+      var rows: [[String]] = []
+      for try await event in session.stream(LedgerService.listAuditEvents, request) {
+        if connection.json {
+          Output.json(event)
+        } else {
+          rows.append([
+            String(event.sequence), Output.time(event.time), event.actor?.userName ?? "",
+            event.action.protoName.replacingOccurrences(of: "AUDIT_ACTION_", with: "").lowercased(),
+            event.method.split(separator: "/").last.map(String.init) ?? "", event.reason,
+          ])
+        }
+      }
+      if !connection.json {
+        guard !rows.isEmpty else { throw CLIError(code: .notFound, message: "no history for \"\(id)\"") }
+        Output.table(["SEQ", "TIME", "USER", "ACTION", "METHOD", "REASON"], rows)
+      }
+    }
+  }
+}
+
+/// `gainsay watch`.
+struct WatchCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "watch", abstract: "Print changes to the ledger as they happen, until interrupted.")
+  @OptionGroup var connection: ConnectionOptions
+  @Option(help: "Only speaker, claim, source, link or verdict changes (repeatable).") var type: [String] = []
+  @Option(help: "First replay the changes after this sequence number.") var after: Int64 = 0
+
+  func run() async throws {
+    let types = try type.map { name -> ResourceType in
+      switch name.lowercased() {
+      case "speaker": .speaker
+      case "claim": .claim
+      case "source": .source
+      case "link": .link
+      case "verdict": .verdict
+      default: throw ValidationError("--type: \"\(name)\" is not speaker, claim, source, link or verdict")
+      }
+    }
+    var options = connection
+    options.timeout = 0  // a watch has no deadline
+    try await options.run { session in
+      var request = WatchRequest()
+      request.resourceTypes = types
+      request.afterSequence = after
+      for try await change in session.stream(LedgerService.watch, request) {
+        if connection.json {
+          Output.json(change)
+        } else {
+          let kind = change.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
+          let action = change.action.protoName.replacingOccurrences(of: "AUDIT_ACTION_", with: "").lowercased()
+          Output.line(
+            "\(change.sequence)  \(Output.time(change.time))  \(change.actor?.userName ?? "")  \(action) \(kind) \(change.resourceID)"
+          )
+        }
+      }
+    }
+  }
+}

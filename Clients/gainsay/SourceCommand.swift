@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import GainsayProto
+import GainsayRPC
+
+/// `gainsay source add|show|list`.
+struct SourceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "source", abstract: "Reports and documents, with an archived copy of their text.",
+    subcommands: [Add.self, Show.self, List.self])
+
+  static let kinds = [
+    "news": SourceKind.newsReport, "statement": .officialStatement, "ngo": .ngoReport, "court": .courtRuling,
+    "academic": .academic, "interview": .interview, "social": .socialMedia, "dataset": .dataset, "other": .other,
+  ]
+
+  static func kind(_ text: String) throws -> SourceKind {
+    guard let kind = kinds[text.lowercased()] else {
+      throw ValidationError("--kind: \"\(text)\" is not one of \(kinds.keys.sorted().joined(separator: ", "))")
+    }
+    return kind
+  }
+
+  struct Add: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a source; prints the new id.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Its title.") var title: String
+    @Option(help: "The publisher, e.g. \"Novaya Gazeta\".") var outlet: String
+    @Option(help: "Where it was published.") var url = ""
+    @Option(help: "When: YYYY, YYYY-MM or YYYY-MM-DD.") var published: String?
+    @Option(help: "news, statement, ngo, court, academic, interview, social, dataset or other.") var kind = "news"
+    @Option(help: "An author (repeatable).") var author: [String] = []
+    @Option(help: "Language of the text, e.g. en.") var lang = ""
+    @Option(help: "A file with the source's text to archive, or - for standard input.") var textFile: String?
+
+    func run() async throws {
+      let date = try published.map { try parseDate($0, option: "--published") }
+      let sourceKind = try SourceCommand.kind(kind)
+      var text = ""
+      if let textFile {
+        let data: Data
+        if textFile == "-" {
+          data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+          guard let contents = FileManager.default.contents(atPath: textFile) else {
+            throw ValidationError("--text-file: cannot read \(textFile)")
+          }
+          data = contents
+        }
+        guard let decoded = String(data: data, encoding: .utf8) else {
+          throw ValidationError("--text-file: not UTF-8 text")
+        }
+        text = decoded
+      }
+      try await connection.run { session in
+        var source = Source()
+        source.title = title
+        source.outlet = outlet
+        source.url = url
+        source.publishedOn = date
+        source.kind = sourceKind
+        source.authors = author
+        source.language = lang
+        source.archivedText = text
+        var request = CreateSourceRequest()
+        request.source = source
+        let created = try await session.call(LedgerService.createSource, request)
+        if connection.json { Output.json(created) } else { Output.line(created.id) }
+      }
+    }
+  }
+
+  struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a source.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The source's id.") var id: String
+    @Flag(help: "Also print the archived text.") var text = false
+
+    func run() async throws {
+      try await connection.run { session in
+        var request = GetSourceRequest()
+        request.id = id
+        request.view = text ? .full : .basic
+        let source = try await session.call(LedgerService.getSource, request)
+        if connection.json { return Output.json(source) }
+        Output.line(Output.bold(source.title))
+        Output.record([
+          ("id", source.id), ("outlet", source.outlet), ("authors", source.authors.joined(separator: ", ")),
+          ("url", source.url), ("published", source.publishedOn?.iso ?? ""),
+          ("kind", source.kind.protoName.replacingOccurrences(of: "SOURCE_KIND_", with: "").lowercased()),
+          (
+            "archived",
+            source.archivedTextSize > 0 ? "\(source.archivedTextSize) bytes, sha256 \(source.archivedTextSha256)" : ""
+          ),
+        ])
+        if text && !source.archivedText.isEmpty {
+          Output.line()
+          Output.line(source.archivedText)
+        }
+      }
+    }
+  }
+
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List sources.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Only this outlet.") var outlet = ""
+    @Option(help: "Only this kind.") var kind: String?
+
+    func run() async throws {
+      let sourceKind = try kind.map(SourceCommand.kind)
+      try await connection.run { session in
+        var request = ListSourcesRequest()
+        request.outlet = outlet
+        request.kind = sourceKind ?? .unspecified
+        request.pageSize = 1000
+        var rows: [[String]] = []
+        repeat {
+          let page = try await session.call(LedgerService.listSources, request)
+          for source in page.sources {
+            if connection.json {
+              Output.json(source)
+            } else {
+              rows.append([
+                source.id, source.publishedOn?.iso ?? "", Output.short(source.outlet, 24), Output.short(source.title),
+              ])
+            }
+          }
+          request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty
+        if !connection.json { Output.table(["ID", "PUBLISHED", "OUTLET", "TITLE"], rows) }
+      }
+    }
+  }
+}

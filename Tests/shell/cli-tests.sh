@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The built gainsay CLI end to end against a real gainsayd: every subcommand, --json parsed back,
+# exit codes for each error class, bad input.
+#   Tests/shell/cli-tests.sh BIN_DIR
+set -uo pipefail
+bin=$1
+work=$(mktemp -d /tmp/gsy-cli-XXXXXX)
+export GAINSAY_SOCKET=$work/gainsayd.sock
+export NO_COLOR=1
+passed=0 failed=0
+daemon_pid=""
+cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+g() { "$bin/gainsay" "$@"; }
+# json EXPR: parses JSON Lines on stdin into `data` and evaluates the Python assertion EXPR.
+cat > "$work/json" <<'PY'
+#!/usr/bin/python3
+import json, sys
+data = [json.loads(line) for line in sys.stdin if line.strip()]
+exec(sys.argv[1])
+PY
+chmod +x "$work/json"
+json=$work/json
+
+check() {
+  local name=$1; shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out"
+  fi
+}
+
+expect_exit() {  # expect_exit CODE PATTERN COMMAND...: exit code and a stderr line matching PATTERN
+  local want=$1 pattern=$2; shift 2
+  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
+  [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; cat "$work/stderr"; return 1; }
+  [ "$(wc -l < "$work/stderr")" -eq 1 ] || { echo "stderr is not one line:"; cat "$work/stderr"; return 1; }
+  grep -q -- "$pattern" "$work/stderr" || { echo "stderr lacks '$pattern':"; cat "$work/stderr"; return 1; }
+}
+
+expect_usage_error() {  # expect_usage_error PATTERN COMMAND...: exit 64, the first stderr line names the problem
+  local pattern=$1; shift
+  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
+  [ "$got" -eq 64 ] || { echo "exit $got, expected 64"; cat "$work/stderr"; return 1; }
+  head -1 "$work/stderr" | grep -q -- "$pattern" || { echo "first stderr line lacks '$pattern':"; cat "$work/stderr"; return 1; }
+}
+
+check "no daemon: exit 78 and a clear message" \
+  expect_exit 78 "cannot reach gainsayd at $GAINSAY_SOCKET — is it running?" g status
+
+"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+
+check "status" bash -c "'$bin/gainsay' status | grep -q 'serving'"
+check "status --json" bash -c "'$bin/gainsay' status --json | '$json' 'assert data[0][\"role\"] == \"ROLE_ADMIN\", data'"
+
+# Three commands: a speaker, a claim, a source — then the contradiction.
+speaker=$(g speaker add "Ramzan Kadyrov" --role "Head of the Chechen Republic" --country RU --alias "Рамзан Кадыров" --wikidata Q312296)
+claim=$(g claim add "We don't have any gays" --speaker 'Ramzan Kadyrov' --said 2017-07 --context 'HBO interview' --topic LGBT --topic chechnya --url https://www.hbo.com/real-sports)
+printf 'Novaya Gazeta reported that more than a hundred men\nsuspected of being gay had been detained in Chechnya.\n' > "$work/report.txt"
+source=$(g source add --title "Detentions in Chechnya" --outlet "Novaya Gazeta" --published 2017-04-01 --kind news --text-file "$work/report.txt")
+link=$(g link "$claim" "$source" --relation contradicts --quote "more than a hundred men")
+verdict=$(g verdict "$claim" --rating "pants on fire" --explanation "Detentions are documented.")
+
+check "creating prints just the new id" bash -c "[[ '$speaker' == spk_* && '$claim' == clm_* && '$source' == src_* && '$link' == lnk_* && '$verdict' == vrd_* ]]"
+check "speaker show by alias" bash -c "'$bin/gainsay' speaker show 'рамзан кадыров' | grep -q '$speaker'"
+check "speaker show --json has the id" bash -c "'$bin/gainsay' speaker show '$speaker' --json | '$json' 'assert data[0][\"id\"] == \"$speaker\" and data[0][\"wikidataId\"] == \"Q312296\", data'"
+check "speaker list" bash -c "'$bin/gainsay' speaker list | grep -q 'Ramzan Kadyrov'"
+check "speaker edit" bash -c "'$bin/gainsay' speaker edit 'Ramzan Kadyrov' --affiliation 'United Russia' --add-alias 'Kadyrov R.' >/dev/null && '$bin/gainsay' speaker show 'Kadyrov R.' | grep -q 'United Russia'"
+check "claim show lists the evidence" bash -c "'$bin/gainsay' claim show '$claim' | grep -q 'contradicts' && '$bin/gainsay' claim show '$claim' | grep -q 'more than a hundred men'"
+check "claim show --json: proto JSON names, date kept at its precision" bash -c "'$bin/gainsay' claim show '$claim' --json | '$json' 'c=data[0]; assert c[\"id\"] == \"$claim\" and c[\"saidOn\"] == {\"year\": 2017, \"month\": 7} and c[\"latestRating\"] == \"pants on fire\" and c[\"evidence\"][\"contradicting\"] == 1 and c[\"topics\"] == [\"lgbt\", \"chechnya\"], c'"
+check "claim list --contradicted --json is JSON Lines" bash -c "'$bin/gainsay' claim list --contradicted --json | '$json' 'assert [c[\"id\"] for c in data] == [\"$claim\"], data'"
+check "claim list by speaker name" bash -c "'$bin/gainsay' claim list --speaker 'Ramzan Kadyrov' | grep -q '$claim'"
+check "claim add reads the quote from stdin" bash -c "echo 'Chechnya has no such people' | '$bin/gainsay' claim add - --speaker '$speaker' --said 2017 | grep -q '^clm_'"
+check "claim edit keeps a revision" bash -c "'$bin/gainsay' claim edit '$claim' --said 2017-07-14 --reason 'exact date of the broadcast' >/dev/null && '$bin/gainsay' claim show '$claim' --json | '$json' 'assert data[0][\"revision\"] == 2 and data[0][\"saidOn\"][\"day\"] == 14, data'"
+check "source show --text" bash -c "'$bin/gainsay' source show '$source' --text | grep -q 'detained in Chechnya'"
+check "source list" bash -c "'$bin/gainsay' source list --outlet 'novaya gazeta' | grep -q '$source'"
+check "search" bash -c "'$bin/gainsay' search gays | grep -q '$claim'"
+check "search --json" bash -c "'$bin/gainsay' search 'detain*' --json | '$json' 'assert data[0][\"resourceId\"] == \"$source\", data'"
+check "history names the user and the method" bash -c "'$bin/gainsay' history '$claim' | grep -q 'UpdateClaim' && '$bin/gainsay' history '$claim' | grep -q \"\$(id -un)\""
+check "verdict --list-ratings" bash -c "'$bin/gainsay' verdict '$claim' --list-ratings | grep -q 'pants on fire'"
+
+watch_test() {
+  "$bin/gainsay" watch --type claim --json > "$work/watch.out" 2>&1 &
+  local watcher=$!
+  sleep 0.5
+  local new
+  new=$("$bin/gainsay" claim add "A watched statement" --speaker "$speaker" --said 2018)
+  for _ in $(seq 50); do grep -q "$new" "$work/watch.out" && break; sleep 0.1; done
+  kill "$watcher"; wait "$watcher" 2>/dev/null
+  grep -q "$new" "$work/watch.out" || { cat "$work/watch.out"; return 1; }
+}
+check "watch streams new claims" watch_test
+
+doomed=$(g claim add "Logged by mistake" --speaker "$speaker" --said 2016)
+check "claim retract" bash -c "'$bin/gainsay' claim retract '$doomed' --reason 'logged by mistake' >/dev/null && '$bin/gainsay' claim show '$doomed' | grep -q retracted"
+
+# Errors: one line on stderr naming the status and the field; exit 64 + code.
+check "unknown claim: exit 69 NOT_FOUND" expect_exit 69 "NOT_FOUND" g claim show clm_nope
+check "unknown speaker name: exit 69, with candidates" expect_exit 69 "did you mean: Ramzan Kadyrov" g claim add "x" --speaker "Ramzan" --said 2017
+check "retracting twice: exit 73 FAILED_PRECONDITION" expect_exit 73 "FAILED_PRECONDITION" g claim retract "$doomed" --reason again
+check "duplicate speaker: exit 70 ALREADY_EXISTS names the field" expect_exit 70 "speaker.name" g speaker add "RAMZAN KADYROV"
+check "empty quote: exit 67 INVALID_ARGUMENT names the field" expect_exit 67 "claim.text" g claim add "   " --speaker "$speaker" --said 2017
+check "future date: exit 67" expect_exit 67 "claim.said_on" g claim add "Later" --speaker "$speaker" --said 2999-01
+check "passage not in the archived text: exit 67" expect_exit 67 "link.quote.exact" g link "$claim" "$source" --relation supports --quote "nothing of the sort"
+check "rating off the scale: exit 67" expect_exit 67 "verdict.rating" g verdict "$claim" --rating "fake"
+check "malformed date: usage error, exit 64" expect_usage_error "YYYY" g claim add "x" --speaker "$speaker" --said 17/07/2017
+check "bad relation: usage error, exit 64" expect_usage_error "relation" g link "$claim" "$source" --relation refutes
+closed_pipe() {
+  "$bin/gainsay" speaker list 2>"$work/pipe.err" | true
+  local status=${PIPESTATUS[0]}
+  [ "$status" -eq 0 ] && [ ! -s "$work/pipe.err" ] || { echo "exit $status"; cat "$work/pipe.err"; return 1; }
+}
+check "a reader that goes away (| head) ends the CLI quietly" closed_pipe
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
