@@ -81,6 +81,25 @@ struct LedgerWorkflowTests {
       recorded.evidence = nil  // derived on read, not part of the record
       #expect(events.first?.after?.kind == .claim(recorded))
 
+      var getLink = GetLinkRequest()
+      getLink.id = link.id
+      #expect(try await client.call(LedgerService.getLink, getLink) == link)
+      let second = try await client.call(
+        LedgerService.createVerdict, Make.verdict(claim.id, "false", "Reviewed again."))
+      var verdicts = ListVerdictsRequest()
+      verdicts.claimID = claim.id
+      #expect(
+        try await client.call(LedgerService.listVerdicts, verdicts).verdicts.map(\.id) == [second.id, verdict.id])
+      #expect(try await client.call(LedgerService.getClaim, get).latestRating == "false", "the latest verdict stands")
+      let scale = try await client.call(LedgerService.getRatingScale, GetRatingScaleRequest())
+      #expect(scale.ratings.map(\.label) == RatingScale.standard.ratings.map(\.label))
+      var sources = ListSourcesRequest()
+      sources.outlet = "novaya gazeta"
+      #expect(try await client.call(LedgerService.listSources, sources).sources.map(\.id) == [source.id])
+      #expect(
+        try await client.call(LedgerService.listSources, sources).sources.first?.archivedText == "",
+        "lists leave the text out")
+
       let caller = try await client.call(LedgerService.getCaller, GetCallerRequest())
       #expect(caller.role == .admin)
       #expect(caller.actor?.uid == getuid())
