@@ -116,5 +116,26 @@ closed_pipe() {
 }
 check "a reader that goes away (| head) ends the CLI quietly" closed_pipe
 
+cli_docs() {
+  local root
+  root=$(cd "$(dirname "$0")/../.." && pwd)
+  "$root/Scripts/generate-cli-docs" "$bin" "$work/docs" >/dev/null || { echo "generate-cli-docs failed"; return 1; }
+  # bash: the completion loads, and completes subcommands and options as bash calls it.
+  complete_words() {  # complete_words WORD...: what bash would offer for the last word
+    bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+      _gainsay gainsay "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"; printf "%s\n" "${COMPREPLY[@]}"' \
+      _ "$work/docs/completions/gainsay.bash" "$@"
+  }
+  complete_words gainsay cl | grep -qx claim || { echo "no completion for 'gainsay cl'"; return 1; }
+  complete_words gainsay claim add --sa | grep -qx -- --said || { echo "no completion for --sa"; return 1; }
+  grep -q "_gainsay" "$work/docs/completions/_gainsay" && grep -q "^complete -c 'gainsay'" "$work/docs/completions/gainsay.fish" || { echo "zsh or fish completion missing"; return 1; }
+  # The man page renders and documents every command.
+  MANWIDTH=100 man -l "$work/docs/man/gainsay.1" > "$work/man.txt" 2>"$work/man.err" || { cat "$work/man.err"; return 1; }
+  for command in status "speaker add" "claim retract" "source list" link verdict search history watch; do
+    grep -q "$command" "$work/man.txt" || { echo "man page lacks $command"; return 1; }
+  done
+}
+check "completions (bash, zsh, fish) and the man page are generated from the commands" cli_docs
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
