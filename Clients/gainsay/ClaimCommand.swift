@@ -24,6 +24,7 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "A topic (repeatable).") var topic: [String] = []
     @Option(help: "Language of the quote, e.g. en or ru.") var lang = ""
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
+    @Flag(help: "Add the speaker first if no speaker has that name or alias.") var addSpeaker = false
 
     func run() async throws {
       let date = try parseDate(said, option: "--said")
@@ -32,7 +33,8 @@ struct ClaimCommand: AsyncParsableCommand {
       try await connection.run { session in
         var claim = Claim()
         claim.text = quote
-        claim.speakerID = try await session.speakerID(speaker)
+        claim.speakerID =
+          try await addSpeaker ? session.speakerID(speaker, creatingIfMissing: true) : session.speakerID(speaker)
         claim.saidOn = date
         claim.context = context
         claim.appearanceUrls = url

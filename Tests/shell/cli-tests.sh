@@ -74,6 +74,13 @@ check "claim show lists the evidence" bash -c "'$bin/gainsay' claim show '$claim
 check "claim show --json: proto JSON names, date kept at its precision" bash -c "'$bin/gainsay' claim show '$claim' --json | '$json' 'c=data[0]; assert c[\"id\"] == \"$claim\" and c[\"saidOn\"] == {\"year\": 2017, \"month\": 7} and c[\"latestRating\"] == \"pants on fire\" and c[\"evidence\"][\"contradicting\"] == 1 and c[\"topics\"] == [\"lgbt\", \"chechnya\"], c'"
 check "claim list --contradicted --json is JSON Lines" bash -c "'$bin/gainsay' claim list --contradicted --json | '$json' 'assert [c[\"id\"] for c in data] == [\"$claim\"], data'"
 check "claim list by speaker name" bash -c "'$bin/gainsay' claim list --speaker 'Ramzan Kadyrov' | grep -q '$claim'"
+three_commands() {
+  local c s
+  c=$("$bin/gainsay" claim add "Gay people are not persecuted in Chechnya" --speaker "Alvi Karimov" --add-speaker --said 2017-04 2>/dev/null) &&
+    s=$("$bin/gainsay" source add --title "Report" --outlet "Meduza" 2>/dev/null) &&
+    "$bin/gainsay" link "$c" "$s" --relation contradicts >/dev/null && "$bin/gainsay" speaker show "Alvi Karimov" >/dev/null
+}
+check "a claim, a source and a contradiction in three commands (--add-speaker)" three_commands
 check "claim add reads the quote from stdin" bash -c "echo 'Chechnya has no such people' | '$bin/gainsay' claim add - --speaker '$speaker' --said 2017 | grep -q '^clm_'"
 check "claim edit keeps a revision" bash -c "'$bin/gainsay' claim edit '$claim' --said 2017-07-14 --reason 'exact date of the broadcast' >/dev/null && '$bin/gainsay' claim show '$claim' --json | '$json' 'assert data[0][\"revision\"] == 2 and data[0][\"saidOn\"][\"day\"] == 14, data'"
 check "source show --text" bash -c "'$bin/gainsay' source show '$source' --text | grep -q 'detained in Chechnya'"
