@@ -11,6 +11,11 @@ enum Output {
     write(1, text + "\n")
   }
 
+  /// Bytes as they are (a rendered report).
+  static func raw(_ bytes: [UInt8]) {
+    write(1, String(decoding: bytes, as: UTF8.self))
+  }
+
   static func error(_ text: String) {
     write(2, text + "\n")
   }

@@ -10,6 +10,7 @@ gainsay_packages=(
   pkg-config             # how SwiftPM finds libprotobuf-c
   socat                  # the shell client's transport, used by the tests
   libsqlite3-dev         # the ledger's store
+  chromium               # tests only: renders the HTML report headless
 )
 
 gainsay_missing_packages() {
@@ -25,9 +26,16 @@ gainsay_missing_packages() {
   echo "${missing[@]:-}"
 }
 
+# The tests also render a report in a headless browser.
+gainsay_missing_test_packages() {
+  command -v chromium >/dev/null || echo chromium
+}
+
 gainsay_ensure_dependencies() {
   local missing
   missing=$(gainsay_missing_packages)
+  [ "${1:-}" = --with-test-tools ] && missing="$missing $(gainsay_missing_test_packages)"
+  missing=$(echo $missing)
   [ -z "$missing" ] && return 0
   echo "Installing missing packages: $missing" >&2
   local sudo=""
@@ -39,5 +47,7 @@ gainsay_ensure_dependencies() {
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
   missing=$(gainsay_missing_packages)
+  [ "${1:-}" = --with-test-tools ] && missing="$missing $(gainsay_missing_test_packages)"
+  missing=$(echo $missing)
   [ -z "$missing" ] || { echo "Still missing after apt-get: $missing" >&2; return 1; }
 }

@@ -712,6 +712,40 @@ public struct Ledger: Sendable {
     throw LedgerError(.resourceExhausted, "the watcher fell too far behind; resume with after_sequence = \(delivered)")
   }
 
+  // MARK: - Reports
+
+  /// A contradiction report, rendered: its header, then its bytes in chunks of at most 64 KiB.
+  public func generateReport(
+    _ request: GenerateReportRequest, caller: CallerIdentity
+  ) async throws -> (ReportHeader, [[UInt8]]) {
+    try require(.reader, caller, to: "generating reports")
+    var checked = request
+    checked.speakerID = try Validate.line(request.speakerID, field: "speaker_id", required: false)
+    checked.topic = try Validate.line(request.topic, field: "topic", required: false, maximum: 64)
+    checked.title = try Validate.line(request.title, field: "title", required: false, maximum: 300)
+    guard !checked.speakerID.isEmpty || !checked.topic.isEmpty || !checked.claimIds.isEmpty else {
+      throw LedgerError.invalid("speaker_id", "a report needs a speaker_id, a topic or claim_ids")
+    }
+    guard checked.claimIds.count <= ReportBuilder.maximumClaims else {
+      throw LedgerError.invalid("claim_ids", "at most \(ReportBuilder.maximumClaims) claims")
+    }
+    if !checked.speakerID.isEmpty { try await requireSpeaker(checked.speakerID, field: "speaker_id") }
+    let farFuture = PartialDate(year: 9999)
+    checked.since = try Validate.date(request.since, field: "since", required: false, today: farFuture)
+    checked.until = try Validate.date(request.until, field: "until", required: false, today: farFuture)
+    if case .unrecognized(let value) = request.format {
+      throw LedgerError.invalid("format", "\(value) is not a report format")
+    }
+    let report = try await ReportBuilder(store: store, publisher: configuration.publisher, now: now()).build(checked)
+    let (header, bytes) = ReportRenderer.render(
+      report, format: request.format, scale: configuration.ratingScale, publisherURL: configuration.publisherURL)
+    let chunkSize = 64 * 1024
+    let chunks = stride(from: 0, to: bytes.count, by: chunkSize).map {
+      Array(bytes[$0..<min($0 + chunkSize, bytes.count)])
+    }
+    return (header, chunks)
+  }
+
   // MARK: - Masks
 
   private static func maskPaths(_ mask: FieldMask?, allowed: Set<String>, defaultAll: Bool) throws -> [String] {

@@ -6,10 +6,13 @@ public struct LedgerConfiguration: Sendable {
   public var ratingScale: RatingScale
   /// The newsroom that publishes reports.
   public var publisher: String
+  /// The newsroom's web address, for ClaimReview (`author.url`, and review URLs under it).
+  public var publisherURL: String
 
-  public init(ratingScale: RatingScale = .standard, publisher: String = "") {
+  public init(ratingScale: RatingScale = .standard, publisher: String = "", publisherURL: String = "") {
     self.ratingScale = ratingScale
     self.publisher = publisher
+    self.publisherURL = publisherURL
   }
 }
 

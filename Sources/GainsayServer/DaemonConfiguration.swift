@@ -34,7 +34,7 @@ public struct DaemonConfiguration: Sendable {
   ///
   /// ```json
   /// { "socket": "/run/gainsay/gainsayd.sock", "dataDirectory": "/var/lib/gainsay",
-  ///   "publisher": "The Daily Example",
+  ///   "publisher": "The Daily Example", "publisherURL": "https://example.org",
   ///   "roles": { "users": { "alice": "editor" }, "groups": { "newsroom": "reader" } },
   ///   "ratingScale": [ { "label": "true", "value": 6 }, { "label": "false", "value": 1 } ] }
   /// ```
@@ -61,6 +61,7 @@ public struct DaemonConfiguration: Sendable {
     if let socket = file.socket { socketPath = socket }
     if let directory = file.dataDirectory { dataDirectory = directory }
     if let publisher = file.publisher { ledger.publisher = publisher }
+    if let url = file.publisherURL { ledger.publisherURL = url }
     if let roles = file.roles {
       policy.users = try Self.roles(roles.users ?? [:], what: "roles.users", file: path)
       policy.groups = try Self.roles(roles.groups ?? [:], what: "roles.groups", file: path)
@@ -102,6 +103,7 @@ public struct DaemonConfiguration: Sendable {
     var socket: String?
     var dataDirectory: String?
     var publisher: String?
+    var publisherURL: String?
     var roles: Roles?
     var ratingScale: [RatingEntry]?
 

@@ -46,6 +46,17 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.listAuditEvents) { request, caller, writer in
       for event in try await ledger.auditEvents(request, caller: caller) { try await writer.write(event) }
     }
+    streaming(&router, LedgerService.generateReport) { request, caller, writer in
+      let (header, chunks) = try await ledger.generateReport(request, caller: caller)
+      var first = ReportChunk()
+      first.part = .header(header)
+      try await writer.write(first)
+      for bytes in chunks {
+        var chunk = ReportChunk()
+        chunk.part = .data(bytes)
+        try await writer.write(chunk)
+      }
+    }
     streaming(&router, LedgerService.watch) { request, caller, writer in
       try await ledger.watch(request, caller: caller) { try await writer.write($0) }
     }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import GainsayProto
+import GainsayRPC
+
+/// `gainsay report`.
+struct ReportCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "A contradiction report: each claim, its verdict, and the evidence against it.",
+    discussion: """
+      Select by speaker, topic, claims or dates (at least one of --speaker, --topic, --claim).
+      Formats: markdown (default), html (one self-contained page with a timeline), json, and
+      claimreview (schema.org ClaimReview JSON-LD for every reviewed claim).
+      """)
+  @OptionGroup var connection: ConnectionOptions
+  @Option(help: "Claims by this speaker (id, name or alias).") var speaker: String?
+  @Option(help: "Claims with this topic.") var topic = ""
+  @Option(help: "This claim (repeatable).") var claim: [String] = []
+  @Option(help: "Said on or after (YYYY, YYYY-MM or YYYY-MM-DD).") var since: String?
+  @Option(help: "Said on or before.") var until: String?
+  @Option(help: "markdown, html, json or claimreview.") var format = "markdown"
+  @Option(help: "A title instead of the one derived from the selection.") var title = ""
+  @Option(help: "Write to this file instead of standard output.") var output: String?
+
+  func run() async throws {
+    let formats: [String: ReportFormat] = [
+      "markdown": .markdown, "html": .html, "json": .json, "claimreview": .claimreview,
+    ]
+    guard let chosen = formats[format.lowercased()] else {
+      throw ValidationError("--format: \"\(format)\" is not markdown, html, json or claimreview")
+    }
+    let from = try since.map { try parseDate($0, option: "--since") }
+    let to = try until.map { try parseDate($0, option: "--until") }
+    guard speaker != nil || !topic.isEmpty || !claim.isEmpty else {
+      throw ValidationError("give --speaker, --topic or --claim to choose what the report covers")
+    }
+    try await connection.run { session in
+      var request = GenerateReportRequest()
+      if let speaker { request.speakerID = try await session.speakerID(speaker) }
+      request.topic = topic
+      request.claimIds = claim
+      request.since = from
+      request.until = to
+      request.format = chosen
+      request.title = title
+      var bytes: [UInt8] = []
+      var header: ReportHeader?
+      for try await chunk in session.stream(LedgerService.generateReport, request) {
+        switch chunk.part {
+        case .header(let value)?: header = value
+        case .data(let data)?: bytes += data
+        case nil: break
+        }
+      }
+      if let output {
+        do {
+          try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+          throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
+        }
+        Output.error("gainsay: wrote \(output) (\(bytes.count) bytes, \(header?.contentType ?? "?"))")
+      } else {
+        Output.raw(bytes)
+      }
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import GainsayProto
+
+/// The HTML form: one self-contained, print-ready page (inline CSS and SVG, no external references),
+/// with a timeline of the claims and the reporting that contradicts them.
+enum HTMLReport {
+  static func render(_ report: Report) -> String {
+    let summary = report.summary ?? ReportSummary()
+    var body = ""
+    body += "<header><h1>\(e(report.title))</h1>\n"
+    var byline = "Generated \(ReportRenderer.day(report.generateTime))"
+    if !report.publisher.isEmpty { byline += " by \(report.publisher)" }
+    byline += " · \(summary.claims) claim\(summary.claims == 1 ? "" : "s"), \(summary.contradictedClaims) contradicted"
+    body += "<p class=\"byline\">\(e(byline))</p></header>\n"
+    body += timeline(report)
+    for entry in report.entries { body += claimSection(entry) }
+    body += summarySection(summary)
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(e(report.title))</title>
+      <style>
+      \(css)
+      </style>
+      </head>
+      <body>
+      \(body)</body>
+      </html>
+
+      """
+  }
+
+  static let css = """
+    body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+    h1 { font-size: 1.9rem; margin-bottom: 0.2rem; }
+    h2 { font-size: 1.35rem; margin: 2rem 0 0.4rem; border-top: 1px solid #ccc; padding-top: 1rem; }
+    h3 { font-family: Helvetica, Arial, sans-serif; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em; color: #555; margin: 1rem 0 0.3rem; }
+    .byline, .said, .meta { font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; color: #555; }
+    .verdict { display: inline-block; font-family: Helvetica, Arial, sans-serif; font-weight: bold; background: #b3261e; color: #fff; padding: 0.1rem 0.5rem; border-radius: 0.2rem; }
+    .verdict.true, .verdict.mostly-true { background: #2e7d32; }
+    .verdict.half-true, .verdict.unverifiable { background: #8d6e00; }
+    blockquote { margin: 0.3rem 0 0.6rem 1rem; padding-left: 0.8rem; border-left: 3px solid #b3261e; font-style: italic; }
+    ul { padding-left: 1.2rem; } li { margin-bottom: 0.5rem; }
+    .retracted { color: #b3261e; font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; }
+    svg { width: 100%; height: auto; margin: 1rem 0; }
+    svg text { font-family: Helvetica, Arial, sans-serif; font-size: 11px; fill: #333; }
+    a { color: #1a4f8b; word-break: break-all; }
+    @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } section { break-inside: avoid; } a { color: #1a1a1a; } }
+    """
+
+  private static func claimSection(_ entry: ReportEntry) -> String {
+    let claim = entry.claim ?? Claim()
+    var html = "<section id=\"\(e(claim.id))\">\n<h2>“\(e(claim.text))”</h2>\n"
+    var said = "<strong>\(e(entry.speaker?.name ?? claim.speakerID))</strong>"
+    if let role = entry.speaker?.role, !role.isEmpty { said += ", \(e(role))" }
+    said += " · said \(e(claim.saidOn?.iso ?? "?"))"
+    if !claim.context.isEmpty { said += " · \(e(claim.context))" }
+    html += "<p class=\"said\">\(said)</p>\n"
+    if !claim.appearanceUrls.isEmpty {
+      html += "<p class=\"meta\">Appeared: " + claim.appearanceUrls.map(link).joined(separator: ", ") + "</p>\n"
+    }
+    if claim.state == .retracted {
+      html += "<p class=\"retracted\">Retracted from the record: \(e(claim.retractionReason))</p>\n"
+    }
+    if let verdict = entry.verdict {
+      let kind = ReportRenderer.slug(verdict.rating)
+      html += "<p><span class=\"verdict \(e(kind))\">\(e(verdict.rating))</span> \(e(verdict.explanation))"
+      html +=
+        " <span class=\"meta\">(reviewed \(e(ReportRenderer.day(verdict.createTime))) by \(e(verdict.reviewer?.userName ?? "?")))</span></p>\n"
+    }
+    html += evidenceList("Contradicted by", entry.contradictedBy)
+    html += evidenceList("Supported by", entry.supportedBy)
+    html += evidenceList("Context", entry.context)
+    html += relatedList("Contradicting claims", entry.contradictingClaims)
+    html += relatedList("Repeats", entry.repeats)
+    return html + "</section>\n"
+  }
+
+  private static func evidenceList(_ title: String, _ evidence: [Evidence]) -> String {
+    guard !evidence.isEmpty else { return "" }
+    var html = "<h3>\(e(title))</h3>\n<ul>\n"
+    for item in evidence {
+      let source = item.source ?? Source()
+      html += "<li><strong>\(e(source.outlet))</strong>, “\(e(source.title))”"
+      if let published = source.publishedOn { html += ", \(e(published.iso))" }
+      if !source.url.isEmpty { html += " — \(link(source.url))" }
+      if let quote = item.link?.quote?.exact, !quote.isEmpty { html += "<blockquote>\(e(quote))</blockquote>" }
+      if let note = item.link?.note, !note.isEmpty { html += "<p class=\"meta\">Note: \(e(note))</p>" }
+      html += "</li>\n"
+    }
+    return html + "</ul>\n"
+  }
+
+  private static func relatedList(_ title: String, _ claims: [RelatedClaim]) -> String {
+    guard !claims.isEmpty else { return "" }
+    var html = "<h3>\(e(title))</h3>\n<ul>\n"
+    for item in claims {
+      let claim = item.claim ?? Claim()
+      html +=
+        "<li>“\(e(claim.text))” — \(e(item.speaker?.name ?? claim.speakerID)), \(e(claim.saidOn?.iso ?? "?"))</li>\n"
+    }
+    return html + "</ul>\n"
+  }
+
+  private static func summarySection(_ summary: ReportSummary) -> String {
+    var html = "<section id=\"summary\">\n<h2>Summary</h2>\n<ul>\n"
+    html += "<li>Claims: \(summary.claims); contradicted: \(summary.contradictedClaims)</li>\n"
+    if !summary.sourcesByOutlet.isEmpty {
+      html +=
+        "<li>Sources by outlet: "
+        + summary.sourcesByOutlet.map { "\(e($0.outlet)) (\($0.sources))" }.joined(separator: ", ") + "</li>\n"
+    }
+    if let first = summary.firstContradiction, let latest = summary.latestContradiction {
+      html += "<li>First contradiction: \(e(first.iso)); latest: \(e(latest.iso))</li>\n"
+    }
+    return html + "</ul>\n</section>\n"
+  }
+
+  /// An SVG timeline: claims above the axis (circles), the reporting that contradicts them below
+  /// (squares), a line from each contradiction to its claim.
+  static func timeline(_ report: Report) -> String {
+    struct Mark {
+      let day: Double
+      let label: String
+      let claimIndex: Int
+    }
+    var claims: [Mark] = []
+    var sources: [Mark] = []
+    for (index, entry) in report.entries.enumerated() {
+      guard let said = entry.claim?.saidOn else { continue }
+      claims.append(Mark(day: dayNumber(said), label: said.iso, claimIndex: index))
+      for evidence in entry.contradictedBy {
+        if let published = evidence.source?.publishedOn {
+          sources.append(Mark(day: dayNumber(published), label: evidence.source?.outlet ?? "", claimIndex: index))
+        }
+      }
+    }
+    guard !claims.isEmpty else { return "" }
+    let days = (claims + sources).map(\.day)
+    var low = days.min()!
+    var high = days.max()!
+    if high - low < 60 {
+      low -= 30
+      high += 30
+    }
+    let width = 760.0
+    let left = 40.0
+    let right = width - 40
+    func x(_ day: Double) -> Double { left + (day - low) / (high - low) * (right - left) }
+    var svg =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) 180\" role=\"img\" aria-label=\"Timeline of claims and contradicting reports\">\n"
+    svg += "<title>Claims (above) and the reporting that contradicts them (below)</title>\n"
+    svg += "<line x1=\"\(left)\" y1=\"90\" x2=\"\(right)\" y2=\"90\" stroke=\"#888\" stroke-width=\"1\"/>\n"
+    let firstYear = Int(yearOf(low)), lastYear = Int(yearOf(high))
+    let step = max(1, (lastYear - firstYear) / 8)
+    for year in stride(from: firstYear, through: lastYear + 1, by: step) {
+      let position = x(dayNumber(year: Int32(year), month: 1, day: 1))
+      guard position >= left - 0.5, position <= right + 0.5 else { continue }
+      svg += "<line x1=\"\(fmt(position))\" y1=\"86\" x2=\"\(fmt(position))\" y2=\"94\" stroke=\"#888\"/>"
+      svg += "<text x=\"\(fmt(position))\" y=\"108\" text-anchor=\"middle\">\(year)</text>\n"
+    }
+    for source in sources {
+      let claimX = x(claims.first { $0.claimIndex == source.claimIndex }!.day)
+      svg +=
+        "<line x1=\"\(fmt(x(source.day)))\" y1=\"140\" x2=\"\(fmt(claimX))\" y2=\"50\" stroke=\"#b3261e\" stroke-opacity=\"0.35\"/>\n"
+    }
+    for (index, claim) in claims.enumerated() {
+      let position = x(claim.day)
+      svg +=
+        "<circle cx=\"\(fmt(position))\" cy=\"50\" r=\"7\" fill=\"#1a4f8b\"><title>\(e(claim.label))</title></circle>"
+      // Claims said close together alternate their numbers between two rows.
+      let crowded = index > 0 && abs(position - x(claims[index - 1].day)) < 14
+      svg +=
+        "<text x=\"\(fmt(position))\" y=\"\(crowded && index.isMultiple(of: 2) == false ? 26 : 38)\" text-anchor=\"middle\">\(claim.claimIndex + 1)</text>\n"
+    }
+    for source in sources {
+      let position = x(source.day)
+      svg +=
+        "<rect x=\"\(fmt(position - 6))\" y=\"134\" width=\"12\" height=\"12\" fill=\"#b3261e\"><title>\(e(source.label))</title></rect>\n"
+    }
+    svg += "<text x=\"\(right)\" y=\"14\" text-anchor=\"end\">● claims, numbered as below</text>"
+    svg += "<text x=\"\(right)\" y=\"172\" text-anchor=\"end\">■ reporting that contradicts them</text>\n"
+    return svg + "</svg>\n"
+  }
+
+  private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
+
+  private static func dayNumber(_ date: PartialDate) -> Double {
+    dayNumber(year: date.year, month: max(date.month, 1), day: max(date.day, 1))
+  }
+
+  /// Days since 1970-01-01 (proleptic Gregorian).
+  private static func dayNumber(year: Int32, month: Int32, day: Int32) -> Double {
+    let y = Int(month <= 2 ? year - 1 : year)
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let m = Int(month)
+    let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int(day) - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return Double(era * 146_097 + doe - 719_468)
+  }
+
+  private static func yearOf(_ dayNumber: Double) -> Double {
+    1970 + dayNumber / 365.2425
+  }
+
+  private static func link(_ url: String) -> String {
+    "<a href=\"\(e(url))\">\(e(url))</a>"
+  }
+
+  /// HTML-escapes text for element content and attribute values.
+  static func e(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for character in text {
+      switch character {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.append(character)
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,176 @@
+import Foundation
+public import GainsayProto
+
+/// Gathers a contradiction report from the ledger: the selected claims, each with its speaker, latest
+/// verdict and evidence grouped by relation, and a summary.
+struct ReportBuilder {
+  let store: any LedgerStore
+  let publisher: String
+  let now: Date
+
+  /// At most this many claims in one report.
+  static let maximumClaims = 5_000
+
+  func build(_ request: GenerateReportRequest) async throws -> Report {
+    var report = Report()
+    report.generateTime = Timestamp(date: now)
+    report.publisher = publisher
+    report.selection = request
+    let claims = try await selectClaims(request)
+    var speakers: [String: Speaker] = [:]
+    var sources: [String: Source] = [:]
+    var relatedClaims: [String: Claim] = [:]
+
+    func speaker(_ id: String) async throws -> Speaker {
+      if let cached = speakers[id] { return cached }
+      guard case .speaker(let found)? = try await store.resource(.speaker, id: id)?.kind else { return Speaker() }
+      speakers[id] = found
+      return found
+    }
+    func source(_ id: String) async throws -> Source {
+      if let cached = sources[id] { return cached }
+      guard case .source(var found)? = try await store.resource(.source, id: id)?.kind else { return Source() }
+      found.archivedText = ""
+      sources[id] = found
+      return found
+    }
+    func relatedClaim(_ id: String) async throws -> Claim {
+      if let cached = relatedClaims[id] { return cached }
+      guard case .claim(let found)? = try await store.resource(.claim, id: id)?.kind else { return Claim() }
+      relatedClaims[id] = found
+      return found
+    }
+
+    for claim in claims {
+      var entry = ReportEntry()
+      entry.claim = claim
+      entry.speaker = try await speaker(claim.speakerID)
+      entry.verdict = try await store.listVerdicts(claimID: claim.id, pageSize: 1, pageToken: "").items.first
+      var query = ListLinksRequest()
+      query.claimID = claim.id
+      var token = ""
+      repeat {
+        let page = try await store.listLinks(query, pageSize: 1000, pageToken: token)
+        for link in page.items {
+          switch link.target {
+          case .sourceID(let sourceID)?:
+            var evidence = Evidence()
+            evidence.link = link
+            evidence.source = try await source(sourceID)
+            switch link.relation {
+            case .contradicts: entry.contradictedBy.append(evidence)
+            case .supports: entry.supportedBy.append(evidence)
+            default: entry.context.append(evidence)
+            }
+          case .targetClaimID(let targetID)?:
+            let otherID = link.claimID == claim.id ? targetID : link.claimID
+            var related = RelatedClaim()
+            related.link = link
+            related.claim = try await relatedClaim(otherID)
+            related.speaker = try await speaker(related.claim?.speakerID ?? "")
+            switch link.relation {
+            case .contradicts: entry.contradictingClaims.append(related)
+            case .repeats: entry.repeats.append(related)
+            default: break
+            }
+          case nil:
+            break
+          }
+        }
+        token = page.nextPageToken
+      } while !token.isEmpty
+      entry.contradictedBy.sort { Self.date(of: $0) < Self.date(of: $1) }
+      report.entries.append(entry)
+    }
+    report.summary = Self.summary(of: report.entries)
+    report.title = request.title.isEmpty ? defaultTitle(request, speakers: speakers) : request.title
+    return report
+  }
+
+  private func selectClaims(_ request: GenerateReportRequest) async throws -> [Claim] {
+    var claims: [Claim] = []
+    if !request.claimIds.isEmpty {
+      for (index, id) in request.claimIds.enumerated() {
+        guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+          throw LedgerError.notFound("claim", id, field: "claim_ids[\(index)]")
+        }
+        claims.append(claim)
+      }
+      // Other filters narrow the named claims.
+      claims = claims.filter { claim in
+        (request.speakerID.isEmpty || claim.speakerID == request.speakerID)
+          && (request.topic.isEmpty || claim.topics.contains(request.topic.lowercased()))
+          && (request.since.map { (claim.saidOn?.rangeEnd ?? "") >= $0.rangeStart } ?? true)
+          && (request.until.map { (claim.saidOn?.rangeStart ?? "") <= $0.rangeEnd } ?? true)
+      }
+    } else {
+      var filter = ClaimFilter()
+      filter.speakerID = request.speakerID
+      filter.topic = request.topic.lowercased()
+      filter.saidFrom = request.since
+      filter.saidUntil = request.until
+      var token = ""
+      repeat {
+        let page = try await store.listClaims(filter, pageSize: 1000, pageToken: token)
+        claims += page.items
+        token = page.nextPageToken
+      } while !token.isEmpty && claims.count <= Self.maximumClaims
+    }
+    guard claims.count <= Self.maximumClaims else {
+      throw LedgerError(
+        .resourceExhausted, "the selection has more than \(Self.maximumClaims) claims; narrow it with a topic or dates")
+    }
+    // Oldest statement first: a report reads as a chronology.
+    return claims.sorted { ($0.saidOn?.rangeStart ?? "", $0.id) < ($1.saidOn?.rangeStart ?? "", $1.id) }
+  }
+
+  private func defaultTitle(_ request: GenerateReportRequest, speakers: [String: Speaker]) -> String {
+    var parts: [String] = []
+    if let name = speakers[request.speakerID]?.name { parts.append(name) }
+    if !request.topic.isEmpty { parts.append("on \(request.topic.lowercased())") }
+    if parts.isEmpty { parts.append("selected claims") }
+    var title = "Contradictions: " + parts.joined(separator: " ")
+    if let since = request.since { title += ", from \(since.iso)" }
+    if let until = request.until { title += ", until \(until.iso)" }
+    return title
+  }
+
+  /// When a piece of evidence appeared: the source's publication date, else when it was linked.
+  static func date(of evidence: Evidence) -> String {
+    if let published = evidence.source?.publishedOn { return published.rangeStart }
+    guard let time = evidence.link?.createTime else { return "" }
+    return PartialDate.today(now: time.date).rangeStart
+  }
+
+  static func summary(of entries: [ReportEntry]) -> ReportSummary {
+    var summary = ReportSummary()
+    summary.claims = Int32(entries.count)
+    summary.contradictedClaims = Int32(
+      entries.filter { !$0.contradictedBy.isEmpty || !$0.contradictingClaims.isEmpty }.count)
+    var outlets: [String: Set<String>] = [:]
+    var dates: [(String, PartialDate)] = []
+    for entry in entries {
+      for evidence in entry.contradictedBy + entry.supportedBy + entry.context {
+        if let source = evidence.source { outlets[source.outlet, default: []].insert(source.id) }
+      }
+      for evidence in entry.contradictedBy {
+        if let published = evidence.source?.publishedOn {
+          dates.append((published.rangeStart, published))
+        } else if let time = evidence.link?.createTime {
+          let day = PartialDate.today(now: time.date)
+          dates.append((day.rangeStart, day))
+        }
+      }
+    }
+    summary.sourcesByOutlet = outlets.map { outlet, ids in
+      var count = OutletCount()
+      count.outlet = outlet
+      count.sources = Int32(ids.count)
+      return count
+    }.sorted { ($1.sources, $0.outlet) < ($0.sources, $1.outlet) }
+    let sorted = dates.sorted { $0.0 < $1.0 }
+    summary.firstContradiction = sorted.first?.1
+    summary.latestContradiction = sorted.last?.1
+    return summary
+  }
+}

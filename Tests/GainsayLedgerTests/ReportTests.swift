@@ -1,0 +1,267 @@
+import Foundation
+import GainsayCore
+import GainsayProto
+import GainsayStore
+import Testing
+
+/// Contradiction reports rendered from a fixture ledger, with a fixed clock so every byte is known.
+@Suite("contradiction reports")
+struct ReportTests {
+  static let editor = CallerIdentity(uid: 1000, gid: 1000, userName: "desk-editor", role: .editor)
+  static let fixedNow = Date(timeIntervalSince1970: 1_704_067_200)  // 2024-01-01T00:00:00Z
+
+  struct Fixture {
+    let ledger: Ledger
+    let kadyrov: Speaker
+    let noGays: Claim
+    let notExist: Claim
+    let unreviewed: Claim
+    let novaya: Source
+    let directory: String
+  }
+
+  static func fixture() async throws -> Fixture {
+    let directory = try makeShortTempDirectory()
+    let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
+    let ledger = Ledger(
+      store: store,
+      configuration: LedgerConfiguration(publisher: "The Daily Example", publisherURL: "https://news.example"),
+      now: { fixedNow })
+    let kadyrov = try await ledger.createSpeaker(
+      {
+        var r = Make.speaker("Ramzan Kadyrov"); r.speaker!.role = "Head of the Chechen Republic";
+        r.speaker!.wikidataID = "Q1"; return r
+      }(),
+      caller: editor)
+    let karimov = try await ledger.createSpeaker(Make.speaker("Alvi Karimov"), caller: editor)
+    let noGays = try await ledger.createClaim(
+      Make.claim(
+        "We don't have any gays", speaker: kadyrov.id, said: "2017-07", context: "HBO *Real Sports* interview",
+        topics: ["lgbt"], urls: ["https://www.hbo.com/real-sports"]), caller: editor
+    ).claim!
+    let notExist = try await ledger.createClaim(
+      Make.claim("They simply do not exist in the republic", speaker: karimov.id, said: "2017-04", topics: ["lgbt"]),
+      caller: editor
+    ).claim!
+    let unreviewed = try await ledger.createClaim(
+      Make.claim("Chechnya is <calm>", speaker: kadyrov.id, said: "2016", topics: ["chechnya"]), caller: editor
+    ).claim!
+    let novaya = try await ledger.createSource(
+      Make.source(
+        "Honour killing", outlet: "Novaya Gazeta", text: "More than a hundred men were detained & three killed.",
+        url: "https://novayagazeta.example/71983", published: "2017-04-01"), caller: editor)
+    let hrw = try await ledger.createSource(
+      Make.source(
+        "License to Harm", outlet: "Human Rights Watch", text: "Violence against LGBT people.", published: "2014-12-15"),
+      caller: editor)
+    _ = try await ledger.createLink(
+      Make.link(noGays.id, source: novaya.id, .contradicts, quote: "More than a hundred men were detained"),
+      caller: editor)
+    _ = try await ledger.createLink(
+      Make.link(noGays.id, source: hrw.id, .context, quote: "Violence against LGBT people"), caller: editor)
+    _ = try await ledger.createLink(Make.link(notExist.id, claimTarget: noGays.id, .repeats), caller: editor)
+    _ = try await ledger.createLink(Make.link(notExist.id, source: novaya.id, .contradicts), caller: editor)
+    _ = try await ledger.createVerdict(
+      Make.verdict(noGays.id, "pants on fire", "Detentions are documented."), caller: editor)
+    _ = try await ledger.createVerdict(Make.verdict(notExist.id, "unverifiable"), caller: editor)
+    return Fixture(
+      ledger: ledger, kadyrov: kadyrov, noGays: noGays, notExist: notExist, unreviewed: unreviewed, novaya: novaya,
+      directory: directory)
+  }
+
+  static func render(
+    _ fixture: Fixture, _ format: ReportFormat, speaker: String = "", topic: String = ""
+  ) async throws
+    -> (ReportHeader, String)
+  {
+    var request = GenerateReportRequest()
+    request.speakerID = speaker
+    request.topic = topic
+    request.format = format
+    let (header, chunks) = try await fixture.ledger.generateReport(request, caller: editor)
+    return (header, String(decoding: chunks.flatMap { $0 }, as: UTF8.self))
+  }
+
+  @Test("Markdown: the exact report for a speaker")
+  func markdown() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    let (header, text) = try await Self.render(fixture, .markdown, speaker: fixture.kadyrov.id)
+    #expect(header.contentType == "text/markdown; charset=utf-8")
+    #expect(header.suggestedFileName == "contradictions-ramzan-kadyrov.md")
+    #expect(
+      text == """
+        # Contradictions: Ramzan Kadyrov
+
+        _Generated 2024-01-01 by The Daily Example · 2 claims, 1 contradicted_
+
+        ## “Chechnya is \\<calm\\>”
+
+        **Ramzan Kadyrov**, Head of the Chechen Republic · said 2016
+
+        ## “We don't have any gays”
+
+        **Ramzan Kadyrov**, Head of the Chechen Republic · said 2017-07 · HBO \\*Real Sports\\* interview
+
+        Appeared: <https://www.hbo.com/real-sports>
+
+        **Verdict: pants on fire** — Detentions are documented. _(reviewed 2024-01-01 by desk-editor)_
+
+        ### Contradicted by
+
+        - **Novaya Gazeta**, “Honour killing”, 2017-04-01 — <https://novayagazeta.example/71983>
+          > More than a hundred men were detained
+
+        ### Context
+
+        - **Human Rights Watch**, “License to Harm”, 2014-12-15
+          > Violence against LGBT people
+
+        ### Repeats
+
+        - “They simply do not exist in the republic” — Alvi Karimov, 2017-04
+
+        ## Summary
+
+        - Claims: 2; contradicted: 1
+        - Sources by outlet: Human Rights Watch (1), Novaya Gazeta (1)
+        - First contradiction: 2017-04-01; latest: 2017-04-01
+
+        """)
+  }
+
+  @Test("HTML: well-formed, self-contained, escaped, with a timeline")
+  func html() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    let (header, html) = try await Self.render(fixture, .html, topic: "lgbt")
+    #expect(header.contentType == "text/html; charset=utf-8")
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    try HTMLCheck.wellFormed(html)
+    // Nothing is loaded from elsewhere: no scripts, stylesheets, images, fonts or imports.
+    for external in ["<script", "<link", "<img", "<iframe", "src=", "@import", "url(", "@font-face"] {
+      #expect(!html.contains(external), "found \(external)")
+    }
+    #expect(html.contains("<svg"))
+    #expect(html.contains("<circle"), "claims on the timeline")
+    #expect(html.contains("<rect"), "contradicting reports on the timeline")
+    #expect(html.contains("More than a hundred men were detained"))
+    #expect(html.contains("<span class=\"verdict pants-on-fire\">pants on fire</span>"))
+    #expect(html.contains("<section id=\"\(fixture.noGays.id)\">"))
+    #expect(!html.contains("Chechnya is <calm>"), "the unreviewed claim has another topic")
+  }
+
+  @Test("HTML escapes what journalists type")
+  func htmlEscaping() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    let (_, html) = try await Self.render(fixture, .html, speaker: fixture.kadyrov.id)
+    #expect(html.contains("Chechnya is &lt;calm&gt;"))
+    try HTMLCheck.wellFormed(html)
+  }
+
+  @Test("JSON: the pinned shape of the Report message")
+  func json() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    let (header, text) = try await Self.render(fixture, .json, topic: "lgbt")
+    #expect(header.contentType == "application/json")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    #expect(Set(object.keys) == ["title", "generateTime", "publisher", "selection", "entries", "summary"])
+    #expect(object["title"] as? String == "Contradictions: on lgbt")
+    #expect(object["generateTime"] as? String == "2024-01-01T00:00:00Z")
+    let entries = try #require(object["entries"] as? [[String: Any]])
+    #expect(entries.count == 2)
+    // Karimov's claim: a source contradicts it, and it repeats Kadyrov's (shown from both sides).
+    #expect(Set(entries[0].keys) == ["claim", "speaker", "verdict", "contradictedBy", "repeats"])
+    #expect(Set(entries[1].keys) == ["claim", "speaker", "verdict", "contradictedBy", "context", "repeats"])
+    let evidence = try #require((entries[1]["contradictedBy"] as? [[String: Any]])?.first)
+    #expect(Set(evidence.keys) == ["link", "source"])
+    #expect((evidence["link"] as? [String: Any])?["relation"] as? String == "RELATION_CONTRADICTS")
+    let summary = try #require(object["summary"] as? [String: Any])
+    #expect(summary["claims"] as? Int == 2)
+    #expect(summary["contradictedClaims"] as? Int == 2)
+    #expect((summary["firstContradiction"] as? [String: Any])?["year"] as? Int == 2017)
+  }
+
+  @Test("ClaimReview: one per reviewed claim, with the required and recommended fields")
+  func claimReview() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    let (header, text) = try await Self.render(fixture, .claimreview, topic: "lgbt")
+    #expect(header.contentType == "application/ld+json")
+    let reviews = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+    #expect(reviews.count == 2)
+    for review in reviews {
+      #expect(review["@context"] as? String == "https://schema.org")
+      #expect(review["@type"] as? String == "ClaimReview")
+      for field in ["url", "claimReviewed", "datePublished", "itemReviewed", "reviewRating", "author"] {
+        #expect(review[field] != nil, "missing \(field)")
+      }
+      let rating = try #require(review["reviewRating"] as? [String: Any])
+      #expect(rating["@type"] as? String == "Rating")
+      #expect(rating["alternateName"] as? String != nil)
+      #expect(rating["ratingValue"] != nil)
+      let author = try #require(review["author"] as? [String: Any])
+      #expect(author["name"] as? String == "The Daily Example")
+      #expect(author["url"] as? String == "https://news.example")
+      let item = try #require(review["itemReviewed"] as? [String: Any])
+      #expect(item["@type"] as? String == "Claim")
+      #expect((item["author"] as? [String: Any])?["name"] != nil)
+      #expect(item["datePublished"] != nil)
+    }
+    let reviewed = try #require(reviews.first { $0["claimReviewed"] as? String == "We don't have any gays" })
+    #expect(reviewed["url"] as? String == "https://news.example/claims/\(fixture.noGays.id)")
+    #expect(reviewed["datePublished"] as? String == "2024-01-01")
+    let rating = try #require(reviewed["reviewRating"] as? [String: Any])
+    #expect(rating["ratingValue"] as? Int == 1)
+    #expect(rating["bestRating"] as? Int == 6)
+    #expect(rating["worstRating"] as? Int == 1)
+    let item = try #require(reviewed["itemReviewed"] as? [String: Any])
+    #expect(item["datePublished"] as? String == "2017-07")
+    #expect((item["firstAppearance"] as? [String: Any])?["url"] as? String == "https://www.hbo.com/real-sports")
+    #expect((item["author"] as? [String: Any])?["sameAs"] as? String == "https://www.wikidata.org/wiki/Q1")
+  }
+
+  @Test("a report needs a selection, and unknown references are NOT_FOUND")
+  func selection() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    await #expect(throws: LedgerError.invalid("speaker_id", "a report needs a speaker_id, a topic or claim_ids")) {
+      _ = try await fixture.ledger.generateReport(GenerateReportRequest(), caller: Self.editor)
+    }
+    var request = GenerateReportRequest()
+    request.claimIds = [fixture.noGays.id, "clm_missing"]
+    await #expect {
+      _ = try await fixture.ledger.generateReport(request, caller: Self.editor)
+    } throws: { error in
+      (error as? LedgerError)?.code == .notFound && (error as? LedgerError)?.field == "claim_ids[1]"
+    }
+  }
+}
+
+/// A strict check that HTML tags are balanced and properly nested (void elements excepted).
+enum HTMLCheck {
+  struct Malformed: Error, CustomStringConvertible { let description: String }
+  static let void: Set<String> = ["meta", "br", "hr", "img", "input", "link"]
+
+  static func wellFormed(_ html: String) throws {
+    var stack: [String] = []
+    var rest = Substring(html)
+    while let open = rest.firstIndex(of: "<") {
+      guard let close = rest[open...].firstIndex(of: ">") else { throw Malformed(description: "unterminated tag") }
+      let tag = rest[rest.index(after: open)..<close]
+      rest = rest[rest.index(after: close)...]
+      if tag.hasPrefix("!") { continue }
+      let selfClosing = tag.hasSuffix("/")
+      let name = tag.drop(while: { $0 == "/" }).prefix(while: { !$0.isWhitespace && $0 != "/" }).lowercased()
+      if tag.hasPrefix("/") {
+        guard stack.last == name else { throw Malformed(description: "</\(name)> closes <\(stack.last ?? "nothing")>") }
+        stack.removeLast()
+      } else if !selfClosing && !void.contains(name) {
+        stack.append(name)
+      }
+    }
+    guard stack.isEmpty else { throw Malformed(description: "unclosed: \(stack)") }
+  }
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Contradiction reports end to end: the sample ledger recorded through the CLI, `gainsay report` in every
+# format, and a headless-browser screenshot of the HTML report that must not be blank.
+#   Tests/shell/report-tests.sh BIN_DIR
+set -uo pipefail
+bin=$1
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/gsy-report-XXXXXX)
+export GAINSAY_SOCKET=$work/gainsayd.sock NO_COLOR=1
+passed=0 failed=0
+daemon_pid=""
+cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+check() {
+  local name=$1; shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out"
+  fi
+}
+
+"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+g() { "$bin/gainsay" "$@"; }
+
+check "the sample ledger loads through the CLI" "$root/Scripts/sample-ledger.sh" "$bin/gainsay"
+
+markdown() {
+  g report --speaker "Ramzan Kadyrov" > "$work/kadyrov.md" || return 1
+  for expected in "# Contradictions: Ramzan Kadyrov" "## “We don't have any gays”" "**Verdict: pants on fire**" \
+    "### Contradicted by" "**Novaya Gazeta**, “Honour killing: how gay men are persecuted in Chechnya”, 2017-04-01" \
+    "  > more than a hundred men suspected of being gay had been detained by the authorities in Chechnya" \
+    "### Repeats" "- Claims: 1; contradicted: 1" "- Sources by outlet: Novaya Gazeta (2), Human Rights Watch (1)" \
+    "- First contradiction: 2017-04-01; latest: 2017-07"; do
+    grep -qF -- "$expected" "$work/kadyrov.md" || { echo "missing line: $expected"; cat "$work/kadyrov.md"; return 1; }
+  done
+}
+check "markdown report for a speaker" markdown
+
+by_topic_and_dates() {
+  g report --topic propaganda-law --since 2013 --until 2013-12 > "$work/law.md" || return 1
+  grep -q "Claims: 2; contradicted: 2" "$work/law.md" && ! grep -q "Kadyrov" "$work/law.md"
+}
+check "a report by topic and dates" by_topic_and_dates
+
+check "a report of chosen claims" bash -c "
+  claim=\$('$bin/gainsay' claim list --speaker 'Alvi Karimov' --json | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[\"id\"])')
+  '$bin/gainsay' report --claim \"\$claim\" | grep -q 'Claims: 1; contradicted: 1'"
+
+json_report() {
+  g report --topic lgbt --format json > "$work/report.json" || return 1
+  /usr/bin/python3 - "$work/report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["summary"]["claims"] == 4, report["summary"]
+assert report["summary"]["contradictedClaims"] == 4
+assert [e["claim"]["saidOn"] for e in report["entries"]][0] == {"year": 2013, "month": 11, "day": 20}
+assert all("speaker" in e and "claim" in e for e in report["entries"])
+PY
+}
+check "json report" json_report
+
+claimreview() {
+  g report --topic lgbt --format claimreview --output "$work/reviews.jsonld" 2>/dev/null || return 1
+  /usr/bin/python3 - "$work/reviews.jsonld" <<'PY'
+import json, sys
+reviews = json.load(open(sys.argv[1]))
+assert len(reviews) == 3, len(reviews)  # the unreviewed claim has no ClaimReview
+for review in reviews:
+    assert review["@type"] == "ClaimReview" and review["@context"] == "https://schema.org"
+    for field in ("url", "claimReviewed", "datePublished", "itemReviewed", "reviewRating", "author"):
+        assert field in review, field
+    assert review["itemReviewed"]["@type"] == "Claim" and review["itemReviewed"]["author"]["name"]
+    assert review["reviewRating"]["alternateName"]
+PY
+}
+check "claimreview JSON-LD for every reviewed claim" claimreview
+
+html_report() {
+  g report --topic lgbt --format html --output "$work/report.html" 2>"$work/wrote" || return 1
+  grep -q "wrote $work/report.html" "$work/wrote" || return 1
+  ! grep -Eq '<script|<link|<img|src=|@import|url\(' "$work/report.html" || { echo "external reference"; return 1; }
+  /usr/bin/python3 - "$work/report.html" <<'PY'
+import sys
+from html.parser import HTMLParser
+VOID = {"meta", "br", "hr", "img", "input", "link"}
+class Check(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID: self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs): pass
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, "</%s> closes <%s>" % (tag, self.stack[-1:] or "nothing")
+        self.stack.pop()
+check = Check(); check.feed(open(sys.argv[1]).read()); check.close()
+assert not check.stack, check.stack
+PY
+}
+check "html report: well-formed, nothing loaded from elsewhere" html_report
+
+screenshot() {
+  local browser
+  browser=$(command -v chromium || command -v chromium-browser || true)
+  [ -n "$browser" ] || { echo "chromium is not installed (Scripts/test installs it)"; return 1; }
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1400 \
+    --screenshot="$work/report.png" "file://$work/report.html" >/dev/null 2>&1
+  [ -s "$work/report.png" ] || { echo "no screenshot"; return 1; }
+  local ink
+  ink=$(/usr/bin/python3 "$root/Tests/shell/png-ink.py" "$work/report.png") || return 1
+  /usr/bin/python3 -c "import sys; sys.exit(0 if float('$ink') > 0.01 else 1)" || { echo "blank page: ink $ink"; return 1; }
+}
+check "a headless browser renders the html report (not blank)" screenshot
+
+check "a report needs a selection: usage error" bash -c "! '$bin/gainsay' report 2>/dev/null"
+check "an unknown speaker: NOT_FOUND (69)" bash -c "'$bin/gainsay' report --speaker nobody 2>/dev/null; [ \$? -eq 69 ]"
+
+echo "reports: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
