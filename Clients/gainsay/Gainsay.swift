@@ -32,7 +32,8 @@ struct Gainsay: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       Status.self, SpeakerCommand.self, ClaimCommand.self, SourceCommand.self, LinkCommand.self, VerdictCommand.self,
-      SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, Describe.self,
+      SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, SuggestCommand.self,
+      ExportCommand.self, BackupCommand.self, Describe.self,
     ]
   )
 }

@@ -216,6 +216,8 @@ public struct Ledger: Sendable {
     guard let input = request.claim else { throw LedgerError.invalid("claim", "is required") }
     var claim = try validated(input, field: "claim")
     try await requireSpeaker(claim.speakerID, field: "claim.speaker_id")
+    // Look for repeats before the new claim is in the index.
+    let similar = try await similarClaims(to: claim.text)
     claim.id = ResourceID.make("clm")
     claim.state = .active
     claim.revision = 1
@@ -224,7 +226,24 @@ public struct Ledger: Sendable {
     try await commit(Resource(claim), draft(caller, "CreateClaim", .create))
     var response = CreateClaimResponse()
     response.claim = try await storedClaim(claim.id)
+    response.similarClaims = similar
     return response
+  }
+
+  /// Existing claims (of any speaker) whose normalised text matches or nearly matches `text`.
+  public static let similarityThreshold = 0.6
+
+  private func similarClaims(to text: String) async throws -> [SimilarClaim] {
+    var found: [SimilarClaim] = []
+    for candidate in try await store.claimCandidates(similarTo: text, limit: 25) {
+      let score = Similarity.score(text, candidate.text)
+      guard score >= Self.similarityThreshold else { continue }
+      var similar = SimilarClaim()
+      similar.claim = candidate
+      similar.similarity = score
+      found.append(similar)
+    }
+    return Array(found.sorted { $0.similarity > $1.similarity }.prefix(5))
   }
 
   private func validated(_ input: Claim, field: String) throws -> Claim {
@@ -710,6 +729,125 @@ public struct Ledger: Sendable {
     }
     try Task.checkCancellation()
     throw LedgerError(.resourceExhausted, "the watcher fell too far behind; resume with after_sequence = \(delivered)")
+  }
+
+  // MARK: - Suggestions and backups
+
+  /// Sources whose archived text most likely bears on a claim, best first, each with its best passage.
+  public func suggestEvidence(
+    _ request: SuggestEvidenceRequest, caller: CallerIdentity
+  ) async throws -> [EvidenceSuggestion] {
+    try require(.reader, caller, to: "suggesting evidence")
+    let id = try Validate.id(request.claimID, field: "claim_id")
+    let claim = try await existingClaim(id, field: "claim_id")
+    guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
+    var speaker: Speaker?
+    if case .speaker(let found)? = try await store.resource(.speaker, id: claim.speakerID)?.kind { speaker = found }
+    return try await EvidenceSuggester(store: store).suggest(
+      for: claim, speaker: speaker, limit: request.limit == 0 ? 10 : min(Int(request.limit), 100))
+  }
+
+  /// A consistent copy of the ledger written by the daemon to a new file, while it keeps serving.
+  public func backup(_ request: BackupRequest, caller: CallerIdentity) async throws -> BackupResponse {
+    try require(.admin, caller, to: "taking a backup")
+    let path = try Validate.line(request.path, field: "path", required: true, maximum: 4_000)
+    guard path.hasPrefix("/") else {
+      throw LedgerError.invalid("path", "must be absolute (it is a path on the daemon's machine)")
+    }
+    guard !FileManager.default.fileExists(atPath: path) else {
+      throw LedgerError(.alreadyExists, "path: \(path) already exists; a backup never overwrites a file", field: "path")
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw LedgerError(.failedPrecondition, "path: the directory \(directory) does not exist", field: "path")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+      throw LedgerError(.permissionDenied, "path: the daemon cannot write to \(directory)", field: "path")
+    }
+    let (size, last) = try await store.backup(to: path)
+    var response = BackupResponse()
+    response.path = path
+    response.sizeBytes = size
+    response.lastSequence = last
+    return response
+  }
+
+  // MARK: - Export
+
+  /// Everything in the ledger, in an order that imports cleanly: speakers, sources (with archived text),
+  /// claims each followed by its revisions, links, verdicts, and (on request) the audit log.
+  public func export(
+    _ request: ExportRequest, caller: CallerIdentity, _ deliver: (LedgerRecord) async throws -> Void
+  ) async throws {
+    try require(.reader, caller, to: "exporting the ledger")
+    func record(_ kind: LedgerRecord.Record) -> LedgerRecord {
+      var record = LedgerRecord()
+      record.record = kind
+      return record
+    }
+    var token = ""
+    repeat {
+      let page = try await store.listSpeakers(nameContains: "", country: "", pageSize: 1000, pageToken: token)
+      for speaker in page.items { try await deliver(record(.speaker(speaker))) }
+      token = page.nextPageToken
+    } while !token.isEmpty
+    repeat {
+      let page = try await store.listSources(outlet: "", kind: .unspecified, pageSize: 1000, pageToken: token)
+      for listed in page.items {
+        guard case .source(let source)? = try await store.resource(.source, id: listed.id)?.kind else { continue }
+        try await deliver(record(.source(source)))
+      }
+      token = page.nextPageToken
+    } while !token.isEmpty
+    var claimIDs: [String] = []
+    for state in [ClaimState.active, .retracted] {
+      var filter = ClaimFilter()
+      filter.state = state
+      repeat {
+        let page = try await store.listClaims(filter, pageSize: 1000, pageToken: token)
+        for claim in page.items {
+          claimIDs.append(claim.id)
+          var plain = claim
+          plain.evidence = nil
+          plain.latestRating = ""
+          try await deliver(record(.claim(plain)))
+          var revisionToken = ""
+          repeat {
+            let revisions = try await store.listClaimRevisions(
+              claimID: claim.id, pageSize: 1000, pageToken: revisionToken)
+            for revision in revisions.items { try await deliver(record(.claimRevision(revision))) }
+            revisionToken = revisions.nextPageToken
+          } while !revisionToken.isEmpty
+        }
+        token = page.nextPageToken
+      } while !token.isEmpty
+    }
+    var links = ListLinksRequest()
+    links.includeWithdrawn = true
+    repeat {
+      let page = try await store.listLinks(links, pageSize: 1000, pageToken: token)
+      for link in page.items { try await deliver(record(.link(link))) }
+      token = page.nextPageToken
+    } while !token.isEmpty
+    for id in claimIDs {
+      var verdictToken = ""
+      repeat {
+        let page = try await store.listVerdicts(claimID: id, pageSize: 1000, pageToken: verdictToken)
+        for verdict in page.items.reversed() { try await deliver(record(.verdict(verdict))) }
+        verdictToken = page.nextPageToken
+      } while !verdictToken.isEmpty
+    }
+    if request.includeAuditEvents {
+      var query = ListAuditEventsRequest()
+      query.limit = 10_000
+      while true {
+        let events = try await store.auditEvents(query)
+        for event in events { try await deliver(record(.auditEvent(event))) }
+        guard let last = events.last, events.count == Int(query.limit) else { break }
+        query.afterSequence = last.sequence
+      }
+    }
   }
 
   // MARK: - Reports

@@ -79,4 +79,14 @@ public protocol LedgerStore: Sendable {
 
   /// The highest audit sequence number written so far (0 for an empty ledger).
   func lastSequence() async throws -> Int64
+
+  /// Writes a consistent copy of the whole ledger to a new file at `path` while writes go on; returns the
+  /// copy's size in bytes and the last audit sequence number it holds.
+  func backup(to path: String) async throws -> (size: Int64, lastSequence: Int64)
+
+  /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection.
+  func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
+
+  /// Sources whose archived text best matches `query` (an FTS5 expression), best first, with their text.
+  func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)]
 }

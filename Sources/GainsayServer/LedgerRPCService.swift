@@ -46,6 +46,13 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.listAuditEvents) { request, caller, writer in
       for event in try await ledger.auditEvents(request, caller: caller) { try await writer.write(event) }
     }
+    unary(&router, LedgerService.backup) { try await ledger.backup($0, caller: $1) }
+    streaming(&router, LedgerService.export) { request, caller, writer in
+      try await ledger.export(request, caller: caller) { try await writer.write($0) }
+    }
+    streaming(&router, LedgerService.suggestEvidence) { request, caller, writer in
+      for suggestion in try await ledger.suggestEvidence(request, caller: caller) { try await writer.write(suggestion) }
+    }
     streaming(&router, LedgerService.generateReport) { request, caller, writer in
       let (header, chunks) = try await ledger.generateReport(request, caller: caller)
       var first = ReportChunk()

@@ -503,6 +503,69 @@ public final class SQLiteLedgerStore: LedgerStore {
     try await read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(sequence), 0) FROM audit_event") ?? 0 }
   }
 
+  // MARK: - Backup
+
+  public func backup(to path: String) async throws -> (size: Int64, lastSequence: Int64) {
+    // VACUUM INTO reads one consistent snapshot (a read transaction in WAL mode) while writers go on, and
+    // writes a compact, self-contained database file.
+    do {
+      try await pool.unsafeRead { db in
+        try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+      }
+    } catch let error as DatabaseError {
+      throw Self.ledgerError(error)
+    }
+    let copy = try DatabaseQueue(path: path)
+    defer { try? copy.close() }
+    return try await copy.read { db in
+      let check = try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "?"
+      guard check == "ok" else { throw LedgerError(.internal, "the backup failed its integrity check: \(check)") }
+      let last = try Int64.fetchOne(db, sql: "SELECT ifnull(max(sequence), 0) FROM audit_event") ?? 0
+      let attributes = try FileManager.default.attributesOfItem(atPath: path)
+      return ((attributes[.size] as? NSNumber)?.int64Value ?? 0, last)
+    }
+  }
+
+  /// `PRAGMA integrity_check` of the live database: "ok" or SQLite's list of problems.
+  public func integrityCheck() async throws -> String {
+    try await read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "?" }
+  }
+
+  // MARK: - Similar claims and evidence candidates
+
+  public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
+    guard let match = SearchQuery.anyWordExpression(text) else { return [] }
+    return try await read { db in
+      let ids = try String.fetchAll(
+        db,
+        sql: """
+          SELECT resource_id FROM search_index WHERE search_index MATCH ? AND resource_type = 2
+          ORDER BY bm25(search_index, 0.0, 0.0, 10.0, 0.0) LIMIT ?
+          """,
+        arguments: ["title : (\(match))", limit])
+      return try ids.compactMap { id in
+        guard case .claim(let claim)? = try Self.fetch(db, .claim, id: id)?.kind else { return nil }
+        return claim
+      }
+    }
+  }
+
+  public func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] {
+    try await read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT resource_id, bm25(search_index, 0.0, 0.0, 2.0, 1.0) FROM search_index
+          WHERE search_index MATCH ? AND resource_type = 3 ORDER BY 2 LIMIT ?
+          """,
+        arguments: [query, limit])
+      return try rows.compactMap { row in
+        guard case .source(let source)? = try Self.fetch(db, .source, id: row[0])?.kind else { return nil }
+        return (source, -(row[1] as Double))
+      }
+    }
+  }
+
   // MARK: - Search
 
   public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {

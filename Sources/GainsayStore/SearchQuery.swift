@@ -40,6 +40,19 @@ public enum SearchQuery {
     return terms.isEmpty ? nil : terms.joined(separator: " ")
   }
 
+  /// Every word of `text` (at least two letters or digits), quoted and joined by OR: the loosest match,
+  /// for finding candidates that bm25 then ranks. Nil when `text` has no such word.
+  public static func anyWordExpression(_ text: String, maximumWords: Int = 64) -> String? {
+    var seen = Set<String>()
+    var words: [String] = []
+    for word in text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }) where word.count >= 2 {
+      let word = String(word)
+      if seen.insert(word).inserted { words.append("\"" + word + "\"") }
+      if words.count == maximumWords { break }
+    }
+    return words.isEmpty ? nil : words.joined(separator: " OR ")
+  }
+
   /// Removes the \u{2}…\u{3} markers FTS5's snippet() put around matches, returning the plain text and the
   /// UTF-8 byte ranges of the matches.
   public static func highlights(in marked: String) -> (String, [TextSpan]) {

@@ -102,6 +102,19 @@ watch_test() {
 }
 check "watch streams new claims" watch_test
 
+repeat_warning() {
+  "$bin/gainsay" claim add "we don't have ANY gays" --speaker "$speaker" --said 2017-08 2>"$work/warn" >/dev/null &&
+    grep -q "already logged as $claim" "$work/warn" && grep -q "relation repeats" "$work/warn" || { cat "$work/warn"; return 1; }
+}
+check "claim add warns about a repeated claim" repeat_warning
+check "suggest ranks the source with its passage" bash -c "'$bin/gainsay' suggest '$claim' | grep -q '$source' && '$bin/gainsay' suggest '$claim' | grep -q -- '--quote'"
+check "export: JSON Lines of every record" bash -c "'$bin/gainsay' export --audit | '$json' 'kinds = [list(r)[0] for r in data]; assert kinds[0] == \"speaker\" and \"source\" in kinds and \"claimRevision\" in kinds and kinds[-1] == \"auditEvent\", kinds; assert any(r.get(\"source\", {}).get(\"archivedText\") for r in data)'"
+backup_test() {
+  "$bin/gainsay" backup "$work/copy.sqlite" | grep -q "$work/copy.sqlite" &&
+    /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect('$work/copy.sqlite'); assert c.execute('pragma integrity_check').fetchone()[0]=='ok'; assert c.execute('select count(*) from claim').fetchone()[0] >= 2"
+}
+check "backup writes an intact copy" backup_test
+check "backup never overwrites: exit 70" expect_exit 70 "ALREADY_EXISTS" g backup "$work/copy.sqlite"
 doomed=$(g claim add "Logged by mistake" --speaker "$speaker" --said 2016)
 check "claim retract" bash -c "'$bin/gainsay' claim retract '$doomed' --reason 'logged by mistake' >/dev/null && '$bin/gainsay' claim show '$doomed' | grep -q retracted"
 

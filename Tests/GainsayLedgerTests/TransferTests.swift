@@ -1,0 +1,199 @@
+import Foundation
+import GainsayCore
+import GainsayProto
+import GainsayRPC
+import GainsayServer
+import GainsayStore
+import Testing
+
+/// Repeated claims, evidence suggestions, export and online backup, through the real RPC.
+@Suite("repeats, suggestions, export and backup")
+struct TransferTests {
+  @Test("a claim that repeats an existing one comes back with it as a candidate")
+  func repeatedClaims() async throws {
+    try await withLedgerDaemon { client, _ in
+      let kadyrov = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov"))
+      let karimov = try await client.call(LedgerService.createSpeaker, Make.speaker("Alvi Karimov"))
+      let first = try await client.call(
+        LedgerService.createClaim, Make.claim("We don't have any gays", speaker: kadyrov.id, said: "2017-07"))
+      #expect(first.similarClaims.isEmpty)
+      _ = try await client.call(
+        LedgerService.createClaim, Make.claim("Chechnya is a peaceful republic", speaker: kadyrov.id, said: "2016"))
+
+      // The same words, other case and punctuation, another speaker: identical after normalisation.
+      let same = try await client.call(
+        LedgerService.createClaim, Make.claim("we DON'T have any gays!", speaker: karimov.id, said: "2017-04"))
+      #expect(same.similarClaims.map { $0.claim?.id } == [first.claim?.id])
+      #expect(same.similarClaims.first?.similarity == 1)
+
+      // Nearly the same.
+      let near = try await client.call(
+        LedgerService.createClaim,
+        Make.claim("We simply don't have any gays here", speaker: kadyrov.id, said: "2017-08"))
+      let scores = Dictionary(uniqueKeysWithValues: near.similarClaims.map { ($0.claim!.id, $0.similarity) })
+      #expect((scores[first.claim!.id] ?? 0) >= 0.6 && (scores[first.claim!.id] ?? 1) < 1)
+
+      // Unrelated text is not flagged.
+      let other = try await client.call(
+        LedgerService.createClaim, Make.claim("The economy grew last year", speaker: kadyrov.id, said: "2018"))
+      #expect(other.similarClaims.isEmpty)
+    }
+  }
+
+  @Test("normalisation and scores")
+  func similarityScores() {
+    #expect(Similarity.normalised("  We DON'T have—any gays!! ") == "we dont have any gays")
+    #expect(Similarity.normalised("Кадыров: «Нет геев»") == "кадыров нет геев")
+    #expect(Similarity.score("We don't have any gays", "we dont have any gays.") == 1)
+    #expect(Similarity.score("We don't have any gays", "The economy grew") < 0.2)
+  }
+
+  @Test("evidence suggestions rank the source that addresses the claim first, with its best passage")
+  func suggestions() async throws {
+    try await withLedgerDaemon { client, _ in
+      let speaker = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov"))
+      let claim = try await client.call(
+        LedgerService.createClaim,
+        Make.claim("We don't have any gays in Chechnya", speaker: speaker.id, said: "2017-07", topics: ["lgbt"])
+      ).claim!
+      let relevant = try await client.call(
+        LedgerService.createSource,
+        Make.source(
+          "Detentions in Chechnya", outlet: "Novaya Gazeta",
+          text:
+            "The weather was mild. More than a hundred gay men were detained in Chechnya by the authorities. Prices rose."
+        ))
+      _ = try await client.call(
+        LedgerService.createSource,
+        Make.source("Harvest report", outlet: "Farm News", text: "The wheat harvest in the region was large."))
+      _ = try await client.call(
+        LedgerService.createSource,
+        Make.source("Grozny football", outlet: "Sport Daily", text: "Akhmat Grozny won in Chechnya on Sunday."))
+      var request = SuggestEvidenceRequest()
+      request.claimID = claim.id
+      var suggestions: [EvidenceSuggestion] = []
+      for try await suggestion in client.stream(LedgerService.suggestEvidence, request) {
+        suggestions.append(suggestion)
+      }
+      #expect(suggestions.first?.source?.id == relevant.id)
+      #expect(
+        suggestions.first?.passage?.exact == "More than a hundred gay men were detained in Chechnya by the authorities."
+      )
+      #expect(suggestions.first?.passage?.prefix == "The weather was mild. ")
+      #expect(!suggestions.contains { $0.source?.outlet == "Farm News" })
+      #expect(suggestions.allSatisfy { $0.source?.archivedText.isEmpty == true }, "suggestions leave the text out")
+
+      // The passage is ready to use as the quote of a link.
+      var link = Make.link(claim.id, source: relevant.id, .contradicts)
+      link.link!.quote = suggestions.first?.passage
+      _ = try await client.call(LedgerService.createLink, link)
+    }
+  }
+
+  @Test("export: every record, in an order that imports cleanly")
+  func export() async throws {
+    try await withLedgerDaemon { client, _ in
+      let speaker = try await client.call(LedgerService.createSpeaker, Make.speaker("Vladimir Putin"))
+      let claim = try await client.call(
+        LedgerService.createClaim, Make.claim("Statement", speaker: speaker.id, said: "2013")
+      ).claim!
+      let source = try await client.call(
+        LedgerService.createSource, Make.source("Report", outlet: "HRW", text: "Full text."))
+      _ = try await client.call(
+        LedgerService.createLink, Make.link(claim.id, source: source.id, .contradicts, quote: "Full text."))
+      _ = try await client.call(LedgerService.createVerdict, Make.verdict(claim.id, "false"))
+      var retract = RetractClaimRequest()
+      retract.id = claim.id
+      retract.reason = "duplicate"
+      _ = try await client.call(LedgerService.retractClaim, retract)
+
+      var request = ExportRequest()
+      request.includeAuditEvents = true
+      var kinds: [String] = []
+      var exportedSource: Source?
+      for try await record in client.stream(LedgerService.export, request) {
+        switch record.record {
+        case .speaker?: kinds.append("speaker")
+        case .source(let value)?:
+          kinds.append("source")
+          exportedSource = value
+        case .claim?: kinds.append("claim")
+        case .claimRevision?: kinds.append("revision")
+        case .link?: kinds.append("link")
+        case .verdict?: kinds.append("verdict")
+        case .auditEvent?: kinds.append("audit")
+        case nil: kinds.append("?")
+        }
+      }
+      #expect(
+        kinds == ["speaker", "source", "claim", "revision", "revision", "link", "verdict"]
+          + Array(repeating: "audit", count: 6))
+      #expect(exportedSource?.archivedText == "Full text.", "sources are exported with their archived text")
+    }
+  }
+
+  @Test("an online backup taken under concurrent writes is intact and holds every write acknowledged before it")
+  func backupUnderWrites() async throws {
+    try await withLedgerDaemon { client, daemon in
+      let speaker = try await client.call(LedgerService.createSpeaker, Make.speaker("Busy Speaker"))
+      let socket = daemon.configuration.socketPath
+      var before: [String] = []
+      for index in 0..<50 {
+        before.append(
+          try await client.call(
+            LedgerService.createClaim, Make.claim("Before \(index)", speaker: speaker.id, said: "2020")
+          ).claim!.id)
+      }
+      let directory = try makeShortTempDirectory()
+      defer { try? FileManager.default.removeItem(atPath: directory) }
+      let path = directory + "/backup.sqlite"
+      let writers = Task {
+        let writer = try await RPCClient.connect(socketPath: socket)
+        var count = 0
+        while !Task.isCancelled {
+          _ = try? await writer.call(
+            LedgerService.createClaim, Make.claim("During \(count)", speaker: speaker.id, said: "2021"))
+          count += 1
+        }
+        await writer.close()
+        return count
+      }
+      try await Task.sleep(for: .milliseconds(100))
+      var request = BackupRequest()
+      request.path = path
+      let response = try await client.call(LedgerService.backup, request)
+      writers.cancel()
+      let during = try await writers.value
+      #expect(during > 0, "writes went on during the backup")
+      #expect(response.sizeBytes > 0)
+
+      // The copy opens as a ledger, passes integrity_check, and holds everything acknowledged before.
+      let copy = try SQLiteLedgerStore(path: path)
+      #expect(try await copy.integrityCheck() == "ok")
+      var filter = ClaimFilter()
+      filter.speakerID = speaker.id
+      let stored = Set(try await copy.listClaims(filter, pageSize: 1000, pageToken: "").items.map(\.id))
+      #expect(Set(before).isSubset(of: stored))
+      #expect(try await copy.lastSequence() == response.lastSequence)
+
+      // Never over an existing file, only absolute paths, and only for admins.
+      #expect(await rpcError { _ = try await client.call(LedgerService.backup, request) }?.code == .alreadyExists)
+      request.path = "relative.sqlite"
+      #expect(
+        await rpcError { _ = try await client.call(LedgerService.backup, request) }?.fieldViolations.first?.field
+          == "path")
+    }
+  }
+
+  @Test("only an admin may take a backup")
+  func backupNeedsAdmin() async throws {
+    let me = try #require(UnixAccountsForTests.currentUserName())
+    try await withLedgerDaemon(policy: AccessPolicy(ownerUID: getuid() &+ 4242, users: [me: .editor])) {
+      client, _ async throws in
+      var request = BackupRequest()
+      request.path = "/tmp/gsl-never-written.sqlite"
+      #expect(await rpcError { _ = try await client.call(LedgerService.backup, request) }?.code == .permissionDenied)
+      #expect(!FileManager.default.fileExists(atPath: "/tmp/gsl-never-written.sqlite"))
+    }
+  }
+}
