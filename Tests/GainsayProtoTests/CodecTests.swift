@@ -184,3 +184,45 @@ struct JSONMappingTests {
     #expect(pretty?["text"] as? String == claim.text)
   }
 }
+
+@Suite("reading the proto3 JSON mapping")
+struct JSONDecodingTests {
+  @Test("every message reads back from its JSON and from Python's", arguments: ProtoSamples.all)
+  func roundTrip(sample: ProtoSamples.Sample) throws {
+    func check<M: ProtoMessage & ProtoJSONEncodable & ProtoJSONDecodable>(_ value: M) throws {
+      #expect(try M(jsonText: value.jsonValue.serialized()) == value)
+      #expect(try M(jsonText: sample.pythonJSON) == value)
+    }
+    guard let value = sample.value as? any ProtoMessage & ProtoJSONEncodable & ProtoJSONDecodable else {
+      Issue.record("\(type(of: sample.value)) cannot be read from JSON")
+      return
+    }
+    try check(value)
+  }
+
+  @Test("proto field names work too, unknown fields are ignored, nulls are defaults")
+  func lenient() throws {
+    let claim = try Claim(
+      jsonText:
+        #"{"speaker_id": "spk_1", "saidOn": {"year": 2017}, "revision": "3", "extra": [1, {"a": null}], "context": null}"#
+    )
+    #expect(claim.speakerID == "spk_1")
+    #expect(claim.saidOn?.year == 2017)
+    #expect(claim.revision == 3)
+  }
+
+  @Test(
+    "malformed JSON and wrong types are refused, naming the place",
+    arguments: [
+      (#"{"text": 5}"#, ".text"), (#"{"revision": 1.5}"#, ".revision"), (#"{"state": "NOPE"}"#, ".state"),
+      (#"{"saidOn": []}"#, ".saidOn"), (#"{"createTime": "yesterday"}"#, ".createTime"), (#"{"text": "a""#, "byte"),
+      (#"{"text": "\ud800"}"#, "surrogate"), ("[", "end"), (#"{"topics": ["a", 1]}"#, ".topics[1]"),
+    ])
+  func refused(json: String, mentions: String) {
+    #expect {
+      _ = try Claim(jsonText: json)
+    } throws: { error in
+      (error as? ProtoJSONError)?.description.contains(mentions) == true
+    }
+  }
+}

@@ -67,6 +67,19 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -255,6 +268,26 @@ extension Resource: ProtoJSONEncodable {
   }
 }
 
+extension Resource: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speaker": self.kind = .speaker(try Speaker(jsonValue: json, at: fieldPath))
+      case "claim": self.kind = .claim(try Claim(jsonValue: json, at: fieldPath))
+      case "source": self.kind = .source(try Source(jsonValue: json, at: fieldPath))
+      case "link": self.kind = .link(try Link(jsonValue: json, at: fieldPath))
+      case "verdict": self.kind = .verdict(try Verdict(jsonValue: json, at: fieldPath))
+      default: continue
+      }
+    }
+  }
+}
+
 extension AuditEvent: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.AuditEvent"
   typealias CMessage = Gainsay__V1__AuditEvent
@@ -327,6 +360,31 @@ extension AuditEvent: ProtoJSONEncodable {
   }
 }
 
+extension AuditEvent: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "sequence": self.sequence = try json.integerValue(Int64.self, at: fieldPath)
+      case "time": self.time = try Timestamp(jsonValue: json, at: fieldPath)
+      case "actor": self.actor = try UnixUser(jsonValue: json, at: fieldPath)
+      case "method": self.method = try json.stringValue(at: fieldPath)
+      case "action": self.action = try AuditAction(jsonValue: json, at: fieldPath)
+      case "resourceType", "resource_type": self.resourceType = try ResourceType(jsonValue: json, at: fieldPath)
+      case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
+      case "before": self.before = try Resource(jsonValue: json, at: fieldPath)
+      case "after": self.after = try Resource(jsonValue: json, at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListAuditEventsRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListAuditEventsRequest"
   typealias CMessage = Gainsay__V1__ListAuditEventsRequest
@@ -376,6 +434,26 @@ extension ListAuditEventsRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListAuditEventsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
+      case "afterSequence", "after_sequence": self.afterSequence = try json.integerValue(Int64.self, at: fieldPath)
+      case "limit": self.limit = try json.integerValue(Int32.self, at: fieldPath)
+      case "actorUid", "actor_uid": self.actorUID = try json.integerValue(UInt32.self, at: fieldPath)
+      case "filterByActor", "filter_by_actor": self.filterByActor = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension WatchRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.WatchRequest"
   typealias CMessage = Gainsay__V1__WatchRequest
@@ -414,6 +492,26 @@ extension WatchRequest: ProtoJSONEncodable {
     if !resourceTypes.isEmpty { fields.append(("resourceTypes", .array(resourceTypes.map { $0.jsonValue }))) }
     if afterSequence != 0 { fields.append(("afterSequence", .string(String(afterSequence)))) }
     return .object(fields)
+  }
+}
+
+extension WatchRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "resourceTypes", "resource_types":
+        self.resourceTypes = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ResourceType(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "afterSequence", "after_sequence": self.afterSequence = try json.integerValue(Int64.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -475,5 +573,27 @@ extension ChangeEvent: ProtoJSONEncodable {
     if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
     if let value = resource { fields.append(("resource", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension ChangeEvent: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "sequence": self.sequence = try json.integerValue(Int64.self, at: fieldPath)
+      case "time": self.time = try Timestamp(jsonValue: json, at: fieldPath)
+      case "actor": self.actor = try UnixUser(jsonValue: json, at: fieldPath)
+      case "action": self.action = try AuditAction(jsonValue: json, at: fieldPath)
+      case "resourceType", "resource_type": self.resourceType = try ResourceType(jsonValue: json, at: fieldPath)
+      case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
+      case "resource": self.resource = try Resource(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

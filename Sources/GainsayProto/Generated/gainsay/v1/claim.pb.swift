@@ -57,6 +57,19 @@ public enum AttributionStatus: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -117,6 +130,19 @@ public enum ClaimState: Sendable, Hashable, CaseIterable {
   public var jsonValue: JSONValue {
     if case .unrecognized(let value) = self { return .integer(Int64(value)) }
     return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -418,6 +444,43 @@ extension Claim: ProtoJSONEncodable {
   }
 }
 
+extension Claim: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "text": self.text = try json.stringValue(at: fieldPath)
+      case "saidOn", "said_on": self.saidOn = try PartialDate(jsonValue: json, at: fieldPath)
+      case "context": self.context = try json.stringValue(at: fieldPath)
+      case "appearanceUrls", "appearance_urls":
+        self.appearanceUrls = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "language": self.language = try json.stringValue(at: fieldPath)
+      case "topics":
+        self.topics = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "attribution": self.attribution = try AttributionStatus(jsonValue: json, at: fieldPath)
+      case "state": self.state = try ClaimState(jsonValue: json, at: fieldPath)
+      case "retractionReason", "retraction_reason": self.retractionReason = try json.stringValue(at: fieldPath)
+      case "revision": self.revision = try json.integerValue(Int32.self, at: fieldPath)
+      case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "evidence": self.evidence = try EvidenceCounts(jsonValue: json, at: fieldPath)
+      case "latestRating", "latest_rating": self.latestRating = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension EvidenceCounts: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.EvidenceCounts"
   typealias CMessage = Gainsay__V1__EvidenceCounts
@@ -461,6 +524,25 @@ extension EvidenceCounts: ProtoJSONEncodable {
     if context != 0 { fields.append(("context", .integer(Int64(context)))) }
     if repeats != 0 { fields.append(("repeats", .integer(Int64(repeats)))) }
     return .object(fields)
+  }
+}
+
+extension EvidenceCounts: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "contradicting": self.contradicting = try json.integerValue(Int32.self, at: fieldPath)
+      case "supporting": self.supporting = try json.integerValue(Int32.self, at: fieldPath)
+      case "context": self.context = try json.integerValue(Int32.self, at: fieldPath)
+      case "repeats": self.repeats = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -522,6 +604,27 @@ extension ClaimRevision: ProtoJSONEncodable {
   }
 }
 
+extension ClaimRevision: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "revision": self.revision = try json.integerValue(Int32.self, at: fieldPath)
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "actor": self.actor = try UnixUser(jsonValue: json, at: fieldPath)
+      case "time": self.time = try Timestamp(jsonValue: json, at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension CreateClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateClaimRequest"
   typealias CMessage = Gainsay__V1__CreateClaimRequest
@@ -558,6 +661,22 @@ extension CreateClaimRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = claim { fields.append(("claim", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension CreateClaimRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -604,6 +723,26 @@ extension CreateClaimResponse: ProtoJSONEncodable {
   }
 }
 
+extension CreateClaimResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "similarClaims", "similar_claims":
+        self.similarClaims = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try SimilarClaim(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
+  }
+}
+
 extension SimilarClaim: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SimilarClaim"
   typealias CMessage = Gainsay__V1__SimilarClaim
@@ -646,6 +785,23 @@ extension SimilarClaim: ProtoJSONEncodable {
   }
 }
 
+extension SimilarClaim: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "similarity": self.similarity = try json.doubleValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension GetClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetClaimRequest"
   typealias CMessage = Gainsay__V1__GetClaimRequest
@@ -680,6 +836,22 @@ extension GetClaimRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !id.isEmpty { fields.append(("id", .string(id))) }
     return .object(fields)
+  }
+}
+
+extension GetClaimRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -745,6 +917,29 @@ extension ListClaimsRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListClaimsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "topic": self.topic = try json.stringValue(at: fieldPath)
+      case "saidFrom", "said_from": self.saidFrom = try PartialDate(jsonValue: json, at: fieldPath)
+      case "saidUntil", "said_until": self.saidUntil = try PartialDate(jsonValue: json, at: fieldPath)
+      case "state": self.state = try ClaimState(jsonValue: json, at: fieldPath)
+      case "hasContradictingEvidence", "has_contradicting_evidence": self.hasContradictingEvidence = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListClaimsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListClaimsResponse"
   typealias CMessage = Gainsay__V1__ListClaimsResponse
@@ -783,6 +978,26 @@ extension ListClaimsResponse: ProtoJSONEncodable {
     if !claims.isEmpty { fields.append(("claims", .array(claims.map { $0.jsonValue }))) }
     if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
     return .object(fields)
+  }
+}
+
+extension ListClaimsResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claims":
+        self.claims = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Claim(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -833,6 +1048,24 @@ extension UpdateClaimRequest: ProtoJSONEncodable {
   }
 }
 
+extension UpdateClaimRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension RetractClaimRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RetractClaimRequest"
   typealias CMessage = Gainsay__V1__RetractClaimRequest
@@ -870,6 +1103,23 @@ extension RetractClaimRequest: ProtoJSONEncodable {
     if !id.isEmpty { fields.append(("id", .string(id))) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     return .object(fields)
+  }
+}
+
+extension RetractClaimRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -916,6 +1166,24 @@ extension ListClaimRevisionsRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListClaimRevisionsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListClaimRevisionsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListClaimRevisionsResponse"
   typealias CMessage = Gainsay__V1__ListClaimRevisionsResponse
@@ -954,5 +1222,25 @@ extension ListClaimRevisionsResponse: ProtoJSONEncodable {
     if !revisions.isEmpty { fields.append(("revisions", .array(revisions.map { $0.jsonValue }))) }
     if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
     return .object(fields)
+  }
+}
+
+extension ListClaimRevisionsResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "revisions":
+        self.revisions = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ClaimRevision(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

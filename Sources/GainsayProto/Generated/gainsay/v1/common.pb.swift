@@ -67,6 +67,19 @@ public enum ResourceType: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -160,6 +173,24 @@ extension PartialDate: ProtoJSONEncodable {
   }
 }
 
+extension PartialDate: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "year": self.year = try json.integerValue(Int32.self, at: fieldPath)
+      case "month": self.month = try json.integerValue(Int32.self, at: fieldPath)
+      case "day": self.day = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension UnixUser: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.UnixUser"
   typealias CMessage = Gainsay__V1__UnixUser
@@ -200,6 +231,23 @@ extension UnixUser: ProtoJSONEncodable {
   }
 }
 
+extension UnixUser: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "uid": self.uid = try json.integerValue(UInt32.self, at: fieldPath)
+      case "userName", "user_name": self.userName = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension TextSpan: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.TextSpan"
   typealias CMessage = Gainsay__V1__TextSpan
@@ -237,5 +285,22 @@ extension TextSpan: ProtoJSONEncodable {
     if start != 0 { fields.append(("start", .integer(Int64(start)))) }
     if end != 0 { fields.append(("end", .integer(Int64(end)))) }
     return .object(fields)
+  }
+}
+
+extension TextSpan: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "start": self.start = try json.integerValue(UInt32.self, at: fieldPath)
+      case "end": self.end = try json.integerValue(UInt32.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -57,6 +57,19 @@ public enum Role: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -122,6 +135,15 @@ extension GetCallerRequest: ProtoJSONEncodable {
   }
 }
 
+extension GetCallerRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    _ = try jsonValue.objectFields(at: path)
+  }
+}
+
 extension Caller: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.Caller"
   typealias CMessage = Gainsay__V1__Caller
@@ -161,5 +183,22 @@ extension Caller: ProtoJSONEncodable {
     if let value = actor { fields.append(("actor", value.jsonValue)) }
     if role != .unspecified { fields.append(("role", role.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension Caller: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "actor": self.actor = try UnixUser(jsonValue: json, at: fieldPath)
+      case "role": self.role = try Role(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -62,6 +62,19 @@ public enum Relation: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -123,6 +136,19 @@ public enum LinkState: Sendable, Hashable, CaseIterable {
   public var jsonValue: JSONValue {
     if case .unrecognized(let value) = self { return .integer(Int64(value)) }
     return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -334,6 +360,32 @@ extension Link: ProtoJSONEncodable {
   }
 }
 
+extension Link: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "sourceId", "source_id": self.target = .sourceID(try json.stringValue(at: fieldPath))
+      case "targetClaimId", "target_claim_id": self.target = .targetClaimID(try json.stringValue(at: fieldPath))
+      case "relation": self.relation = try Relation(jsonValue: json, at: fieldPath)
+      case "quote": self.quote = try TextQuote(jsonValue: json, at: fieldPath)
+      case "note": self.note = try json.stringValue(at: fieldPath)
+      case "createdBy", "created_by": self.createdBy = try UnixUser(jsonValue: json, at: fieldPath)
+      case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "state": self.state = try LinkState(jsonValue: json, at: fieldPath)
+      case "withdrawalReason", "withdrawal_reason": self.withdrawalReason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension TextQuote: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.TextQuote"
   typealias CMessage = Gainsay__V1__TextQuote
@@ -377,6 +429,24 @@ extension TextQuote: ProtoJSONEncodable {
   }
 }
 
+extension TextQuote: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "exact": self.exact = try json.stringValue(at: fieldPath)
+      case "prefix": self.prefix = try json.stringValue(at: fieldPath)
+      case "suffix": self.suffix = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension CreateLinkRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateLinkRequest"
   typealias CMessage = Gainsay__V1__CreateLinkRequest
@@ -416,6 +486,22 @@ extension CreateLinkRequest: ProtoJSONEncodable {
   }
 }
 
+extension CreateLinkRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "link": self.link = try Link(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension GetLinkRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetLinkRequest"
   typealias CMessage = Gainsay__V1__GetLinkRequest
@@ -450,6 +536,22 @@ extension GetLinkRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !id.isEmpty { fields.append(("id", .string(id))) }
     return .object(fields)
+  }
+}
+
+extension GetLinkRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -505,6 +607,27 @@ extension ListLinksRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListLinksRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "sourceId", "source_id": self.sourceID = try json.stringValue(at: fieldPath)
+      case "relation": self.relation = try Relation(jsonValue: json, at: fieldPath)
+      case "includeWithdrawn", "include_withdrawn": self.includeWithdrawn = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListLinksResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListLinksResponse"
   typealias CMessage = Gainsay__V1__ListLinksResponse
@@ -546,6 +669,26 @@ extension ListLinksResponse: ProtoJSONEncodable {
   }
 }
 
+extension ListLinksResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "links":
+        self.links = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Link(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension WithdrawLinkRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.WithdrawLinkRequest"
   typealias CMessage = Gainsay__V1__WithdrawLinkRequest
@@ -583,5 +726,22 @@ extension WithdrawLinkRequest: ProtoJSONEncodable {
     if !id.isEmpty { fields.append(("id", .string(id))) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     return .object(fields)
+  }
+}
+
+extension WithdrawLinkRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

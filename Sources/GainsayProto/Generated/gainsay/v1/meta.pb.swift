@@ -52,6 +52,19 @@ public enum StreamingKind: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -116,6 +129,19 @@ public enum ServingStatus: Sendable, Hashable, CaseIterable {
   public var jsonValue: JSONValue {
     if case .unrecognized(let value) = self { return .integer(Int64(value)) }
     return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -223,6 +249,15 @@ extension DescribeRequest: ProtoJSONEncodable {
   }
 }
 
+extension DescribeRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    _ = try jsonValue.objectFields(at: path)
+  }
+}
+
 extension DescribeResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.DescribeResponse"
   typealias CMessage = Gainsay__V1__DescribeResponse
@@ -273,6 +308,29 @@ extension DescribeResponse: ProtoJSONEncodable {
   }
 }
 
+extension DescribeResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "serverVersion", "server_version": self.serverVersion = try json.stringValue(at: fieldPath)
+      case "protocolVersion", "protocol_version": self.protocolVersion = try json.integerValue(UInt32.self, at: fieldPath)
+      case "methods":
+        self.methods = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try MethodInfo(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "descriptorSet", "descriptor_set": self.descriptorSet = try json.bytesValue(at: fieldPath)
+      case "maxFrameSize", "max_frame_size": self.maxFrameSize = try json.integerValue(UInt32.self, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension MethodInfo: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.MethodInfo"
   typealias CMessage = Gainsay__V1__MethodInfo
@@ -319,6 +377,25 @@ extension MethodInfo: ProtoJSONEncodable {
   }
 }
 
+extension MethodInfo: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "name": self.name = try json.stringValue(at: fieldPath)
+      case "requestType", "request_type": self.requestType = try json.stringValue(at: fieldPath)
+      case "responseType", "response_type": self.responseType = try json.stringValue(at: fieldPath)
+      case "streaming": self.streaming = try StreamingKind(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension HealthRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.HealthRequest"
   typealias CMessage = Gainsay__V1__HealthRequest
@@ -356,6 +433,22 @@ extension HealthRequest: ProtoJSONEncodable {
   }
 }
 
+extension HealthRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "service": self.service = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension HealthResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.HealthResponse"
   typealias CMessage = Gainsay__V1__HealthResponse
@@ -390,5 +483,21 @@ extension HealthResponse: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if status != .unspecified { fields.append(("status", status.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension HealthResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "status": self.status = try ServingStatus(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

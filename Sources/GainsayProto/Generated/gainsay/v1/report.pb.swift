@@ -62,6 +62,19 @@ public enum ReportFormat: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -280,6 +293,31 @@ extension GenerateReportRequest: ProtoJSONEncodable {
   }
 }
 
+extension GenerateReportRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "topic": self.topic = try json.stringValue(at: fieldPath)
+      case "claimIds", "claim_ids":
+        self.claimIds = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "since": self.since = try PartialDate(jsonValue: json, at: fieldPath)
+      case "until": self.until = try PartialDate(jsonValue: json, at: fieldPath)
+      case "format": self.format = try ReportFormat(jsonValue: json, at: fieldPath)
+      case "title": self.title = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ReportChunk: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ReportChunk"
   typealias CMessage = Gainsay__V1__ReportChunk
@@ -337,6 +375,23 @@ extension ReportChunk: ProtoJSONEncodable {
   }
 }
 
+extension ReportChunk: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "header": self.part = .header(try ReportHeader(jsonValue: json, at: fieldPath))
+      case "data": self.part = .data(try json.bytesValue(at: fieldPath))
+      default: continue
+      }
+    }
+  }
+}
+
 extension ReportHeader: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ReportHeader"
   typealias CMessage = Gainsay__V1__ReportHeader
@@ -377,6 +432,24 @@ extension ReportHeader: ProtoJSONEncodable {
     if !contentType.isEmpty { fields.append(("contentType", .string(contentType))) }
     if !suggestedFileName.isEmpty { fields.append(("suggestedFileName", .string(suggestedFileName))) }
     return .object(fields)
+  }
+}
+
+extension ReportHeader: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "format": self.format = try ReportFormat(jsonValue: json, at: fieldPath)
+      case "contentType", "content_type": self.contentType = try json.stringValue(at: fieldPath)
+      case "suggestedFileName", "suggested_file_name": self.suggestedFileName = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -436,6 +509,30 @@ extension Report: ProtoJSONEncodable {
     if !entries.isEmpty { fields.append(("entries", .array(entries.map { $0.jsonValue }))) }
     if let value = summary { fields.append(("summary", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension Report: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "title": self.title = try json.stringValue(at: fieldPath)
+      case "generateTime", "generate_time": self.generateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "publisher": self.publisher = try json.stringValue(at: fieldPath)
+      case "selection": self.selection = try GenerateReportRequest(jsonValue: json, at: fieldPath)
+      case "entries":
+        self.entries = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ReportEntry(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "summary": self.summary = try ReportSummary(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -508,6 +605,44 @@ extension ReportEntry: ProtoJSONEncodable {
   }
 }
 
+extension ReportEntry: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
+      case "verdict": self.verdict = try Verdict(jsonValue: json, at: fieldPath)
+      case "contradictedBy", "contradicted_by":
+        self.contradictedBy = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Evidence(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "supportedBy", "supported_by":
+        self.supportedBy = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Evidence(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "context":
+        self.context = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Evidence(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "contradictingClaims", "contradicting_claims":
+        self.contradictingClaims = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try RelatedClaim(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "repeats":
+        self.repeats = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try RelatedClaim(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
+  }
+}
+
 extension Evidence: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.Evidence"
   typealias CMessage = Gainsay__V1__Evidence
@@ -549,6 +684,23 @@ extension Evidence: ProtoJSONEncodable {
     if let value = link { fields.append(("link", value.jsonValue)) }
     if let value = source { fields.append(("source", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension Evidence: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "link": self.link = try Link(jsonValue: json, at: fieldPath)
+      case "source": self.source = try Source(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -598,6 +750,24 @@ extension RelatedClaim: ProtoJSONEncodable {
     if let value = claim { fields.append(("claim", value.jsonValue)) }
     if let value = speaker { fields.append(("speaker", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension RelatedClaim: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "link": self.link = try Link(jsonValue: json, at: fieldPath)
+      case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -655,6 +825,29 @@ extension ReportSummary: ProtoJSONEncodable {
   }
 }
 
+extension ReportSummary: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claims": self.claims = try json.integerValue(Int32.self, at: fieldPath)
+      case "contradictedClaims", "contradicted_claims": self.contradictedClaims = try json.integerValue(Int32.self, at: fieldPath)
+      case "sourcesByOutlet", "sources_by_outlet":
+        self.sourcesByOutlet = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try OutletCount(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "firstContradiction", "first_contradiction": self.firstContradiction = try PartialDate(jsonValue: json, at: fieldPath)
+      case "latestContradiction", "latest_contradiction": self.latestContradiction = try PartialDate(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension OutletCount: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.OutletCount"
   typealias CMessage = Gainsay__V1__OutletCount
@@ -692,5 +885,22 @@ extension OutletCount: ProtoJSONEncodable {
     if !outlet.isEmpty { fields.append(("outlet", .string(outlet))) }
     if sources != 0 { fields.append(("sources", .integer(Int64(sources)))) }
     return .object(fields)
+  }
+}
+
+extension OutletCount: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "outlet": self.outlet = try json.stringValue(at: fieldPath)
+      case "sources": self.sources = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -104,6 +104,28 @@ extension RpcCall: ProtoJSONEncodable {
   }
 }
 
+extension RpcCall: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "method": self.method = try json.stringValue(at: fieldPath)
+      case "timeoutMicros", "timeout_micros": self.timeoutMicros = try json.integerValue(UInt64.self, at: fieldPath)
+      case "metadata":
+        self.metadata = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try MetadataEntry(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "payload": self.payload = try json.bytesValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension MetadataEntry: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.MetadataEntry"
   typealias CMessage = Gainsay__V1__MetadataEntry
@@ -141,6 +163,23 @@ extension MetadataEntry: ProtoJSONEncodable {
     if !key.isEmpty { fields.append(("key", .string(key))) }
     if !value.isEmpty { fields.append(("value", .string(value))) }
     return .object(fields)
+  }
+}
+
+extension MetadataEntry: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "key": self.key = try json.stringValue(at: fieldPath)
+      case "value": self.value = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -194,6 +233,29 @@ extension RpcStatus: ProtoJSONEncodable {
   }
 }
 
+extension RpcStatus: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "code": self.code = try json.integerValue(Int32.self, at: fieldPath)
+      case "message": self.message = try json.stringValue(at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      case "fieldViolations", "field_violations":
+        self.fieldViolations = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try FieldViolation(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "resource": self.resource = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension FieldViolation: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.FieldViolation"
   typealias CMessage = Gainsay__V1__FieldViolation
@@ -231,5 +293,22 @@ extension FieldViolation: ProtoJSONEncodable {
     if !field.isEmpty { fields.append(("field", .string(field))) }
     if !description.isEmpty { fields.append(("description", .string(description))) }
     return .object(fields)
+  }
+}
+
+extension FieldViolation: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "field": self.field = try json.stringValue(at: fieldPath)
+      case "description": self.description = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

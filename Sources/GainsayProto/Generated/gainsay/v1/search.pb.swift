@@ -112,6 +112,29 @@ extension SearchRequest: ProtoJSONEncodable {
   }
 }
 
+extension SearchRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "query": self.query = try json.stringValue(at: fieldPath)
+      case "limit": self.limit = try json.integerValue(Int32.self, at: fieldPath)
+      case "resourceTypes", "resource_types":
+        self.resourceTypes = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ResourceType(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "includeRetracted", "include_retracted": self.includeRetracted = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension SearchHit: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SearchHit"
   typealias CMessage = Gainsay__V1__SearchHit
@@ -167,6 +190,30 @@ extension SearchHit: ProtoJSONEncodable {
   }
 }
 
+extension SearchHit: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "resourceType", "resource_type": self.resourceType = try ResourceType(jsonValue: json, at: fieldPath)
+      case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
+      case "score": self.score = try json.doubleValue(at: fieldPath)
+      case "snippet": self.snippet = try json.stringValue(at: fieldPath)
+      case "highlights":
+        self.highlights = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try TextSpan(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "resource": self.resource = try Resource(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension SuggestEvidenceRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.SuggestEvidenceRequest"
   typealias CMessage = Gainsay__V1__SuggestEvidenceRequest
@@ -204,6 +251,23 @@ extension SuggestEvidenceRequest: ProtoJSONEncodable {
     if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
     if limit != 0 { fields.append(("limit", .integer(Int64(limit)))) }
     return .object(fields)
+  }
+}
+
+extension SuggestEvidenceRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "limit": self.limit = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -251,5 +315,23 @@ extension EvidenceSuggestion: ProtoJSONEncodable {
     if score != 0 { fields.append(("score", .number(Double(score)))) }
     if let value = passage { fields.append(("passage", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension EvidenceSuggestion: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "source": self.source = try Source(jsonValue: json, at: fieldPath)
+      case "score": self.score = try json.doubleValue(at: fieldPath)
+      case "passage": self.passage = try TextQuote(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -87,6 +87,19 @@ public enum SourceKind: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -153,6 +166,19 @@ public enum SourceView: Sendable, Hashable, CaseIterable {
   public var jsonValue: JSONValue {
     if case .unrecognized(let value) = self { return .integer(Int64(value)) }
     return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
   }
 
   /// The case named `protoName` in the .proto file, if there is one.
@@ -338,6 +364,37 @@ extension Source: ProtoJSONEncodable {
   }
 }
 
+extension Source: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "title": self.title = try json.stringValue(at: fieldPath)
+      case "outlet": self.outlet = try json.stringValue(at: fieldPath)
+      case "authors":
+        self.authors = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "url": self.url = try json.stringValue(at: fieldPath)
+      case "publishedOn", "published_on": self.publishedOn = try PartialDate(jsonValue: json, at: fieldPath)
+      case "kind": self.kind = try SourceKind(jsonValue: json, at: fieldPath)
+      case "language": self.language = try json.stringValue(at: fieldPath)
+      case "archivedText", "archived_text": self.archivedText = try json.stringValue(at: fieldPath)
+      case "archivedTextSha256", "archived_text_sha256": self.archivedTextSha256 = try json.stringValue(at: fieldPath)
+      case "archivedTextSize", "archived_text_size": self.archivedTextSize = try json.integerValue(Int64.self, at: fieldPath)
+      case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension CreateSourceRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateSourceRequest"
   typealias CMessage = Gainsay__V1__CreateSourceRequest
@@ -374,6 +431,22 @@ extension CreateSourceRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = source { fields.append(("source", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension CreateSourceRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "source": self.source = try Source(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -414,6 +487,23 @@ extension GetSourceRequest: ProtoJSONEncodable {
     if !id.isEmpty { fields.append(("id", .string(id))) }
     if view != .unspecified { fields.append(("view", view.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension GetSourceRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "view": self.view = try SourceView(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -463,6 +553,25 @@ extension ListSourcesRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListSourcesRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      case "outlet": self.outlet = try json.stringValue(at: fieldPath)
+      case "kind": self.kind = try SourceKind(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListSourcesResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListSourcesResponse"
   typealias CMessage = Gainsay__V1__ListSourcesResponse
@@ -501,6 +610,26 @@ extension ListSourcesResponse: ProtoJSONEncodable {
     if !sources.isEmpty { fields.append(("sources", .array(sources.map { $0.jsonValue }))) }
     if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
     return .object(fields)
+  }
+}
+
+extension ListSourcesResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "sources":
+        self.sources = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Source(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -545,5 +674,22 @@ extension UpdateSourceRequest: ProtoJSONEncodable {
     if let value = source { fields.append(("source", value.jsonValue)) }
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension UpdateSourceRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "source": self.source = try Source(jsonValue: json, at: fieldPath)
+      case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

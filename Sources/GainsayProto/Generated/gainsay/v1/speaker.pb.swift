@@ -52,6 +52,19 @@ public enum SpeakerKind: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -236,6 +249,34 @@ extension Speaker: ProtoJSONEncodable {
   }
 }
 
+extension Speaker: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "name": self.name = try json.stringValue(at: fieldPath)
+      case "aliases":
+        self.aliases = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "kind": self.kind = try SpeakerKind(jsonValue: json, at: fieldPath)
+      case "role": self.role = try json.stringValue(at: fieldPath)
+      case "affiliation": self.affiliation = try json.stringValue(at: fieldPath)
+      case "country": self.country = try json.stringValue(at: fieldPath)
+      case "wikidataId", "wikidata_id": self.wikidataID = try json.stringValue(at: fieldPath)
+      case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension CreateSpeakerRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateSpeakerRequest"
   typealias CMessage = Gainsay__V1__CreateSpeakerRequest
@@ -275,6 +316,22 @@ extension CreateSpeakerRequest: ProtoJSONEncodable {
   }
 }
 
+extension CreateSpeakerRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension GetSpeakerRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetSpeakerRequest"
   typealias CMessage = Gainsay__V1__GetSpeakerRequest
@@ -309,6 +366,22 @@ extension GetSpeakerRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !id.isEmpty { fields.append(("id", .string(id))) }
     return .object(fields)
+  }
+}
+
+extension GetSpeakerRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -358,6 +431,25 @@ extension ListSpeakersRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListSpeakersRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      case "nameContains", "name_contains": self.nameContains = try json.stringValue(at: fieldPath)
+      case "country": self.country = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListSpeakersResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListSpeakersResponse"
   typealias CMessage = Gainsay__V1__ListSpeakersResponse
@@ -396,6 +488,26 @@ extension ListSpeakersResponse: ProtoJSONEncodable {
     if !speakers.isEmpty { fields.append(("speakers", .array(speakers.map { $0.jsonValue }))) }
     if !nextPageToken.isEmpty { fields.append(("nextPageToken", .string(nextPageToken))) }
     return .object(fields)
+  }
+}
+
+extension ListSpeakersResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speakers":
+        self.speakers = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Speaker(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -443,6 +555,23 @@ extension UpdateSpeakerRequest: ProtoJSONEncodable {
   }
 }
 
+extension UpdateSpeakerRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
+      case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension AddSpeakerAliasRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.AddSpeakerAliasRequest"
   typealias CMessage = Gainsay__V1__AddSpeakerAliasRequest
@@ -483,6 +612,23 @@ extension AddSpeakerAliasRequest: ProtoJSONEncodable {
   }
 }
 
+extension AddSpeakerAliasRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "alias": self.alias = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension RemoveSpeakerAliasRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RemoveSpeakerAliasRequest"
   typealias CMessage = Gainsay__V1__RemoveSpeakerAliasRequest
@@ -520,5 +666,22 @@ extension RemoveSpeakerAliasRequest: ProtoJSONEncodable {
     if !speakerID.isEmpty { fields.append(("speakerId", .string(speakerID))) }
     if !alias.isEmpty { fields.append(("alias", .string(alias))) }
     return .object(fields)
+  }
+}
+
+extension RemoveSpeakerAliasRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
+      case "alias": self.alias = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -57,6 +57,19 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     return .string(protoName)
   }
 
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
   /// The case named `protoName` in the .proto file, if there is one.
   public init?(protoName: String) {
     switch protoName {
@@ -310,6 +323,28 @@ extension LedgerRecord: ProtoJSONEncodable {
   }
 }
 
+extension LedgerRecord: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speaker": self.record = .speaker(try Speaker(jsonValue: json, at: fieldPath))
+      case "claim": self.record = .claim(try Claim(jsonValue: json, at: fieldPath))
+      case "claimRevision", "claim_revision": self.record = .claimRevision(try ClaimRevision(jsonValue: json, at: fieldPath))
+      case "source": self.record = .source(try Source(jsonValue: json, at: fieldPath))
+      case "link": self.record = .link(try Link(jsonValue: json, at: fieldPath))
+      case "verdict": self.record = .verdict(try Verdict(jsonValue: json, at: fieldPath))
+      case "auditEvent", "audit_event": self.record = .auditEvent(try AuditEvent(jsonValue: json, at: fieldPath))
+      default: continue
+      }
+    }
+  }
+}
+
 extension BeginImportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BeginImportRequest"
   typealias CMessage = Gainsay__V1__BeginImportRequest
@@ -350,6 +385,23 @@ extension BeginImportRequest: ProtoJSONEncodable {
   }
 }
 
+extension BeginImportRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "strict": self.strict = try json.boolValue(at: fieldPath)
+      case "origin": self.origin = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension BeginImportResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BeginImportResponse"
   typealias CMessage = Gainsay__V1__BeginImportResponse
@@ -384,6 +436,22 @@ extension BeginImportResponse: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !importID.isEmpty { fields.append(("importId", .string(importID))) }
     return .object(fields)
+  }
+}
+
+extension BeginImportResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "importId", "import_id": self.importID = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -435,6 +503,25 @@ extension ImportRecord: ProtoJSONEncodable {
   }
 }
 
+extension ImportRecord: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "line": self.line = try json.integerValue(Int64.self, at: fieldPath)
+      case "record": self.record = try LedgerRecord(jsonValue: json, at: fieldPath)
+      case "speakerName", "speaker_name": self.speakerName = try json.stringValue(at: fieldPath)
+      case "rating": self.rating = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ImportRecordsRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ImportRecordsRequest"
   typealias CMessage = Gainsay__V1__ImportRecordsRequest
@@ -476,6 +563,26 @@ extension ImportRecordsRequest: ProtoJSONEncodable {
   }
 }
 
+extension ImportRecordsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "importId", "import_id": self.importID = try json.stringValue(at: fieldPath)
+      case "records":
+        self.records = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ImportRecord(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
+  }
+}
+
 extension ImportRecordsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ImportRecordsResponse"
   typealias CMessage = Gainsay__V1__ImportRecordsResponse
@@ -511,6 +618,25 @@ extension ImportRecordsResponse: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !outcomes.isEmpty { fields.append(("outcomes", .array(outcomes.map { $0.jsonValue }))) }
     return .object(fields)
+  }
+}
+
+extension ImportRecordsResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "outcomes":
+        self.outcomes = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ImportOutcome(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
   }
 }
 
@@ -560,6 +686,25 @@ extension ImportOutcome: ProtoJSONEncodable {
   }
 }
 
+extension ImportOutcome: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "line": self.line = try json.integerValue(Int64.self, at: fieldPath)
+      case "result": self.result = try ImportResult(jsonValue: json, at: fieldPath)
+      case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
+      case "error": self.error = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension FinishImportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.FinishImportRequest"
   typealias CMessage = Gainsay__V1__FinishImportRequest
@@ -597,6 +742,23 @@ extension FinishImportRequest: ProtoJSONEncodable {
     if !importID.isEmpty { fields.append(("importId", .string(importID))) }
     if commit { fields.append(("commit", .bool(true))) }
     return .object(fields)
+  }
+}
+
+extension FinishImportRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "importId", "import_id": self.importID = try json.stringValue(at: fieldPath)
+      case "commit": self.commit = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -646,6 +808,25 @@ extension FinishImportResponse: ProtoJSONEncodable {
   }
 }
 
+extension FinishImportResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "created": self.created = try json.integerValue(Int64.self, at: fieldPath)
+      case "unchanged": self.unchanged = try json.integerValue(Int64.self, at: fieldPath)
+      case "rejected": self.rejected = try json.integerValue(Int64.self, at: fieldPath)
+      case "committed": self.committed = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ExportRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ExportRequest"
   typealias CMessage = Gainsay__V1__ExportRequest
@@ -683,6 +864,22 @@ extension ExportRequest: ProtoJSONEncodable {
   }
 }
 
+extension ExportRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "includeAuditEvents", "include_audit_events": self.includeAuditEvents = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension BackupRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.BackupRequest"
   typealias CMessage = Gainsay__V1__BackupRequest
@@ -717,6 +914,22 @@ extension BackupRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !path.isEmpty { fields.append(("path", .string(path))) }
     return .object(fields)
+  }
+}
+
+extension BackupRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "path": self.path = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -760,5 +973,23 @@ extension BackupResponse: ProtoJSONEncodable {
     if sizeBytes != 0 { fields.append(("sizeBytes", .string(String(sizeBytes)))) }
     if lastSequence != 0 { fields.append(("lastSequence", .string(String(lastSequence)))) }
     return .object(fields)
+  }
+}
+
+extension BackupResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "path": self.path = try json.stringValue(at: fieldPath)
+      case "sizeBytes", "size_bytes": self.sizeBytes = try json.integerValue(Int64.self, at: fieldPath)
+      case "lastSequence", "last_sequence": self.lastSequence = try json.integerValue(Int64.self, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

@@ -144,6 +144,28 @@ extension Verdict: ProtoJSONEncodable {
   }
 }
 
+extension Verdict: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "rating": self.rating = try json.stringValue(at: fieldPath)
+      case "explanation": self.explanation = try json.stringValue(at: fieldPath)
+      case "reviewer": self.reviewer = try UnixUser(jsonValue: json, at: fieldPath)
+      case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "ratingValue", "rating_value": self.ratingValue = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension RatingScale: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.RatingScale"
   typealias CMessage = Gainsay__V1__RatingScale
@@ -179,6 +201,25 @@ extension RatingScale: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !ratings.isEmpty { fields.append(("ratings", .array(ratings.map { $0.jsonValue }))) }
     return .object(fields)
+  }
+}
+
+extension RatingScale: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "ratings":
+        self.ratings = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Rating(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
   }
 }
 
@@ -225,6 +266,24 @@ extension Rating: ProtoJSONEncodable {
   }
 }
 
+extension Rating: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "label": self.label = try json.stringValue(at: fieldPath)
+      case "value": self.value = try json.integerValue(Int32.self, at: fieldPath)
+      case "description": self.description = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension CreateVerdictRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.CreateVerdictRequest"
   typealias CMessage = Gainsay__V1__CreateVerdictRequest
@@ -261,6 +320,22 @@ extension CreateVerdictRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = verdict { fields.append(("verdict", value.jsonValue)) }
     return .object(fields)
+  }
+}
+
+extension CreateVerdictRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "verdict": self.verdict = try Verdict(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
   }
 }
 
@@ -307,6 +382,24 @@ extension ListVerdictsRequest: ProtoJSONEncodable {
   }
 }
 
+extension ListVerdictsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
+      case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension ListVerdictsResponse: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.ListVerdictsResponse"
   typealias CMessage = Gainsay__V1__ListVerdictsResponse
@@ -348,6 +441,26 @@ extension ListVerdictsResponse: ProtoJSONEncodable {
   }
 }
 
+extension ListVerdictsResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "verdicts":
+        self.verdicts = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Verdict(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "nextPageToken", "next_page_token": self.nextPageToken = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
 extension GetRatingScaleRequest: CBridgedMessage {
   public static let protoMessageName = "gainsay.v1.GetRatingScaleRequest"
   typealias CMessage = Gainsay__V1__GetRatingScaleRequest
@@ -380,5 +493,14 @@ extension GetRatingScaleRequest: ProtoJSONEncodable {
   /// The message in the proto3 JSON mapping (fields at their default are omitted).
   public var jsonValue: JSONValue {
     .object([])
+  }
+}
+
+extension GetRatingScaleRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    _ = try jsonValue.objectFields(at: path)
   }
 }
