@@ -33,7 +33,7 @@ struct Gainsay: AsyncParsableCommand {
     subcommands: [
       Status.self, SpeakerCommand.self, ClaimCommand.self, SourceCommand.self, LinkCommand.self, VerdictCommand.self,
       SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, SuggestCommand.self,
-      ExportCommand.self, BackupCommand.self, Describe.self,
+      ImportCommand.self, ExportCommand.self, BackupCommand.self, Describe.self,
     ]
   )
 }

@@ -16,8 +16,8 @@ enum Output {
     write(1, String(decoding: bytes, as: UTF8.self))
   }
 
-  static func error(_ text: String) {
-    write(2, text + "\n")
+  static func error(_ text: String, newline: Bool = true) {
+    write(2, newline ? text + "\n" : text)
   }
 
   /// Writes everything, retrying short writes. When the reader has gone (`gainsay … | head`), exits

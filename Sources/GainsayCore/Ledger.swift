@@ -10,6 +10,8 @@ public struct Ledger: Sendable {
   public let store: any LedgerStore
   public let feed: ChangeFeed
   public let configuration: LedgerConfiguration
+  /// Imports in progress.
+  public let imports = ImportSessions()
   private let now: @Sendable () -> Date
 
   public init(
@@ -26,7 +28,7 @@ public struct Ledger: Sendable {
 
   // MARK: - Access
 
-  private func require(_ role: Role, _ caller: CallerIdentity, to action: String) throws {
+  func require(_ role: Role, _ caller: CallerIdentity, to action: String) throws {
     guard caller.role.rank >= role.rank else {
       let have = caller.role.rank == 0 ? "no role" : "the \(caller.role.displayName) role"
       throw LedgerError(
@@ -246,7 +248,7 @@ public struct Ledger: Sendable {
     return Array(found.sorted { $0.similarity > $1.similarity }.prefix(5))
   }
 
-  private func validated(_ input: Claim, field: String) throws -> Claim {
+  func validated(_ input: Claim, field: String) throws -> Claim {
     var claim = Claim()
     claim.speakerID = try Validate.id(input.speakerID, field: field + ".speaker_id")
     claim.text = try Validate.text(input.text, field: field + ".text", required: true, maximum: 10_000)
@@ -412,12 +414,12 @@ public struct Ledger: Sendable {
     return source
   }
 
-  private static func seal(_ source: inout Source) {
+  static func seal(_ source: inout Source) {
     source.archivedTextSize = Int64(source.archivedText.utf8.count)
     source.archivedTextSha256 = source.archivedText.isEmpty ? "" : SHA256.hexDigest(source.archivedText.utf8)
   }
 
-  private func validated(_ input: Source, field: String) throws -> Source {
+  func validated(_ input: Source, field: String) throws -> Source {
     var source = Source()
     source.title = try Validate.line(input.title, field: field + ".title", required: true, maximum: 500)
     source.outlet = try Validate.line(input.outlet, field: field + ".outlet", required: true)

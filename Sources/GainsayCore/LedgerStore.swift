@@ -84,6 +84,18 @@ public protocol LedgerStore: Sendable {
   /// copy's size in bytes and the last audit sequence number it holds.
   func backup(to path: String) async throws -> (size: Int64, lastSequence: Int64)
 
+  /// Writes a batch of imported records in one transaction.
+  ///
+  /// `created` resources are new to the ledger and each gets an IMPORT audit event (with `audit`'s actor);
+  /// `restored` resources, revisions and audit events come from an export and are written as they are,
+  /// their history being the restored audit log. Constraint violations fail the whole batch.
+  func importBatch(
+    created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
+  ) async throws -> [AuditEvent]
+
+  /// Active claims by `speakerID` whose text normalises to the same as `text` (for de-duplicating imports).
+  func claims(speakerID: String, saying text: String) async throws -> [Claim]
+
   /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection.
   func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
 

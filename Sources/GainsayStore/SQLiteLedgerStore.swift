@@ -182,13 +182,13 @@ public final class SQLiteLedgerStore: LedgerStore {
       let saidOn = claim.saidOn ?? PartialDate()
       try db.execute(
         sql: """
-          INSERT INTO claim(id, speaker_id, said_start, said_end, state, record) VALUES (?, ?, ?, ?, ?, ?)
+          INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, state, record) VALUES (?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT(id) DO UPDATE SET speaker_id = excluded.speaker_id, said_start = excluded.said_start,
-            said_end = excluded.said_end, state = excluded.state, record = excluded.record
+            said_end = excluded.said_end, text_key = excluded.text_key, state = excluded.state, record = excluded.record
           """,
         arguments: [
-          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, claim.state.rawValue,
-          Data(claim.serializedBytes()),
+          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, Similarity.normalised(claim.text),
+          claim.state.rawValue, Data(claim.serializedBytes()),
         ])
       try db.execute(sql: "DELETE FROM claim_topic WHERE claim_id = ?", arguments: [claim.id])
       for topic in claim.topics {
@@ -245,11 +245,18 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   private static func index(_ db: Database, _ type: ResourceType, _ id: String, title: String, body: String) throws {
-    try db.execute(
-      sql: "DELETE FROM search_index WHERE resource_type = ? AND resource_id = ?", arguments: [type.rawValue, id])
+    if let entry = try Int64.fetchOne(
+      db, sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?",
+      arguments: [type.rawValue, id])
+    {
+      try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [entry])
+    }
     try db.execute(
       sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)",
       arguments: [type.rawValue, id, title, body])
+    try db.execute(
+      sql: "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)",
+      arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 
   private static func appendAudit(
@@ -501,6 +508,48 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   public func lastSequence() async throws -> Int64 {
     try await read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(sequence), 0) FROM audit_event") ?? 0 }
+  }
+
+  // MARK: - Import
+
+  public func importBatch(
+    created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
+  ) async throws -> [AuditEvent] {
+    try await write { db in
+      var events: [AuditEvent] = []
+      for resource in restored {
+        try Self.checkConstraints(db, for: resource, replacing: nil)
+        try Self.store(db, resource, isNew: true)
+      }
+      for revision in revisions {
+        try db.execute(
+          sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)",
+          arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
+      }
+      for event in auditEvents {
+        var record = event
+        record.sequence = 0
+        try db.execute(
+          sql: "INSERT INTO audit_event(sequence, resource_id, actor_uid, record) VALUES (?, ?, ?, ?)",
+          arguments: [event.sequence, event.resourceID, event.actor?.uid ?? 0, Data(record.serializedBytes())])
+      }
+      for resource in created {
+        try Self.checkConstraints(db, for: resource, replacing: nil)
+        try Self.store(db, resource, isNew: true)
+        events.append(try Self.appendAudit(db, audit, before: nil, after: resource))
+      }
+      return events
+    }
+  }
+
+  public func claims(speakerID: String, saying text: String) async throws -> [Claim] {
+    let key = Similarity.normalised(text)
+    return try await read { db in
+      try Row.fetchAll(
+        db, sql: Self.claimSelect + " WHERE c.speaker_id = ? AND c.text_key = ? AND c.state = 1",
+        arguments: [speakerID, key]
+      ).map(Self.claim(from:))
+    }
   }
 
   // MARK: - Backup

@@ -33,12 +33,15 @@ enum Schema {
             speaker_id TEXT NOT NULL REFERENCES speaker(id),
             said_start TEXT NOT NULL,
             said_end TEXT NOT NULL,
+            -- The text normalised for finding repeats (case, diacritics and punctuation folded).
+            text_key TEXT NOT NULL,
             state INTEGER NOT NULL CHECK (state IN (1, 2)),
             record BLOB NOT NULL,
             CHECK (said_start <= said_end)
           ) STRICT;
           CREATE INDEX claim_by_speaker ON claim(speaker_id, said_start);
           CREATE INDEX claim_by_date ON claim(said_start);
+          CREATE INDEX claim_by_text_key ON claim(speaker_id, text_key);
 
           CREATE TABLE claim_topic (
             topic TEXT NOT NULL,
@@ -111,6 +114,13 @@ enum Schema {
             body,
             tokenize = 'unicode61 remove_diacritics 2'
           );
+          -- Which search_index row holds each resource: FTS5 finds rows fast only by rowid.
+          CREATE TABLE search_entry (
+            resource_type INTEGER NOT NULL,
+            resource_id TEXT NOT NULL,
+            entry INTEGER NOT NULL,
+            PRIMARY KEY (resource_type, resource_id)
+          ) STRICT, WITHOUT ROWID;
           """)
     }
     return migrator
