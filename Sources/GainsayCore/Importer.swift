@@ -73,6 +73,7 @@ extension Ledger {
     var session = try session(request.importID, caller: caller)
     var batch = ImportSessions.Staged()
     var outcomes: [ImportOutcome] = []
+    let known = try await prefetch(request.records, session: session)
     for item in request.records {
       var outcome = ImportOutcome()
       outcome.line = item.line
@@ -81,7 +82,7 @@ extension Ledger {
         outcome.error = "not imported: an earlier record was rejected and the import is strict"
       } else {
         do {
-          let (result, id) = try await stage(item, into: &batch, session: &session, caller: caller)
+          let (result, id) = try await stage(item, into: &batch, session: &session, known: known, caller: caller)
           outcome.result = result
           outcome.resourceID = id
         } catch let error as LedgerError {
@@ -145,25 +146,71 @@ extension Ledger {
     for event in events { feed.publish(event) }
   }
 
+  /// What the ledger already holds of a chunk, read in a few queries rather than one per record.
+  struct Known {
+    var ids: [ResourceType: Set<String>] = [:]
+    var speakers: [String: String] = [:]
+    var claims: [String: Claim] = [:]
+
+    static func claimKey(_ speakerID: String, _ text: String) -> String {
+      speakerID + "|" + Similarity.normalised(text)
+    }
+
+    func exists(_ type: ResourceType, _ id: String) -> Bool { ids[type]?.contains(id) ?? false }
+  }
+
+  private func prefetch(_ records: [ImportRecord], session: ImportSessions.Session) async throws -> Known {
+    var ids: [ResourceType: [String]] = [:]
+    var names: [String] = []
+    for item in records {
+      switch item.record?.record {
+      case .speaker(let value)?:
+        if !value.id.isEmpty { ids[.speaker, default: []].append(value.id) } else { names.append(value.name) }
+      case .source(let value)?: if !value.id.isEmpty { ids[.source, default: []].append(value.id) }
+      case .claim(let value)?:
+        if !value.id.isEmpty { ids[.claim, default: []].append(value.id) }
+        if !value.speakerID.isEmpty { ids[.speaker, default: []].append(value.speakerID) }
+        if !item.speakerName.isEmpty { names.append(item.speakerName) }
+      case .link(let value)?: if !value.id.isEmpty { ids[.link, default: []].append(value.id) }
+      case .verdict(let value)?: if !value.id.isEmpty { ids[.verdict, default: []].append(value.id) }
+      default: break
+      }
+    }
+    var known = Known()
+    for (type, list) in ids { known.ids[type] = try await store.existingIDs(type, among: list) }
+    known.speakers = try await store.speakerIDs(named: names)
+    var keys: [(speakerID: String, text: String)] = []
+    for item in records {
+      guard case .claim(let claim)? = item.record?.record, claim.id.isEmpty else { continue }
+      let speakerID =
+        claim.speakerID.isEmpty
+        ? (session.speakersByName[item.speakerName.lowercased()] ?? known.speakers[item.speakerName.lowercased()])
+        : claim.speakerID
+      if let speakerID { keys.append((speakerID, claim.text)) }
+    }
+    for claim in try await store.claims(matching: keys) {
+      known.claims[Known.claimKey(claim.speakerID, claim.text) + "|" + (claim.saidOn?.iso ?? "")] = claim
+    }
+    return known
+  }
+
   /// Validates one record and adds what it creates to `batch`; returns CREATED or UNCHANGED and the id.
   private func stage(
     _ item: ImportRecord, into batch: inout ImportSessions.Staged, session: inout ImportSessions.Session,
-    caller: CallerIdentity
+    known: Known, caller: CallerIdentity
   ) async throws -> (ImportResult, String) {
     let time = Timestamp(date: Date())
     switch item.record?.record {
     case .speaker(let input)?:
       var speaker = try Self.validated(input, field: "speaker")
       if !input.id.isEmpty {
-        if case .speaker(let existing)? = try await store.resource(.speaker, id: input.id)?.kind {
-          return (existing.name == speaker.name ? .unchanged : .rejected, existing.id)
-        }
+        if known.exists(.speaker, input.id) { return (.unchanged, input.id) }
         speaker.id = try Validate.id(input.id, field: "speaker.id")
         speaker.createTime = input.createTime ?? time
         speaker.updateTime = input.updateTime ?? speaker.createTime
         batch.restored.append(Resource(speaker))
       } else {
-        if let existing = try await findSpeaker(speaker.name, session: session) { return (.unchanged, existing) }
+        if let existing = findSpeaker(speaker.name, session: session, known: known) { return (.unchanged, existing) }
         speaker.id = ResourceID.make("spk")
         speaker.createTime = time
         speaker.updateTime = time
@@ -173,7 +220,7 @@ extension Ledger {
       return (.created, speaker.id)
 
     case .source(let input)?:
-      if !input.id.isEmpty, try await store.resource(.source, id: input.id) != nil { return (.unchanged, input.id) }
+      if !input.id.isEmpty, known.exists(.source, input.id) { return (.unchanged, input.id) }
       var source = try validated(input, field: "source")
       source.archivedText = try Validate.text(
         input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
@@ -195,7 +242,7 @@ extension Ledger {
       }
       if claimInput.speakerID.isEmpty {
         let name = try Validate.line(item.speakerName, field: "speaker_name", required: true)
-        if let id = try await findSpeaker(name, session: session) {
+        if let id = findSpeaker(name, session: session, known: known) {
           claimInput.speakerID = id
         } else {
           var speaker = Speaker()
@@ -207,14 +254,16 @@ extension Ledger {
           newSpeaker = speaker
           claimInput.speakerID = speaker.id
         }
-      } else if session.speakersByName.values.contains(claimInput.speakerID) == false,
+      } else if !known.exists(.speaker, claimInput.speakerID),
+        !batch.restored.contains(where: { $0.typeAndID == (.speaker, claimInput.speakerID) }),
+        !session.speakersByName.values.contains(claimInput.speakerID),
         try await store.resource(.speaker, id: claimInput.speakerID) == nil
       {
         throw LedgerError.notFound("speaker", claimInput.speakerID, field: "claim.speaker_id")
       }
       var claim = try validated(claimInput, field: "claim")
       if !input.id.isEmpty {
-        if try await store.resource(.claim, id: input.id) != nil { return (.unchanged, input.id) }
+        if known.exists(.claim, input.id) { return (.unchanged, input.id) }
         claim.id = try Validate.id(input.id, field: "claim.id")
         claim.state = input.state == .unspecified ? .active : input.state
         claim.retractionReason = input.retractionReason
@@ -228,9 +277,7 @@ extension Ledger {
       // The same statement by the same speaker on the same date is the same claim: re-imports add nothing.
       let key = claim.speakerID + "|" + (claim.saidOn?.iso ?? "") + "|" + Similarity.normalised(claim.text)
       if let existing = session.claimKeys[key] { return (.unchanged, existing) }
-      if let existing = try await store.claims(speakerID: claim.speakerID, saying: claim.text).first(where: {
-        $0.saidOn == claim.saidOn
-      }) {
+      if let existing = known.claims[Known.claimKey(claim.speakerID, claim.text) + "|" + (claim.saidOn?.iso ?? "")] {
         session.claimKeys[key] = existing.id
         if !item.rating.isEmpty, existing.latestRating.isEmpty {
           batch.created.append(
@@ -265,7 +312,7 @@ extension Ledger {
       guard !input.id.isEmpty else {
         throw LedgerError.invalid("link.id", "links are imported from an export, with their ids")
       }
-      if try await store.resource(.link, id: input.id) != nil { return (.unchanged, input.id) }
+      if known.exists(.link, input.id) { return (.unchanged, input.id) }
       batch.restored.append(Resource(input))
       return (.created, input.id)
 
@@ -273,7 +320,7 @@ extension Ledger {
       guard !input.id.isEmpty else {
         throw LedgerError.invalid("verdict.id", "verdicts are imported from an export, with their ids")
       }
-      if try await store.resource(.verdict, id: input.id) != nil { return (.unchanged, input.id) }
+      if known.exists(.verdict, input.id) { return (.unchanged, input.id) }
       guard configuration.ratingScale.ratings.contains(where: { $0.label == input.rating }) else {
         throw LedgerError.invalid("verdict.rating", "\"\(input.rating)\" is not on the rating scale")
       }
@@ -290,9 +337,8 @@ extension Ledger {
     }
   }
 
-  private func findSpeaker(_ name: String, session: ImportSessions.Session) async throws -> String? {
-    if let id = session.speakersByName[name.lowercased()] { return id }
-    return try await store.speaker(named: name)?.id
+  private func findSpeaker(_ name: String, session: ImportSessions.Session, known: Known) -> String? {
+    session.speakersByName[name.lowercased()] ?? known.speakers[name.lowercased()]
   }
 
   private func importedVerdict(

@@ -96,6 +96,15 @@ public protocol LedgerStore: Sendable {
   /// Active claims by `speakerID` whose text normalises to the same as `text` (for de-duplicating imports).
   func claims(speakerID: String, saying text: String) async throws -> [Claim]
 
+  /// Which of `ids` exist as resources of `type`.
+  func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String>
+
+  /// Speaker ids by lower-cased name or alias, for those of `names` that exist.
+  func speakerIDs(named names: [String]) async throws -> [String: String]
+
+  /// Active claims matching any (speaker id, text) pair after normalisation, in one query.
+  func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim]
+
   /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection.
   func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
 

@@ -552,6 +552,66 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
+  public func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> {
+    let table: String
+    switch type {
+    case .speaker: table = "speaker"
+    case .claim: table = "claim"
+    case .source: table = "source"
+    case .link: table = "link"
+    case .verdict: table = "verdict"
+    default: return []
+    }
+    guard !ids.isEmpty else { return [] }
+    return try await read { db in
+      var found = Set<String>()
+      for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        found.formUnion(
+          try String.fetchAll(
+            db, sql: "SELECT id FROM \(table) WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+      }
+      return found
+    }
+  }
+
+  public func speakerIDs(named names: [String]) async throws -> [String: String] {
+    let keys = Array(Set(names.map { $0.lowercased() }))
+    guard !keys.isEmpty else { return [:] }
+    return try await read { db in
+      var found: [String: String] = [:]
+      for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        for row in try Row.fetchAll(
+          db, sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))",
+          arguments: StatementArguments(chunk))
+        {
+          found[row[0]] = row[1]
+        }
+      }
+      return found
+    }
+  }
+
+  public func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim] {
+    let pairs = keys.map { ($0.speakerID, Similarity.normalised($0.text)) }
+    guard !pairs.isEmpty else { return [] }
+    return try await read { db in
+      var found: [Claim] = []
+      for chunk in stride(from: 0, to: pairs.count, by: 400).map({ Array(pairs[$0..<min($0 + 400, pairs.count)]) }) {
+        let marks = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ",")
+        var arguments: StatementArguments = []
+        for (speaker, key) in chunk { arguments += [speaker, key] }
+        found += try Row.fetchAll(
+          db,
+          sql: Self.claimSelect + " WHERE c.state = 1 AND (c.speaker_id, c.text_key) IN (VALUES \(marks))",
+          arguments: arguments
+        ).map(Self.claim(from:))
+      }
+      return found
+    }
+  }
+
   // MARK: - Backup
 
   public func backup(to path: String) async throws -> (size: Int64, lastSequence: Int64) {

@@ -119,7 +119,7 @@ PY
   local start=$SECONDS
   GAINSAY_SOCKET=$work/large.sock g import "$work/large.csv" --chunk-size 1000 > "$work/large.out" || return 1
   grep -q "created $((rows + 500)), unchanged 0, rejected 0\|created $rows" "$work/large.out" || { cat "$work/large.out"; return 1; }
-  echo "imported $rows rows in $((SECONDS - start)) s"
+  echo "imported $rows rows in $((SECONDS - start)) s" >&2
 }
 check "a large import completes ($rows rows)" large_import
 
