@@ -46,12 +46,20 @@ struct ExportCommand: AsyncParsableCommand {
       "Everything in the ledger as JSON Lines: speakers, sources with archived text, claims with revisions, links, verdicts.",
     discussion: "One LedgerRecord per line in the proto3 JSON mapping, e.g. {\"speaker\": {…}}.")
   @OptionGroup var connection: ConnectionOptions
-  @Flag(help: "Include the audit log.") var audit = false
+  @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
+  var format = "jsonl"
+  @Flag(help: "Include the audit log (jsonl).") var audit = false
   @Option(help: "Write to this file instead of standard output.") var output: String?
 
   func run() async throws {
+    guard ["jsonl", "claimreview"].contains(format.lowercased()) else {
+      throw ValidationError("--format: \"\(format)\" is not jsonl or claimreview")
+    }
     var options = connection
     options.timeout = max(connection.timeout, 600)
+    if format.lowercased() == "claimreview" {
+      return try await options.run { session in try await exportClaimReviews(session) }
+    }
     try await options.run { session in
       var request = ExportRequest()
       request.includeAuditEvents = audit
@@ -74,6 +82,43 @@ struct ExportCommand: AsyncParsableCommand {
         }
         Output.error("gainsay: exported \(count) records to \(output)")
       }
+    }
+  }
+}
+
+extension ExportCommand {
+  /// Every reviewed claim as ClaimReview: the daemon renders them speaker by speaker, merged here.
+  func exportClaimReviews(_ session: Session) async throws {
+    var speakers = ListSpeakersRequest()
+    speakers.pageSize = 1000
+    var reviews: [JSONValue] = []
+    repeat {
+      let page = try await session.call(LedgerService.listSpeakers, speakers)
+      for speaker in page.speakers {
+        var request = GenerateReportRequest()
+        request.speakerID = speaker.id
+        request.format = .claimreview
+        var bytes: [UInt8] = []
+        for try await chunk in session.stream(LedgerService.generateReport, request) {
+          if case .data(let data)? = chunk.part { bytes += data }
+        }
+        guard case .array(let items) = try JSONValue.parse(String(decoding: bytes, as: UTF8.self)) else {
+          throw CLIError(code: .internal, message: "the daemon's ClaimReview output is not a JSON array")
+        }
+        reviews += items
+      }
+      speakers.pageToken = page.nextPageToken
+    } while !speakers.pageToken.isEmpty
+    let text = JSONValue.array(reviews).serialized(pretty: true) + "\n"
+    if let output {
+      do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+      } catch {
+        throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
+      }
+      Output.error("gainsay: exported \(reviews.count) ClaimReviews to \(output)")
+    } else {
+      Output.raw(Array(text.utf8))
     }
   }
 }

@@ -105,6 +105,7 @@ round_trip() {
   [ "$(wc -l < "$work/export.jsonl")" -gt 10 ]
 }
 check "export, import into an empty ledger, export again: identical" round_trip
+check "export --format claimreview: every reviewed claim" bash -c "'$bin/gainsay' export --format claimreview | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r)==4 and all(x[\"@type\"]==\"ClaimReview\" for x in r), len(r)'"
 
 large_import() {
   /usr/bin/python3 - "$work/large.csv" "$rows" <<'PY'
