@@ -107,6 +107,12 @@ let package = Package(
       path: "Clients/gainsay",
       swiftSettings: swiftSettings
     ),
+    // Helpers shared by the test targets (no product).
+    .target(
+      name: "GainsayTestSupport",
+      path: "Tests/GainsayTestSupport",
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "GainsayProtoTests",
       dependencies: ["GainsayProto"],
@@ -115,6 +121,7 @@ let package = Package(
     .testTarget(
       name: "GainsayLedgerTests",
       dependencies: [
+        "GainsayTestSupport",
         "GainsayCore",
         "GainsayStore",
         "GainsayServer",
@@ -127,6 +134,7 @@ let package = Package(
     .testTarget(
       name: "GainsayRPCTests",
       dependencies: [
+        "GainsayTestSupport",
         "GainsayRPC",
         "GainsayProto",
         .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import GainsayCore
 import GainsayProto
 import GainsayRPC
+import GainsayTestSupport
 import Testing
 
 /// The real `gainsayd` process, killed with SIGKILL in the middle of writes and restarted.

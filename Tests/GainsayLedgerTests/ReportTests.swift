@@ -2,6 +2,7 @@ import Foundation
 import GainsayCore
 import GainsayProto
 import GainsayStore
+import GainsayTestSupport
 import Testing
 
 /// Contradiction reports rendered from a fixture ledger, with a fixed clock so every byte is known.

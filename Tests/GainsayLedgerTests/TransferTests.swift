@@ -4,6 +4,7 @@ import GainsayProto
 import GainsayRPC
 import GainsayServer
 import GainsayStore
+import GainsayTestSupport
 import Testing
 
 /// Repeated claims, evidence suggestions, export and online backup, through the real RPC.

@@ -1,6 +1,7 @@
 import Foundation
 import GainsayProto
 import GainsayRPC
+import GainsayTestSupport
 import Logging
 import Testing
 

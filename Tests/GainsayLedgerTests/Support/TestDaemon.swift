@@ -3,6 +3,7 @@ import GainsayCore
 import GainsayProto
 import GainsayRPC
 import GainsayServer
+import GainsayTestSupport
 import Logging
 
 /// Runs the real ledger daemon (store, service, server) on temporary paths for `body`.
@@ -37,12 +38,6 @@ func withLedgerDaemon(
     daemon.server.beginGracefulShutdown()
     try await group.waitForAll()
   }
-}
-
-func makeShortTempDirectory() throws -> String {
-  var template = Array("/tmp/gsl-XXXXXX".utf8CString)
-  guard let result = mkdtemp(&template) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-  return String(cString: result)
 }
 
 /// Builders for requests, so tests read like a journalist's steps.

@@ -1,6 +1,7 @@
 import Foundation
 import GainsayProto
 import GainsayRPC
+import GainsayTestSupport
 import Logging
 
 /// Runs an RPC server with the test ledger on a fresh socket in a short temp directory for `body`.
@@ -32,11 +33,4 @@ func withTestServer(
     server.beginGracefulShutdown()
     try await group.waitForAll()
   }
-}
-
-/// A directory under /tmp with a short name: Linux caps socket paths at 107 bytes.
-func makeShortTempDirectory() throws -> String {
-  var template = Array("/tmp/gsy-XXXXXX".utf8CString)
-  guard let result = mkdtemp(&template) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-  return String(cString: result)
 }
