@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .executable(name: "gainsayd", targets: ["gainsayd"]),
     .executable(name: "gainsay", targets: ["gainsay"]),
+    .executable(name: "gainsay-bench", targets: ["gainsay-bench"]),
     .library(name: "GainsayRPC", targets: ["GainsayRPC"]),
     .library(name: "GainsayProto", targets: ["GainsayProto"]),
   ],
@@ -94,6 +95,12 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
+      swiftSettings: swiftSettings
+    ),
+    // Measures the RPC against the floor (a raw Unix-socket round trip); see docs/BENCHMARKS.md.
+    .executableTarget(
+      name: "gainsay-bench",
+      dependencies: ["GainsayRPC", "GainsayProto"],
       swiftSettings: swiftSettings
     ),
     // The journalists' command-line client.
