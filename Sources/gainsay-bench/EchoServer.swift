@@ -13,9 +13,11 @@ enum EchoServer {
       }
     }
     listen(listener, 16)
+    // One client, then exit: the echo server never outlives the benchmark that started it.
     while true {
       let connection = accept(listener, nil, nil)
       guard connection >= 0 else { continue }
+      defer { unlink(path); exit(0) }
       // The first 8 bytes say the request and reply sizes of the round trips that follow.
       var sizes = [UInt32](repeating: 0, count: 2)
       guard readFully(connection, &sizes, 8) else { close(connection); continue }
