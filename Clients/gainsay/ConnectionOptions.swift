@@ -37,7 +37,8 @@ struct ConnectionOptions: ParsableArguments {
       do {
         try await body(Session(client: client, options: self))
       } catch let error as RPCError {
-        if error.code == .unavailable && error.reason.hasPrefix("CONNECT") {
+        // The daemon went away mid-command: say so the same way as when it was never there.
+        if error.code == .unavailable && error.reason == "CONNECTION_CLOSED" {
           throw CLIError(code: .unavailable, message: "cannot reach gainsayd at \(socketPath) — is it running?")
         }
         throw CLIError(code: error.code, message: error.message)

@@ -25,13 +25,7 @@ struct Describe: AsyncParsableCommand {
         try Data(description.descriptorSet).write(to: URL(fileURLWithPath: descriptorSetOut))
       }
       if connection.json {
-        for method in description.methods {
-          Output.line(
-            try jsonLine([
-              "name": method.name, "requestType": method.requestType, "responseType": method.responseType,
-              "streaming": method.streaming.protoName,
-            ]))
-        }
+        for method in description.methods { Output.json(method) }
       } else {
         let width = description.methods.map(\.name.count).max() ?? 0
         for method in description.methods {

@@ -15,17 +15,17 @@ struct Status: AsyncParsableCommand {
       let description = try await session.call(MetaService.describe, DescribeRequest())
       let caller = try await session.call(LedgerService.getCaller, GetCallerRequest())
       if connection.json {
-        let object: [String: Any] = [
-          "socket": connection.socketPath,
-          "status": healthStatus.status.protoName,
-          "user": caller.actor?.userName ?? "",
-          "role": caller.role.protoName,
-          "serverVersion": description.serverVersion,
-          "protocolVersion": description.protocolVersion,
-          "methods": description.methods.count,
-          "maxFrameSize": description.maxFrameSize,
-        ]
-        Output.line(try jsonLine(object))
+        let object = JSONValue.object([
+          ("socket", .string(connection.socketPath)),
+          ("status", .string(healthStatus.status.protoName)),
+          ("user", .string(caller.actor?.userName ?? "")),
+          ("role", .string(caller.role.protoName)),
+          ("serverVersion", .string(description.serverVersion)),
+          ("protocolVersion", .integer(Int64(description.protocolVersion))),
+          ("methods", .integer(Int64(description.methods.count))),
+          ("maxFrameSize", .integer(Int64(description.maxFrameSize))),
+        ])
+        Output.line(object.serialized())
       } else {
         let serving = healthStatus.status == .serving ? "serving" : healthStatus.status.protoName
         let role = caller.role.protoName.replacingOccurrences(of: "ROLE_", with: "").lowercased()
@@ -39,10 +39,4 @@ struct Status: AsyncParsableCommand {
       }
     }
   }
-}
-
-/// One JSON object on one line, keys sorted.
-func jsonLine(_ object: [String: Any]) throws -> String {
-  let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-  return String(decoding: data, as: UTF8.self)
 }

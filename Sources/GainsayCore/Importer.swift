@@ -152,8 +152,9 @@ extension Ledger {
     var speakers: [String: String] = [:]
     var claims: [String: Claim] = [:]
 
-    static func claimKey(_ speakerID: String, _ text: String) -> String {
-      speakerID + "|" + Similarity.normalised(text)
+    /// What makes two claims the same statement: speaker, date as given, and normalised text.
+    static func claimKey(_ claim: Claim) -> String {
+      claim.speakerID + "|" + (claim.saidOn?.iso ?? "") + "|" + Similarity.normalised(claim.text)
     }
 
     func exists(_ type: ResourceType, _ id: String) -> Bool { ids[type]?.contains(id) ?? false }
@@ -189,7 +190,7 @@ extension Ledger {
       if let speakerID { keys.append((speakerID, claim.text)) }
     }
     for claim in try await store.claims(matching: keys) {
-      known.claims[Known.claimKey(claim.speakerID, claim.text) + "|" + (claim.saidOn?.iso ?? "")] = claim
+      known.claims[Known.claimKey(claim)] = claim
     }
     return known
   }
@@ -275,9 +276,9 @@ extension Ledger {
         return (.created, claim.id)
       }
       // The same statement by the same speaker on the same date is the same claim: re-imports add nothing.
-      let key = claim.speakerID + "|" + (claim.saidOn?.iso ?? "") + "|" + Similarity.normalised(claim.text)
+      let key = Known.claimKey(claim)
       if let existing = session.claimKeys[key] { return (.unchanged, existing) }
-      if let existing = known.claims[Known.claimKey(claim.speakerID, claim.text) + "|" + (claim.saidOn?.iso ?? "")] {
+      if let existing = known.claims[key] {
         session.claimKeys[key] = existing.id
         if !item.rating.isEmpty, existing.latestRating.isEmpty {
           batch.created.append(

@@ -93,9 +93,6 @@ public protocol LedgerStore: Sendable {
     created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
   ) async throws -> [AuditEvent]
 
-  /// Active claims by `speakerID` whose text normalises to the same as `text` (for de-duplicating imports).
-  func claims(speakerID: String, saying text: String) async throws -> [Claim]
-
   /// Which of `ids` exist as resources of `type`.
   func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String>
 

@@ -106,7 +106,7 @@ public enum Validate {
     }
     if value.day != 0 {
       guard value.month != 0 else { throw LedgerError.invalid(field + ".day", "a day needs a month") }
-      let days = daysInMonth(year: value.year, month: value.month)
+      let days = PartialDate.daysInMonth(year: value.year, month: value.month)
       guard (1...days).contains(value.day) else {
         throw LedgerError.invalid(field + ".day", "\(value.year)-\(value.month) has no day \(value.day)")
       }
@@ -117,10 +117,6 @@ public enum Validate {
       throw LedgerError.invalid(field, "\(value.iso) is in the future")
     }
     return value
-  }
-
-  static func daysInMonth(year: Int32, month: Int32) -> Int32 {
-    PartialDate.daysInMonth(year: year, month: month)
   }
 
   /// Topics: trimmed, lower-cased, de-duplicated, each at most 64 characters, at most 32 of them.

@@ -542,16 +542,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
-  public func claims(speakerID: String, saying text: String) async throws -> [Claim] {
-    let key = Similarity.normalised(text)
-    return try await read { db in
-      try Row.fetchAll(
-        db, sql: Self.claimSelect + " WHERE c.speaker_id = ? AND c.text_key = ? AND c.state = 1",
-        arguments: [speakerID, key]
-      ).map(Self.claim(from:))
-    }
-  }
-
   public func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> {
     let table: String
     switch type {
