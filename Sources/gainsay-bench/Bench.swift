@@ -16,6 +16,13 @@ enum Bench {
       try EchoServer.serve(path: arguments[2])
       return
     }
+    if arguments.count == 4, arguments[1] == "--health-loop", let count = Int(arguments[3]) {
+      // For profiling a daemon: `perf record -e cpu-clock -p $(pidof gainsayd)` while this runs.
+      print(try WireClient.measureHealth(path: arguments[2], count: count))
+      return
+    }
+    // Measured calls resume on the event loop that read their reply, as in any lean client.
+    EventLoopExecutor.install()
     try await run(arguments)
   }
 
@@ -63,6 +70,8 @@ enum Bench {
         "Health, 1 client",
         try await sequential(calls) { _ in _ = try await client.call(MetaService.health, HealthRequest()) }
       ))
+    results.append(
+      ("Health, 1 minimal blocking wire client", try WireClient.measureHealth(path: work + "/d.sock", count: calls)))
     results.append(
       (
         "Health, 8 clients",

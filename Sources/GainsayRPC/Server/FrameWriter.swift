@@ -7,10 +7,6 @@ struct FrameWriter: Sendable {
   let outbound: NIOAsyncChannelOutboundWriter<OutboundFrame>
   let allocator: ByteBufferAllocator
 
-  func writePreface() async throws {
-    try await outbound.write(.preface(version: ConnectionPreface.currentVersion))
-  }
-
   func message(_ payload: ByteBuffer, streamID: UInt32, isLast: Bool) async throws {
     let frame = Frame(streamID: streamID, type: .message, flags: isLast ? .endOfStream : [], payload: payload)
     try await outbound.write(.frame(frame))

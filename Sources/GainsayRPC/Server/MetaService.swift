@@ -25,8 +25,8 @@ struct BuiltInMetaService: RPCService {
   func registerMethods(with router: inout RPCRouter) {
     let describe = self.describe
     let served = servedServices
-    router.register(MetaService.describe) { _, _ in describe }
-    router.register(MetaService.health) { request, _ in
+    router.registerInline(MetaService.describe) { _ in describe }
+    router.registerInline(MetaService.health) { request in
       var response = HealthResponse()
       response.status = request.service.isEmpty || served.contains(request.service) ? .serving : .serviceUnknown
       return response

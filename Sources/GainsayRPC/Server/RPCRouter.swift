@@ -16,6 +16,9 @@ public struct RPCRouter: Sendable {
     let descriptor: AnyMethodDescriptor
     /// Decodes the request from `payload`, runs the handler, and emits responses through `emit`.
     let handle: @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
+    /// For methods registered with ``RPCRouter/registerInline(_:handler:)``: decodes the request, runs the
+    /// handler and returns the encoded response, synchronously, on the connection's event loop.
+    let inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)?
   }
 
   /// Where a route sends its responses: each message already encoded, plus whether it is the last.
@@ -51,6 +54,25 @@ public struct RPCRouter: Sendable {
     }
   }
 
+  /// Registers the handler of a unary method that answers at once from memory, without blocking or
+  /// suspending (e.g. `Health`). It runs on the connection's event loop as soon as its request frame is
+  /// read, so its reply costs no task switch: keep it to a few microseconds.
+  public mutating func registerInline<Request, Response>(
+    _ method: MethodDescriptor<Request, Response>,
+    handler: @escaping @Sendable (Request) throws -> Response
+  ) {
+    precondition(method.streaming == .unary, "\(method.fullName) is server-streaming; it cannot be inline")
+    let inline: @Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer = { payload, allocator in
+      let response = try handler(try Self.decode(Request.self, from: payload))
+      var buffer = allocator.buffer(capacity: 0)
+      buffer.writeProtoMessage(response)
+      return buffer
+    }
+    add(AnyMethodDescriptor(method), inline: inline) { payload, _, sink in
+      try await sink.message(try inline(payload, sink.allocator), true)
+    }
+  }
+
   /// Registers the handler of a server-streaming method.
   public mutating func register<Request, Response>(
     _ method: MethodDescriptor<Request, Response>,
@@ -70,10 +92,11 @@ public struct RPCRouter: Sendable {
 
   private mutating func add(
     _ descriptor: AnyMethodDescriptor,
+    inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)? = nil,
     handle: @escaping @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
   ) {
     precondition(routes[descriptor.fullName] == nil, "\(descriptor.fullName) is registered twice")
-    routes[descriptor.fullName] = Route(descriptor: descriptor, handle: handle)
+    routes[descriptor.fullName] = Route(descriptor: descriptor, handle: handle, inline: inline)
   }
 
   private static func decode<Request: ProtoMessage>(_ type: Request.Type, from payload: ByteBuffer) throws -> Request {

@@ -46,19 +46,25 @@ public final class RPCServer: Sendable {
   public func run(onListening: @Sendable () -> Void = {}) async throws {
     let path = configuration.socketPath
     let maximumFrameSize = configuration.maximumFrameSize
+    let router = self.router
     let listener = try await ServerBootstrap(group: eventLoopGroup)
       .serverChannelOption(.backlog, value: 256)
       .childChannelOption(.allowRemoteHalfClosure, value: true)
       .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: configuration.replaceExistingSocketFile) {
         channel in
         Self.peerCredentials(of: channel).flatMapThrowing { credentials in
+          let state = ConnectionState()
+          let prefaceWritten = channel.eventLoop.makePromise(of: Void.self)
           try channel.pipeline.syncOperations.addHandlers(
             ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
-            MessageToByteHandler(FrameEncoder())
+            MessageToByteHandler(FrameEncoder()),
+            InlineCallHandler(
+              router: router, state: state, maximumFrameSize: maximumFrameSize, prefaceWritten: prefaceWritten)
           )
-          let connection = try NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>(
+          let channel = try NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>(
             wrappingChannelSynchronously: channel)
-          return (credentials, connection)
+          return AcceptedConnection(
+            channel: channel, state: state, prefaceWritten: prefaceWritten.futureResult, peer: credentials)
         }
       }
     defer { unlink(path) }
@@ -77,9 +83,10 @@ public final class RPCServer: Sendable {
 
     try await withThrowingDiscardingTaskGroup { group in
       try await listener.executeThenClose { inbound in
-        for try await (credentials, channel) in inbound {
+        for try await accepted in inbound {
           let connection = ServerConnection(
-            channel: channel, peer: credentials, router: router, configuration: configuration, logger: logger)
+            channel: accepted.channel, state: accepted.state, prefaceWritten: accepted.prefaceWritten,
+            peer: accepted.peer, router: router, configuration: configuration, logger: logger)
           let draining = lifecycle.withLock { state in
             state.connections[ObjectIdentifier(connection)] = connection
             return state.shuttingDown
@@ -103,6 +110,14 @@ public final class RPCServer: Sendable {
     }
     listener?.close(promise: nil)
     for connection in connections { connection.beginDraining() }
+  }
+
+  /// What the channel initializer hands to the accept loop.
+  private struct AcceptedConnection: Sendable {
+    let channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>
+    let state: ConnectionState
+    let prefaceWritten: EventLoopFuture<Void>
+    let peer: PeerCredentials
   }
 
   /// Reads `SO_PEERCRED` of an accepted connection.

@@ -1,7 +1,6 @@
 import GainsayProto
 import Logging
 import NIOCore
-import Synchronization
 
 /// One client connection: reads frames, runs each call in a child task, writes the responses.
 final class ServerConnection: Sendable {
@@ -10,24 +9,22 @@ final class ServerConnection: Sendable {
   private let router: RPCRouter
   private let configuration: RPCServerConfiguration
   private let logger: Logger
-  private let state = Mutex(State())
-
-  private struct State {
-    var calls: [UInt32: ServerCall] = [:]
-    var draining = false
-    var closing = false
-    /// The server's preface is written: frames may follow.
-    var prefaceSent = false
-  }
+  private let state: ConnectionState
+  /// Completes once the server's preface is written (by the ``InlineCallHandler``).
+  private let prefaceWritten: EventLoopFuture<Void>
 
   init(
     channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>,
+    state: ConnectionState,
+    prefaceWritten: EventLoopFuture<Void>,
     peer: PeerCredentials,
     router: RPCRouter,
     configuration: RPCServerConfiguration,
     logger: Logger
   ) {
     self.channel = channel
+    self.state = state
+    self.prefaceWritten = prefaceWritten
     self.peer = peer
     self.router = router
     self.configuration = configuration
@@ -44,12 +41,8 @@ final class ServerConnection: Sendable {
     do {
       try await channel.executeThenClose { inbound, outbound in
         let writer = FrameWriter(outbound: outbound, allocator: nioChannel.allocator)
-        try await writer.writePreface()
-        let drainNow = state.withLock { state in
-          state.prefaceSent = true
-          return state.draining
-        }
-        if drainNow { closeGracefully() }
+        try await prefaceWritten.get()
+        if state.withLock({ $0.draining }) { closeGracefully() }
         await withDiscardingTaskGroup { group in
           do {
             for try await event in inbound {

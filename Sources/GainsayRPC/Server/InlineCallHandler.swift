@@ -1,0 +1,109 @@
+import GainsayProto
+import NIOCore
+
+/// Serves inline methods (see ``RPCRouter/registerInline(_:handler:)``) on the connection's event loop,
+/// and passes every other event on to the connection's task (``ServerConnection``).
+///
+/// An inline call is answered in the same event-loop turn that read its request, and replies read
+/// together are flushed together: no task switch, no thread hop. It also writes the server's preface,
+/// so nothing can be written before it.
+final class InlineCallHandler: ChannelInboundHandler {
+  typealias InboundIn = FrameDecoder.Event
+  typealias InboundOut = FrameDecoder.Event
+  typealias OutboundOut = OutboundFrame
+
+  private let router: RPCRouter
+  private let state: ConnectionState
+  private let maximumFrameSize: Int
+  private let prefaceWritten: EventLoopPromise<Void>
+  private var prefaceCompleted = false
+  /// The client's preface named our protocol version: its calls may be served.
+  private var clientPrefaceAccepted = false
+  private var needsFlush = false
+
+  init(router: RPCRouter, state: ConnectionState, maximumFrameSize: Int, prefaceWritten: EventLoopPromise<Void>) {
+    self.router = router
+    self.state = state
+    self.maximumFrameSize = maximumFrameSize
+    self.prefaceWritten = prefaceWritten
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    let promise = context.eventLoop.makePromise(of: Void.self)
+    promise.futureResult.whenComplete { [state, prefaceWritten] result in
+      if case .success = result { state.withLock { $0.prefaceSent = true } }
+      prefaceWritten.completeWith(result)
+    }
+    prefaceCompleted = true
+    context.writeAndFlush(wrapOutboundOut(.preface(version: ConnectionPreface.currentVersion)), promise: promise)
+    context.fireChannelActive()
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    failPrefaceIfPending()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    failPrefaceIfPending()
+    context.fireChannelInactive()
+  }
+
+  private func failPrefaceIfPending() {
+    guard !prefaceCompleted else { return }
+    prefaceCompleted = true
+    prefaceWritten.fail(ChannelError.ioOnClosedChannel)
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let event = unwrapInboundIn(data)
+    switch event {
+    case .preface(let version):
+      clientPrefaceAccepted = version == ConnectionPreface.currentVersion
+    case .frame(let frame) where clientPrefaceAccepted && frame.type == .request && frame.streamID != 0:
+      if serveInline(frame, context: context) { return }
+    default:
+      break
+    }
+    context.fireChannelRead(data)
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    if needsFlush {
+      needsFlush = false
+      context.flush()
+    }
+    context.fireChannelReadComplete()
+  }
+
+  /// Answers the call if its method is inline and the connection may take it; false to pass it on.
+  private func serveInline(_ frame: Frame, context: ChannelHandlerContext) -> Bool {
+    guard let envelope = try? frame.payload.decodeProtoMessage(as: RpcCall.self),
+      let inline = router.routes[envelope.method]?.inline
+    else { return false }
+    // A duplicate stream id, or a draining connection, is the connection task's to answer.
+    let free = state.withLock { !$0.draining && $0.calls[frame.streamID] == nil }
+    guard free else { return false }
+
+    let reply: Frame
+    do {
+      let response = try inline(ByteBuffer(bytes: envelope.payload), context.channel.allocator)
+      guard response.readableBytes <= maximumFrameSize else {
+        throw RPCError(
+          code: .resourceExhausted,
+          message: "a response of \(response.readableBytes) bytes exceeds the frame limit of \(maximumFrameSize) bytes",
+          reason: "RESPONSE_TOO_LARGE")
+      }
+      reply = Frame(streamID: frame.streamID, type: .message, flags: .endOfStream, payload: response)
+    } catch {
+      let rpcError =
+        (error as? any RPCErrorConvertible)?.rpcError
+        ?? RPCError(code: .internal, message: "internal error in \(envelope.method): \(error)")
+      var payload = context.channel.allocator.buffer(capacity: 64)
+      payload.writeProtoMessage(rpcError.status)
+      reply = Frame(streamID: frame.streamID, type: .status, payload: payload)
+    }
+    context.write(wrapOutboundOut(.frame(reply)), promise: nil)
+    needsFlush = true
+    return true
+  }
+}
