@@ -237,8 +237,9 @@ public struct Ledger: Sendable {
 
   private func similarClaims(to text: String) async throws -> [SimilarClaim] {
     var found: [SimilarClaim] = []
+    let fingerprint = Similarity.Fingerprint(text)
     for candidate in try await store.claimCandidates(similarTo: text, limit: 25) {
-      let score = Similarity.score(text, candidate.text)
+      let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
       guard score >= Self.similarityThreshold else { continue }
       var similar = SimilarClaim()
       similar.claim = candidate

@@ -21,24 +21,35 @@ public enum Similarity {
     return out
   }
 
-  /// 0…1: 1 for identical normalised text; otherwise the Dice coefficient of the two texts' word
-  /// bigrams and words, which rewards shared phrasing over shared vocabulary.
-  public static func score(_ a: String, _ b: String) -> Double {
-    let left = normalised(a)
-    let right = normalised(b)
-    if left == right { return left.isEmpty ? 0 : 1 }
-    let leftWords = left.split(separator: " ").map(String.init)
-    let rightWords = right.split(separator: " ").map(String.init)
-    func features(_ words: [String]) -> [String: Int] {
+  /// What ``score(_:_:)`` compares of a text, computed once per text.
+  public struct Fingerprint: Sendable {
+    let normalised: String
+    /// Word and word-bigram counts.
+    let features: [String: Int]
+    let total: Int
+
+    public init(_ text: String) {
+      normalised = Similarity.normalised(text)
+      let words = normalised.split(separator: " ")
       var counts: [String: Int] = [:]
       for word in words { counts["w:" + word, default: 0] += 1 }
       for (first, second) in zip(words, words.dropFirst()) { counts["b:" + first + " " + second, default: 0] += 1 }
-      return counts
+      features = counts
+      total = counts.values.reduce(0, +)
     }
-    let x = features(leftWords)
-    let y = features(rightWords)
-    let shared = x.reduce(0) { total, entry in total + min(entry.value, y[entry.key] ?? 0) }
-    let total = x.values.reduce(0, +) + y.values.reduce(0, +)
+  }
+
+  /// 0…1: 1 for identical normalised text; otherwise the Dice coefficient of the two texts' word
+  /// bigrams and words, which rewards shared phrasing over shared vocabulary.
+  public static func score(_ a: String, _ b: String) -> Double {
+    score(Fingerprint(a), Fingerprint(b))
+  }
+
+  /// ``score(_:_:)`` of two fingerprinted texts: fingerprint a text once to compare it with many.
+  public static func score(_ x: Fingerprint, _ y: Fingerprint) -> Double {
+    if x.normalised == y.normalised { return x.normalised.isEmpty ? 0 : 1 }
+    let shared = x.features.reduce(0) { total, entry in total + min(entry.value, y.features[entry.key] ?? 0) }
+    let total = x.total + y.total
     return total == 0 ? 0 : min(0.99, 2 * Double(shared) / Double(total))
   }
 }

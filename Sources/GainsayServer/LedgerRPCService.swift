@@ -1,6 +1,7 @@
 public import GainsayCore
 import GainsayProto
 public import GainsayRPC
+import Synchronization
 
 /// The ledger's methods on the wire: each handler identifies the caller from the socket, runs the
 /// ledger operation and turns ``LedgerError`` into a precise RPC status.
@@ -8,6 +9,7 @@ public struct LedgerRPCService: RPCService {
   public let serviceName = LedgerService.name
   let ledger: Ledger
   let policy: AccessPolicy
+  private let identities = IdentityCache()
 
   public init(ledger: Ledger, policy: AccessPolicy) {
     self.ledger = ledger
@@ -74,9 +76,11 @@ public struct LedgerRPCService: RPCService {
 
   private func identify(_ context: RPCContext) -> CallerIdentity {
     let peer = context.peer
-    return CallerIdentity(
-      uid: peer.uid, gid: peer.gid, userName: UnixAccounts.userName(uid: peer.uid) ?? "uid \(peer.uid)",
-      role: policy.role(uid: peer.uid, gid: peer.gid))
+    return identities.identity(uid: peer.uid, gid: peer.gid) {
+      CallerIdentity(
+        uid: peer.uid, gid: peer.gid, userName: UnixAccounts.userName(uid: peer.uid) ?? "uid \(peer.uid)",
+        role: policy.role(uid: peer.uid, gid: peer.gid))
+    }
   }
 
   private func unary<Request, Response>(
@@ -130,5 +134,32 @@ extension LedgerError {
       violations.append(violation)
     }
     return RPCError(code: code, message: message, fieldViolations: violations, resource: resource)
+  }
+}
+
+/// Callers' identities for a few seconds: reading the account database (`/etc/passwd`, `/etc/group`)
+/// on every call would cost more than most calls. A change of group membership counts within
+/// ``IdentityCache/lifetime``.
+final class IdentityCache: Sendable {
+  static let lifetime = Duration.seconds(5)
+
+  private struct Key: Hashable {
+    let uid: UInt32
+    let gid: UInt32
+  }
+
+  private let entries = Mutex<[Key: (identity: CallerIdentity, expires: ContinuousClock.Instant)]>([:])
+
+  func identity(uid: UInt32, gid: UInt32, resolve: () -> CallerIdentity) -> CallerIdentity {
+    let key = Key(uid: uid, gid: gid)
+    let now = ContinuousClock.now
+    if let entry = entries.withLock({ $0[key] }), entry.expires > now { return entry.identity }
+    let identity = resolve()
+    entries.withLock { entries in
+      // Bounded: peers are local users, but expired entries still go.
+      if entries.count > 1_000 { entries = entries.filter { $0.value.expires > now } }
+      entries[key] = (identity, now + Self.lifetime)
+    }
+    return identity
   }
 }

@@ -4,9 +4,11 @@ public import GainsayCore
 public import GainsayProto
 
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
-/// once its transaction is durable.
+/// once its transaction is durable. Concurrent writes are group-committed (see ``GroupCommitter``).
 public final class SQLiteLedgerStore: LedgerStore {
   private let pool: DatabasePool
+  /// Every write goes through it: concurrent writes share one durable commit.
+  private let committer: GroupCommitter
   /// The database file.
   public let path: String
 
@@ -25,6 +27,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
+      committer = GroupCommitter(pool: pool)
       try Schema.migrator.migrate(pool)
       try pool.read { db in
         let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
@@ -65,7 +68,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     do {
-      return try await pool.write(body)
+      return try await committer.write(body)
     } catch let error as DatabaseError {
       throw Self.ledgerError(error)
     }
@@ -98,7 +101,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     case .speaker(let speaker):
       for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
         if let owner = try String.fetchOne(
-          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()]),
+          db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()]),
           owner != speaker.id
         {
           let field = index == 0 ? "speaker.name" : "speaker.aliases[\(index - 1)]"
@@ -108,18 +111,20 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
       }
     case .claim(let claim):
-      guard try Bool.fetchOne(db, sql: "SELECT 1 FROM speaker WHERE id = ?", arguments: [claim.speakerID]) == true
+      guard
+        try Bool.fetchOne(
+          db.cachedStatement(sql: "SELECT 1 FROM speaker WHERE id = ?"), arguments: [claim.speakerID]) == true
       else {
         throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
       }
     case .link(let link) where link.state == .active && replacing == nil:
       let columns = LinkColumns(link)
       if let existing = try String.fetchOne(
-        db,
-        sql: """
-          SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
-            AND relation = ? AND quote = ? AND state = 1
-          """,
+        db.cachedStatement(
+          sql: """
+            SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
+              AND relation = ? AND quote = ? AND state = 1
+            """),
         arguments: [
           link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote,
         ])
@@ -151,24 +156,26 @@ public final class SQLiteLedgerStore: LedgerStore {
   private static func store(_ db: Database, _ resource: Resource, isNew: Bool) throws {
     switch resource.kind {
     case .speaker(let speaker):
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           INSERT INTO speaker(id, name, country, record) VALUES (?, ?, ?, ?)
           ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country, record = excluded.record
-          """,
+          """
+      ).execute(
         arguments: [speaker.id, speaker.name, speaker.country, Data(speaker.serializedBytes())])
-      try db.execute(sql: "DELETE FROM speaker_name WHERE speaker_id = ?", arguments: [speaker.id])
+      try db.cachedStatement(sql: "DELETE FROM speaker_name WHERE speaker_id = ?").execute(
+        arguments: [speaker.id])
       for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
-        try db.execute(
-          sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)",
-          arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
+        try db.cachedStatement(sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)")
+          .execute(
+            arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
       }
       try index(
         db, .speaker, speaker.id, title: speaker.name,
         body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
       if !isNew {
         for claimID in try String.fetchAll(
-          db, sql: "SELECT id FROM claim WHERE speaker_id = ?", arguments: [speaker.id])
+          db.cachedStatement(sql: "SELECT id FROM claim WHERE speaker_id = ?"), arguments: [speaker.id])
         {
           if let claim = try fetch(db, .claim, id: claimID), case .claim(let value) = claim.kind {
             try indexClaim(db, value)
@@ -180,31 +187,35 @@ public final class SQLiteLedgerStore: LedgerStore {
       claim.evidence = nil
       claim.latestRating = ""
       let saidOn = claim.saidOn ?? PartialDate()
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, state, record) VALUES (?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT(id) DO UPDATE SET speaker_id = excluded.speaker_id, said_start = excluded.said_start,
             said_end = excluded.said_end, text_key = excluded.text_key, state = excluded.state, record = excluded.record
-          """,
+          """
+      ).execute(
         arguments: [
           claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, Similarity.normalised(claim.text),
           claim.state.rawValue, Data(claim.serializedBytes()),
         ])
-      try db.execute(sql: "DELETE FROM claim_topic WHERE claim_id = ?", arguments: [claim.id])
+      try db.cachedStatement(sql: "DELETE FROM claim_topic WHERE claim_id = ?").execute(
+        arguments: [claim.id])
       for topic in claim.topics {
-        try db.execute(sql: "INSERT INTO claim_topic(topic, claim_id) VALUES (?, ?)", arguments: [topic, claim.id])
+        try db.cachedStatement(sql: "INSERT INTO claim_topic(topic, claim_id) VALUES (?, ?)").execute(
+          arguments: [topic, claim.id])
       }
       try indexClaim(db, claim)
 
     case .source(let source):
       var record = source
       record.archivedText = ""
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           INSERT INTO source(id, outlet, kind, record, archived_text) VALUES (?, ?, ?, ?, ?)
           ON CONFLICT(id) DO UPDATE SET outlet = excluded.outlet, kind = excluded.kind, record = excluded.record,
             archived_text = excluded.archived_text
-          """,
+          """
+      ).execute(
         arguments: [
           source.id, source.outlet, source.kind.rawValue, Data(record.serializedBytes()), source.archivedText,
         ])
@@ -214,12 +225,13 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     case .link(let link):
       let columns = LinkColumns(link)
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, state, record)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT(id) DO UPDATE SET state = excluded.state, record = excluded.record
-          """,
+          """
+      ).execute(
         arguments: [
           link.id, link.claimID, columns.sourceID, columns.targetClaimID, link.relation.rawValue, columns.quote,
           link.state.rawValue, Data(link.serializedBytes()),
@@ -227,8 +239,9 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     case .verdict(let verdict):
       let time = (verdict.createTime?.seconds ?? 0) * 1_000_000_000 + Int64(verdict.createTime?.nanos ?? 0)
-      try db.execute(
-        sql: "INSERT INTO verdict(id, claim_id, rating, create_time, record) VALUES (?, ?, ?, ?, ?)",
+      try db.cachedStatement(
+        sql: "INSERT INTO verdict(id, claim_id, rating, create_time, record) VALUES (?, ?, ?, ?, ?)"
+      ).execute(
         arguments: [verdict.id, verdict.claimID, verdict.rating, time, Data(verdict.serializedBytes())])
 
     case nil:
@@ -238,7 +251,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   private static func indexClaim(_ db: Database, _ claim: Claim) throws {
     let names = try String.fetchAll(
-      db, sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name",
+      db.cachedStatement(sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name"),
       arguments: [claim.speakerID])
     try index(
       db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
@@ -246,16 +259,18 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   private static func index(_ db: Database, _ type: ResourceType, _ id: String, title: String, body: String) throws {
     if let entry = try Int64.fetchOne(
-      db, sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?",
+      db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
       arguments: [type.rawValue, id])
     {
-      try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [entry])
+      try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(
+        arguments: [entry])
     }
-    try db.execute(
-      sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)",
-      arguments: [type.rawValue, id, title, body])
-    try db.execute(
-      sql: "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)",
+    try db.cachedStatement(sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)")
+      .execute(
+        arguments: [type.rawValue, id, title, body])
+    try db.cachedStatement(
+      sql: "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
+    ).execute(
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 
@@ -271,8 +286,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     (event.resourceType, event.resourceID) = after.typeAndID
     event.before = before
     event.after = after
-    try db.execute(
-      sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)",
+    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
     if case .claim(let claim) = after.kind {
@@ -283,8 +297,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       revision.actor = draft.actor
       revision.time = draft.time
       revision.reason = draft.reason
-      try db.execute(
-        sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)",
+      try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
         arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
     }
     return event
@@ -321,26 +334,34 @@ public final class SQLiteLedgerStore: LedgerStore {
   static func fetch(_ db: Database, _ type: ResourceType, id: String) throws -> Resource? {
     switch type {
     case .speaker:
-      return try Data.fetchOne(db, sql: "SELECT record FROM speaker WHERE id = ?", arguments: [id]).map {
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM speaker WHERE id = ?"), arguments: [id]
+      ).map {
         Resource(try Speaker(serializedBytes: $0))
       }
     case .claim:
-      return try Row.fetchOne(db, sql: claimSelect + " WHERE c.id = ?", arguments: [id]).map {
+      return try Row.fetchOne(db.cachedStatement(sql: claimSelect + " WHERE c.id = ?"), arguments: [id]).map {
         Resource(try claim(from: $0))
       }
     case .source:
-      return try Row.fetchOne(db, sql: "SELECT record, archived_text FROM source WHERE id = ?", arguments: [id]).map {
+      return try Row.fetchOne(
+        db.cachedStatement(sql: "SELECT record, archived_text FROM source WHERE id = ?"), arguments: [id]
+      ).map {
         row in
         var source = try Source(serializedBytes: row[0] as Data)
         source.archivedText = row[1]
         return Resource(source)
       }
     case .link:
-      return try Data.fetchOne(db, sql: "SELECT record FROM link WHERE id = ?", arguments: [id]).map {
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM link WHERE id = ?"), arguments: [id]
+      ).map {
         Resource(try Link(serializedBytes: $0))
       }
     case .verdict:
-      return try Data.fetchOne(db, sql: "SELECT record FROM verdict WHERE id = ?", arguments: [id]).map {
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM verdict WHERE id = ?"), arguments: [id]
+      ).map {
         Resource(try Verdict(serializedBytes: $0))
       }
     default:
@@ -352,7 +373,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     try await read { db in
       guard
         let id = try String.fetchOne(
-          db, sql: "SELECT speaker_id FROM speaker_name WHERE key = ?", arguments: [name.lowercased()])
+          db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()])
       else { return nil }
       guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
       return speaker
@@ -522,15 +543,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         try Self.store(db, resource, isNew: true)
       }
       for revision in revisions {
-        try db.execute(
-          sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
           arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
       }
       for event in auditEvents {
         var record = event
         record.sequence = 0
-        try db.execute(
-          sql: "INSERT INTO audit_event(sequence, resource_id, actor_uid, record) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(
+          sql: "INSERT INTO audit_event(sequence, resource_id, actor_uid, record) VALUES (?, ?, ?, ?)"
+        ).execute(
           arguments: [event.sequence, event.resourceID, event.actor?.uid ?? 0, Data(record.serializedBytes())])
       }
       for resource in created {
@@ -559,7 +580,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
         found.formUnion(
           try String.fetchAll(
-            db, sql: "SELECT id FROM \(table) WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+            db.cachedStatement(sql: "SELECT id FROM \(table) WHERE id IN (\(marks))"),
+            arguments: StatementArguments(chunk)))
       }
       return found
     }
@@ -573,7 +595,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
         let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
         for row in try Row.fetchAll(
-          db, sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))",
+          db.cachedStatement(sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))"),
           arguments: StatementArguments(chunk))
         {
           found[row[0]] = row[1]
@@ -609,7 +631,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     // writes a compact, self-contained database file.
     do {
       try await pool.unsafeRead { db in
-        try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+        try db.cachedStatement(sql: "VACUUM INTO ?").execute(
+          arguments: [path])
       }
     } catch let error as DatabaseError {
       throw Self.ledgerError(error)
@@ -632,16 +655,38 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   // MARK: - Similar claims and evidence candidates
 
+  /// Claims that may repeat `text`, for ``Similarity`` to score. The work is bounded whatever the size
+  /// of the ledger: only the claim's rarest words are looked up (a repeat shares them), ranked by bm25
+  /// while they are rare enough, otherwise the most recent claims holding them.
   public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
-    guard let match = SearchQuery.anyWordExpression(text) else { return [] }
+    let words = SearchQuery.words(of: text, maximumWords: 64)
+    guard !words.isEmpty else { return [] }
     return try await read { db in
+      var frequencies: [(word: String, documents: Int)] = []
+      for word in words {
+        let documents =
+          try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT doc FROM search_vocabulary WHERE term = ? AND col = 'title'"),
+            arguments: [word]) ?? 0
+        // A word no claim holds yet cannot find a repeat.
+        if documents > 0 { frequencies.append((word, documents)) }
+      }
+      let rarest = frequencies.sorted { $0.documents < $1.documents }.prefix(Self.candidateWords)
+      guard !rarest.isEmpty else { return [] }
+      let match = "title : (" + rarest.map { "\"" + $0.word + "\"" }.joined(separator: " OR ") + ")"
+      let ranked = rarest.reduce(0) { $0 + $1.documents } <= Self.rankedCandidateDocuments
       let ids = try String.fetchAll(
         db,
-        sql: """
+        sql: ranked
+          ? """
           SELECT resource_id FROM search_index WHERE search_index MATCH ? AND resource_type = 2
           ORDER BY bm25(search_index, 0.0, 0.0, 10.0, 0.0) LIMIT ?
+          """
+          : """
+          SELECT resource_id FROM search_index WHERE search_index MATCH ? AND resource_type = 2
+          ORDER BY rowid DESC LIMIT ?
           """,
-        arguments: ["title : (\(match))", limit])
+        arguments: [match, ranked ? limit : limit * 8])
       return try ids.compactMap { id in
         guard case .claim(let claim)? = try Self.fetch(db, .claim, id: id)?.kind else { return nil }
         return claim
@@ -649,14 +694,19 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
+  /// How many of a claim's rarest words find its repeat candidates.
+  static let candidateWords = 4
+  /// Above this many matching documents, candidates are the most recent matches rather than bm25's best.
+  static let rankedCandidateDocuments = 20_000
+
   public func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] {
     try await read { db in
       let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT resource_id, bm25(search_index, 0.0, 0.0, 2.0, 1.0) FROM search_index
-          WHERE search_index MATCH ? AND resource_type = 3 ORDER BY 2 LIMIT ?
-          """,
+        db.cachedStatement(
+          sql: """
+            SELECT resource_id, bm25(search_index, 0.0, 0.0, 2.0, 1.0) FROM search_index
+            WHERE search_index MATCH ? AND resource_type = 3 ORDER BY 2 LIMIT ?
+            """),
         arguments: [query, limit])
       return try rows.compactMap { row in
         guard case .source(let source)? = try Self.fetch(db, .source, id: row[0])?.kind else { return nil }

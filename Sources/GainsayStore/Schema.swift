@@ -123,6 +123,10 @@ enum Schema {
           ) STRICT, WITHOUT ROWID;
           """)
     }
+    migrator.registerMigration("v2: search vocabulary") { db in
+      // How many documents hold each term, per column: repeat detection looks up a claim's rarest words.
+      try db.execute(sql: "CREATE VIRTUAL TABLE search_vocabulary USING fts5vocab(search_index, 'col')")
+    }
     return migrator
   }
 }

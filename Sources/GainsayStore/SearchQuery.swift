@@ -40,17 +40,18 @@ public enum SearchQuery {
     return terms.isEmpty ? nil : terms.joined(separator: " ")
   }
 
-  /// Every word of `text` (at least two letters or digits), quoted and joined by OR: the loosest match,
-  /// for finding candidates that bm25 then ranks. Nil when `text` has no such word.
-  public static func anyWordExpression(_ text: String, maximumWords: Int = 64) -> String? {
+  /// The distinct words of `text` (at least two letters or digits) as the index holds them: lower-cased,
+  /// without diacritics.
+  public static func words(of text: String, maximumWords: Int) -> [String] {
     var seen = Set<String>()
     var words: [String] = []
-    for word in text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }) where word.count >= 2 {
+    let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    for word in folded.split(whereSeparator: { !($0.isLetter || $0.isNumber) }) where word.count >= 2 {
       let word = String(word)
-      if seen.insert(word).inserted { words.append("\"" + word + "\"") }
+      if seen.insert(word).inserted { words.append(word) }
       if words.count == maximumWords { break }
     }
-    return words.isEmpty ? nil : words.joined(separator: " OR ")
+    return words
   }
 
   /// Removes the \u{2}…\u{3} markers FTS5's snippet() put around matches, returning the plain text and the

@@ -295,4 +295,48 @@ struct ConcurrencyTests {
       await setup.close()
     }
   }
+
+  @Test("writes committed together: one refused write fails alone, the others in its group are all kept")
+  func groupCommitIsolatesFailures() async throws {
+    try await withLedgerDaemon { _, daemon in
+      let socket = daemon.configuration.socketPath
+      let setup = try await RPCClient.connect(socketPath: socket)
+      _ = try await setup.call(LedgerService.createSpeaker, Make.speaker("Taken Name"))
+      // 16 clients at once, every other one asking for a name that already exists: the daemon commits
+      // concurrent writes together, so refused and accepted writes share transactions.
+      let outcomes = try await withThrowingTaskGroup(of: (Int, Result<String, RPCError>).self) { group in
+        for index in 0..<64 {
+          group.addTask {
+            let client = try await RPCClient.connect(socketPath: socket)
+            defer { Task { await client.close() } }
+            let name = index.isMultiple(of: 2) ? "Taken Name" : "Fresh Name \(index)"
+            do {
+              return (index, .success(try await client.call(LedgerService.createSpeaker, Make.speaker(name)).id))
+            } catch let error as RPCError {
+              return (index, .failure(error))
+            }
+          }
+        }
+        var all: [Int: Result<String, RPCError>] = [:]
+        for try await (index, outcome) in group { all[index] = outcome }
+        return all
+      }
+      for (index, outcome) in outcomes {
+        switch outcome {
+        case .success(let id):
+          #expect(!index.isMultiple(of: 2))
+          var get = GetSpeakerRequest()
+          get.id = id
+          #expect(try await setup.call(LedgerService.getSpeaker, get).name == "Fresh Name \(index)")
+        case .failure(let error):
+          #expect(index.isMultiple(of: 2))
+          #expect(error.code == .alreadyExists)
+        }
+      }
+      var events = 0
+      for try await _ in setup.stream(LedgerService.listAuditEvents, ListAuditEventsRequest()) { events += 1 }
+      #expect(events == 1 + 32)
+      await setup.close()
+    }
+  }
 }
