@@ -5,6 +5,11 @@ import Foundation
 public enum Similarity {
   /// Lower-cased, without diacritics, punctuation folded to spaces, whitespace collapsed.
   public static func normalised(_ text: String) -> String {
+    normalisedASCII(text) ?? normalisedUnicode(text)
+  }
+
+  /// ``normalised(_:)`` for any text, through Foundation's folding.
+  static func normalisedUnicode(_ text: String) -> String {
     let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
     var out = ""
     var pendingSpace = false
@@ -19,6 +24,31 @@ public enum Similarity {
       }
     }
     return out
+  }
+
+  /// ``normalised(_:)`` without Foundation, for the common all-ASCII text; nil for any other text.
+  static func normalisedASCII(_ text: String) -> String? {
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
+    var pendingSpace = false
+    for byte in text.utf8 {
+      guard byte < 0x80 else { return nil }
+      switch byte {
+      case UInt8(ascii: "'"):
+        continue
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        if pendingSpace && !out.isEmpty { out.append(UInt8(ascii: " ")) }
+        pendingSpace = false
+        out.append(byte)
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+        if pendingSpace && !out.isEmpty { out.append(UInt8(ascii: " ")) }
+        pendingSpace = false
+        out.append(byte + 32)
+      default:
+        pendingSpace = true
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// What ``score(_:_:)`` compares of a text, computed once per text.

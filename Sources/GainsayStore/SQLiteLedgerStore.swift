@@ -11,13 +11,17 @@ public final class SQLiteLedgerStore: LedgerStore {
   private let committer: GroupCommitter
   /// The database file.
   public let path: String
+  /// The most matches a search ranks by bm25: a query matching more ranks only its most recent matches,
+  /// so a search of a very common word costs the same in a ledger of any size.
+  public let rankedMatchLimit: Int
 
   /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
   ///
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
-  public init(path: String) throws {
+  public init(path: String, rankedMatchLimit: Int = 20_000) throws {
     self.path = path
+    self.rankedMatchLimit = max(1, rankedMatchLimit)
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
     configuration.busyMode = .timeout(10)
@@ -694,6 +698,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
+
   /// How many of a claim's rarest words find its repeat candidates.
   static let candidateWords = 4
   /// Above this many matching documents, candidates are the most recent matches rather than bm25's best.
@@ -733,26 +738,38 @@ public final class SQLiteLedgerStore: LedgerStore {
       conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
     }
     let sql = """
-      SELECT resource_type, resource_id, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank,
-        snippet(search_index, 2, char(2), char(3), '…', 24) AS title_snippet,
-        snippet(search_index, 3, char(2), char(3), '…', 24) AS body_snippet
-      FROM search_index WHERE \(conditions.joined(separator: " AND ")) ORDER BY rank LIMIT \(limit)
+      SELECT rowid, resource_type, resource_id, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank
+      FROM search_index WHERE \(conditions.joined(separator: " AND ")) AND rowid >= ? ORDER BY rank LIMIT ?
       """
     let finalArguments = arguments
+    let window = rankedMatchLimit
     return try await read { db in
       let rows: [Row]
       do {
-        rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
+        // Ranking every match of a very common word would cost time in proportion to the ledger: past
+        // `rankedMatchLimit` matches, only that many of the most recent ones are ranked.
+        let oldestRanked =
+          try Int64.fetchOne(
+            db.cachedStatement(
+              sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
+            arguments: [match, window - 1]) ?? Int64.min
+        rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: finalArguments + [oldestRanked, limit])
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }
+      let snippets = try db.cachedStatement(
+        sql: """
+          SELECT snippet(search_index, 2, char(2), char(3), '…', 24), snippet(search_index, 3, char(2), char(3), '…', 24)
+          FROM search_index WHERE search_index MATCH ? AND rowid = ?
+          """)
       return try rows.map { row in
         var hit = SearchHit()
-        hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
-        hit.resourceID = row[1]
-        hit.score = -(row[2] as Double)
-        let titleSnippet: String = row[3]
-        let bodySnippet: String = row[4]
+        hit.resourceType = ResourceType(rawValue: Int32(row[1] as Int64))
+        hit.resourceID = row[2]
+        hit.score = -(row[3] as Double)
+        let snippet = try Row.fetchOne(snippets, arguments: [match, row[0] as Int64])
+        let titleSnippet: String = snippet?[0] ?? ""
+        let bodySnippet: String = snippet?[1] ?? ""
         let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
         (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
         if let resource = try Self.fetch(db, hit.resourceType, id: hit.resourceID) {

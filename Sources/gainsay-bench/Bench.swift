@@ -29,10 +29,12 @@ enum Bench {
   /// Off the main actor, so no measured call pays a hop to the main thread.
   nonisolated static func run(_ arguments: [String]) async throws {
     let quick = arguments.contains("--quick")
-    let jsonPath = arguments.firstIndex(of: "--json").flatMap {
-      arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil
+    func option(_ name: String) -> String? {
+      arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
     }
+    let jsonPath = option("--json")
     let calls = quick ? 2_000 : 20_000
+    let scaleClaims = option("--claims").flatMap(Int.init) ?? (quick ? 20_000 : 1_000_000)
 
     let here = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
     let work = NSTemporaryDirectory() + "gsb-\(getpid())"
@@ -55,93 +57,141 @@ enum Bench {
     let floor = try await EchoClient.measure(
       path: work + "/echo.sock", requestSize: requestSize, replySize: replySize, count: calls)
 
-    let daemon = Process()
-    daemon.executableURL = here.appendingPathComponent("gainsayd")
-    daemon.arguments = ["--socket", work + "/d.sock", "--data-dir", work + "/data", "--log-level", "error"]
-    try daemon.run()
-    defer { daemon.terminate() }
-    let client = try await connect(work + "/d.sock")
+    let socket = work + "/d.sock"
+    let daemon = try DaemonProcess(
+      executable: here.appendingPathComponent("gainsayd"), socket: socket, dataDirectory: work + "/data")
+    defer { daemon.stop() }
+    let client = try await connect(socket)
+    let idleRSS = daemon.residentMiB
 
-    var results: [(String, Measurement)] = [
-      ("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", floor)
+    var results: [(name: String, target: String, measurement: Measurement)] = [
+      ("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", "—", floor)
     ]
     results.append(
       (
-        "Health, 1 client",
+        "Health, 1 client", "p50 ≤ 2× floor",
         try await sequential(calls) { _ in _ = try await client.call(MetaService.health, HealthRequest()) }
       ))
     results.append(
-      ("Health, 1 minimal blocking wire client", try WireClient.measureHealth(path: work + "/d.sock", count: calls)))
+      (
+        "Health, 1 minimal blocking wire client", "p50 ≤ 2× floor",
+        try WireClient.measureHealth(path: socket, count: calls)
+      ))
     results.append(
       (
-        "Health, 8 clients",
-        try await concurrent(clients: 8, calls: calls, socket: work + "/d.sock") { client, _ in
+        "Health, 8 clients", "—",
+        try await concurrent(clients: 8, calls: calls, socket: socket) { client, _ in
           _ = try await client.call(MetaService.health, HealthRequest())
         }
       ))
-    var speaker = CreateSpeakerRequest()
-    speaker.speaker = {
-      var s = Speaker(); s.name = "Bench Speaker"; return s
-    }()
-    let speakerID = try await client.call(LedgerService.createSpeaker, speaker).id
-    let claim: @Sendable (Int) -> CreateClaimRequest = { index in
+    var corpus = SyntheticCorpus()
+    var claims: [CreateClaimRequest] = []
+    let writes = quick ? 1_000 : 10_000
+    var speakerIDs: [String: String] = [:]
+    for _ in 0..<(writes * 3) {
+      let next = corpus.nextClaim()
+      if speakerIDs[next.speaker] == nil {
+        var speaker = CreateSpeakerRequest()
+        speaker.speaker = Speaker()
+        speaker.speaker!.name = next.speaker
+        speakerIDs[next.speaker] = try await client.call(LedgerService.createSpeaker, speaker).id
+      }
       var request = CreateClaimRequest()
       var claim = Claim()
-      claim.speakerID = speakerID
-      claim.text = "Benchmark statement number \(index) about the budget"
-      claim.saidOn = PartialDate(iso: "2020-01-02")
+      claim.speakerID = speakerIDs[next.speaker]!
+      claim.text = next.text
+      claim.saidOn = PartialDate(iso: String(next.year))
       request.claim = claim
-      return request
+      claims.append(request)
     }
-    let writes = quick ? 300 : 3_000
+    let requests = claims
     var ids: [String] = []
     let oneWriter = try await sequential(writes) { index in
-      ids.append(try await client.call(LedgerService.createClaim, claim(index)).claim!.id)
+      ids.append(try await client.call(LedgerService.createClaim, requests[index]).claim!.id)
     }
-    results.append(("CreateClaim (durable), 1 client", oneWriter))
+    results.append(("CreateClaim (durable), 1 client", "—", oneWriter))
     results.append(
       (
-        "CreateClaim (durable), 16 clients",
-        try await concurrent(clients: 16, calls: writes * 2, socket: work + "/d.sock") { client, index in
-          _ = try await client.call(LedgerService.createClaim, claim(100_000 + index))
+        "CreateClaim (durable), 16 clients", "≥ 10,000 calls/s",
+        try await concurrent(clients: 16, calls: writes * 2, socket: socket) { client, index in
+          _ = try await client.call(LedgerService.createClaim, requests[writes + index])
         }
       ))
-    let getID = ids[0]
+    let getIDs = ids
     results.append(
       (
-        "GetClaim, 1 client",
-        try await sequential(calls) { _ in
+        "GetClaim, 1 client", "—",
+        try await sequential(calls) { index in
           var request = GetClaimRequest()
-          request.id = getID
+          request.id = getIDs[index % getIDs.count]
           _ = try await client.call(LedgerService.getClaim, request)
         }
       ))
     results.append(
       (
-        "GetClaim, 8 clients",
-        try await concurrent(clients: 8, calls: calls, socket: work + "/d.sock") { client, _ in
+        "GetClaim, 8 clients", "—",
+        try await concurrent(clients: 8, calls: calls, socket: socket) { client, index in
           var request = GetClaimRequest()
-          request.id = getID
+          request.id = getIDs[index % getIDs.count]
           _ = try await client.call(LedgerService.getClaim, request)
         }
       ))
+
+    // At scale.
+    let scale = LedgerAtScale(
+      claims: scaleClaims, reportClaims: quick ? 1_000 : 10_000, reportLinks: quick ? 5_000 : 50_000,
+      queries: quick ? 100 : 500, daemon: daemon)
+    var figures = [
+      Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true)
+    ]
+    figures.append(try await scale.importClaims(client, corpus: &corpus))
+    results.append(
+      (
+        "ranked search (1–3 words, top 20) over \(scaleClaims) claims", "p99 ≤ 20 ms",
+        try await scale.search(client, corpus: &corpus)
+      ))
+    results.append(
+      (
+        "List claims by speaker (page of 50), \(scaleClaims) claims", "—",
+        try await scale.listBySpeaker(client, corpus: &corpus)
+      ))
+    figures += try await scale.report(client, socket: socket, corpus: &corpus)
+    let busyRSS = daemon.residentMiB
+    figures.append(
+      Figure(
+        name: "daemon RSS after the import, searches and reports", value: busyRSS, unit: "MiB", target: "≤ 150",
+        met: busyRSS <= 150))
     await client.close()
+    figures.append(try await scale.startupTime())
+    let restartedRSS = daemon.residentMiB
+    figures.append(
+      Figure(
+        name: "daemon RSS just after that restart", value: restartedRSS, unit: "MiB", target: "≤ 150",
+        met: restartedRSS <= 150))
 
     let floorP50 = floor.p50
-    print("| measurement | calls | p50 µs | p99 µs | calls/s | p50 ÷ floor p50 |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for (name, m) in results {
+    print("| measurement | calls | p50 µs | p99 µs | calls/s | p50 ÷ floor p50 | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for (name, target, m) in results {
       print(
-        "| \(name) | \(m.count) | \(fmt(m.p50)) | \(fmt(m.p99)) | \(Int(m.perSecond)) | \(String(format: "%.2f", m.p50 / floorP50)) |"
+        "| \(name) | \(m.count) | \(fmt(m.p50)) | \(fmt(m.p99)) | \(Int(m.perSecond)) | \(String(format: "%.2f", m.p50 / floorP50)) | \(target) |"
       )
     }
+    print("")
+    print("| figure | value | target | met |")
+    print("|---|---:|---|---|")
+    for figure in figures {
+      print("| \(figure.name) | \(fmt(figure.value)) \(figure.unit) | \(figure.target) | \(figure.met ? "yes" : "no") |")
+    }
     if let jsonPath {
-      let object = results.map { name, m in
+      var object: [[String: Any]] = results.map { name, target, m in
         [
           "name": name, "calls": m.count, "p50_us": m.p50, "p99_us": m.p99, "per_second": m.perSecond,
-          "ratio_to_floor": m.p50 / floorP50,
+          "ratio_to_floor": m.p50 / floorP50, "target": target,
         ]
-          as [String: Any]
+      }
+      object += figures.map {
+        ["name": $0.name, "value": $0.value, "unit": $0.unit, "target": $0.target, "met": $0.met] as [String: Any]
       }
       try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         .write(to: URL(fileURLWithPath: jsonPath))
@@ -203,6 +253,28 @@ enum Bench {
     let elapsed = clock.now - start
     for connection in connections { await connection.close() }
     return Measurement(samples: samples, elapsed: elapsed)
+  }
+}
+
+extension Bench {
+  /// Runs `count` calls spread over `clients` connections and returns their results in call order.
+  static func concurrentResults<T: Sendable>(
+    clients: Int, count: Int, socket: String, _ body: @escaping @Sendable (RPCClient, Int) async throws -> T
+  ) async throws -> [T] {
+    let connections = try await (0..<clients).asyncMap { _ in try await RPCClient.connect(socketPath: socket) }
+    defer { for connection in connections { Task { await connection.close() } } }
+    return try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
+      for (index, client) in connections.enumerated() {
+        group.addTask {
+          var results: [(Int, T)] = []
+          for call in stride(from: index, to: count, by: clients) { results.append((call, try await body(client, call))) }
+          return results
+        }
+      }
+      var all: [(Int, T)] = []
+      for try await part in group { all += part }
+      return all.sorted { $0.0 < $1.0 }.map(\.1)
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import GainsayCore
+@testable import GainsayCore
 import GainsayProto
 import GainsayRPC
 import GainsayServer
@@ -47,6 +47,17 @@ struct TransferTests {
     #expect(Similarity.normalised("Кадыров: «Нет геев»") == "кадыров нет геев")
     #expect(Similarity.score("We don't have any gays", "we dont have any gays.") == 1)
     #expect(Similarity.score("We don't have any gays", "The economy grew") < 0.2)
+  }
+
+  @Test("the ASCII fast path normalises exactly as Foundation's folding does")
+  func asciiNormalisationMatchesFoundation() {
+    var generator = SystemRandomNumberGenerator()
+    let alphabet = Array("aZ09 '!-\t\n.,;:\"()[]{}?/\\@#$%^&*_+=~`|<>xQ")
+    for _ in 0..<5_000 {
+      let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+      #expect(Similarity.normalisedASCII(text) == Similarity.normalisedUnicode(text), "\(text.debugDescription)")
+    }
+    #expect(Similarity.normalisedASCII("café") == nil)
   }
 
   @Test("evidence suggestions rank the source that addresses the claim first, with its best passage")

@@ -1,0 +1,271 @@
+import Foundation
+import GainsayProto
+import GainsayRPC
+
+/// A figure that is not a latency distribution: a rate, a size or a time, with its target.
+struct Figure {
+  let name: String
+  let value: Double
+  let unit: String
+  let target: String
+  let met: Bool
+}
+
+/// The measurements on a large ledger: import throughput, ranked search and List by speaker, a report
+/// for a speaker with many claims and links, daemon RSS and startup time.
+struct LedgerAtScale {
+  let claims: Int
+  let reportClaims: Int
+  let reportLinks: Int
+  let queries: Int
+  let daemon: DaemonProcess
+
+  /// Imports `claims` synthetic claims in chunks of 1,000 through the import RPCs, as `gainsay import` does.
+  func importClaims(_ client: RPCClient, corpus: inout SyntheticCorpus) async throws -> Figure {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var begin = BeginImportRequest()
+    begin.origin = "gainsay-bench synthetic corpus"
+    let session = try await client.call(LedgerService.beginImport, begin).importID
+    var line: Int64 = 0
+    var created: Int64 = 0
+    while line < Int64(claims) {
+      var request = ImportRecordsRequest()
+      request.importID = session
+      for _ in 0..<min(1_000, claims - Int(line)) {
+        line += 1
+        let next = corpus.nextClaim()
+        var claim = Claim()
+        claim.text = next.text
+        claim.saidOn = PartialDate(iso: String(next.year))
+        claim.topics = [next.topic]
+        var record = ImportRecord()
+        record.line = line
+        record.speakerName = next.speaker
+        record.record = LedgerRecord()
+        record.record!.record = .claim(claim)
+        request.records.append(record)
+      }
+      let outcomes = try await client.call(LedgerService.importRecords, request).outcomes
+      created += Int64(outcomes.count { $0.result == .created })
+    }
+    var finish = FinishImportRequest()
+    finish.importID = session
+    finish.commit = true
+    _ = try await client.call(LedgerService.finishImport, finish)
+    let seconds = (clock.now - start).seconds
+    FileHandle.standardError.write(Data("imported \(created) of \(claims) rows in \(Int(seconds)) s\n".utf8))
+    let rate = Double(created) / seconds
+    return Figure(
+      name: "import \(claims) rows (claims of 2,000 speakers)", value: rate, unit: "rows/s", target: "≥ 50,000",
+      met: rate >= 50_000)
+  }
+
+  func search(_ client: RPCClient, corpus: inout SyntheticCorpus) async throws -> Measurement {
+    var samples: [Double] = []
+    let clock = ContinuousClock()
+    let start = clock.now
+    for _ in 0..<queries {
+      var request = SearchRequest()
+      request.query = corpus.nextQuery()
+      request.limit = 20
+      let begin = clock.now
+      for try await _ in client.stream(LedgerService.search, request) {}
+      samples.append((clock.now - begin).microseconds)
+    }
+    return Measurement(samples: samples, elapsed: clock.now - start)
+  }
+
+  func listBySpeaker(_ client: RPCClient, corpus: inout SyntheticCorpus) async throws -> Measurement {
+    var speakers: [String] = []
+    var page = ListSpeakersRequest()
+    page.pageSize = 1_000
+    repeat {
+      let response = try await client.call(LedgerService.listSpeakers, page)
+      speakers += response.speakers.map(\.id)
+      page.pageToken = response.nextPageToken
+    } while !page.pageToken.isEmpty
+    var samples: [Double] = []
+    let clock = ContinuousClock()
+    let start = clock.now
+    for _ in 0..<queries {
+      var request = ListClaimsRequest()
+      request.speakerID = speakers[corpus.nextIndex(below: speakers.count)]
+      request.pageSize = 50
+      let begin = clock.now
+      _ = try await client.call(LedgerService.listClaims, request)
+      samples.append((clock.now - begin).microseconds)
+    }
+    return Measurement(samples: samples, elapsed: clock.now - start)
+  }
+
+  /// A speaker with `reportClaims` claims (imported), `reportClaims / 5` sources and `reportLinks` links
+  /// (created through the RPC by 16 clients), then the time to generate their Markdown and HTML reports.
+  func report(_ client: RPCClient, socket: String, corpus: inout SyntheticCorpus) async throws -> [Figure] {
+    let name = "Report Subject"
+    var begin = BeginImportRequest()
+    begin.origin = "gainsay-bench report fixture"
+    let session = try await client.call(LedgerService.beginImport, begin).importID
+    for start in stride(from: 0, to: reportClaims, by: 1_000) {
+      var request = ImportRecordsRequest()
+      request.importID = session
+      for index in start..<min(start + 1_000, reportClaims) {
+        var claim = Claim()
+        claim.text = corpus.nextClaim().text
+        claim.saidOn = PartialDate(iso: String(2000 + index % 25))
+        var record = ImportRecord()
+        record.line = Int64(index + 1)
+        record.speakerName = name
+        record.record = LedgerRecord()
+        record.record!.record = .claim(claim)
+        request.records.append(record)
+      }
+      _ = try await client.call(LedgerService.importRecords, request)
+    }
+    var finish = FinishImportRequest()
+    finish.importID = session
+    finish.commit = true
+    _ = try await client.call(LedgerService.finishImport, finish)
+
+    var lookup = ListSpeakersRequest()
+    lookup.nameContains = name
+    guard let speakerID = try await client.call(LedgerService.listSpeakers, lookup).speakers.first?.id else {
+      throw RPCError(code: .notFound, message: "the report speaker was not imported")
+    }
+    var claimIDs: [String] = []
+    var page = ListClaimsRequest()
+    page.speakerID = speakerID
+    page.pageSize = 1_000
+    repeat {
+      let response = try await client.call(LedgerService.listClaims, page)
+      claimIDs += response.claims.map(\.id)
+      page.pageToken = response.nextPageToken
+    } while !page.pageToken.isEmpty
+
+    let sourceCount = max(1, reportClaims / 5)
+    let sourceIDs = try await Bench.concurrentResults(clients: 16, count: sourceCount, socket: socket) {
+      client, index in
+      var source = Source()
+      source.title = "Investigation \(index): what the records show"
+      source.outlet = "Bench Gazette"
+      source.url = "https://example.org/investigations/\(index)"
+      source.publishedOn = PartialDate(iso: "2021-03-04")
+      source.archivedText = (0..<5).map { "Finding \($0) of investigation \(index) contradicts the official account." }
+        .joined(separator: " ")
+      var request = CreateSourceRequest()
+      request.source = source
+      return try await client.call(LedgerService.createSource, request).id
+    }
+    let linksPerClaim = max(1, reportLinks / max(1, claimIDs.count))
+    let linkedClaims = claimIDs
+    let links = try await Bench.concurrentResults(clients: 16, count: claimIDs.count * linksPerClaim, socket: socket) {
+      client, index in
+      let claimIndex = index / linksPerClaim
+      let sourceIndex = (claimIndex + index % linksPerClaim * 7) % sourceIDs.count
+      var link = Link()
+      link.claimID = linkedClaims[claimIndex]
+      link.target = .sourceID(sourceIDs[sourceIndex])
+      link.relation = index % 4 == 0 ? .supports : .contradicts
+      var quote = TextQuote()
+      quote.exact = "Finding \(index % linksPerClaim % 5) of investigation \(sourceIndex) contradicts the official account."
+      link.quote = quote
+      var request = CreateLinkRequest()
+      request.link = link
+      return try await client.call(LedgerService.createLink, request).id
+    }
+
+    var figures: [Figure] = []
+    for format in [ReportFormat.markdown, .html] {
+      var request = GenerateReportRequest()
+      request.speakerID = speakerID
+      request.format = format
+      var times: [Double] = []
+      var bytes = 0
+      for _ in 0..<3 {
+        let clock = ContinuousClock()
+        let start = clock.now
+        bytes = 0
+        for try await chunk in client.stream(LedgerService.generateReport, request) {
+          if case .data(let data) = chunk.part { bytes += data.count }
+        }
+        times.append((clock.now - start).seconds * 1_000)
+      }
+      figures.append(
+        Figure(
+          name: "report (\(format == .html ? "HTML" : "Markdown"), \(bytes / 1_024) KiB) for a speaker with "
+            + "\(claimIDs.count) claims and \(links.count) links, median of 3",
+          value: times.sorted()[1], unit: "ms", target: "—", met: true))
+    }
+    return figures
+  }
+
+  /// Stops the daemon, starts it again on the same store, and times until it answers Health.
+  func startupTime() async throws -> Figure {
+    let milliseconds = try await daemon.restart().seconds * 1_000
+    return Figure(
+      name: "startup with the ledger above (launch → first Health answered)", value: milliseconds, unit: "ms",
+      target: "≤ 300", met: milliseconds <= 300)
+  }
+}
+
+/// The gainsayd the benchmark runs: started, restarted, and measured from /proc.
+final class DaemonProcess: @unchecked Sendable {
+  private let executable: URL
+  private let arguments: [String]
+  let socket: String
+  private(set) var process: Process
+
+  init(executable: URL, socket: String, dataDirectory: String) throws {
+    self.executable = executable
+    self.socket = socket
+    arguments = ["--socket", socket, "--data-dir", dataDirectory, "--log-level", "error"]
+    process = Process()
+    try launch()
+  }
+
+  private func launch() throws {
+    process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    try process.run()
+  }
+
+  /// The daemon's resident memory, in MiB, from /proc/PID/status.
+  var residentMiB: Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+      let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kib / 1_024
+  }
+
+  /// SIGTERM, wait for the exit, launch again; returns the time from launch to the first Health answer.
+  func restart() async throws -> Duration {
+    process.terminate()
+    process.waitUntilExit()
+    let clock = ContinuousClock()
+    let start = clock.now
+    try launch()
+    while true {
+      if let client = try? await RPCClient.connect(socketPath: socket) {
+        let answered = (try? await client.call(MetaService.health, HealthRequest())) != nil
+        await client.close()
+        if answered { return clock.now - start }
+      }
+      guard process.isRunning, clock.now - start < .seconds(120) else {
+        throw RPCError(code: .unavailable, message: "gainsayd did not come back")
+      }
+      try await Task.sleep(for: .milliseconds(1))
+    }
+  }
+
+  func stop() {
+    process.terminate()
+    process.waitUntilExit()
+  }
+}
+
+extension Duration {
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+  var microseconds: Double { seconds * 1e6 }
+}
