@@ -106,6 +106,12 @@ extension Ledger {
     } else if !batch.isEmpty {
       try await commitBatch(batch, session: session, caller: caller)
     }
+    if !session.strict {
+      // Committed: the ledger itself now answers for these speakers and claims (prefetch reads them),
+      // so the session stays small however long the import.
+      session.speakersByName.removeAll()
+      session.claimKeys.removeAll()
+    }
     session.lastUsed = Date()
     let updated = session
     imports.sessions.withLock { $0[request.importID] = updated }

@@ -19,7 +19,7 @@ public final class SQLiteLedgerStore: LedgerStore {
   ///
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
-  public init(path: String, rankedMatchLimit: Int = 20_000) throws {
+  public init(path: String, rankedMatchLimit: Int = 5_000) throws {
     self.path = path
     self.rankedMatchLimit = max(1, rankedMatchLimit)
     var configuration = Configuration()
@@ -32,6 +32,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
       committer = GroupCommitter(pool: pool)
+      // The writer touches the indexes of every table: a larger page cache than SQLite's 2 MiB default
+      // saves re-reading them on every commit. Readers keep the default.
+      try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
       try Schema.migrator.migrate(pool)
       try pool.read { db in
         let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
@@ -726,25 +729,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     guard let match = SearchQuery.fts5Expression(request.query) else {
       throw LedgerError.invalid("query", "has no words to search for")
     }
-    var conditions = ["search_index MATCH ?"]
-    var arguments: StatementArguments = [match]
-    let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
-    conditions.append("resource_type IN (\(types.map { String($0.rawValue) }.joined(separator: ",")))")
-    if !request.speakerID.isEmpty {
-      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
-      arguments += [request.speakerID]
-    }
-    if !request.includeRetracted {
-      conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
-    }
-    let sql = """
-      SELECT rowid, resource_type, resource_id, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank
-      FROM search_index WHERE \(conditions.joined(separator: " AND ")) AND rowid >= ? ORDER BY rank LIMIT ?
-      """
-    let finalArguments = arguments
+    let types = Set(request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes)
     let window = rankedMatchLimit
     return try await read { db in
-      let rows: [Row]
       do {
         // Ranking every match of a very common word would cost time in proportion to the ledger: past
         // `rankedMatchLimit` matches, only that many of the most recent ones are ranked.
@@ -753,37 +740,98 @@ public final class SQLiteLedgerStore: LedgerStore {
             db.cachedStatement(
               sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
             arguments: [match, window - 1]) ?? Int64.min
-        rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: finalArguments + [oldestRanked, limit])
+        // bm25 alone first: reading each match's columns to filter it costs more than ranking it. The
+        // filters then run on the best candidates; only when they reject too many does SQL filter all.
+        let candidateLimit = limit * 2 + 16
+        let candidates = try Row.fetchAll(
+          db.cachedStatement(
+            sql: """
+              SELECT rowid, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank FROM search_index
+              WHERE search_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?
+              """),
+          arguments: [match, oldestRanked, candidateLimit])
+        var hits: [SearchHit] = []
+        for candidate in candidates where hits.count < limit {
+          if let hit = try Self.hit(
+            db, entry: candidate[0], score: -(candidate[1] as Double), match: match, types: types, request: request)
+          {
+            hits.append(hit)
+          }
+        }
+        guard hits.count < limit, candidates.count == candidateLimit else { return hits }
+        return try Self.filteredSearch(db, match: match, oldestRanked: oldestRanked, types: types, request: request, limit: limit)
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }
-      let snippets = try db.cachedStatement(
-        sql: """
-          SELECT snippet(search_index, 2, char(2), char(3), '…', 24), snippet(search_index, 3, char(2), char(3), '…', 24)
-          FROM search_index WHERE search_index MATCH ? AND rowid = ?
-          """)
-      return try rows.map { row in
-        var hit = SearchHit()
-        hit.resourceType = ResourceType(rawValue: Int32(row[1] as Int64))
-        hit.resourceID = row[2]
-        hit.score = -(row[3] as Double)
-        let snippet = try Row.fetchOne(snippets, arguments: [match, row[0] as Int64])
-        let titleSnippet: String = snippet?[0] ?? ""
-        let bodySnippet: String = snippet?[1] ?? ""
-        let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
-        (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
-        if let resource = try Self.fetch(db, hit.resourceType, id: hit.resourceID) {
-          var resource = resource
-          if case .source(var source) = resource.kind {
-            source.archivedText = ""
-            resource.kind = .source(source)
-          }
-          hit.resource = resource
-        }
-        return hit
-      }
     }
   }
+
+  /// Ranks with every filter in SQL: for searches whose filters reject most of the best matches.
+  private static func filteredSearch(
+    _ db: Database, match: String, oldestRanked: Int64, types: Set<ResourceType>, request: SearchRequest, limit: Int
+  ) throws -> [SearchHit] {
+    var conditions = [
+      "search_index MATCH ?", "rowid >= ?",
+      "resource_type IN (\(types.map { String($0.rawValue) }.sorted().joined(separator: ",")))",
+    ]
+    var arguments: StatementArguments = [match, oldestRanked]
+    if !request.speakerID.isEmpty {
+      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
+      arguments += [request.speakerID]
+    }
+    if !request.includeRetracted {
+      conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
+    }
+    let rows = try Row.fetchAll(
+      db.cachedStatement(
+        sql: """
+          SELECT rowid, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank FROM search_index
+          WHERE \(conditions.joined(separator: " AND ")) ORDER BY rank LIMIT ?
+          """),
+      arguments: arguments + [limit])
+    return try rows.compactMap { row in
+      try hit(db, entry: row[0], score: -(row[1] as Double), match: match, types: types, request: request)
+    }
+  }
+
+  /// The hit for one search_index entry, or nil when the search's filters exclude it.
+  private static func hit(
+    _ db: Database, entry: Int64, score: Double, match: String, types: Set<ResourceType>, request: SearchRequest
+  ) throws -> SearchHit? {
+    guard
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT resource_type, resource_id, snippet(search_index, 2, char(2), char(3), '…', 24),
+              snippet(search_index, 3, char(2), char(3), '…', 24)
+            FROM search_index WHERE search_index MATCH ? AND rowid = ?
+            """),
+        arguments: [match, entry])
+    else { return nil }
+    let type = ResourceType(rawValue: Int32(row[0] as Int64))
+    guard types.contains(type), var resource = try fetch(db, type, id: row[1]) else { return nil }
+    switch resource.kind {
+    case .claim(let claim):
+      if !request.speakerID.isEmpty && claim.speakerID != request.speakerID { return nil }
+      if !request.includeRetracted && claim.state == .retracted { return nil }
+    case .source(var source):
+      source.archivedText = ""
+      resource.kind = .source(source)
+    default:
+      break
+    }
+    var hit = SearchHit()
+    hit.resourceType = type
+    hit.resourceID = row[1]
+    hit.score = score
+    let titleSnippet: String = row[2]
+    let bodySnippet: String = row[3]
+    let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
+    (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
+    hit.resource = resource
+    return hit
+  }
+
 }
 
 extension ResourceType {
