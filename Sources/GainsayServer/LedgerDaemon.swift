@@ -17,6 +17,7 @@ public final class LedgerDaemon: Sendable {
   public let ledger: Ledger
   public let configuration: DaemonConfiguration
   private let locks: [ExclusiveLock]
+  private let store: SQLiteLedgerStore
 
   /// Prepares directories with private modes, refuses to share a socket or data directory with a
   /// live daemon, opens (and migrates) the ledger, and builds the server.
@@ -37,7 +38,7 @@ public final class LedgerDaemon: Sendable {
     )
     locks = [socketLock, dataLock]
 
-    let store = try SQLiteLedgerStore(path: configuration.databasePath)
+    store = try SQLiteLedgerStore(path: configuration.databasePath)
     ledger = Ledger(store: store, configuration: configuration.ledger)
     var serverConfiguration = RPCServerConfiguration(socketPath: configuration.socketPath)
     serverConfiguration.serverVersion = configuration.serverVersion
@@ -50,6 +51,12 @@ public final class LedgerDaemon: Sendable {
       configuration: serverConfiguration,
       services: [LedgerRPCService(ledger: ledger, policy: configuration.policy)],
       logger: logger)
+  }
+
+  /// Closes the ledger after the server has stopped: a clean close lets the next start skip the full
+  /// integrity check.
+  public func close() throws {
+    try store.close()
   }
 
   private static func makeDirectory(_ path: String, mode: Int) throws {

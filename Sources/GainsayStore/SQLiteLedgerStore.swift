@@ -19,9 +19,16 @@ public final class SQLiteLedgerStore: LedgerStore {
   ///
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
+  ///
+  /// The whole file is checked (`PRAGMA quick_check`, which reads every page) unless ``close()`` sealed
+  /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
+  /// and after a crash, or any change made while the daemon was down, the check runs.
   public init(path: String, rankedMatchLimit: Int = 5_000) throws {
     self.path = path
     self.rankedMatchLimit = max(1, rankedMatchLimit)
+    let sealed = CloseSeal.matches(databasePath: path)
+    // From now on the file changes: only the next clean close may seal it again.
+    try CloseSeal.remove(databasePath: path)
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
     configuration.busyMode = .timeout(10)
@@ -36,13 +43,28 @@ public final class SQLiteLedgerStore: LedgerStore {
       // saves re-reading them on every commit. Readers keep the default.
       try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
       try Schema.migrator.migrate(pool)
-      try pool.read { db in
-        let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
-        guard check == "ok" else { throw LedgerError(.internal, "integrity check failed: \(check)") }
+      if !sealed {
+        try pool.read { db in
+          let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
+          guard check == "ok" else { throw LedgerError(.internal, "integrity check failed: \(check)") }
+        }
       }
     } catch let error as DatabaseError {
       throw LedgerError(.unavailable, "cannot open the ledger database \(path): \(error.message ?? "\(error)")")
     }
+  }
+
+  /// Closes the database (checkpointing its WAL) and seals the file, so the next start can skip the
+  /// full check. Nothing may use the store afterwards.
+  public func close() throws {
+    do {
+      // Everything into the database file, the WAL emptied: the file alone is the ledger.
+      try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+      try pool.close()
+    } catch let error as DatabaseError {
+      throw LedgerError(.internal, "cannot close the ledger database \(path): \(error.message ?? "\(error)")")
+    }
+    try CloseSeal.write(databasePath: path)
   }
 
   // MARK: - Writes
@@ -729,9 +751,32 @@ public final class SQLiteLedgerStore: LedgerStore {
     guard let match = SearchQuery.fts5Expression(request.query) else {
       throw LedgerError.invalid("query", "has no words to search for")
     }
-    let types = Set(request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes)
+    let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
+    var conditions = [
+      "resource_type IN (\(Set(types).map { String($0.rawValue) }.sorted().joined(separator: ",")))"
+    ]
+    var filterArguments: StatementArguments = []
+    if !request.speakerID.isEmpty {
+      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
+      filterArguments += [request.speakerID]
+    }
+    if !request.includeRetracted {
+      conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
+    }
+    // FTS5 sorts the matches by `rank` itself and the rest of the query (filters, snippets) runs only on
+    // the rows it hands out in that order, until the limit is reached.
+    let sql = """
+      SELECT resource_type, resource_id, rank,
+        snippet(search_index, 2, char(2), char(3), '…', 24), snippet(search_index, 3, char(2), char(3), '…', 24)
+      FROM search_index
+      WHERE search_index MATCH ? AND rank MATCH 'bm25(0.0, 0.0, 10.0, 1.0)' AND rowid >= ?
+        AND \(conditions.joined(separator: " AND "))
+      ORDER BY rank LIMIT ?
+      """
     let window = rankedMatchLimit
+    let filters = filterArguments
     return try await read { db in
+      let rows: [Row]
       do {
         // Ranking every match of a very common word would cost time in proportion to the ledger: past
         // `rankedMatchLimit` matches, only that many of the most recent ones are ranked.
@@ -740,97 +785,32 @@ public final class SQLiteLedgerStore: LedgerStore {
             db.cachedStatement(
               sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
             arguments: [match, window - 1]) ?? Int64.min
-        // bm25 alone first: reading each match's columns to filter it costs more than ranking it. The
-        // filters then run on the best candidates; only when they reject too many does SQL filter all.
-        let candidateLimit = limit * 2 + 16
-        let candidates = try Row.fetchAll(
-          db.cachedStatement(
-            sql: """
-              SELECT rowid, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank FROM search_index
-              WHERE search_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?
-              """),
-          arguments: [match, oldestRanked, candidateLimit])
-        var hits: [SearchHit] = []
-        for candidate in candidates where hits.count < limit {
-          if let hit = try Self.hit(
-            db, entry: candidate[0], score: -(candidate[1] as Double), match: match, types: types, request: request)
-          {
-            hits.append(hit)
-          }
-        }
-        guard hits.count < limit, candidates.count == candidateLimit else { return hits }
-        return try Self.filteredSearch(db, match: match, oldestRanked: oldestRanked, types: types, request: request, limit: limit)
+        rows = try Row.fetchAll(
+          db.cachedStatement(sql: sql), arguments: [match, oldestRanked] + filters + [limit])
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
+      }
+      return try rows.map { row in
+        var hit = SearchHit()
+        hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
+        hit.resourceID = row[1]
+        hit.score = -(row[2] as Double)
+        let titleSnippet: String = row[3]
+        let bodySnippet: String = row[4]
+        let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
+        (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
+        if var resource = try Self.fetch(db, hit.resourceType, id: hit.resourceID) {
+          if case .source(var source) = resource.kind {
+            source.archivedText = ""
+            resource.kind = .source(source)
+          }
+          hit.resource = resource
+        }
+        return hit
       }
     }
   }
 
-  /// Ranks with every filter in SQL: for searches whose filters reject most of the best matches.
-  private static func filteredSearch(
-    _ db: Database, match: String, oldestRanked: Int64, types: Set<ResourceType>, request: SearchRequest, limit: Int
-  ) throws -> [SearchHit] {
-    var conditions = [
-      "search_index MATCH ?", "rowid >= ?",
-      "resource_type IN (\(types.map { String($0.rawValue) }.sorted().joined(separator: ",")))",
-    ]
-    var arguments: StatementArguments = [match, oldestRanked]
-    if !request.speakerID.isEmpty {
-      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
-      arguments += [request.speakerID]
-    }
-    if !request.includeRetracted {
-      conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
-    }
-    let rows = try Row.fetchAll(
-      db.cachedStatement(
-        sql: """
-          SELECT rowid, bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS rank FROM search_index
-          WHERE \(conditions.joined(separator: " AND ")) ORDER BY rank LIMIT ?
-          """),
-      arguments: arguments + [limit])
-    return try rows.compactMap { row in
-      try hit(db, entry: row[0], score: -(row[1] as Double), match: match, types: types, request: request)
-    }
-  }
-
-  /// The hit for one search_index entry, or nil when the search's filters exclude it.
-  private static func hit(
-    _ db: Database, entry: Int64, score: Double, match: String, types: Set<ResourceType>, request: SearchRequest
-  ) throws -> SearchHit? {
-    guard
-      let row = try Row.fetchOne(
-        db.cachedStatement(
-          sql: """
-            SELECT resource_type, resource_id, snippet(search_index, 2, char(2), char(3), '…', 24),
-              snippet(search_index, 3, char(2), char(3), '…', 24)
-            FROM search_index WHERE search_index MATCH ? AND rowid = ?
-            """),
-        arguments: [match, entry])
-    else { return nil }
-    let type = ResourceType(rawValue: Int32(row[0] as Int64))
-    guard types.contains(type), var resource = try fetch(db, type, id: row[1]) else { return nil }
-    switch resource.kind {
-    case .claim(let claim):
-      if !request.speakerID.isEmpty && claim.speakerID != request.speakerID { return nil }
-      if !request.includeRetracted && claim.state == .retracted { return nil }
-    case .source(var source):
-      source.archivedText = ""
-      resource.kind = .source(source)
-    default:
-      break
-    }
-    var hit = SearchHit()
-    hit.resourceType = type
-    hit.resourceID = row[1]
-    hit.score = score
-    let titleSnippet: String = row[2]
-    let bodySnippet: String = row[3]
-    let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
-    (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
-    hit.resource = resource
-    return hit
-  }
 
 }
 

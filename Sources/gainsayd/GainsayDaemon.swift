@@ -69,6 +69,11 @@ struct GainsayDaemon: AsyncParsableCommand {
     // Calls still running after this long (e.g. open Watch streams) are cancelled.
     groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
     try await ServiceGroup(configuration: groupConfiguration).run()
+    do {
+      try daemon.close()
+    } catch {
+      logger.error("\(error)")
+    }
   }
 }
 
