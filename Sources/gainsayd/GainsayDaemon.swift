@@ -37,6 +37,13 @@ struct GainsayDaemon: AsyncParsableCommand {
   func run() async throws {
     // Files the daemon creates (database, lock files, socket) are private unless made otherwise.
     umask(0o077)
+    // Room for the connection limits (1,000 connections) plus the database's files: raise the soft limit
+    // on open files to the hard one, as far as 65,536.
+    var files = rlimit()
+    if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0, files.rlim_cur < min(files.rlim_max, 65_536) {
+      files.rlim_cur = min(files.rlim_max, 65_536)
+      _ = setrlimit(RLIMIT_NOFILE_VALUE, &files)
+    }
     let level = logLevel
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
@@ -78,3 +85,6 @@ struct GainsayDaemon: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `RLIMIT_NOFILE` as the type getrlimit takes on this libc.
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)

@@ -17,6 +17,9 @@ final class ClientCalls: Sendable {
 
   private let state = Mutex(State())
 
+  /// Why the connection is gone, once it is.
+  var closedError: RPCError? { state.withLock { $0.closedError } }
+
   /// A stream id no call in flight uses: counting up from 1, wrapping after 2³²−1.
   func nextStreamID() -> UInt32 {
     state.withLock { state in

@@ -44,7 +44,15 @@ public final class RPCClient: Sendable {
       throw RPCError(
         code: .unavailable, message: "cannot connect to \(socketPath): \(error)", reason: "CONNECT_FAILED")
     }
-    try await channel.writeAndFlush(OutboundFrame.preface(version: ConnectionPreface.currentVersion))
+    do {
+      try await channel.writeAndFlush(OutboundFrame.preface(version: ConnectionPreface.currentVersion))
+    } catch {
+      // A server that refuses the connection says why (GOAWAY) and closes it, perhaps before the preface
+      // is out: its reason is the error, not the failed write.
+      throw calls.closedError
+        ?? RPCError(
+          code: .unavailable, message: "the connection to \(socketPath) closed: \(error)", reason: "CONNECTION_CLOSED")
+    }
     return RPCClient(channel: channel, calls: calls)
   }
 

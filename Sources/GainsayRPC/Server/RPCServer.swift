@@ -17,6 +17,7 @@ public final class RPCServer: Sendable {
   private let logger: Logger
   private let eventLoopGroup: any EventLoopGroup
   private let lifecycle = Mutex(Lifecycle())
+  private let admissions: ConnectionAdmissions
 
   private struct Lifecycle {
     var listener: (any Channel)?
@@ -35,6 +36,8 @@ public final class RPCServer: Sendable {
     self.configuration = configuration
     self.logger = logger
     self.eventLoopGroup = eventLoopGroup
+    self.admissions = ConnectionAdmissions(
+      maximum: configuration.maximumConnections, maximumPerUser: configuration.maximumConnectionsPerUser)
     var router = RPCRouter()
     for service in services { router.register(service) }
     router.register(BuiltInMetaService(configuration: configuration, router: router))
@@ -47,15 +50,25 @@ public final class RPCServer: Sendable {
     let path = configuration.socketPath
     let maximumFrameSize = configuration.maximumFrameSize
     let router = self.router
+    let admissions = self.admissions
+    let frameTimeout = TimeAmount.nanoseconds(
+      configuration.frameCompletionTimeout.components.seconds * 1_000_000_000
+        + configuration.frameCompletionTimeout.components.attoseconds / 1_000_000_000)
     let listener = try await ServerBootstrap(group: eventLoopGroup)
       .serverChannelOption(.backlog, value: 256)
       .childChannelOption(.allowRemoteHalfClosure, value: true)
       .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: configuration.replaceExistingSocketFile) {
         channel in
-        Self.peerCredentials(of: channel).flatMapThrowing { credentials in
+        Self.peerCredentials(of: channel).flatMapThrowing { credentials -> Accepted in
+          if let refusal = admissions.admit(credentials, channel: channel) {
+            try channel.pipeline.syncOperations.addHandlers(
+              MessageToByteHandler(FrameEncoder()), RefusedConnectionHandler(refusal: refusal))
+            return .refused
+          }
           let state = ConnectionState()
           let prefaceWritten = channel.eventLoop.makePromise(of: Void.self)
           try channel.pipeline.syncOperations.addHandlers(
+            SlowFrameGuard(limit: frameTimeout),
             ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
             MessageToByteHandler(FrameEncoder()),
             InlineCallHandler(
@@ -63,8 +76,9 @@ public final class RPCServer: Sendable {
           )
           let channel = try NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>(
             wrappingChannelSynchronously: channel)
-          return AcceptedConnection(
-            channel: channel, state: state, prefaceWritten: prefaceWritten.futureResult, peer: credentials)
+          return .connection(
+            AcceptedConnection(
+              channel: channel, state: state, prefaceWritten: prefaceWritten.futureResult, peer: credentials))
         }
       }
     defer { unlink(path) }
@@ -83,7 +97,8 @@ public final class RPCServer: Sendable {
 
     try await withThrowingDiscardingTaskGroup { group in
       try await listener.executeThenClose { inbound in
-        for try await accepted in inbound {
+        for try await result in inbound {
+          guard case .connection(let accepted) = result else { continue }
           let connection = ServerConnection(
             channel: accepted.channel, state: accepted.state, prefaceWritten: accepted.prefaceWritten,
             peer: accepted.peer, router: router, configuration: configuration, logger: logger)
@@ -112,7 +127,13 @@ public final class RPCServer: Sendable {
     for connection in connections { connection.beginDraining() }
   }
 
-  /// What the channel initializer hands to the accept loop.
+  /// What the channel initializer hands to the accept loop: a connection to serve, or one refused.
+  private enum Accepted: Sendable {
+    case connection(AcceptedConnection)
+    case refused
+  }
+
+  /// What the channel initializer hands to the accept loop for a connection to serve.
   private struct AcceptedConnection: Sendable {
     let channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>
     let state: ConnectionState

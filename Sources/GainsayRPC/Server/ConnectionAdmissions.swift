@@ -1,0 +1,72 @@
+import GainsayProto
+import NIOCore
+import Synchronization
+
+/// Bounds the connections the server holds, in all and per Unix user, so a flood of connections (a
+/// runaway script, a hostile local user) cannot exhaust the daemon's file descriptors or memory, and
+/// one user's flood leaves room for everyone else.
+final class ConnectionAdmissions: Sendable {
+  private let maximum: Int
+  private let maximumPerUser: Int
+  private let counts = Mutex<(total: Int, byUser: [UInt32: Int])>((0, [:]))
+
+  init(maximum: Int, maximumPerUser: Int) {
+    self.maximum = maximum
+    self.maximumPerUser = maximumPerUser
+  }
+
+  /// Counts the connection in, until its channel closes; or returns why it is refused.
+  func admit(_ peer: PeerCredentials, channel: any Channel) -> RPCError? {
+    let refusal: RPCError? = counts.withLock { counts in
+      if counts.total >= maximum {
+        return RPCError(
+          code: .resourceExhausted,
+          message: "the server already holds its maximum of \(maximum) connections; try again later",
+          reason: "TOO_MANY_CONNECTIONS")
+      }
+      if counts.byUser[peer.uid, default: 0] >= maximumPerUser {
+        return RPCError(
+          code: .resourceExhausted,
+          message: "user \(peer.uid) already holds the maximum of \(maximumPerUser) connections; close some first",
+          reason: "TOO_MANY_CONNECTIONS_FOR_USER")
+      }
+      counts.total += 1
+      counts.byUser[peer.uid, default: 0] += 1
+      return nil
+    }
+    guard refusal == nil else { return refusal }
+    channel.closeFuture.whenComplete { _ in
+      self.counts.withLock { counts in
+        counts.total -= 1
+        let remaining = counts.byUser[peer.uid, default: 1] - 1
+        counts.byUser[peer.uid] = remaining > 0 ? remaining : nil
+      }
+    }
+    return nil
+  }
+}
+
+/// Tells a refused client why, in the protocol's own terms (preface, then GOAWAY), and closes.
+final class RefusedConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundOut = OutboundFrame
+
+  private let refusal: RPCError
+
+  init(refusal: RPCError) {
+    self.refusal = refusal
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    var payload = context.channel.allocator.buffer(capacity: 128)
+    payload.writeProtoMessage(refusal.status)
+    context.write(wrapOutboundOut(.preface(version: ConnectionPreface.currentVersion)), promise: nil)
+    let channel = context.channel
+    context.writeAndFlush(wrapOutboundOut(.frame(Frame(streamID: 0, type: .goAway, payload: payload))))
+      .whenComplete { _ in channel.close(promise: nil) }
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    // Whatever the refused client sends is dropped.
+  }
+}
