@@ -63,17 +63,10 @@ enum EchoClient {
     _ = write(descriptor, &sizes, 8)
     let request = [UInt8](repeating: 1, count: requestSize)
     var reply = [UInt8](repeating: 0, count: replySize)
-    var samples: [Double] = []
-    let clock = ContinuousClock()
-    let start = clock.now
-    for _ in 0..<count {
-      let begin = clock.now
+    return try Measurement.timing(count) {
       _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
       guard EchoServer.readFully(descriptor, &reply, replySize) else { throw POSIXError(.EPIPE) }
-      let elapsed = clock.now - begin
-      samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
     }
-    return Measurement(samples: samples, elapsed: clock.now - start)
   }
 }
 

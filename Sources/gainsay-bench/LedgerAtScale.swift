@@ -199,12 +199,19 @@ struct LedgerAtScale {
     return figures
   }
 
-  /// Stops the daemon, starts it again on the same store, and times until it answers Health.
-  func startupTime() async throws -> Figure {
-    let milliseconds = try await daemon.restart().seconds * 1_000
-    return Figure(
-      name: "startup with the ledger above (launch → first Health answered)", value: milliseconds, unit: "ms",
-      target: "≤ 300", met: milliseconds <= 300)
+  /// Stops the daemon, starts it again on the same store, and times until it answers Health: after a
+  /// graceful stop (the sealed file skips the full check), and after kill -9 (the check runs).
+  func startupTimes() async throws -> [Figure] {
+    let graceful = try await daemon.restart(signal: SIGTERM).seconds * 1_000
+    let crashed = try await daemon.restart(signal: SIGKILL).seconds * 1_000
+    return [
+      Figure(
+        name: "startup with the ledger above after a graceful stop (launch → first Health answered)",
+        value: graceful, unit: "ms", target: "≤ 300", met: graceful <= 300),
+      Figure(
+        name: "startup after kill -9 (the full integrity check runs first)", value: crashed, unit: "ms",
+        target: "—", met: true),
+    ]
   }
 }
 
@@ -239,9 +246,10 @@ final class DaemonProcess: @unchecked Sendable {
     return kib / 1_024
   }
 
-  /// SIGTERM, wait for the exit, launch again; returns the time from launch to the first Health answer.
-  func restart() async throws -> Duration {
-    process.terminate()
+  /// Stops the daemon with `signal`, launches it again, and returns the time from launch to the first
+  /// Health answer.
+  func restart(signal: Int32) async throws -> Duration {
+    kill(process.processIdentifier, signal)
     process.waitUntilExit()
     let clock = ContinuousClock()
     let start = clock.now

@@ -39,18 +39,10 @@ enum WireClient {
     try readReply()
     let frame = Array(request[preface...])
 
-    var samples: [Double] = []
-    samples.reserveCapacity(count)
-    let clock = ContinuousClock()
-    let start = clock.now
-    for _ in 0..<count {
-      let begin = clock.now
+    return try Measurement.timing(count) {
       _ = frame.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
       try readReply()
-      let elapsed = clock.now - begin
-      samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
     }
-    return Measurement(samples: samples, elapsed: clock.now - start)
   }
 
   private static func bigEndian(_ value: UInt32) -> [UInt8] {
