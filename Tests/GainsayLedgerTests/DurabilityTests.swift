@@ -300,7 +300,9 @@ struct DurabilityTests {
       }
     }
     #expect(acknowledged.count > Self.rounds, "the writers got writes in between the kills")
-    print("crash: \(kills) kills survived, \(acknowledged.count) acknowledged writes verified, \(events.count) audit events")
+    print(
+      "crash: \(kills) kills survived, \(acknowledged.count) acknowledged writes verified, \(events.count) audit events"
+    )
     await client.close()
     daemon.kill()
   }

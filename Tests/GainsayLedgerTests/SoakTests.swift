@@ -70,7 +70,8 @@ struct SoakTests {
       call += 1
       let roll = Int.random(in: 0..<20, using: &generator)
       let operation: Operation =
-        mine.isEmpty || roll < 4 ? .createClaim : roll < 6 ? .updateClaim : roll < 12 ? .getClaim : roll < 16 ? .listClaims : .search
+        mine.isEmpty || roll < 4
+        ? .createClaim : roll < 6 ? .updateClaim : roll < 12 ? .getClaim : roll < 16 ? .listClaims : .search
       let start = ContinuousClock.now
       do {
         switch operation {

@@ -80,7 +80,8 @@ struct FuzzCorpusTests {
       switch event {
       case .preface(let version): seen.append("preface \(version)")
       case .frame(let frame):
-        seen.append("frame \(frame.streamID) \(frame.type) \(frame.flags.rawValue) \(Array(frame.payload.readableBytesView))")
+        seen.append(
+          "frame \(frame.streamID) \(frame.type) \(frame.flags.rawValue) \(Array(frame.payload.readableBytesView))")
         if frame.type == .request { _ = try? frame.payload.decodeProtoMessage(as: RpcCall.self) }
       case .oversizedFrame(let header): seen.append("oversized \(header.streamID) \(header.length) \(header.type)")
       case .protocolViolation: seen.append("violation")

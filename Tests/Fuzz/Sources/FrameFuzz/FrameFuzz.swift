@@ -1,6 +1,6 @@
 import GainsayProto
-import Glibc
 import GainsayRPC
+import Glibc
 import NIOCore
 import NIOEmbedded
 
@@ -31,7 +31,8 @@ func decode(_ bytes: [UInt8], chunks: [Int]) -> [Seen] {
     switch event {
     case .preface(let version): seen.append(.preface(version))
     case .frame(let frame):
-      seen.append(.frame(frame.streamID, frame.type.rawValue, frame.flags.rawValue, Array(frame.payload.readableBytesView)))
+      seen.append(
+        .frame(frame.streamID, frame.type.rawValue, frame.flags.rawValue, Array(frame.payload.readableBytesView)))
       if frame.type == .request { _ = try? frame.payload.decodeProtoMessage(as: RpcCall.self) }
     case .oversizedFrame(let header): seen.append(.oversized(header.length, header.streamID, header.type.rawValue))
     case .protocolViolation: seen.append(.violation)
