@@ -11,6 +11,7 @@ gainsay_packages=(
   socat                  # the shell client's transport, used by the tests
   libsqlite3-dev         # the ledger's store
   chromium               # tests only: renders the HTML report headless
+  sqlite3                # tests only: integrity checks of the database files the tests leave behind
 )
 
 gainsay_missing_packages() {
@@ -29,6 +30,7 @@ gainsay_missing_packages() {
 # The tests also render a report in a headless browser.
 gainsay_missing_test_packages() {
   command -v chromium >/dev/null || echo chromium
+  command -v sqlite3 >/dev/null || echo sqlite3
 }
 
 gainsay_ensure_dependencies() {

@@ -20,7 +20,8 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
   ///
-  /// The whole file is checked (`PRAGMA quick_check`, which reads every page) unless ``close()`` sealed
+  /// The whole file is checked (`PRAGMA integrity_check`, which reads every page and compares every
+  /// index with its table) unless ``close()`` sealed
   /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
   /// and after a crash, or any change made while the daemon was down, the check runs.
   public init(path: String, rankedMatchLimit: Int = 5_000) throws {
@@ -44,10 +45,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
       try Schema.migrator.migrate(pool)
       if !sealed {
-        try pool.read { db in
-          let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
-          guard check == "ok" else { throw LedgerError(.internal, "integrity check failed: \(check)") }
-        }
+        try pool.read { db in try Self.checkIntegrity(db, path: path) }
       }
     } catch let error as DatabaseError {
       throw LedgerError(.unavailable, "cannot open the ledger database \(path): \(error.message ?? "\(error)")")
@@ -65,6 +63,24 @@ public final class SQLiteLedgerStore: LedgerStore {
       throw LedgerError(.internal, "cannot close the ledger database \(path): \(error.message ?? "\(error)")")
     }
     try CloseSeal.write(databasePath: path)
+  }
+
+  /// Refuses a damaged database before anything is served from it.
+  ///
+  /// `PRAGMA integrity_check`, not `quick_check`: only the full check compares every index with its
+  /// table, and an index out of step with its table makes queries return wrong rows (see
+  /// docs/RELIABILITY.md for its cost at startup). The problems become one line.
+  static func checkIntegrity(_ db: Database, path: String) throws {
+    let problems = try String.fetchAll(db, sql: "PRAGMA integrity_check(10)")
+      .flatMap { $0.split(whereSeparator: \.isNewline) }
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty && !$0.hasPrefix("*** in database") }
+    guard problems != ["ok"] else { return }
+    let shown = problems.prefix(3).joined(separator: "; ")
+    throw LedgerError(
+      .internal,
+      "the ledger database \(path) is damaged (PRAGMA integrity_check: \(shown)\(problems.count > 3 ? "; …" : "")); "
+        + "refusing to serve it: restore the latest backup (docs/OPERATIONS.md)")
   }
 
   // MARK: - Writes

@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+// libFuzzer targets for the wire: the frame decoder and every request message's decoding.
+// Built by Scripts/fuzz (with -sanitize=fuzzer,address, in its own scratch path), never by the main package.
+import PackageDescription
+
+let package = Package(
+  name: "gainsay-fuzz",
+  dependencies: [
+    .package(name: "gainsay", path: "../.."),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+  ],
+  targets: [
+    // Feeds bytes to FrameDecoder in one piece and in chunks; both must yield the same events.
+    .executableTarget(
+      name: "FrameFuzz",
+      dependencies: [
+        .product(name: "GainsayRPC", package: "gainsay"),
+        .product(name: "GainsayProto", package: "gainsay"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    // Decodes bytes as every request message (the first byte picks it); what decodes must round-trip.
+    .executableTarget(
+      name: "MessageFuzz",
+      dependencies: [.product(name: "GainsayProto", package: "gainsay")],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+  ]
+)
