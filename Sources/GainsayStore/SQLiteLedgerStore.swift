@@ -739,7 +739,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
-
   /// How many of a claim's rarest words find its repeat candidates.
   static let candidateWords = 4
   /// Above this many matching documents, candidates are the most recent matches rather than bm25's best.
@@ -826,7 +825,6 @@ public final class SQLiteLedgerStore: LedgerStore {
       }
     }
   }
-
 
 }
 

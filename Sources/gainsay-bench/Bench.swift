@@ -5,7 +5,7 @@ import GainsayRPC
 /// `gainsay-bench`: measures Gainsay's RPC against the floor (a raw Unix-socket echo between two
 /// processes with the same payload sizes), in one run, and prints a table (and JSON with --json FILE).
 ///
-///   gainsay-bench [--quick] [--json FILE]
+///   gainsay-bench [--quick] [--claims N] [--json FILE] [--keep]
 ///
 /// It starts its own gainsayd (the one built beside it) on a temporary socket and store.
 @main
@@ -39,7 +39,15 @@ enum Bench {
     let here = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
     let work = NSTemporaryDirectory() + "gsb-\(getpid())"
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: work) }
+    // --keep leaves the ledger behind for further measurements (its path goes to standard error).
+    let keep = arguments.contains("--keep")
+    defer {
+      if keep {
+        FileHandle.standardError.write(Data("kept the benchmark ledger in \(work)/data\n".utf8))
+      } else {
+        try? FileManager.default.removeItem(atPath: work)
+      }
+    }
 
     // The request and reply sizes of a Health call, for the floor.
     var call = RpcCall()
@@ -64,9 +72,8 @@ enum Bench {
     let client = try await connect(socket)
     let idleRSS = daemon.residentMiB
 
-    var results: [(name: String, target: String, measurement: Measurement)] = [
-      ("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", "—", floor)
-    ]
+    var results = Results(floor: floor.p50)
+    results.append(("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", "—", floor))
     results.append(
       (
         "Health, 1 client", "p50 ≤ 2× floor",
@@ -141,9 +148,8 @@ enum Bench {
     let scale = LedgerAtScale(
       claims: scaleClaims, reportClaims: quick ? 1_000 : 10_000, reportLinks: quick ? 5_000 : 50_000,
       queries: quick ? 100 : 500, daemon: daemon)
-    var figures = [
-      Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true)
-    ]
+    var figures = Figures()
+    figures.append(Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true))
     figures.append(try await scale.importClaims(client, corpus: &corpus))
     results.append(
       (
@@ -155,14 +161,14 @@ enum Bench {
         "List claims by speaker (page of 50), \(scaleClaims) claims", "—",
         try await scale.listBySpeaker(client, corpus: &corpus)
       ))
-    figures += try await scale.report(client, socket: socket, corpus: &corpus)
+    for figure in try await scale.report(client, socket: socket, corpus: &corpus) { figures.append(figure) }
     let busyRSS = daemon.residentMiB
     figures.append(
       Figure(
         name: "daemon RSS after the import, searches and reports", value: busyRSS, unit: "MiB", target: "≤ 150",
         met: busyRSS <= 150))
     await client.close()
-    figures += try await scale.startupTimes()
+    for figure in try await scale.startupTimes() { figures.append(figure) }
     let restartedRSS = daemon.residentMiB
     figures.append(
       Figure(
@@ -172,7 +178,7 @@ enum Bench {
     let floorP50 = floor.p50
     print("| measurement | calls | p50 µs | p99 µs | calls/s | p50 ÷ floor p50 | target |")
     print("|---|---:|---:|---:|---:|---:|---|")
-    for (name, target, m) in results {
+    for (name, target, m) in results.rows {
       print(
         "| \(name) | \(m.count) | \(fmt(m.p50)) | \(fmt(m.p99)) | \(Int(m.perSecond)) | \(String(format: "%.2f", m.p50 / floorP50)) | \(target) |"
       )
@@ -180,17 +186,18 @@ enum Bench {
     print("")
     print("| figure | value | target | met |")
     print("|---|---:|---|---|")
-    for figure in figures {
-      print("| \(figure.name) | \(fmt(figure.value)) \(figure.unit) | \(figure.target) | \(figure.met ? "yes" : "no") |")
+    for figure in figures.rows {
+      print(
+        "| \(figure.name) | \(fmt(figure.value)) \(figure.unit) | \(figure.target) | \(figure.met ? "yes" : "no") |")
     }
     if let jsonPath {
-      var object: [[String: Any]] = results.map { name, target, m in
+      var object: [[String: Any]] = results.rows.map { name, target, m in
         [
           "name": name, "calls": m.count, "p50_us": m.p50, "p99_us": m.p99, "per_second": m.perSecond,
           "ratio_to_floor": m.p50 / floorP50, "target": target,
         ]
       }
-      object += figures.map {
+      object += figures.rows.map {
         ["name": $0.name, "value": $0.value, "unit": $0.unit, "target": $0.target, "met": $0.met] as [String: Any]
       }
       try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -265,7 +272,9 @@ extension Bench {
       for (index, client) in connections.enumerated() {
         group.addTask {
           var results: [(Int, T)] = []
-          for call in stride(from: index, to: count, by: clients) { results.append((call, try await body(client, call))) }
+          for call in stride(from: index, to: count, by: clients) {
+            results.append((call, try await body(client, call)))
+          }
           return results
         }
       }
@@ -289,6 +298,32 @@ struct Measurement {
     p99 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
     let seconds = elapsed.seconds
     perSecond = seconds > 0 ? Double(sorted.count) / seconds : 0
+  }
+}
+
+/// The latency rows so far; each is also printed to standard error as it is measured, so a long run
+/// that fails late still shows what it measured.
+struct Results {
+  let floor: Double
+  private(set) var rows: [(name: String, target: String, measurement: Measurement)] = []
+
+  mutating func append(_ row: (name: String, target: String, measurement: Measurement)) {
+    rows.append(row)
+    let m = row.measurement
+    FileHandle.standardError.write(
+      Data(
+        "measured: \(row.name): p50 \(Bench.fmt(m.p50)) µs, p99 \(Bench.fmt(m.p99)) µs, \(Int(m.perSecond))/s, \(Bench.fmt(m.p50 / floor))× floor\n"
+          .utf8))
+  }
+}
+
+/// The other figures so far, printed to standard error likewise.
+struct Figures {
+  private(set) var rows: [Figure] = []
+
+  mutating func append(_ figure: Figure) {
+    rows.append(figure)
+    FileHandle.standardError.write(Data("measured: \(figure.name): \(Bench.fmt(figure.value)) \(figure.unit)\n".utf8))
   }
 }
 

@@ -167,7 +167,8 @@ struct LedgerAtScale {
       link.target = .sourceID(sourceIDs[sourceIndex])
       link.relation = index % 4 == 0 ? .supports : .contradicts
       var quote = TextQuote()
-      quote.exact = "Finding \(index % linksPerClaim % 5) of investigation \(sourceIndex) contradicts the official account."
+      quote.exact =
+        "Finding \(index % linksPerClaim % 5) of investigation \(sourceIndex) contradicts the official account."
       link.quote = quote
       var request = CreateLinkRequest()
       request.link = link

@@ -31,7 +31,10 @@ struct SyntheticCorpus {
     random = SplitMix64(seed: seed)
     var words = Self.commonWords
     var seen = Set(words)
-    let onsets = ["b", "br", "c", "ch", "d", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v", "z"]
+    let onsets = [
+      "b", "br", "c", "ch", "d", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v",
+      "z",
+    ]
     let vowels = ["a", "e", "i", "o", "u", "ai", "ou", "ei"]
     let codas = ["", "n", "r", "s", "l", "nd", "rt", "x", "m", "sk"]
     var generator = SplitMix64(seed: seed ^ 0x5eed)
@@ -61,7 +64,9 @@ struct SyntheticCorpus {
     var words: [String] = []
     words.reserveCapacity(length + 2)
     for _ in 0..<length { words.append(vocabulary[wordWeights.sample(random.nextUnit())]) }
-    if random.next() % 3 == 0 { words.insert("\(random.next() % 900 + 2) percent", at: Int(random.next() % UInt64(length))) }
+    if random.next() % 3 == 0 {
+      words.insert("\(random.next() % 900 + 2) percent", at: Int(random.next() % UInt64(length)))
+    }
     var text = words.joined(separator: " ")
     text = text.prefix(1).uppercased() + text.dropFirst() + "."
     let year = 1995 + Int(random.next() % 30)

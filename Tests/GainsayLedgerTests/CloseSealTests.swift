@@ -1,9 +1,10 @@
 import Foundation
 import GainsayCore
 import GainsayProto
-@testable import GainsayStore
 import GainsayTestSupport
 import Testing
+
+@testable import GainsayStore
 
 /// A clean close seals the database so the next start may skip the full check; anything else runs it.
 @Suite("close seal")

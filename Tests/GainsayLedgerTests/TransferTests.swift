@@ -1,11 +1,12 @@
 import Foundation
-@testable import GainsayCore
 import GainsayProto
 import GainsayRPC
 import GainsayServer
 import GainsayStore
 import GainsayTestSupport
 import Testing
+
+@testable import GainsayCore
 
 /// Repeated claims, evidence suggestions, export and online backup, through the real RPC.
 @Suite("repeats, suggestions, export and backup")
@@ -54,7 +55,8 @@ struct TransferTests {
     var generator = SystemRandomNumberGenerator()
     let alphabet = Array("aZ09 '!-\t\n.,;:\"()[]{}?/\\@#$%^&*_+=~`|<>xQ")
     for _ in 0..<5_000 {
-      let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+      let text = String(
+        (0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
       #expect(Similarity.normalisedASCII(text) == Similarity.normalisedUnicode(text), "\(text.debugDescription)")
     }
     #expect(Similarity.normalisedASCII("café") == nil)

@@ -123,7 +123,9 @@ struct HostileClientTests {
                 if count <= 0 { break }
                 received += buffer[0..<count]
               }
-              if let frames = Wire.completeFrames(received), frames.first?.status?.reason == "TOO_MANY_CONNECTIONS_FOR_USER" {
+              if let frames = Wire.completeFrames(received),
+                frames.first?.status?.reason == "TOO_MANY_CONNECTIONS_FOR_USER"
+              {
                 refused += 1
               }
               flood.append(raw)
@@ -136,7 +138,8 @@ struct HostileClientTests {
       let clock = ContinuousClock()
       for _ in 0..<2_000 {
         let start = clock.now
-        let reply = try await client.call(MetaService.health, HealthRequest(), options: CallOptions(timeout: .seconds(5)))
+        let reply = try await client.call(
+          MetaService.health, HealthRequest(), options: CallOptions(timeout: .seconds(5)))
         latencies.append(clock.now - start)
         #expect(reply.status == .serving)
         if latencies.count.isMultiple(of: 100) { try await Task.sleep(for: .milliseconds(5)) }
@@ -144,7 +147,9 @@ struct HostileClientTests {
       let (stalled, refused) = await attack.value
       latencies.sort()
       let p99 = latencies[latencies.count * 99 / 100]
-      print("responsiveness under attack: \(latencies.count) Health calls, p50 \(latencies[latencies.count / 2]), p99 \(p99), max \(latencies.last!); \(stalled) stalled connections, \(refused) flood connections answered with GOAWAY")
+      print(
+        "responsiveness under attack: \(latencies.count) Health calls, p50 \(latencies[latencies.count / 2]), p99 \(p99), max \(latencies.last!); \(stalled) stalled connections, \(refused) flood connections answered with GOAWAY"
+      )
       #expect(latencies.count == 2_000)
       #expect(p99 < .seconds(1))
       // 100 per user: the test's client, the stalled connections and the first flood connections fill

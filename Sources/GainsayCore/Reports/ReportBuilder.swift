@@ -9,7 +9,7 @@ struct ReportBuilder {
   let now: Date
 
   /// At most this many claims in one report.
-  static let maximumClaims = 5_000
+  static let maximumClaims = 10_000
 
   func build(_ request: GenerateReportRequest) async throws -> Report {
     var report = Report()
