@@ -39,14 +39,8 @@ rpc() {  # rpc USER METHOD REQUEST_TEXT
     "$work/client/gainsay-rpc" -s "$sock" -p "$work/client/Protos" "$method"
 }
 
-check() {
-  local name=$1; shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out"
-  fi
-}
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 owner_is_admin() { rpc root gainsay.v1.Ledger/GetCaller '' | grep -q 'role: ROLE_ADMIN'; }
 owner_writes() { rpc root gainsay.v1.Ledger/CreateSpeaker 'speaker { name: "Ramzan Kadyrov" }' | grep -q '^id: "spk_'; }

@@ -23,14 +23,8 @@ PY
 chmod +x "$work/json"
 json=$work/json
 
-check() {
-  local name=$1; shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out"
-  fi
-}
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 expect_exit() {  # expect_exit CODE PATTERN COMMAND...: exit code and a stderr line matching PATTERN
   local want=$1 pattern=$2; shift 2

@@ -14,14 +14,8 @@ daemon_pid=""
 cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-check() {
-  local name=$1; shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out"
-  fi
-}
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 expect_exit() {  # expect_exit CODE PATTERN COMMAND...
   local want=$1 pattern=$2; shift 2
