@@ -9,7 +9,7 @@ import NIOCore
 /// so nothing can be written before it.
 final class InlineCallHandler: ChannelInboundHandler {
   typealias InboundIn = FrameDecoder.Event
-  typealias InboundOut = FrameDecoder.Event
+  typealias InboundOut = ServerInbound
   typealias OutboundOut = OutboundFrame
 
   private let router: RPCRouter
@@ -59,12 +59,20 @@ final class InlineCallHandler: ChannelInboundHandler {
     switch event {
     case .preface(let version):
       clientPrefaceAccepted = version == ConnectionPreface.currentVersion
-    case .frame(let frame) where clientPrefaceAccepted && frame.type == .request && frame.streamID != 0:
-      if serveInline(frame, context: context) { return }
+    case .frame(let frame) where frame.type == .request:
+      // Decoded once, here: the connection's task gets the envelope with the frame.
+      let envelope = Result { try frame.payload.decodeProtoMessage(as: RpcCall.self) }
+      if clientPrefaceAccepted, frame.streamID != 0, case .success(let call) = envelope,
+        serveInline(frame, call, context: context)
+      {
+        return
+      }
+      context.fireChannelRead(wrapInboundOut(.request(frame, envelope)))
+      return
     default:
       break
     }
-    context.fireChannelRead(data)
+    context.fireChannelRead(wrapInboundOut(.event(event)))
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
@@ -76,10 +84,8 @@ final class InlineCallHandler: ChannelInboundHandler {
   }
 
   /// Answers the call if its method is inline and the connection may take it; false to pass it on.
-  private func serveInline(_ frame: Frame, context: ChannelHandlerContext) -> Bool {
-    guard let envelope = try? frame.payload.decodeProtoMessage(as: RpcCall.self),
-      let inline = router.routes[envelope.method]?.inline
-    else { return false }
+  private func serveInline(_ frame: Frame, _ envelope: RpcCall, context: ChannelHandlerContext) -> Bool {
+    guard let inline = router.routes[envelope.method]?.inline else { return false }
     // A duplicate stream id, or a draining connection, is the connection task's to answer.
     let free = state.withLock { !$0.draining && $0.calls[frame.streamID] == nil }
     guard free else { return false }
@@ -106,4 +112,10 @@ final class InlineCallHandler: ChannelInboundHandler {
     needsFlush = true
     return true
   }
+}
+
+/// What a connection's task reads: the decoder's events, with each REQUEST's envelope already decoded.
+enum ServerInbound: Sendable {
+  case event(FrameDecoder.Event)
+  case request(Frame, Result<RpcCall, any Error>)
 }

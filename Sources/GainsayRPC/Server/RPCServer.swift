@@ -74,7 +74,7 @@ public final class RPCServer: Sendable {
             InlineCallHandler(
               router: router, state: state, maximumFrameSize: maximumFrameSize, prefaceWritten: prefaceWritten)
           )
-          let channel = try NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>(
+          let channel = try NIOAsyncChannel<ServerInbound, OutboundFrame>(
             wrappingChannelSynchronously: channel)
           return .connection(
             AcceptedConnection(
@@ -135,7 +135,7 @@ public final class RPCServer: Sendable {
 
   /// What the channel initializer hands to the accept loop for a connection to serve.
   private struct AcceptedConnection: Sendable {
-    let channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>
+    let channel: NIOAsyncChannel<ServerInbound, OutboundFrame>
     let state: ConnectionState
     let prefaceWritten: EventLoopFuture<Void>
     let peer: PeerCredentials

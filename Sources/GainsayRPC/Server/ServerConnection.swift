@@ -4,7 +4,7 @@ import NIOCore
 
 /// One client connection: reads frames, runs each call in a child task, writes the responses.
 final class ServerConnection: Sendable {
-  private let channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>
+  private let channel: NIOAsyncChannel<ServerInbound, OutboundFrame>
   private let peer: PeerCredentials
   private let router: RPCRouter
   private let configuration: RPCServerConfiguration
@@ -14,7 +14,7 @@ final class ServerConnection: Sendable {
   private let prefaceWritten: EventLoopFuture<Void>
 
   init(
-    channel: NIOAsyncChannel<FrameDecoder.Event, OutboundFrame>,
+    channel: NIOAsyncChannel<ServerInbound, OutboundFrame>,
     state: ConnectionState,
     prefaceWritten: EventLoopFuture<Void>,
     peer: PeerCredentials,
@@ -76,10 +76,17 @@ final class ServerConnection: Sendable {
 
   /// Handles one decoder event; returns false when the connection must close.
   private func handle(
-    _ event: FrameDecoder.Event,
+    _ inbound: ServerInbound,
     writer: FrameWriter,
     group: inout DiscardingTaskGroup
   ) async throws -> Bool {
+    let event: FrameDecoder.Event
+    switch inbound {
+    case .request(let frame, let envelope):
+      return try await startCall(frame, envelope: envelope, writer: writer, group: &group)
+    case .event(let other):
+      event = other
+    }
     switch event {
     case .preface(let version):
       guard version == ConnectionPreface.currentVersion else {
@@ -110,9 +117,8 @@ final class ServerConnection: Sendable {
       return true
 
     case .frame(let frame):
+      // REQUEST frames arrive as `.request`, with their envelope (see InlineCallHandler).
       switch frame.type {
-      case .request:
-        return try await startCall(frame, writer: writer, group: &group)
       case .cancel:
         let call = state.withLock { $0.calls[frame.streamID] }
         call?.cancel(reason: .client)
@@ -134,7 +140,10 @@ final class ServerConnection: Sendable {
     case duplicate
   }
 
-  private func startCall(_ frame: Frame, writer: FrameWriter, group: inout DiscardingTaskGroup) async throws -> Bool {
+  private func startCall(
+    _ frame: Frame, envelope decoded: Result<RpcCall, any Error>, writer: FrameWriter,
+    group: inout DiscardingTaskGroup
+  ) async throws -> Bool {
     let streamID = frame.streamID
     guard streamID != 0 else {
       try await writer.goAway(
@@ -143,7 +152,7 @@ final class ServerConnection: Sendable {
     }
     let envelope: RpcCall
     do {
-      envelope = try frame.payload.decodeProtoMessage(as: RpcCall.self)
+      envelope = try decoded.get()
     } catch {
       try await writer.status(
         RPCError(
