@@ -135,6 +135,8 @@ let package = Package(
         "GainsayRPC",
         "GainsayProto",
         .product(name: "Logging", package: "swift-log"),
+        // To build a ledger at an older schema version, for the migration tests.
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: swiftSettings
     ),

@@ -217,8 +217,7 @@ public struct Ledger: Sendable {
     try require(.editor, caller, to: "recording a claim")
     guard let input = request.claim else { throw LedgerError.invalid("claim", "is required") }
     var claim = try validated(input, field: "claim")
-    try await requireSpeaker(claim.speakerID, field: "claim.speaker_id")
-    // Look for repeats before the new claim is in the index.
+    // Look for repeats before the new claim is in the index. (The write checks that the speaker exists.)
     let similar = try await similarClaims(to: claim.text)
     claim.id = ResourceID.make("clm")
     claim.state = .active
@@ -226,8 +225,10 @@ public struct Ledger: Sendable {
     claim.createTime = timestamp
     claim.updateTime = claim.createTime
     try await commit(Resource(claim), draft(caller, "CreateClaim", .create))
+    // As stored: a new claim has no evidence and no verdict yet.
+    claim.evidence = EvidenceCounts()
     var response = CreateClaimResponse()
-    response.claim = try await storedClaim(claim.id)
+    response.claim = claim
     response.similarClaims = similar
     return response
   }
@@ -236,17 +237,23 @@ public struct Ledger: Sendable {
   public static let similarityThreshold = 0.6
 
   private func similarClaims(to text: String) async throws -> [SimilarClaim] {
-    var found: [SimilarClaim] = []
+    var found: [(id: String, score: Double)] = []
     let fingerprint = Similarity.Fingerprint(text)
     for candidate in try await store.claimCandidates(similarTo: text, limit: 25) {
       let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
       guard score >= Self.similarityThreshold else { continue }
-      var similar = SimilarClaim()
-      similar.claim = candidate
-      similar.similarity = score
-      found.append(similar)
+      found.append((candidate.id, score))
     }
-    return Array(found.sorted { $0.similarity > $1.similarity }.prefix(5))
+    // Candidates are bare records: the few shown are read in full, with their evidence and verdict.
+    var similar: [SimilarClaim] = []
+    for (id, score) in found.sorted(by: { $0.score > $1.score }).prefix(5) {
+      guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else { continue }
+      var entry = SimilarClaim()
+      entry.claim = claim
+      entry.similarity = score
+      similar.append(entry)
+    }
+    return similar
   }
 
   func validated(_ input: Claim, field: String) throws -> Claim {

@@ -102,7 +102,8 @@ public protocol LedgerStore: Sendable {
   /// Active claims matching any (speaker id, text) pair after normalisation, in one query.
   func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim]
 
-  /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection.
+  /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection:
+  /// their stored records, without evidence counts or latest rating.
   func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
 
   /// Sources whose archived text best matches `query` (an FTS5 expression), best first, with their text.

@@ -54,18 +54,29 @@ public enum Similarity {
   /// What ``score(_:_:)`` compares of a text, computed once per text.
   public struct Fingerprint: Sendable {
     let normalised: String
-    /// Word and word-bigram counts.
-    let features: [String: Int]
+    /// Word and word-bigram counts, by the feature's hash (fingerprints compare only within a process,
+    /// whose hash seed is fixed; a collision would at worst count one feature as shared).
+    let features: [Int: Int]
     let total: Int
 
     public init(_ text: String) {
       normalised = Similarity.normalised(text)
       let words = normalised.split(separator: " ")
-      var counts: [String: Int] = [:]
-      for word in words { counts["w:" + word, default: 0] += 1 }
-      for (first, second) in zip(words, words.dropFirst()) { counts["b:" + first + " " + second, default: 0] += 1 }
+      var counts: [Int: Int] = [:]
+      counts.reserveCapacity(words.count * 2)
+      for word in words {
+        var hasher = Hasher()
+        hasher.combine(word)
+        counts[hasher.finalize(), default: 0] += 1
+      }
+      for (first, second) in zip(words, words.dropFirst()) {
+        var hasher = Hasher()
+        hasher.combine(first)
+        hasher.combine(second)
+        counts[hasher.finalize(), default: 0] += 1
+      }
       features = counts
-      total = counts.values.reduce(0, +)
+      total = words.count + max(0, words.count - 1)
     }
   }
 

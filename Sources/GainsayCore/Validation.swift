@@ -6,12 +6,12 @@ public enum Validate {
   /// A short single-line text: trimmed, no control characters, within `maximum` characters.
   /// Returns the trimmed text; empty is refused when `required`.
   public static func line(_ value: String, field: String, required: Bool, maximum: Int = 200) throws -> String {
-    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmed = trimmed(value)
     if trimmed.isEmpty {
       if required { throw LedgerError.invalid(field, "is required") }
       return ""
     }
-    if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+    if hasControlCharacter(trimmed, allowingLineBreaks: false) {
       throw LedgerError.invalid(field, "must be one line without control characters")
     }
     try length(trimmed, field: field, maximum: maximum)
@@ -20,12 +20,10 @@ public enum Validate {
 
   /// A longer text that may span lines (tabs and newlines allowed, other control characters not).
   public static func text(_ value: String, field: String, required: Bool, maximum: Int) throws -> String {
-    if value.unicodeScalars.contains(where: {
-      $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r"
-    }) {
+    if hasControlCharacter(value, allowingLineBreaks: true) {
       throw LedgerError.invalid(field, "must not contain control characters other than tabs and newlines")
     }
-    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmed = trimmed(value)
     if trimmed.isEmpty {
       if required { throw LedgerError.invalid(field, "is required and must not be blank") }
       return ""
@@ -34,7 +32,51 @@ public enum Validate {
     return trimmed
   }
 
+  /// `value` without leading and trailing white space and line breaks (as Foundation's
+  /// `.whitespacesAndNewlines`), copying nothing when there are none, as is usual.
+  static func trimmed(_ value: String) -> String {
+    let scalars = value.unicodeScalars
+    guard let first = scalars.first, let last = scalars.last else { return value }
+    guard isTrimmed(first) || isTrimmed(last) else { return value }
+    return value.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  private static func isTrimmed(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x09...0x0D, 0x20, 0x85: return true
+    case 0..<0x80: return false
+    default:
+      switch scalar.properties.generalCategory {
+      case .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+      default: return false
+      }
+    }
+  }
+
+  /// Whether `value` holds a control character (general category Cc); tabs and line breaks pass when
+  /// `allowingLineBreaks`. ASCII text is checked byte by byte.
+  static func hasControlCharacter(_ value: String, allowingLineBreaks: Bool) -> Bool {
+    var ascii = true
+    for byte in value.utf8 {
+      if byte >= 0x80 {
+        ascii = false
+        break
+      }
+      if byte < 0x20 || byte == 0x7F {
+        if allowingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D) { continue }
+        return true
+      }
+    }
+    if ascii { return false }
+    return value.unicodeScalars.contains {
+      $0.properties.generalCategory == .control
+        && !(allowingLineBreaks && ($0 == "\n" || $0 == "\t" || $0 == "\r"))
+    }
+  }
+
   private static func length(_ value: String, field: String, maximum: Int) throws {
+    // A character is at least one byte: text within `maximum` bytes needs no counting.
+    guard value.utf8.count > maximum else { return }
     let count = value.count
     if count > maximum {
       throw LedgerError.invalid(field, "is \(count) characters long; the maximum is \(maximum)")

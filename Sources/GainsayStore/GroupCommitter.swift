@@ -6,9 +6,9 @@ import Synchronization
 /// together, in one durable transaction, so concurrent writers share one `fsync` instead of queueing
 /// for one each.
 ///
-/// Each write runs in its own savepoint, so one that fails (a validation or constraint error) is rolled
-/// back alone while the others go on. No write is acknowledged before the transaction holding it has
-/// committed; if the commit fails, every write in it fails.
+/// A write that fails (a validation or constraint error) fails alone: the batch is then run again with
+/// each write in its own savepoint, so the others go on. No write is acknowledged before the transaction
+/// holding it has committed; if the commit fails, every write in it fails.
 final class GroupCommitter: Sendable {
   /// The most writes committed in one transaction.
   static let maximumBatch = 256
@@ -79,11 +79,39 @@ final class GroupCommitter: Sendable {
   }
 
   private func commit(_ batch: [Item]) {
+    // Almost every write succeeds: the batch first runs as one plain transaction. Savepoints cost more
+    // than their own statements here, because FTS5 writes its pending terms out as a new segment at each
+    // savepoint release. Only when a write fails is the batch run again, each write in its own savepoint,
+    // so that the failure is rolled back alone.
+    if batch.count == 1 || (try? commitTogether(batch)) == nil {
+      commitSeparately(batch)
+    }
+  }
+
+  /// Commits every write of `batch` in one transaction and reports success; throws, having rolled back
+  /// everything, if any write fails.
+  private func commitTogether(_ batch: [Item]) throws {
+    try pool.writeWithoutTransaction { db in
+      try db.inTransaction(.immediate) {
+        for item in batch { try item.apply(db) }
+        return .commit
+      }
+    }
+    for item in batch { item.finish(nil) }
+  }
+
+  /// Commits `batch` with each write in its own savepoint, so a failing write fails alone.
+  private func commitSeparately(_ batch: [Item]) {
     var failures = [(any Error)?](repeating: nil, count: batch.count)
     do {
       try pool.writeWithoutTransaction { db in
         try db.inTransaction(.immediate) {
           for (index, item) in batch.enumerated() {
+            if batch.count == 1 {
+              // Alone in its transaction: if it fails, the transaction rolls back and it fails.
+              try item.apply(db)
+              continue
+            }
             do {
               try db.inSavepoint {
                 try item.apply(db)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 public import GainsayCore
 public import GainsayProto
 
@@ -88,7 +89,7 @@ public final class SQLiteLedgerStore: LedgerStore {
   public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
     try await write { db in
       try Self.checkConstraints(db, for: resource, replacing: nil)
-      try Self.store(db, resource, isNew: true)
+      try Self.store(db, resource, isNew: true, fresh: true)
       return try Self.appendAudit(db, audit, before: nil, after: resource)
     }
   }
@@ -198,7 +199,10 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   /// Writes a resource's row, its side tables and its search entry.
-  private static func store(_ db: Database, _ resource: Resource, isNew: Bool) throws {
+  ///
+  /// `isNew`: the resource is not in the ledger yet. `fresh`: its id was minted for this write, so
+  /// there are no side rows or search entry to replace.
+  private static func store(_ db: Database, _ resource: Resource, isNew: Bool, fresh: Bool = false) throws {
     switch resource.kind {
     case .speaker(let speaker):
       try db.cachedStatement(
@@ -217,7 +221,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       }
       try index(
         db, .speaker, speaker.id, title: speaker.name,
-        body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "))
+        body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "), fresh: fresh)
       if !isNew {
         for claimID in try String.fetchAll(
           db.cachedStatement(sql: "SELECT id FROM claim WHERE speaker_id = ?"), arguments: [speaker.id])
@@ -232,24 +236,36 @@ public final class SQLiteLedgerStore: LedgerStore {
       claim.evidence = nil
       claim.latestRating = ""
       let saidOn = claim.saidOn ?? PartialDate()
+      let textKey = Similarity.normalised(claim.text)
+      // A plain INSERT for a new claim, not an upsert: an upsert that may change `speaker_id` (a foreign
+      // key) runs in a statement transaction, and each one makes FTS5 flush the terms it holds in memory
+      // as a new segment: that was a quarter of an import's time.
       try db.cachedStatement(
-        sql: """
-          INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, state, record) VALUES (?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET speaker_id = excluded.speaker_id, said_start = excluded.said_start,
-            said_end = excluded.said_end, text_key = excluded.text_key, state = excluded.state, record = excluded.record
+        sql: isNew
+          ? """
+          INSERT INTO claim(speaker_id, said_start, said_end, text_key, text_hash, state, record, id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """
+          : """
+          UPDATE claim SET speaker_id = ?, said_start = ?, said_end = ?, text_key = ?, text_hash = ?, state = ?,
+            record = ?
+          WHERE id = ?
           """
       ).execute(
         arguments: [
-          claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, Similarity.normalised(claim.text),
-          claim.state.rawValue, Data(claim.serializedBytes()),
+          claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, textKey,
+          Schema.textHash(speakerID: claim.speakerID, textKey: textKey), claim.state.rawValue,
+          Data(claim.serializedBytes()), claim.id,
         ])
-      try db.cachedStatement(sql: "DELETE FROM claim_topic WHERE claim_id = ?").execute(
-        arguments: [claim.id])
+      if !fresh {
+        try db.cachedStatement(sql: "DELETE FROM claim_topic WHERE claim_id = ?").execute(
+          arguments: [claim.id])
+      }
       for topic in claim.topics {
         try db.cachedStatement(sql: "INSERT INTO claim_topic(topic, claim_id) VALUES (?, ?)").execute(
           arguments: [topic, claim.id])
       }
-      try indexClaim(db, claim)
+      try indexClaim(db, claim, fresh: fresh)
 
     case .source(let source):
       var record = source
@@ -266,7 +282,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         ])
       try index(
         db, .source, source.id, title: source.title,
-        body: ([source.outlet] + source.authors + [source.archivedText]).joined(separator: "\n"))
+        body: ([source.outlet] + source.authors + [source.archivedText]).joined(separator: "\n"), fresh: fresh)
 
     case .link(let link):
       let columns = LinkColumns(link)
@@ -294,16 +310,20 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
-  private static func indexClaim(_ db: Database, _ claim: Claim) throws {
+  private static func indexClaim(_ db: Database, _ claim: Claim, fresh: Bool = false) throws {
     let names = try String.fetchAll(
       db.cachedStatement(sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name"),
       arguments: [claim.speakerID])
     try index(
-      db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
+      db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"),
+      fresh: fresh)
   }
 
-  private static func index(_ db: Database, _ type: ResourceType, _ id: String, title: String, body: String) throws {
-    if let entry = try Int64.fetchOne(
+  /// Writes the search entry of a resource, replacing its old one unless the resource is `fresh`.
+  private static func index(
+    _ db: Database, _ type: ResourceType, _ id: String, title: String, body: String, fresh: Bool
+  ) throws {
+    if !fresh, let entry = try Int64.fetchOne(
       db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
       arguments: [type.rawValue, id])
     {
@@ -314,7 +334,9 @@ public final class SQLiteLedgerStore: LedgerStore {
       .execute(
         arguments: [type.rawValue, id, title, body])
     try db.cachedStatement(
-      sql: "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
+      sql: fresh
+        ? "INSERT INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
+        : "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
     ).execute(
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
@@ -601,7 +623,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       }
       for resource in created {
         try Self.checkConstraints(db, for: resource, replacing: nil)
-        try Self.store(db, resource, isNew: true)
+        try Self.store(db, resource, isNew: true, fresh: true)
         events.append(try Self.appendAudit(db, audit, before: nil, after: resource))
       }
       return events
@@ -651,19 +673,26 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   public func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim] {
-    let pairs = keys.map { ($0.speakerID, Similarity.normalised($0.text)) }
-    guard !pairs.isEmpty else { return [] }
+    struct Key: Hashable {
+      let speakerID: String
+      let textKey: String
+    }
+    let wanted = Set(keys.map { Key(speakerID: $0.speakerID, textKey: Similarity.normalised($0.text)) })
+    guard !wanted.isEmpty else { return [] }
+    let hashes = Array(Set(wanted.map { Schema.textHash(speakerID: $0.speakerID, textKey: $0.textKey) }))
     return try await read { db in
       var found: [Claim] = []
-      for chunk in stride(from: 0, to: pairs.count, by: 400).map({ Array(pairs[$0..<min($0 + 400, pairs.count)]) }) {
-        let marks = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ",")
-        var arguments: StatementArguments = []
-        for (speaker, key) in chunk { arguments += [speaker, key] }
-        found += try Row.fetchAll(
-          db,
-          sql: Self.claimSelect + " WHERE c.state = 1 AND (c.speaker_id, c.text_key) IN (VALUES \(marks))",
-          arguments: arguments
-        ).map(Self.claim(from:))
+      for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) })
+      {
+        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        let rows = try Row.fetchAll(
+          db.cachedStatement(
+            sql: "SELECT id, speaker_id, text_key FROM claim WHERE text_hash IN (\(marks)) AND state = 1"),
+          arguments: StatementArguments(chunk))
+        // A hash can be shared: only rows whose speaker and text are those wanted count.
+        for row in rows where wanted.contains(Key(speakerID: row[1], textKey: row[2])) {
+          if case .claim(let claim)? = try Self.fetch(db, .claim, id: row[0])?.kind { found.append(claim) }
+        }
       }
       return found
     }
@@ -700,49 +729,91 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   // MARK: - Similar claims and evidence candidates
 
-  /// Claims that may repeat `text`, for ``Similarity`` to score. The work is bounded whatever the size
-  /// of the ledger: only the claim's rarest words are looked up (a repeat shares them), ranked by bm25
-  /// while they are rare enough, otherwise the most recent claims holding them.
+  /// Claims that may repeat `text`, for ``Similarity`` to score: their records only, without evidence
+  /// counts or ratings. The work is bounded whatever the size of the ledger: only the claim's rarest
+  /// words are looked up (a repeat shares them), ranked by bm25 while they are rare, otherwise the most
+  /// recent claims holding them.
+  ///
+  /// How rare a word is comes from counting its matches up to ``rarityCountLimit``: FTS5 reads a
+  /// doclist incrementally, so a common word costs no more than a rare one (fts5vocab's document
+  /// counts read the word's whole doclist, which at a million claims took milliseconds per word).
   public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
     let words = SearchQuery.words(of: text, maximumWords: 64)
     guard !words.isEmpty else { return [] }
+    let known = wordCounts.withLock { $0.counts(of: words) }
     return try await read { db in
       var frequencies: [(word: String, documents: Int)] = []
+      var counted: [String: Int] = [:]
       for word in words {
-        let documents =
-          try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT doc FROM search_vocabulary WHERE term = ? AND col = 'title'"),
-            arguments: [word]) ?? 0
+        var documents = known[word] ?? -1
+        if documents < 0 {
+          documents =
+            try Int.fetchOne(
+              db.cachedStatement(
+                sql: "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)"),
+              arguments: ["title : \"" + word + "\"", Self.rarityCountLimit]) ?? 0
+          // Only common words are remembered: a rare word's count is cheap to take and soon changes.
+          if documents >= Self.rarityCountLimit { counted[word] = documents }
+        }
         // A word no claim holds yet cannot find a repeat.
         if documents > 0 { frequencies.append((word, documents)) }
       }
+      if !counted.isEmpty { self.wordCounts.withLock { $0.remember(counted) } }
       let rarest = frequencies.sorted { $0.documents < $1.documents }.prefix(Self.candidateWords)
       guard !rarest.isEmpty else { return [] }
       let match = "title : (" + rarest.map { "\"" + $0.word + "\"" }.joined(separator: " OR ") + ")"
-      let ranked = rarest.reduce(0) { $0 + $1.documents } <= Self.rankedCandidateDocuments
-      let ids = try String.fetchAll(
-        db,
-        sql: ranked
-          ? """
-          SELECT resource_id FROM search_index WHERE search_index MATCH ? AND resource_type = 2
-          ORDER BY bm25(search_index, 0.0, 0.0, 10.0, 0.0) LIMIT ?
-          """
-          : """
-          SELECT resource_id FROM search_index WHERE search_index MATCH ? AND resource_type = 2
-          ORDER BY rowid DESC LIMIT ?
-          """,
-        arguments: [match, ranked ? limit : limit * 8])
-      return try ids.compactMap { id in
-        guard case .claim(let claim)? = try Self.fetch(db, .claim, id: id)?.kind else { return nil }
-        return claim
-      }
+      // bm25 scores every match: only when each word's matches were all counted.
+      let ranked = rarest.allSatisfy { $0.documents < Self.rarityCountLimit }
+      let records = try Data.fetchAll(
+        db.cachedStatement(
+          sql: ranked
+            ? """
+            SELECT c.record FROM search_index s JOIN claim c ON c.id = s.resource_id
+            WHERE search_index MATCH ? AND s.resource_type = 2
+            ORDER BY bm25(search_index, 0.0, 0.0, 10.0, 0.0) LIMIT ?
+            """
+            : """
+            SELECT c.record FROM search_index s JOIN claim c ON c.id = s.resource_id
+            WHERE search_index MATCH ? AND s.resource_type = 2
+            ORDER BY s.rowid DESC LIMIT ?
+            """),
+        arguments: [match, limit])
+      return try records.map { try Claim(serializedBytes: $0) }
     }
   }
 
   /// How many of a claim's rarest words find its repeat candidates.
   static let candidateWords = 4
-  /// Above this many matching documents, candidates are the most recent matches rather than bm25's best.
-  static let rankedCandidateDocuments = 20_000
+  /// Words' match counts (up to ``rarityCountLimit``), remembered for a while.
+  private let wordCounts = Mutex(WordCounts())
+
+  /// Which words are common (at least ``rarityCountLimit`` matches), remembered so that they, met in
+  /// almost every claim, are counted once in a while rather than on every write. A common word stays
+  /// common unless claims are retracted in bulk, and then only the choice of candidates changes.
+  struct WordCounts {
+    private var counts: [String: Int] = [:]
+    private var since = ContinuousClock.now
+    /// The most words remembered, and for how long.
+    static let capacity = 50_000
+    static let lifetime = Duration.seconds(600)
+
+    mutating func counts(of words: [String]) -> [String: Int] {
+      if ContinuousClock.now - since > Self.lifetime {
+        counts.removeAll(keepingCapacity: true)
+        since = .now
+      }
+      var found: [String: Int] = [:]
+      for word in words { if let count = counts[word] { found[word] = count } }
+      return found
+    }
+
+    mutating func remember(_ new: [String: Int]) {
+      if counts.count + new.count > Self.capacity { counts.removeAll(keepingCapacity: true) }
+      counts.merge(new) { _, latest in latest }
+    }
+  }
+  /// Matches of a word counted to tell how rare it is; a word with this many is common.
+  static let rarityCountLimit = 1_000
 
   public func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] {
     try await read { db in

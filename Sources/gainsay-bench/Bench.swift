@@ -74,75 +74,11 @@ enum Bench {
 
     var results = Results(floor: floor.p50)
     results.append(("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", "—", floor))
-    results.append(
-      (
-        "Health, 1 client", "p50 ≤ 2× floor",
-        try await sequential(calls) { _ in _ = try await client.call(MetaService.health, HealthRequest()) }
-      ))
-    results.append(
-      (
-        "Health, 1 minimal blocking wire client", "p50 ≤ 2× floor",
-        try WireClient.measureHealth(path: socket, count: calls)
-      ))
-    results.append(
-      (
-        "Health, 8 clients", "—",
-        try await concurrent(clients: 8, calls: calls, socket: socket) { client, _ in
-          _ = try await client.call(MetaService.health, HealthRequest())
-        }
-      ))
     var corpus = SyntheticCorpus()
-    var claims: [CreateClaimRequest] = []
-    let writes = quick ? 1_000 : 10_000
-    var speakerIDs: [String: String] = [:]
-    for _ in 0..<(writes * 3) {
-      let next = corpus.nextClaim()
-      if speakerIDs[next.speaker] == nil {
-        var speaker = CreateSpeakerRequest()
-        speaker.speaker = Speaker()
-        speaker.speaker!.name = next.speaker
-        speakerIDs[next.speaker] = try await client.call(LedgerService.createSpeaker, speaker).id
-      }
-      var request = CreateClaimRequest()
-      var claim = Claim()
-      claim.speakerID = speakerIDs[next.speaker]!
-      claim.text = next.text
-      claim.saidOn = PartialDate(iso: String(next.year))
-      request.claim = claim
-      claims.append(request)
+    // --scale-only skips the unary RPC measurements, for working on the ledger at scale.
+    if !arguments.contains("--scale-only") {
+      try await measureCalls(client: client, socket: socket, calls: calls, quick: quick, corpus: &corpus, into: &results)
     }
-    let requests = claims
-    var ids: [String] = []
-    let oneWriter = try await sequential(writes) { index in
-      ids.append(try await client.call(LedgerService.createClaim, requests[index]).claim!.id)
-    }
-    results.append(("CreateClaim (durable), 1 client", "—", oneWriter))
-    results.append(
-      (
-        "CreateClaim (durable), 16 clients", "≥ 10,000 calls/s",
-        try await concurrent(clients: 16, calls: writes * 2, socket: socket) { client, index in
-          _ = try await client.call(LedgerService.createClaim, requests[writes + index])
-        }
-      ))
-    let getIDs = ids
-    results.append(
-      (
-        "GetClaim, 1 client", "—",
-        try await sequential(calls) { index in
-          var request = GetClaimRequest()
-          request.id = getIDs[index % getIDs.count]
-          _ = try await client.call(LedgerService.getClaim, request)
-        }
-      ))
-    results.append(
-      (
-        "GetClaim, 8 clients", "—",
-        try await concurrent(clients: 8, calls: calls, socket: socket) { client, index in
-          var request = GetClaimRequest()
-          request.id = getIDs[index % getIDs.count]
-          _ = try await client.call(LedgerService.getClaim, request)
-        }
-      ))
 
     // At scale.
     let scale = LedgerAtScale(
@@ -203,6 +139,81 @@ enum Bench {
       try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         .write(to: URL(fileURLWithPath: jsonPath))
     }
+  }
+
+  /// The unary calls: Health (Swift client, minimal wire client, 8 clients), durable CreateClaim with 1 and
+  /// 16 clients, GetClaim with 1 and 8 clients.
+  static func measureCalls(
+    client: RPCClient, socket: String, calls: Int, quick: Bool, corpus: inout SyntheticCorpus, into results: inout Results
+  ) async throws {
+    results.append(
+      (
+        "Health, 1 client", "p50 ≤ 2× floor",
+        try await sequential(calls) { _ in _ = try await client.call(MetaService.health, HealthRequest()) }
+      ))
+    results.append(
+      (
+        "Health, 1 minimal blocking wire client", "p50 ≤ 2× floor",
+        try WireClient.measureHealth(path: socket, count: calls)
+      ))
+    results.append(
+      (
+        "Health, 8 clients", "—",
+        try await concurrent(clients: 8, calls: calls, socket: socket) { client, _ in
+          _ = try await client.call(MetaService.health, HealthRequest())
+        }
+      ))
+    var claims: [CreateClaimRequest] = []
+    let writes = quick ? 1_000 : 10_000
+    var speakerIDs: [String: String] = [:]
+    for _ in 0..<(writes * 3) {
+      let next = corpus.nextClaim()
+      if speakerIDs[next.speaker] == nil {
+        var speaker = CreateSpeakerRequest()
+        speaker.speaker = Speaker()
+        speaker.speaker!.name = next.speaker
+        speakerIDs[next.speaker] = try await client.call(LedgerService.createSpeaker, speaker).id
+      }
+      var request = CreateClaimRequest()
+      var claim = Claim()
+      claim.speakerID = speakerIDs[next.speaker]!
+      claim.text = next.text
+      claim.saidOn = PartialDate(iso: String(next.year))
+      request.claim = claim
+      claims.append(request)
+    }
+    let requests = claims
+    var ids: [String] = []
+    let oneWriter = try await sequential(writes) { index in
+      ids.append(try await client.call(LedgerService.createClaim, requests[index]).claim!.id)
+    }
+    results.append(("CreateClaim (durable), 1 client", "—", oneWriter))
+    results.append(
+      (
+        "CreateClaim (durable), 16 clients", "≥ 10,000 calls/s",
+        try await concurrent(clients: 16, calls: writes * 2, socket: socket) { client, index in
+          _ = try await client.call(LedgerService.createClaim, requests[writes + index])
+        }
+      ))
+    let getIDs = ids
+    results.append(
+      (
+        "GetClaim, 1 client", "—",
+        try await sequential(calls) { index in
+          var request = GetClaimRequest()
+          request.id = getIDs[index % getIDs.count]
+          _ = try await client.call(LedgerService.getClaim, request)
+        }
+      ))
+    results.append(
+      (
+        "GetClaim, 8 clients", "—",
+        try await concurrent(clients: 8, calls: calls, socket: socket) { client, index in
+          var request = GetClaimRequest()
+          request.id = getIDs[index % getIDs.count]
+          _ = try await client.call(LedgerService.getClaim, request)
+        }
+      ))
   }
 
   static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }

@@ -212,8 +212,8 @@ audit_page_garbage() {
 index_out_of_step() {
   variant stale || return 1
   sqlite3 "$work/stale/ledger.sqlite" "PRAGMA writable_schema = ON;
-    UPDATE sqlite_schema SET sql = replace(sql, 'claim(speaker_id, text_key)', 'claim(speaker_id, id)')
-      WHERE name = 'claim_by_text_key';" ||
+    UPDATE sqlite_schema SET sql = replace(sql, 'claim(speaker_id, said_start)', 'claim(speaker_id, id)')
+      WHERE name = 'claim_by_speaker';" ||
     return 1
   [ "$(sqlite3 -readonly "$work/stale/ledger.sqlite" 'PRAGMA quick_check')" = ok ] ||
     { echo "quick_check already sees it; the test no longer tests what quick_check misses"; return 1; }
