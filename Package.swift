@@ -61,12 +61,18 @@ let package = Package(
       dependencies: ["GainsayProto"],
       swiftSettings: swiftSettings
     ),
+    // Search ranking in C: an FTS5 auxiliary function (bm25 with document counts given by the caller).
+    .target(
+      name: "GainsayRanking",
+      linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
+    ),
     // Persistence: the ledger in SQLite through GRDB (schema, migrations, queries, FTS5).
     .target(
       name: "GainsayStore",
       dependencies: [
         "GainsayCore",
         "GainsayProto",
+        "GainsayRanking",
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GainsayRanking
 import Synchronization
 public import GainsayCore
 public import GainsayProto
@@ -25,7 +26,7 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// index with its table) unless ``close()`` sealed
   /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
   /// and after a crash, or any change made while the daemon was down, the check runs.
-  public init(path: String, rankedMatchLimit: Int = 5_000) throws {
+  public init(path: String, rankedMatchLimit: Int = 1_500) throws {
     self.path = path
     self.rankedMatchLimit = max(1, rankedMatchLimit)
     let sealed = CloseSeal.matches(databasePath: path)
@@ -37,6 +38,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     configuration.label = "gainsay"
     configuration.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")
+      let registered = gainsay_register_rank(db.sqliteConnection)
+      guard registered == 0 else {
+        throw DatabaseError(resultCode: ResultCode(rawValue: registered), message: "cannot register gainsay_rank")
+      }
     }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
@@ -833,10 +838,42 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   // MARK: - Search
 
+  /// The ranking of a search: bm25 weighting titles 10 to 1 over bodies, with each phrase's document
+  /// count (for its idf) counted up to ``phraseCountLimit`` matches and beyond that estimated from how
+  /// densely the phrase occurs among the most recent entries. FTS5's own bm25 counts every match of
+  /// every phrase on each query, which grows with the ledger.
+  static func rankFunction(_ db: Database, phrases: [String]) throws -> String {
+    let newest =
+      try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")) ?? 0
+    var counts: [String] = []
+    for phrase in phrases {
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT count(*), min(rowid) FROM
+              (SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?)
+            """),
+        arguments: [phrase, Self.phraseCountLimit])
+      let counted: Int64 = row?[0] ?? 0
+      let oldest: Int64 = row?[1] ?? newest
+      // Entries are numbered in the order they were written (give or take rewritten ones), so the
+      // phrase's density among the newest entries, times all of them, estimates its count.
+      let estimate =
+        counted < Int64(Self.phraseCountLimit)
+        ? Double(counted) : Double(counted) * Double(newest) / Double(max(1, newest - oldest + 1))
+      counts.append(String(format: "%.1f", estimate))
+    }
+    return "gainsay_rank(" + (["0.0", "0.0", "10.0", "1.0"] + counts).joined(separator: ", ") + ")"
+  }
+
+  /// A phrase's matches counted exactly up to this many; beyond, its count is estimated.
+  static let phraseCountLimit = 2_000
+
   public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
     guard let match = SearchQuery.fts5Expression(request.query) else {
       throw LedgerError.invalid("query", "has no words to search for")
     }
+    let phrases = SearchQuery.fts5Phrases(request.query)
     let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
     var conditions = [
       "resource_type IN (\(Set(types).map { String($0.rawValue) }.sorted().joined(separator: ",")))"
@@ -855,7 +892,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       SELECT resource_type, resource_id, rank,
         snippet(search_index, 2, char(2), char(3), '…', 24), snippet(search_index, 3, char(2), char(3), '…', 24)
       FROM search_index
-      WHERE search_index MATCH ? AND rank MATCH 'bm25(0.0, 0.0, 10.0, 1.0)' AND rowid >= ?
+      WHERE search_index MATCH ? AND rank MATCH ? AND rowid >= ?
         AND \(conditions.joined(separator: " AND "))
       ORDER BY rank LIMIT ?
       """
@@ -871,8 +908,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             db.cachedStatement(
               sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
             arguments: [match, window - 1]) ?? Int64.min
+        let rank = try Self.rankFunction(db, phrases: phrases)
         rows = try Row.fetchAll(
-          db.cachedStatement(sql: sql), arguments: [match, oldestRanked] + filters + [limit])
+          db.cachedStatement(sql: sql), arguments: [match, rank, oldestRanked] + filters + [limit])
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }

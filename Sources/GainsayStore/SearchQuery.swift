@@ -6,6 +6,17 @@ public enum SearchQuery {
   /// Words, "exact phrases", prefix* and OR, as an FTS5 expression in which every term is quoted, so
   /// no input can inject FTS5 syntax. Nil when there is nothing to search for.
   public static func fts5Expression(_ query: String) -> String? {
+    let terms = fts5Terms(query)
+    return terms.isEmpty ? nil : terms.joined(separator: " ")
+  }
+
+  /// The phrases of ``fts5Expression(_:)`` (its terms without OR), each an FTS5 expression of its own,
+  /// in the order FTS5 numbers them.
+  public static func fts5Phrases(_ query: String) -> [String] {
+    fts5Terms(query).filter { $0 != "OR" }
+  }
+
+  private static func fts5Terms(_ query: String) -> [String] {
     var terms: [String] = []
     var current = ""
     var inPhrase = false
@@ -37,7 +48,10 @@ public enum SearchQuery {
     while terms.first == "OR" { terms.removeFirst() }
     // A term made only of punctuation matches nothing and upsets FTS5: drop it.
     terms = terms.filter { $0 == "OR" || $0.contains(where: { $0.isLetter || $0.isNumber }) }
-    return terms.isEmpty ? nil : terms.joined(separator: " ")
+    terms = terms.indices.filter { terms[$0] != "OR" || $0 == 0 || terms[$0 - 1] != "OR" }.map { terms[$0] }
+    while terms.last == "OR" { terms.removeLast() }
+    while terms.first == "OR" { terms.removeFirst() }
+    return terms
   }
 
   /// The distinct words of `text` (at least two letters or digits) as the index holds them: lower-cased,

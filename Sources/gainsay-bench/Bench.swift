@@ -41,6 +41,8 @@ enum Bench {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     // --keep leaves the ledger behind for further measurements (its path goes to standard error).
     let keep = arguments.contains("--keep")
+    // --ledger DIR measures an existing ledger (one kept with --keep) instead of importing a new one.
+    let existingLedger = option("--ledger")
     defer {
       if keep {
         FileHandle.standardError.write(Data("kept the benchmark ledger in \(work)/data\n".utf8))
@@ -67,7 +69,7 @@ enum Bench {
 
     let socket = work + "/d.sock"
     let daemon = try DaemonProcess(
-      executable: here.appendingPathComponent("gainsayd"), socket: socket, dataDirectory: work + "/data")
+      executable: here.appendingPathComponent("gainsayd"), socket: socket, dataDirectory: existingLedger ?? work + "/data")
     defer { daemon.stop() }
     let client = try await connect(socket)
     let idleRSS = daemon.residentMiB
@@ -86,7 +88,9 @@ enum Bench {
       queries: quick ? 100 : 500, daemon: daemon)
     var figures = Figures()
     figures.append(Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true))
-    figures.append(try await scale.importClaims(client, corpus: &corpus))
+    if existingLedger == nil {
+      figures.append(try await scale.importClaims(client, corpus: &corpus))
+    }
     results.append(
       (
         "ranked search (1–3 words, top 20) over \(scaleClaims) claims", "p99 ≤ 20 ms",
@@ -97,7 +101,10 @@ enum Bench {
         "List claims by speaker (page of 50), \(scaleClaims) claims", "—",
         try await scale.listBySpeaker(client, corpus: &corpus)
       ))
-    for figure in try await scale.report(client, socket: socket, corpus: &corpus) { figures.append(figure) }
+    // --no-report skips the report fixture and its reports.
+    if !arguments.contains("--no-report") {
+      for figure in try await scale.report(client, socket: socket, corpus: &corpus) { figures.append(figure) }
+    }
     let busyRSS = daemon.residentMiB
     figures.append(
       Figure(

@@ -63,6 +63,7 @@ struct LedgerAtScale {
 
   func search(_ client: RPCClient, corpus: inout SyntheticCorpus) async throws -> Measurement {
     var samples: [Double] = []
+    var timed: [(query: String, microseconds: Double, hits: Int)] = []
     let clock = ContinuousClock()
     let start = clock.now
     for _ in 0..<queries {
@@ -70,8 +71,15 @@ struct LedgerAtScale {
       request.query = corpus.nextQuery()
       request.limit = 20
       let begin = clock.now
-      for try await _ in client.stream(LedgerService.search, request) {}
+      var hits = 0
+      for try await _ in client.stream(LedgerService.search, request) { hits += 1 }
       samples.append((clock.now - begin).microseconds)
+      timed.append((request.query, samples.last!, hits))
+    }
+    // The slowest queries, to see what limits the tail.
+    for slow in timed.sorted(by: { $0.microseconds > $1.microseconds }).prefix(5) {
+      FileHandle.standardError.write(
+        Data("slow search: \"\(slow.query)\" \(Int(slow.microseconds)) µs, \(slow.hits) hits\n".utf8))
     }
     return Measurement(samples: samples, elapsed: clock.now - start)
   }

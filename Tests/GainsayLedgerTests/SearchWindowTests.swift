@@ -1,7 +1,7 @@
 import Foundation
 import GainsayCore
 import GainsayProto
-import GainsayStore
+@testable import GainsayStore
 import GainsayTestSupport
 import Testing
 
@@ -51,5 +51,39 @@ struct SearchWindowTests {
     defer { try? FileManager.default.removeItem(atPath: bounded.directory) }
     let recent = try await search(bounded.0, "budget")
     #expect(Set(recent) == Set(bounded.recent.suffix(3)))
+  }
+
+  @Test("a rare word outweighs a common one (idf), also when the common one has more matches than are counted")
+  func rarityRanks() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite", rankedMatchLimit: 10_000)
+    let ledger = Ledger(store: store, configuration: LedgerConfiguration(publisher: "Test"))
+    let speaker = try await ledger.createSpeaker(Make.speaker("Finance Minister"), caller: Self.editor)
+    // More claims holding "budget" than the phrase count limit, so its count is estimated.
+    let common = SQLiteLedgerStore.phraseCountLimit + 500
+    var begin = BeginImportRequest()
+    begin.origin = "test"
+    let session = try ledger.beginImport(begin, caller: Self.editor).importID
+    for chunk in stride(from: 0, to: common, by: 1_000) {
+      var request = ImportRecordsRequest()
+      request.importID = session
+      for index in chunk..<min(chunk + 1_000, common) {
+        var record = ImportRecord()
+        record.line = Int64(index + 1)
+        record.record = LedgerRecord()
+        record.record!.record = .claim(
+          Make.claim("Budget item \(index) budget budget", speaker: speaker.id, said: "2020").claim!)
+        request.records.append(record)
+      }
+      _ = try await ledger.importRecords(request, caller: Self.editor)
+    }
+    let rare = try await ledger.createClaim(
+      Make.claim("The zanzibar budget", speaker: speaker.id, said: "2019"), caller: Self.editor
+    ).claim!.id
+    // "budget" thrice scores less than "zanzibar" once: it is in nearly every claim.
+    #expect(try await search(ledger, "budget OR zanzibar").first == rare)
+    #expect(try await search(ledger, "zanzibar budget") == [rare])
+    #expect(SearchQuery.fts5Phrases("budget OR \"zanzibar budget\" tax* OR") == ["\"budget\"", "\"zanzibar budget\"", "\"tax\"*"])
   }
 }
