@@ -37,7 +37,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     configuration.busyMode = .timeout(10)
     configuration.label = "gainsay"
     configuration.prepareDatabase { db in
-      try db.execute(sql: "PRAGMA synchronous = FULL")
       let registered = gainsay_register_rank(db.sqliteConnection)
       guard registered == 0 else {
         throw DatabaseError(resultCode: ResultCode(rawValue: registered), message: "cannot register gainsay_rank")
@@ -46,9 +45,15 @@ public final class SQLiteLedgerStore: LedgerStore {
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
       committer = GroupCommitter(pool: pool)
-      // The writer touches the indexes of every table: a larger page cache than SQLite's 2 MiB default
-      // saves re-reading them on every commit. Readers keep the default.
-      try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
+      try pool.writeWithoutTransaction { db in
+        // GRDB turns the writer's `synchronous` down to NORMAL when it sets up WAL mode, after
+        // `prepareDatabase`: NORMAL does not sync the WAL at each commit, so an acknowledged write could
+        // be lost with the machine (not with the process). Every commit must be on disk: FULL.
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+        // The writer touches the indexes of every table: a larger page cache than SQLite's 2 MiB
+        // default saves re-reading them on every commit. Readers keep the default.
+        try db.execute(sql: "PRAGMA cache_size = -32768")
+      }
       try Schema.migrator.migrate(pool)
       if !sealed {
         try pool.read { db in try Self.checkIntegrity(db, path: path) }
@@ -727,6 +732,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
 
+  /// The writer connection's `PRAGMA synchronous` (2 is FULL: every commit synced to disk).
+  func writerSynchronousMode() async throws -> Int {
+    try await committer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+  }
+
   /// `PRAGMA integrity_check` of the live database: "ok" or SQLite's list of problems.
   public func integrityCheck() async throws -> String {
     try await read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "?" }
@@ -818,7 +828,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
   }
   /// Matches of a word counted to tell how rare it is; a word with this many is common.
-  static let rarityCountLimit = 1_000
+  static let rarityCountLimit = 100
 
   public func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] {
     try await read { db in

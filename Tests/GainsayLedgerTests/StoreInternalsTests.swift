@@ -61,6 +61,15 @@ struct StoreInternalsTests {
     }
   }
 
+  @Test("every commit is synced: the writer runs with synchronous = FULL, whatever GRDB's WAL setup chose")
+  func commitsAreSynced() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
+    #expect(try await store.writerSynchronousMode() == 2)
+    try store.close()
+  }
+
   @Test("a ledger made before the text hash is migrated, and its claims are found again by their text")
   func textHashMigration() async throws {
     let directory = try makeShortTempDirectory()
