@@ -97,11 +97,13 @@ public final class SQLiteLedgerStore: LedgerStore {
   // MARK: - Writes
 
   public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
-    try await write { db in
+    let event = try await write { db in
       try Self.checkConstraints(db, for: resource, replacing: nil)
       try Self.store(db, resource, isNew: true, fresh: true)
       return try Self.appendAudit(db, audit, before: nil, after: resource)
     }
+    countWords(of: [resource])
+    return event
   }
 
   public func update(
@@ -110,7 +112,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     audit: AuditDraft,
     change: @escaping @Sendable (Resource) throws -> Resource
   ) async throws -> (Resource, AuditEvent) {
-    try await write { db in
+    let (stored, event) = try await write { db in
       guard let before = try Self.fetch(db, type, id: id) else {
         throw LedgerError.notFound(type.noun, id, field: "id")
       }
@@ -120,6 +122,9 @@ public final class SQLiteLedgerStore: LedgerStore {
       let event = try Self.appendAudit(db, audit, before: before, after: after)
       return (try Self.fetch(db, type, id: id) ?? after, event)
     }
+    // A claim's new text may hold words it did not.
+    countWords(of: [stored])
+    return (stored, event)
   }
 
   private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -613,7 +618,7 @@ public final class SQLiteLedgerStore: LedgerStore {
   public func importBatch(
     created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
   ) async throws -> [AuditEvent] {
-    try await write { db in
+    let events = try await write { db in
       var events: [AuditEvent] = []
       for resource in restored {
         try Self.checkConstraints(db, for: resource, replacing: nil)
@@ -638,6 +643,8 @@ public final class SQLiteLedgerStore: LedgerStore {
       }
       return events
     }
+    countWords(of: restored + created)
+    return events
   }
 
   public func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> {
@@ -767,8 +774,7 @@ public final class SQLiteLedgerStore: LedgerStore {
               db.cachedStatement(
                 sql: "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)"),
               arguments: ["title : \"" + word + "\"", Self.rarityCountLimit]) ?? 0
-          // Only common words are remembered: a rare word's count is cheap to take and soon changes.
-          if documents >= Self.rarityCountLimit { counted[word] = documents }
+          counted[word] = documents
         }
         // A word no claim holds yet cannot find a repeat.
         if documents > 0 { frequencies.append((word, documents)) }
@@ -777,8 +783,8 @@ public final class SQLiteLedgerStore: LedgerStore {
       let rarest = frequencies.sorted { $0.documents < $1.documents }.prefix(Self.candidateWords)
       guard !rarest.isEmpty else { return [] }
       let match = "title : (" + rarest.map { "\"" + $0.word + "\"" }.joined(separator: " OR ") + ")"
-      // bm25 scores every match: only when each word's matches were all counted.
-      let ranked = rarest.allSatisfy { $0.documents < Self.rarityCountLimit }
+      // bm25 scores every match: only when they are few.
+      let ranked = rarest.reduce(0) { $0 + $1.documents } <= Self.rarityCountLimit
       let records = try Data.fetchAll(
         db.cachedStatement(
           sql: ranked
@@ -799,17 +805,18 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   /// How many of a claim's rarest words find its repeat candidates.
   static let candidateWords = 4
-  /// Words' match counts (up to ``rarityCountLimit``), remembered for a while.
+  /// Words' match counts (up to ``rarityCountLimit``), remembered and kept up to date by the writes.
   private let wordCounts = Mutex(WordCounts())
 
-  /// Which words are common (at least ``rarityCountLimit`` matches), remembered so that they, met in
-  /// almost every claim, are counted once in a while rather than on every write. A common word stays
-  /// common unless claims are retracted in bulk, and then only the choice of candidates changes.
+  /// How many claims hold each word, up to ``rarityCountLimit``: counted once by a query, then counted
+  /// on by every claim written, so repeat detection rarely queries at all (a count query costs more
+  /// than the rest of a write). Counts are estimates — a rolled-back write or a retraction leaves them a
+  /// little high — and are all counted again after ``lifetime``.
   struct WordCounts {
     private var counts: [String: Int] = [:]
     private var since = ContinuousClock.now
     /// The most words remembered, and for how long.
-    static let capacity = 50_000
+    static let capacity = 100_000
     static let lifetime = Duration.seconds(600)
 
     mutating func counts(of words: [String]) -> [String: Int] {
@@ -826,7 +833,27 @@ public final class SQLiteLedgerStore: LedgerStore {
       if counts.count + new.count > Self.capacity { counts.removeAll(keepingCapacity: true) }
       counts.merge(new) { _, latest in latest }
     }
+
+    var isEmpty: Bool { counts.isEmpty }
+
+    /// A claim holding `words` was written.
+    mutating func written(_ words: [String]) {
+      for word in words {
+        if let count = counts[word], count < SQLiteLedgerStore.rarityCountLimit { counts[word] = count + 1 }
+      }
+    }
   }
+
+  /// Keeps the remembered word counts up to date with claims just committed.
+  private func countWords(of resources: [Resource]) {
+    var texts: [String] = []
+    for resource in resources { if case .claim(let claim) = resource.kind { texts.append(claim.text) } }
+    // Nothing remembered (no claim created since the start, say, only imports): nothing to count on.
+    guard !texts.isEmpty, !wordCounts.withLock({ $0.isEmpty }) else { return }
+    let words = texts.map { SearchQuery.words(of: $0, maximumWords: 64) }
+    wordCounts.withLock { counts in for list in words { counts.written(list) } }
+  }
+
   /// Matches of a word counted to tell how rare it is; a word with this many is common.
   static let rarityCountLimit = 100
 
