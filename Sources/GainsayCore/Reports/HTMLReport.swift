@@ -241,6 +241,10 @@ enum HTMLReport {
 
   /// HTML-escapes text for element content and attribute values.
   static func e(_ text: String) -> String {
+    // Most text has nothing to escape: returned as it is without walking its characters.
+    guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+      return text
+    }
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for character in text {

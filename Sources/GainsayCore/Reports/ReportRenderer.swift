@@ -275,6 +275,8 @@ enum MarkdownReport {
 
   /// Neutralises Markdown syntax in ledger text.
   static func escape(_ text: String) -> String {
+    // Most text has nothing to escape: returned as it is without walking its characters.
+    guard text.utf8.contains(where: { markdownSyntax.contains($0) }) else { return text }
     var out = ""
     for character in text {
       if "\\`*_[]<>#|".contains(character) { out.append("\\") }
@@ -282,4 +284,7 @@ enum MarkdownReport {
     }
     return out
   }
+
+  /// The bytes of the characters ``escape(_:)`` escapes (all ASCII).
+  private static let markdownSyntax = Set("\\`*_[]<>#|".utf8)
 }
