@@ -152,7 +152,13 @@ enum JSONReport {
   /// Pretty-printed JSON moved `indent` deeper (JSON strings hold no raw newlines, so every "\n" is
   /// layout).
   static func indented(_ json: String, by indent: String) -> String {
-    json.replacingOccurrences(of: "\n", with: "\n" + indent)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(json.utf8.count + json.utf8.count / 8)
+    for byte in json.utf8 {
+      bytes.append(byte)
+      if byte == UInt8(ascii: "\n") { bytes.append(contentsOf: indent.utf8) }
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
 
@@ -255,7 +261,10 @@ enum MarkdownReport {
       if !source.url.isEmpty { line += " — <\(source.url)>" }
       out.append(line)
       if let quote = item.link?.quote?.exact, !quote.isEmpty {
-        out.append("  > \(escape(quote).replacingOccurrences(of: "\n", with: " "))")
+        let escaped = escape(quote)
+        let oneLine =
+          escaped.utf8.contains(UInt8(ascii: "\n")) ? escaped.replacingOccurrences(of: "\n", with: " ") : escaped
+        out.append("  > \(oneLine)")
       }
       if let note = item.link?.note, !note.isEmpty { out.append("  _Note: \(escape(note))_") }
     }
