@@ -108,4 +108,59 @@ public protocol LedgerStore: Sendable {
 
   /// Sources whose archived text best matches `query` (an FTS5 expression), best first, with their text.
   func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)]
+
+  /// Runs `body` with a ``ReportReader`` whose reads all see the ledger as it was when `body` began (one
+  /// read transaction, held until `body` returns, while writes go on), so a report streamed over many
+  /// reads is still a consistent snapshot.
+  func readReport<T>(_ body: (any ReportReader) async throws -> T) async throws -> T
+}
+
+// MARK: - Reports
+
+/// A claim chosen for a report: its id and the first day its date can mean (`said_on`'s range start),
+/// which orders the report.
+public struct ReportClaimKey: Sendable, Hashable {
+  public var id: String
+  public var saidStart: String
+
+  public init(id: String, saidStart: String) {
+    self.id = id
+    self.saidStart = saidStart
+  }
+}
+
+/// What a report shows beside a page of its claims, read together.
+public struct ReportEvidence: Sendable {
+  /// Each claim's active links, with the claim at either end, in the order they were made.
+  public var links: [String: [Link]] = [:]
+  /// Each claim's latest verdict (claims without one are absent).
+  public var latestVerdicts: [String: Verdict] = [:]
+  /// The sources those links cite, without their archived text.
+  public var sources: [String: Source] = [:]
+  /// The claims at the other end of claim-to-claim links, as ``LedgerStore/resource(_:id:)`` gives them.
+  public var relatedClaims: [String: Claim] = [:]
+  /// The speakers of the page's claims and of the related claims.
+  public var speakers: [String: Speaker] = [:]
+
+  public init() {}
+}
+
+/// The reads of one report, all from the same state of the ledger (one read transaction): a report is a
+/// consistent snapshot even while writes go on. Each method reads many claims at once, so a report of
+/// thousands of claims costs a few dozen reads, not several per claim.
+public protocol ReportReader: Sendable {
+  /// The claims ``LedgerStore/listClaims(_:pageSize:pageToken:)`` selects with `filter`, as keys, at most
+  /// `limit` of them (in no particular order).
+  func claimKeys(_ filter: ClaimFilter, limit: Int) async throws -> [ReportClaimKey]
+
+  /// The claims among `ids` that exist, as ``LedgerStore/resource(_:id:)`` gives them (with their evidence
+  /// counts and latest rating), by id.
+  func claims(ids: [String]) async throws -> [String: Claim]
+
+  /// The speakers among `ids` that exist, by id.
+  func speakers(ids: [String]) async throws -> [String: Speaker]
+
+  /// The links, latest verdicts, sources, related claims and speakers of `claims` (a page of a few
+  /// hundred).
+  func evidence(for claims: [Claim]) async throws -> ReportEvidence
 }

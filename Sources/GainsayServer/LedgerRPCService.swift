@@ -59,15 +59,8 @@ public struct LedgerRPCService: RPCService {
       for suggestion in try await ledger.suggestEvidence(request, caller: caller) { try await writer.write(suggestion) }
     }
     streaming(&router, LedgerService.generateReport) { request, caller, writer in
-      let (header, chunks) = try await ledger.generateReport(request, caller: caller)
-      var first = ReportChunk()
-      first.part = .header(header)
-      try await writer.write(first)
-      for bytes in chunks {
-        var chunk = ReportChunk()
-        chunk.part = .data(bytes)
-        try await writer.write(chunk)
-      }
+      // Streamed as it is built: each chunk is sent as soon as it is rendered.
+      try await ledger.generateReport(request, caller: caller) { try await writer.write($0) }
     }
     streaming(&router, LedgerService.watch) { request, caller, writer in
       try await ledger.watch(request, caller: caller) { try await writer.write($0) }

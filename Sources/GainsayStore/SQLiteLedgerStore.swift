@@ -8,7 +8,7 @@ public import GainsayProto
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
 /// once its transaction is durable. Concurrent writes are group-committed (see ``GroupCommitter``).
 public final class SQLiteLedgerStore: LedgerStore {
-  private let pool: DatabasePool
+  let pool: DatabasePool
   /// Every write goes through it: concurrent writes share one durable commit.
   private let committer: GroupCommitter
   /// The database file.
@@ -391,7 +391,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     try await read { db in try Self.fetch(db, type, id: id) }
   }
 
-  private static let claimSelect = """
+  static let claimSelect = """
     SELECT c.record,
       (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
       (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
@@ -401,7 +401,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     FROM claim c
     """
 
-  private static func claim(from row: Row) throws -> Claim {
+  static func claim(from row: Row) throws -> Claim {
     var claim = try Claim(serializedBytes: row[0] as Data)
     var counts = EvidenceCounts()
     counts.contradicting = row[1]

@@ -6,6 +6,10 @@ import GainsayRPC
 /// processes with the same payload sizes), in one run, and prints a table (and JSON with --json FILE).
 ///
 ///   gainsay-bench [--quick] [--claims N] [--json FILE] [--keep]
+///   gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
+///
+/// `--report-only` builds only the report fixture (N claims, default 10,000, or 1,000 with `--quick`)
+/// and measures its reports and the daemon's RSS while it builds them.
 ///
 /// It starts its own gainsayd (the one built beside it) on a temporary socket and store.
 @main
@@ -73,6 +77,33 @@ enum Bench {
     defer { daemon.stop() }
     let client = try await connect(socket)
     let idleRSS = daemon.residentMiB
+
+    if arguments.contains("--report-only") {
+      let reportClaims = option("--report-claims").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
+      let scale = LedgerAtScale(
+        claims: 0, reportClaims: reportClaims, reportLinks: reportClaims * 5, queries: 0, daemon: daemon)
+      var figures = Figures()
+      figures.append(
+        Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true))
+      var corpus = SyntheticCorpus()
+      let clock = ContinuousClock()
+      let start = clock.now
+      let fixture = try await scale.reportFixture(client, socket: socket, corpus: &corpus)
+      FileHandle.standardError.write(
+        Data(
+          "report fixture: \(fixture.claims) claims, \(fixture.links) links in \(Int((clock.now - start).seconds)) s\n"
+            .utf8))
+      let runs = option("--report-runs").flatMap(Int.init) ?? 3
+      for figure in try await scale.reportTimes(client, fixture: fixture, runs: runs) { figures.append(figure) }
+      await client.close()
+      print("| figure | value | target | met |")
+      print("|---|---:|---|---|")
+      for figure in figures.rows {
+        print(
+          "| \(figure.name) | \(fmt(figure.value)) \(figure.unit) | \(figure.target) | \(figure.met ? "yes" : "no") |")
+      }
+      return
+    }
 
     var results = Results(floor: floor.p50)
     results.append(("floor: raw Unix-socket round trip (\(requestSize)→\(replySize) bytes)", "—", floor))

@@ -9,6 +9,36 @@ public enum ClaimReviewExport {
       report.entries.compactMap { review($0, publisher: report.publisher, publisherURL: publisherURL, scale: scale) })
   }
 
+  /// Writes the array review by review, exactly as ``render(_:scale:publisherURL:)`` serialized pretty.
+  struct Writer: ReportFormatWriter {
+    let scale: RatingScale
+    let publisherURL: String
+    private var publisher = ""
+    private var reviews = 0
+
+    init(scale: RatingScale, publisherURL: String) {
+      self.scale = scale
+      self.publisherURL = publisherURL
+    }
+
+    var overview: ReportOverview? { nil }
+
+    mutating func begin(_ head: Report, overview: ReportOverview, to sink: ReportSink) async throws {
+      publisher = head.publisher
+    }
+
+    mutating func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
+      guard let review = review(entry, publisher: publisher, publisherURL: publisherURL, scale: scale) else { return }
+      let opening = reviews == 0 ? "[\n  " : ",\n  "
+      reviews += 1
+      try await sink.write(opening + JSONReport.indented(review.serialized(pretty: true), by: "  "))
+    }
+
+    mutating func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
+      try await sink.write(reviews == 0 ? "[]\n" : "\n]\n")
+    }
+  }
+
   /// The ClaimReview of one claim, or nil when it has no verdict.
   public static func review(
     _ entry: ReportEntry, publisher: String, publisherURL: String, scale: RatingScale

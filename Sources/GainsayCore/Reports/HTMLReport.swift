@@ -4,33 +4,46 @@ import GainsayProto
 /// The HTML form: one self-contained, print-ready page (inline CSS and SVG, no external references),
 /// with a timeline of the claims and the reporting that contradicts them.
 enum HTMLReport {
-  static func render(_ report: Report) -> String {
-    let summary = report.summary ?? ReportSummary()
-    var body = ""
-    body += "<header><h1>\(e(report.title))</h1>\n"
-    var byline = "Generated \(ReportRenderer.day(report.generateTime))"
-    if !report.publisher.isEmpty { byline += " by \(report.publisher)" }
-    byline += " · \(summary.claims) claim\(summary.claims == 1 ? "" : "s"), \(summary.contradictedClaims) contradicted"
-    body += "<p class=\"byline\">\(e(byline))</p></header>\n"
-    body += timeline(report)
-    for entry in report.entries { body += claimSection(entry) }
-    body += summarySection(summary)
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>\(e(report.title))</title>
-      <style>
-      \(css)
-      </style>
-      </head>
-      <body>
-      \(body)</body>
-      </html>
+  struct Writer: ReportFormatWriter {
+    var overview: ReportOverview? {
+      var overview = ReportOverview()
+      overview.timeline = Timeline()
+      return overview
+    }
 
-      """
+    func begin(_ head: Report, overview: ReportOverview, to sink: ReportSink) async throws {
+      try await sink.write(
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(e(head.title))</title>
+        <style>
+        \(css)
+        </style>
+        </head>
+        <body>
+
+        """)
+      var html = "<header><h1>\(e(head.title))</h1>\n"
+      var byline = "Generated \(ReportRenderer.day(head.generateTime))"
+      if !head.publisher.isEmpty { byline += " by \(head.publisher)" }
+      byline +=
+        " · \(overview.claims) claim\(overview.claims == 1 ? "" : "s"), \(overview.contradictedClaims) contradicted"
+      html += "<p class=\"byline\">\(e(byline))</p></header>\n"
+      try await sink.write(html)
+      if let timeline = overview.timeline { try await timeline.write(to: sink) }
+    }
+
+    func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
+      try await sink.write(claimSection(entry))
+    }
+
+    func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
+      try await sink.write(summarySection(summary) + "</body>\n</html>\n")
+    }
   }
 
   static let css = """
@@ -120,17 +133,19 @@ enum HTMLReport {
   }
 
   /// An SVG timeline: claims above the axis (circles), the reporting that contradicts them below
-  /// (squares), a line from each contradiction to its claim.
-  static func timeline(_ report: Report) -> String {
+  /// (squares), a line from each contradiction to its claim. Its marks are gathered entry by entry in a
+  /// first pass (a few numbers per claim and per contradicting source), then written in pieces.
+  struct Timeline {
     struct Mark {
       let day: Double
       let label: String
       let claimIndex: Int
     }
-    var claims: [Mark] = []
-    var sources: [Mark] = []
-    for (index, entry) in report.entries.enumerated() {
-      guard let said = entry.claim?.saidOn else { continue }
+    private(set) var claims: [Mark] = []
+    private(set) var sources: [Mark] = []
+
+    mutating func add(_ entry: ReportEntry, index: Int) {
+      guard let said = entry.claim?.saidOn else { return }
       claims.append(Mark(day: dayNumber(said), label: said.iso, claimIndex: index))
       for evidence in entry.contradictedBy {
         if let published = evidence.source?.publishedOn {
@@ -138,52 +153,65 @@ enum HTMLReport {
         }
       }
     }
-    guard !claims.isEmpty else { return "" }
-    let days = (claims + sources).map(\.day)
-    var low = days.min()!
-    var high = days.max()!
-    if high - low < 60 {
-      low -= 30
-      high += 30
+
+    func write(to sink: ReportSink) async throws {
+      guard !claims.isEmpty else { return }
+      var low = Double.infinity
+      var high = -Double.infinity
+      for mark in claims + sources {
+        low = min(low, mark.day)
+        high = max(high, mark.day)
+      }
+      if high - low < 60 {
+        low -= 30
+        high += 30
+      }
+      let width = 760.0
+      let left = 40.0
+      let right = width - 40
+      func x(_ day: Double) -> Double { left + (day - low) / (high - low) * (right - left) }
+      var svg =
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) 180\" role=\"img\" aria-label=\"Timeline of claims and contradicting reports\">\n"
+      svg += "<title>Claims (above) and the reporting that contradicts them (below)</title>\n"
+      svg += "<line x1=\"\(left)\" y1=\"90\" x2=\"\(right)\" y2=\"90\" stroke=\"#888\" stroke-width=\"1\"/>\n"
+      let firstYear = Int(yearOf(low)), lastYear = Int(yearOf(high))
+      let step = max(1, (lastYear - firstYear) / 8)
+      for year in stride(from: firstYear, through: lastYear + 1, by: step) {
+        let position = x(dayNumber(year: Int32(year), month: 1, day: 1))
+        guard position >= left - 0.5, position <= right + 0.5 else { continue }
+        svg += "<line x1=\"\(fmt(position))\" y1=\"86\" x2=\"\(fmt(position))\" y2=\"94\" stroke=\"#888\"/>"
+        svg += "<text x=\"\(fmt(position))\" y=\"108\" text-anchor=\"middle\">\(year)</text>\n"
+      }
+      try await sink.write(svg)
+      // Each contradiction's claim, by the claim's index in the report.
+      var claimDays: [Int: Double] = [:]
+      for claim in claims { claimDays[claim.claimIndex] = claimDays[claim.claimIndex] ?? claim.day }
+      for source in sources {
+        let claimX = x(claimDays[source.claimIndex]!)
+        try await sink.write(
+          "<line x1=\"\(fmt(x(source.day)))\" y1=\"140\" x2=\"\(fmt(claimX))\" y2=\"50\" stroke=\"#b3261e\" stroke-opacity=\"0.35\"/>\n"
+        )
+      }
+      for (index, claim) in claims.enumerated() {
+        let position = x(claim.day)
+        // Claims said close together alternate their numbers between two rows.
+        let crowded = index > 0 && abs(position - x(claims[index - 1].day)) < 14
+        try await sink.write(
+          "<circle cx=\"\(fmt(position))\" cy=\"50\" r=\"7\" fill=\"#1a4f8b\"><title>\(e(claim.label))</title></circle>"
+            + "<text x=\"\(fmt(position))\" y=\"\(crowded && index.isMultiple(of: 2) == false ? 26 : 38)\" text-anchor=\"middle\">\(claim.claimIndex + 1)</text>\n"
+        )
+      }
+      for source in sources {
+        let position = x(source.day)
+        try await sink.write(
+          "<rect x=\"\(fmt(position - 6))\" y=\"134\" width=\"12\" height=\"12\" fill=\"#b3261e\"><title>\(e(source.label))</title></rect>\n"
+        )
+      }
+      try await sink.write(
+        "<text x=\"\(right)\" y=\"14\" text-anchor=\"end\">● claims, numbered as below</text>"
+          + "<text x=\"\(right)\" y=\"172\" text-anchor=\"end\">■ reporting that contradicts them</text>\n"
+          + "</svg>\n")
     }
-    let width = 760.0
-    let left = 40.0
-    let right = width - 40
-    func x(_ day: Double) -> Double { left + (day - low) / (high - low) * (right - left) }
-    var svg =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) 180\" role=\"img\" aria-label=\"Timeline of claims and contradicting reports\">\n"
-    svg += "<title>Claims (above) and the reporting that contradicts them (below)</title>\n"
-    svg += "<line x1=\"\(left)\" y1=\"90\" x2=\"\(right)\" y2=\"90\" stroke=\"#888\" stroke-width=\"1\"/>\n"
-    let firstYear = Int(yearOf(low)), lastYear = Int(yearOf(high))
-    let step = max(1, (lastYear - firstYear) / 8)
-    for year in stride(from: firstYear, through: lastYear + 1, by: step) {
-      let position = x(dayNumber(year: Int32(year), month: 1, day: 1))
-      guard position >= left - 0.5, position <= right + 0.5 else { continue }
-      svg += "<line x1=\"\(fmt(position))\" y1=\"86\" x2=\"\(fmt(position))\" y2=\"94\" stroke=\"#888\"/>"
-      svg += "<text x=\"\(fmt(position))\" y=\"108\" text-anchor=\"middle\">\(year)</text>\n"
-    }
-    for source in sources {
-      let claimX = x(claims.first { $0.claimIndex == source.claimIndex }!.day)
-      svg +=
-        "<line x1=\"\(fmt(x(source.day)))\" y1=\"140\" x2=\"\(fmt(claimX))\" y2=\"50\" stroke=\"#b3261e\" stroke-opacity=\"0.35\"/>\n"
-    }
-    for (index, claim) in claims.enumerated() {
-      let position = x(claim.day)
-      svg +=
-        "<circle cx=\"\(fmt(position))\" cy=\"50\" r=\"7\" fill=\"#1a4f8b\"><title>\(e(claim.label))</title></circle>"
-      // Claims said close together alternate their numbers between two rows.
-      let crowded = index > 0 && abs(position - x(claims[index - 1].day)) < 14
-      svg +=
-        "<text x=\"\(fmt(position))\" y=\"\(crowded && index.isMultiple(of: 2) == false ? 26 : 38)\" text-anchor=\"middle\">\(claim.claimIndex + 1)</text>\n"
-    }
-    for source in sources {
-      let position = x(source.day)
-      svg +=
-        "<rect x=\"\(fmt(position - 6))\" y=\"134\" width=\"12\" height=\"12\" fill=\"#b3261e\"><title>\(e(source.label))</title></rect>\n"
-    }
-    svg += "<text x=\"\(right)\" y=\"14\" text-anchor=\"end\">● claims, numbered as below</text>"
-    svg += "<text x=\"\(right)\" y=\"172\" text-anchor=\"end\">■ reporting that contradicts them</text>\n"
-    return svg + "</svg>\n"
   }
 
   private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
@@ -213,6 +241,10 @@ enum HTMLReport {
 
   /// HTML-escapes text for element content and attribute values.
   static func e(_ text: String) -> String {
+    // Most text has nothing to escape: returned as it is without walking its characters.
+    guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+      return text
+    }
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for character in text {

@@ -1,107 +1,32 @@
 import Foundation
 public import GainsayProto
 
-/// Gathers a contradiction report from the ledger: the selected claims, each with its speaker, latest
-/// verdict and evidence grouped by relation, and a summary.
+/// Gathers a contradiction report from the ledger a page of claims at a time: the selected claims, each
+/// with its speaker, latest verdict and evidence grouped by relation. Every read goes through one
+/// ``ReportReader``, so the whole report sees one state of the ledger.
 struct ReportBuilder {
-  let store: any LedgerStore
-  let publisher: String
-  let now: Date
+  let reader: any ReportReader
 
   /// At most this many claims in one report.
   static let maximumClaims = 10_000
+  /// Claims whose evidence is read (and rendered) together: the report holds one page in memory.
+  static let pageSize = 200
 
-  func build(_ request: GenerateReportRequest) async throws -> Report {
-    var report = Report()
-    report.generateTime = Timestamp(date: now)
-    report.publisher = publisher
-    report.selection = request
-    let claims = try await selectClaims(request)
-    var speakers: [String: Speaker] = [:]
-    var sources: [String: Source] = [:]
-    var relatedClaims: [String: Claim] = [:]
-
-    func speaker(_ id: String) async throws -> Speaker {
-      if let cached = speakers[id] { return cached }
-      guard case .speaker(let found)? = try await store.resource(.speaker, id: id)?.kind else { return Speaker() }
-      speakers[id] = found
-      return found
-    }
-    func source(_ id: String) async throws -> Source {
-      if let cached = sources[id] { return cached }
-      guard case .source(var found)? = try await store.resource(.source, id: id)?.kind else { return Source() }
-      found.archivedText = ""
-      sources[id] = found
-      return found
-    }
-    func relatedClaim(_ id: String) async throws -> Claim {
-      if let cached = relatedClaims[id] { return cached }
-      guard case .claim(let found)? = try await store.resource(.claim, id: id)?.kind else { return Claim() }
-      relatedClaims[id] = found
-      return found
-    }
-
-    for claim in claims {
-      var entry = ReportEntry()
-      entry.claim = claim
-      entry.speaker = try await speaker(claim.speakerID)
-      entry.verdict = try await store.listVerdicts(claimID: claim.id, pageSize: 1, pageToken: "").items.first
-      var query = ListLinksRequest()
-      query.claimID = claim.id
-      var token = ""
-      repeat {
-        let page = try await store.listLinks(query, pageSize: 1000, pageToken: token)
-        for link in page.items {
-          switch link.target {
-          case .sourceID(let sourceID)?:
-            var evidence = Evidence()
-            evidence.link = link
-            evidence.source = try await source(sourceID)
-            switch link.relation {
-            case .contradicts: entry.contradictedBy.append(evidence)
-            case .supports: entry.supportedBy.append(evidence)
-            default: entry.context.append(evidence)
-            }
-          case .targetClaimID(let targetID)?:
-            let otherID = link.claimID == claim.id ? targetID : link.claimID
-            var related = RelatedClaim()
-            related.link = link
-            related.claim = try await relatedClaim(otherID)
-            related.speaker = try await speaker(related.claim?.speakerID ?? "")
-            switch link.relation {
-            case .contradicts: entry.contradictingClaims.append(related)
-            case .repeats: entry.repeats.append(related)
-            default: break
-            }
-          case nil:
-            break
-          }
-        }
-        token = page.nextPageToken
-      } while !token.isEmpty
-      entry.contradictedBy.sort { Self.date(of: $0) < Self.date(of: $1) }
-      report.entries.append(entry)
-    }
-    report.summary = Self.summary(of: report.entries)
-    report.title = request.title.isEmpty ? defaultTitle(request, speakers: speakers) : request.title
-    return report
-  }
-
-  private func selectClaims(_ request: GenerateReportRequest) async throws -> [Claim] {
-    var claims: [Claim] = []
+  /// The selected claims, oldest statement first (a report reads as a chronology).
+  func selectClaims(_ request: GenerateReportRequest) async throws -> [ReportClaimKey] {
+    var keys: [ReportClaimKey] = []
     if !request.claimIds.isEmpty {
+      let found = try await reader.claims(ids: request.claimIds)
       for (index, id) in request.claimIds.enumerated() {
-        guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
-          throw LedgerError.notFound("claim", id, field: "claim_ids[\(index)]")
-        }
-        claims.append(claim)
-      }
-      // Other filters narrow the named claims.
-      claims = claims.filter { claim in
-        (request.speakerID.isEmpty || claim.speakerID == request.speakerID)
-          && (request.topic.isEmpty || claim.topics.contains(request.topic.lowercased()))
-          && (request.since.map { (claim.saidOn?.rangeEnd ?? "") >= $0.rangeStart } ?? true)
-          && (request.until.map { (claim.saidOn?.rangeStart ?? "") <= $0.rangeEnd } ?? true)
+        guard let claim = found[id] else { throw LedgerError.notFound("claim", id, field: "claim_ids[\(index)]") }
+        // Other filters narrow the named claims.
+        guard
+          (request.speakerID.isEmpty || claim.speakerID == request.speakerID)
+            && (request.topic.isEmpty || claim.topics.contains(request.topic.lowercased()))
+            && (request.since.map { (claim.saidOn?.rangeEnd ?? "") >= $0.rangeStart } ?? true)
+            && (request.until.map { (claim.saidOn?.rangeStart ?? "") <= $0.rangeEnd } ?? true)
+        else { continue }
+        keys.append(ReportClaimKey(id: claim.id, saidStart: claim.saidOn?.rangeStart ?? ""))
       }
     } else {
       var filter = ClaimFilter()
@@ -109,24 +34,77 @@ struct ReportBuilder {
       filter.topic = request.topic.lowercased()
       filter.saidFrom = request.since
       filter.saidUntil = request.until
-      var token = ""
-      repeat {
-        let page = try await store.listClaims(filter, pageSize: 1000, pageToken: token)
-        claims += page.items
-        token = page.nextPageToken
-      } while !token.isEmpty && claims.count <= Self.maximumClaims
+      keys = try await reader.claimKeys(filter, limit: Self.maximumClaims + 1)
     }
-    guard claims.count <= Self.maximumClaims else {
+    guard keys.count <= Self.maximumClaims else {
       throw LedgerError(
         .resourceExhausted, "the selection has more than \(Self.maximumClaims) claims; narrow it with a topic or dates")
     }
-    // Oldest statement first: a report reads as a chronology.
-    return claims.sorted { ($0.saidOn?.rangeStart ?? "", $0.id) < ($1.saidOn?.rangeStart ?? "", $1.id) }
+    return keys.sorted { ($0.saidStart, $0.id) < ($1.saidStart, $1.id) }
   }
 
-  private func defaultTitle(_ request: GenerateReportRequest, speakers: [String: Speaker]) -> String {
+  /// Builds the entries of `keys` a page at a time and hands each page to `body`, in order.
+  func forEachPage(
+    _ keys: [ReportClaimKey], _ body: ([ReportEntry]) async throws -> Void
+  ) async throws {
+    for start in stride(from: 0, to: keys.count, by: Self.pageSize) {
+      try await body(try await entries(keys[start..<min(start + Self.pageSize, keys.count)]))
+    }
+  }
+
+  /// The entries of one page of claims, from a few batched reads.
+  func entries(_ keys: ArraySlice<ReportClaimKey>) async throws -> [ReportEntry] {
+    let found = try await reader.claims(ids: keys.map(\.id))
+    let claims = keys.compactMap { found[$0.id] }
+    let evidence = try await reader.evidence(for: claims)
+    return claims.map { Self.entry($0, evidence) }
+  }
+
+  static func entry(_ claim: Claim, _ evidence: ReportEvidence) -> ReportEntry {
+    var entry = ReportEntry()
+    entry.claim = claim
+    entry.speaker = evidence.speakers[claim.speakerID] ?? Speaker()
+    entry.verdict = evidence.latestVerdicts[claim.id]
+    for link in evidence.links[claim.id] ?? [] {
+      switch link.target {
+      case .sourceID(let sourceID)?:
+        var item = Evidence()
+        item.link = link
+        item.source = evidence.sources[sourceID] ?? Source()
+        switch link.relation {
+        case .contradicts: entry.contradictedBy.append(item)
+        case .supports: entry.supportedBy.append(item)
+        default: entry.context.append(item)
+        }
+      case .targetClaimID(let targetID)?:
+        let otherID = link.claimID == claim.id ? targetID : link.claimID
+        var related = RelatedClaim()
+        related.link = link
+        let other = evidence.relatedClaims[otherID] ?? Claim()
+        related.claim = other
+        related.speaker = evidence.speakers[other.speakerID] ?? Speaker()
+        switch link.relation {
+        case .contradicts: entry.contradictingClaims.append(related)
+        case .repeats: entry.repeats.append(related)
+        default: break
+        }
+      case nil:
+        break
+      }
+    }
+    entry.contradictedBy.sort { date(of: $0) < date(of: $1) }
+    return entry
+  }
+
+  /// The title when the request names none: the speaker (when the report holds their claims), the topic
+  /// and the dates.
+  func defaultTitle(_ request: GenerateReportRequest, claims: Int) async throws -> String {
     var parts: [String] = []
-    if let name = speakers[request.speakerID]?.name { parts.append(name) }
+    if !request.speakerID.isEmpty, claims > 0,
+      let name = try await reader.speakers(ids: [request.speakerID])[request.speakerID]?.name
+    {
+      parts.append(name)
+    }
     if !request.topic.isEmpty { parts.append("on \(request.topic.lowercased())") }
     if parts.isEmpty { parts.append("selected claims") }
     var title = "Contradictions: " + parts.joined(separator: " ")
@@ -141,36 +119,58 @@ struct ReportBuilder {
     guard let time = evidence.link?.createTime else { return "" }
     return PartialDate.today(now: time.date).rangeStart
   }
+}
 
-  static func summary(of entries: [ReportEntry]) -> ReportSummary {
-    var summary = ReportSummary()
-    summary.claims = Int32(entries.count)
-    summary.contradictedClaims = Int32(
-      entries.filter { !$0.contradictedBy.isEmpty || !$0.contradictingClaims.isEmpty }.count)
-    var outlets: [String: Set<String>] = [:]
-    var dates: [(String, PartialDate)] = []
-    for entry in entries {
-      for evidence in entry.contradictedBy + entry.supportedBy + entry.context {
+/// The report's summary, counted entry by entry as the report streams.
+struct ReportTally {
+  private(set) var claims = 0
+  private(set) var contradictedClaims = 0
+  /// Source ids by outlet.
+  private var outlets: [String: Set<String>] = [:]
+  /// The earliest and the latest contradiction (the first of equals for the earliest, the last for the
+  /// latest, as a stable sort of them all would give).
+  private var first: (key: String, date: PartialDate)?
+  private var latest: (key: String, date: PartialDate)?
+
+  static func isContradicted(_ entry: ReportEntry) -> Bool {
+    !entry.contradictedBy.isEmpty || !entry.contradictingClaims.isEmpty
+  }
+
+  mutating func add(_ entry: ReportEntry) {
+    claims += 1
+    if Self.isContradicted(entry) { contradictedClaims += 1 }
+    for list in [entry.contradictedBy, entry.supportedBy, entry.context] {
+      for evidence in list {
         if let source = evidence.source { outlets[source.outlet, default: []].insert(source.id) }
       }
-      for evidence in entry.contradictedBy {
-        if let published = evidence.source?.publishedOn {
-          dates.append((published.rangeStart, published))
-        } else if let time = evidence.link?.createTime {
-          let day = PartialDate.today(now: time.date)
-          dates.append((day.rangeStart, day))
-        }
-      }
     }
+    for evidence in entry.contradictedBy {
+      let day: PartialDate
+      if let published = evidence.source?.publishedOn {
+        day = published
+      } else if let time = evidence.link?.createTime {
+        day = PartialDate.today(now: time.date)
+      } else {
+        continue
+      }
+      let key = day.rangeStart
+      if first.map({ key < $0.key }) ?? true { first = (key, day) }
+      if latest.map({ key >= $0.key }) ?? true { latest = (key, day) }
+    }
+  }
+
+  var summary: ReportSummary {
+    var summary = ReportSummary()
+    summary.claims = Int32(claims)
+    summary.contradictedClaims = Int32(contradictedClaims)
     summary.sourcesByOutlet = outlets.map { outlet, ids in
       var count = OutletCount()
       count.outlet = outlet
       count.sources = Int32(ids.count)
       return count
     }.sorted { ($1.sources, $0.outlet) < ($0.sources, $1.outlet) }
-    let sorted = dates.sorted { $0.0 < $1.0 }
-    summary.firstContradiction = sorted.first?.1
-    summary.latestContradiction = sorted.last?.1
+    summary.firstContradiction = first?.date
+    summary.latestContradiction = latest?.date
     return summary
   }
 }
