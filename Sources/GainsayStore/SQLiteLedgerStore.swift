@@ -558,7 +558,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     if !request.claimID.isEmpty {
-      conditions.append("(claim_id = ? OR target_claim_id = ?)")
+      // As a union of two index lookups: the OR of two columns made SQLite scan the whole table.
+      conditions.append(
+        "rowid IN (SELECT rowid FROM link WHERE claim_id = ? UNION SELECT rowid FROM link WHERE target_claim_id = ?)")
       arguments += [request.claimID, request.claimID]
     }
     if !request.sourceID.isEmpty {

@@ -129,7 +129,7 @@ enum Schema {
       // Searches leave out retracted claims: a small index of them keeps that cheap.
       try db.execute(sql: "CREATE INDEX claim_retracted ON claim(id) WHERE state = 2")
     }
-    migrator.registerMigration("v3: claims found by a hash of their text, speaker names in order") { db in
+    migrator.registerMigration("v3: claims found by a hash of their text, speaker names in order, links by claim") { db in
       // Finding a claim again by speaker and normalised text (imports do it for every row) needs an
       // index; over the whole text it grew as large as the claims and took a random page per insert.
       // A 64-bit hash of the two is a tenth of the size; rows it finds are compared in full.
@@ -143,6 +143,8 @@ enum Schema {
       // order spares a sort per claim.
       try db.execute(sql: "CREATE INDEX speaker_name_by_speaker_in_order ON speaker_name(speaker_id, is_alias, name)")
       try db.execute(sql: "DROP INDEX speaker_name_by_speaker")
+      // A claim's links, withdrawn ones included (the unique index covers only active links).
+      try db.execute(sql: "CREATE INDEX link_by_claim ON link(claim_id)")
     }
     return migrator
   }
