@@ -37,29 +37,8 @@ struct SQLiteReportReader: ReportReader {
   }
 
   func claimKeys(_ filter: ClaimFilter, limit: Int) async throws -> [ReportClaimKey] {
-    // The conditions of SQLiteLedgerStore.listClaims.
-    var conditions = ["c.state = ?"]
-    var arguments: StatementArguments = [filter.state.rawValue]
-    if !filter.speakerID.isEmpty {
-      conditions.append("c.speaker_id = ?")
-      arguments += [filter.speakerID]
-    }
-    if !filter.topic.isEmpty {
-      conditions.append("c.id IN (SELECT claim_id FROM claim_topic WHERE topic = ?)")
-      arguments += [filter.topic]
-    }
-    if let from = filter.saidFrom {
-      conditions.append("c.said_end >= ?")
-      arguments += [from.rangeStart]
-    }
-    if let until = filter.saidUntil {
-      conditions.append("c.said_start <= ?")
-      arguments += [until.rangeEnd]
-    }
-    if filter.hasContradictingEvidence {
-      conditions.append("EXISTS (SELECT 1 FROM link l WHERE l.claim_id = c.id AND l.relation = 1 AND l.state = 1)")
-    }
-    let sql = "SELECT c.id, c.said_start FROM claim c WHERE " + conditions.joined(separator: " AND ") + " LIMIT ?"
+    let (conditions, arguments) = SQLiteLedgerStore.conditions(of: filter)
+    let sql = "SELECT c.id, c.said_start FROM claim c WHERE " + conditions + " LIMIT ?"
     let query = arguments + [limit]
     return try await read { db in
       try Row.fetchAll(db, sql: sql, arguments: query).map { ReportClaimKey(id: $0[0], saidStart: $0[1]) }

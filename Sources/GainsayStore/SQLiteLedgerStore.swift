@@ -500,6 +500,14 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   public func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim> {
+    let (conditions, arguments) = Self.conditions(of: filter)
+    return try await page(
+      sql: Self.claimSelect + " WHERE " + conditions + " ORDER BY c.said_start DESC, c.id",
+      arguments: arguments, pageSize: pageSize, pageToken: pageToken, decode: Self.claim(from:))
+  }
+
+  /// The SQL conditions (on `claim c`) and arguments selecting the claims `filter` describes.
+  static func conditions(of filter: ClaimFilter) -> (String, StatementArguments) {
     var conditions = ["c.state = ?"]
     var arguments: StatementArguments = [filter.state.rawValue]
     if !filter.speakerID.isEmpty {
@@ -521,9 +529,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     if filter.hasContradictingEvidence {
       conditions.append("EXISTS (SELECT 1 FROM link l WHERE l.claim_id = c.id AND l.relation = 1 AND l.state = 1)")
     }
-    return try await page(
-      sql: Self.claimSelect + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY c.said_start DESC, c.id",
-      arguments: arguments, pageSize: pageSize, pageToken: pageToken, decode: Self.claim(from:))
+    return (conditions.joined(separator: " AND "), arguments)
   }
 
   public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
@@ -852,6 +858,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     for resource in resources { if case .claim(let claim) = resource.kind { texts.append(claim.text) } }
     // Nothing remembered (no claim created since the start, say, only imports): nothing to count on.
     guard !texts.isEmpty, !wordCounts.withLock({ $0.isEmpty }) else { return }
+    // A large import would spend more on counting its words than the next claims spend counting
+    // again: forget the counts instead.
+    guard texts.count <= 64 else {
+      wordCounts.withLock { $0 = WordCounts() }
+      return
+    }
     let words = texts.map { SearchQuery.words(of: $0, maximumWords: 64) }
     wordCounts.withLock { counts in for list in words { counts.written(list) } }
   }
