@@ -16,6 +16,10 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// The most matches a search ranks by bm25: a query matching more ranks only its most recent matches,
   /// so a search of a very common word costs the same in a ledger of any size.
   public let rankedMatchLimit: Int
+  /// The most matches ranked when every phrase of the query is common: held by at least
+  /// `commonPhraseShare` of all entries.
+  public let commonRankedMatchLimit: Int
+  public let commonPhraseShare: Double
 
   /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
   ///
@@ -26,9 +30,13 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// index with its table) unless ``close()`` sealed
   /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
   /// and after a crash, or any change made while the daemon was down, the check runs.
-  public init(path: String, rankedMatchLimit: Int = 1_500) throws {
+  public init(
+    path: String, rankedMatchLimit: Int = 1_500, commonRankedMatchLimit: Int = 300, commonPhraseShare: Double = 0.01
+  ) throws {
     self.path = path
     self.rankedMatchLimit = max(1, rankedMatchLimit)
+    self.commonRankedMatchLimit = max(1, commonRankedMatchLimit)
+    self.commonPhraseShare = commonPhraseShare
     let sealed = CloseSeal.matches(databasePath: path)
     // From now on the file changes: only the next clean close may seal it again.
     try CloseSeal.remove(databasePath: path)
@@ -889,14 +897,14 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   // MARK: - Search
 
-  /// The ranking of a search: bm25 weighting titles 10 to 1 over bodies, with each phrase's document
-  /// count (for its idf) counted up to ``phraseCountLimit`` matches and beyond that estimated from how
-  /// densely the phrase occurs among the most recent entries. FTS5's own bm25 counts every match of
-  /// every phrase on each query, which grows with the ledger.
-  static func rankFunction(_ db: Database, phrases: [String]) throws -> String {
+  /// How many entries hold each phrase of a search (for its idf), and how many entries there are: counted
+  /// up to ``phraseCountLimit`` matches and beyond that estimated from how densely the phrase occurs
+  /// among the most recent entries. (FTS5's own bm25 counts every match of every phrase on each query,
+  /// which grows with the ledger.)
+  static func phraseCounts(_ db: Database, phrases: [String]) throws -> (counts: [Double], entries: Double) {
     let newest =
       try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")) ?? 0
-    var counts: [String] = []
+    var counts: [Double] = []
     for phrase in phrases {
       let row = try Row.fetchOne(
         db.cachedStatement(
@@ -909,13 +917,22 @@ public final class SQLiteLedgerStore: LedgerStore {
       let oldest: Int64 = row?[1] ?? newest
       // Entries are numbered in the order they were written (give or take rewritten ones), so the
       // phrase's density among the newest entries, times all of them, estimates its count.
-      let estimate =
+      counts.append(
         counted < Int64(Self.phraseCountLimit)
-        ? Double(counted) : Double(counted) * Double(newest) / Double(max(1, newest - oldest + 1))
-      counts.append(String(format: "%.1f", estimate))
+          ? Double(counted) : Double(counted) * Double(newest) / Double(max(1, newest - oldest + 1)))
     }
-    return "gainsay_rank(" + (["0.0", "0.0", "10.0", "1.0"] + counts).joined(separator: ", ") + ")"
+    return (counts, Double(newest))
   }
+
+  /// The ranking of a search: `gainsay_rank`, bm25 weighting titles 10 to 1 over bodies, with the
+  /// phrases' counts from ``phraseCounts(_:phrases:)``.
+  static func rankFunction(counts: [Double]) -> String {
+    "gainsay_rank(" + (["0.0", "0.0", "10.0", "1.0"] + counts.map { String(format: "%.1f", $0) })
+      .joined(separator: ", ") + ")"
+  }
+
+  /// How far back, in entries, a query made only of common words looks first.
+  static let commonEntryRange = 100_000
 
   /// A phrase's matches counted exactly up to this many; beyond, its count is estimated.
   static let phraseCountLimit = 2_000
@@ -947,21 +964,49 @@ public final class SQLiteLedgerStore: LedgerStore {
         AND \(conditions.joined(separator: " AND "))
       ORDER BY rank LIMIT ?
       """
-    let window = rankedMatchLimit
     let filters = filterArguments
-    return try await read { db in
+    return try await read { [rankedMatchLimit, commonRankedMatchLimit, commonPhraseShare] db in
       let rows: [Row]
       do {
+        let (counts, entries) = try Self.phraseCounts(db, phrases: phrases)
         // Ranking every match of a very common word would cost time in proportion to the ledger: past
-        // `rankedMatchLimit` matches, only that many of the most recent ones are ranked.
-        let oldestRanked =
-          try Int64.fetchOne(
+        // `rankedMatchLimit` matches, only that many of the most recent ones are ranked. When even the
+        // rarest phrase is common, finding those matches means scanning many entries (an AND of common
+        // words matches few of them), and a ranking of such words says little: fewer are ranked.
+        let everyPhraseCommon = counts.allSatisfy { $0 >= commonPhraseShare * entries }
+        let window = everyPhraseCommon ? min(commonRankedMatchLimit, rankedMatchLimit) : rankedMatchLimit
+        var oldestRanked: Int64?
+        if everyPhraseCommon {
+          // Words that are each common can still be rare together, and then their window would reach
+          // far back. Look among the newest `commonEntryRange` entries first; only if they hold fewer
+          // matches than were asked for, look further.
+          let lowest = Int64(entries) - Int64(Self.commonEntryRange)
+          if let row = try Row.fetchOne(
             db.cachedStatement(
-              sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
-            arguments: [match, window - 1]) ?? Int64.min
-        let rank = try Self.rankFunction(db, phrases: phrases)
+              sql: """
+                SELECT count(*), min(rowid) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?
+                  AND rowid >= ? ORDER BY rowid DESC LIMIT ?)
+                """),
+            arguments: [match, lowest, window])
+          {
+            let found: Int = row[0]
+            if found == window {
+              oldestRanked = row[1]
+            } else if found >= limit || lowest <= 0 {
+              oldestRanked = lowest
+            }
+          }
+        }
+        if oldestRanked == nil {
+          oldestRanked =
+            try Int64.fetchOne(
+              db.cachedStatement(
+                sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
+              arguments: [match, window - 1]) ?? Int64.min
+        }
+        let rank = Self.rankFunction(counts: counts)
         rows = try Row.fetchAll(
-          db.cachedStatement(sql: sql), arguments: [match, rank, oldestRanked] + filters + [limit])
+          db.cachedStatement(sql: sql), arguments: [match, rank, oldestRanked ?? Int64.min] + filters + [limit])
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }

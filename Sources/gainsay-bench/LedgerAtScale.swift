@@ -63,7 +63,7 @@ struct LedgerAtScale {
 
   func search(_ client: RPCClient, corpus: inout SyntheticCorpus) async throws -> Measurement {
     var samples: [Double] = []
-    var timed: [(query: String, microseconds: Double, hits: Int)] = []
+    var timed: [(query: String, microseconds: Double, hits: Int, index: Int)] = []
     let clock = ContinuousClock()
     let start = clock.now
     for _ in 0..<queries {
@@ -74,12 +74,12 @@ struct LedgerAtScale {
       var hits = 0
       for try await _ in client.stream(LedgerService.search, request) { hits += 1 }
       samples.append((clock.now - begin).microseconds)
-      timed.append((request.query, samples.last!, hits))
+      timed.append((request.query, samples.last!, hits, timed.count))
     }
     // The slowest queries, to see what limits the tail.
     for slow in timed.sorted(by: { $0.microseconds > $1.microseconds }).prefix(5) {
       FileHandle.standardError.write(
-        Data("slow search: \"\(slow.query)\" \(Int(slow.microseconds)) µs, \(slow.hits) hits\n".utf8))
+        Data("slow search #\(slow.index): \"\(slow.query)\" \(Int(slow.microseconds)) µs, \(slow.hits) hits\n".utf8))
     }
     return Measurement(samples: samples, elapsed: clock.now - start)
   }

@@ -12,9 +12,13 @@ struct SearchWindowTests {
   static let editor = CallerIdentity(uid: 1000, gid: 1000, userName: "desk-editor", role: .editor)
 
   /// Six claims about the budget; the oldest says it four times, so bm25 ranks it first when it may.
-  func ledger(rankedMatchLimit: Int) async throws -> (Ledger, oldest: String, recent: [String], directory: String) {
+  func ledger(
+    rankedMatchLimit: Int, commonRankedMatchLimit: Int = 300, commonPhraseShare: Double = 0.05
+  ) async throws -> (Ledger, oldest: String, recent: [String], directory: String) {
     let directory = try makeShortTempDirectory()
-    let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite", rankedMatchLimit: rankedMatchLimit)
+    let store = try SQLiteLedgerStore(
+      path: directory + "/ledger.sqlite", rankedMatchLimit: rankedMatchLimit,
+      commonRankedMatchLimit: commonRankedMatchLimit, commonPhraseShare: commonPhraseShare)
     let ledger = Ledger(store: store, configuration: LedgerConfiguration(publisher: "Test"))
     let speaker = try await ledger.createSpeaker(Make.speaker("Finance Minister"), caller: Self.editor)
     let oldest = try await ledger.createClaim(
@@ -51,6 +55,17 @@ struct SearchWindowTests {
     defer { try? FileManager.default.removeItem(atPath: bounded.directory) }
     let recent = try await search(bounded.0, "budget")
     #expect(Set(recent) == Set(bounded.recent.suffix(3)))
+  }
+
+  @Test("when every word of a query is common, fewer of its most recent matches are ranked")
+  func commonQueries() async throws {
+    // Seven entries (the speaker and six claims): "budget" is in six, "balanced" in one.
+    let fixture = try await ledger(rankedMatchLimit: 10, commonRankedMatchLimit: 2, commonPhraseShare: 0.5)
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    #expect(Set(try await search(fixture.0, "budget")) == Set(fixture.recent.suffix(2)))
+    // One rare word is enough for the usual window: the oldest claim is found.
+    #expect(try await search(fixture.0, "budget balanced") == [fixture.oldest])
+    #expect(try await search(fixture.0, "budget OR balanced").count == 6)
   }
 
   @Test("a rare word outweighs a common one (idf), also when the common one has more matches than are counted")

@@ -138,8 +138,10 @@ struct LiveServerTests {
         (error as? RPCError)?.code == .deadlineExceeded
       }
       #expect(ContinuousClock.now - start < .seconds(5))
-      // The server-side handler was cancelled, not left running.
-      try await waitUntil { ledger.probe.cancelled == 1 }
+      // The server-side handler was cancelled, not left running. (On a loaded machine the deadline can
+      // pass before the handler starts; then the server never runs it, which is as good.)
+      try await waitUntil { ledger.probe.cancelled == ledger.probe.startedSlow }
+      #expect(ledger.probe.startedSlow <= 1)
 
       // Raw: the DEADLINE_EXCEEDED status comes from the server itself.
       let raw = try RawConnection(path: path)
