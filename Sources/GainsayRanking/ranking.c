@@ -40,8 +40,11 @@ static void gainsay_rank(
   for (int phrase = 0; phrase < phrases; phrase++) {
     if (frequency[phrase] <= 0.0) continue;
     double holding = argument(values, count, columns + phrase, (double)rows / 2.0);
+    // An estimate can exceed the rows (or be garbage): a NaN would make the whole rank NULL.
+    if (!(holding >= 0.0)) holding = 0.0;
+    if (holding > (double)rows) holding = (double)rows;
     double idf = log(((double)rows - holding + 0.5) / (holding + 0.5));
-    if (idf <= 0.0) idf = 1e-6;
+    if (!(idf > 0.0)) idf = 1e-6;
     double f = frequency[phrase];
     score += idf * (f * (k1 + 1.0)) / (f + k1 * (1.0 - b + b * (double)length / average));
   }

@@ -914,7 +914,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             """),
         arguments: [phrase, Self.phraseCountLimit])
       let counted: Int64 = row?[0] ?? 0
-      let oldest: Int64 = row?[1] ?? newest
+      // min(rowid) is NULL when nothing matches.
+      let oldest: Int64 = (row?[1] as Int64?) ?? newest
       // Entries are numbered in the order they were written (give or take rewritten ones), so the
       // phrase's density among the newest entries, times all of them, estimates its count.
       counts.append(
@@ -1014,7 +1015,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         var hit = SearchHit()
         hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
         hit.resourceID = row[1]
-        hit.score = -(row[2] as Double)
+        hit.score = -((row[2] as Double?) ?? 0)
         let titleSnippet: String = row[3]
         let bodySnippet: String = row[4]
         let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet

@@ -66,6 +66,10 @@ struct SearchWindowTests {
     // One rare word is enough for the usual window: the oldest claim is found.
     #expect(try await search(fixture.0, "budget balanced") == [fixture.oldest])
     #expect(try await search(fixture.0, "budget OR balanced").count == 6)
+    // Words the ledger does not hold: no matches, no count to estimate from.
+    #expect(try await search(fixture.0, "zanzibar").isEmpty)
+    #expect(try await search(fixture.0, "budget zanzibar").isEmpty)
+    #expect(try await search(fixture.0, "budget OR zanzibar").count == 6)
   }
 
   @Test("a rare word outweighs a common one (idf), also when the common one has more matches than are counted")

@@ -70,6 +70,31 @@ struct StoreInternalsTests {
     try store.close()
   }
 
+  @Test("gainsay_rank stays a number whatever the counts it is given (a NaN rank would be NULL)")
+  func rankIsAlwaysANumber() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
+    let ledger = Ledger(store: store, configuration: LedgerConfiguration(publisher: "Test"))
+    let editor = CallerIdentity(uid: 1000, gid: 1000, userName: "desk-editor", role: .editor)
+    let speaker = try await ledger.createSpeaker(Make.speaker("Finance Minister"), caller: editor)
+    for index in 0..<3 {
+      _ = try await ledger.createClaim(
+        Make.claim("The budget is balanced, year \(index)", speaker: speaker.id, said: "2020"), caller: editor)
+    }
+    // More rows holding the word than there are rows, none, negative, and no count at all.
+    for counts in ["1000000.0", "0.0", "-5.0", "99999999999999.0", ""] {
+      let rank = "gainsay_rank(0.0, 0.0, 10.0, 1.0" + (counts.isEmpty ? "" : ", " + counts) + ")"
+      let ranks = try await store.pool.read { db in
+        try Double?.fetchAll(
+          db, sql: "SELECT rank FROM search_index WHERE search_index MATCH 'budget' AND rank MATCH ? ORDER BY rank",
+          arguments: [rank])
+      }
+      #expect(ranks.count == 3 && ranks.allSatisfy { $0 != nil }, "\(rank)")
+    }
+    try store.close()
+  }
+
   @Test("a ledger made before the text hash is migrated, and its claims are found again by their text")
   func textHashMigration() async throws {
     let directory = try makeShortTempDirectory()
