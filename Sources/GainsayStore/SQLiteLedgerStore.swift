@@ -676,12 +676,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     guard !ids.isEmpty else { return [] }
     return try await read { db in
       var found = Set<String>()
+      // Not cached statements: their SQL changes with the number of ids.
       for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
         let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
         found.formUnion(
           try String.fetchAll(
-            db.cachedStatement(sql: "SELECT id FROM \(table) WHERE id IN (\(marks))"),
-            arguments: StatementArguments(chunk)))
+            db, sql: "SELECT id FROM \(table) WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
       }
       return found
     }
@@ -695,7 +695,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
         let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
         for row in try Row.fetchAll(
-          db.cachedStatement(sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))"),
+          db, sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))",
           arguments: StatementArguments(chunk))
         {
           found[row[0]] = row[1]
@@ -719,8 +719,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       {
         let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
         let rows = try Row.fetchAll(
-          db.cachedStatement(
-            sql: "SELECT id, speaker_id, text_key FROM claim WHERE text_hash IN (\(marks)) AND state = 1"),
+          db, sql: "SELECT id, speaker_id, text_key FROM claim WHERE text_hash IN (\(marks)) AND state = 1",
           arguments: StatementArguments(chunk))
         // A hash can be shared: only rows whose speaker and text are those wanted count.
         for row in rows where wanted.contains(Key(speakerID: row[1], textKey: row[2])) {
@@ -738,8 +737,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     // writes a compact, self-contained database file.
     do {
       try await pool.unsafeRead { db in
-        try db.cachedStatement(sql: "VACUUM INTO ?").execute(
-          arguments: [path])
+        try db.execute(sql: "VACUUM INTO ?", arguments: [path])
       }
     } catch let error as DatabaseError {
       throw Self.ledgerError(error)
