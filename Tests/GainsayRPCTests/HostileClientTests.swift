@@ -24,11 +24,33 @@ struct HostileClientTests {
       let trickler = try RawConnection(path: path)
       trickler.send(Wire.preface)
       let trickled = Task.detached {
-        for byte in health { trickler.send([byte]); usleep(100_000) }
+        for byte in health where !Task.isCancelled { trickler.send([byte]); usleep(100_000) }
       }
       let (_, frames) = try Wire.parse(await trickler.readToEnd())
       #expect(frames.last?.status?.reason == "FRAME_TIMEOUT")
       trickled.cancel()
+    }
+  }
+
+  @Test("a busy client whose reads never end on a frame boundary is not timed out")
+  func busyAcrossBoundaries() async throws {
+    try await withTestServer(configure: { $0.frameCompletionTimeout = .milliseconds(300) }) { path, _ in
+      let frames = (1...10).map {
+        Wire.request(streamID: UInt32($0), method: "gainsay.v1.Meta/Health", payload: HealthRequest())
+      }
+      let raw = try RawConnection(path: path)
+      // Each send completes one frame and starts the next, for longer than the limit in all.
+      var pending = Wire.preface + frames[0].prefix(frames[0].count / 2)
+      for (index, frame) in frames.enumerated().dropFirst() {
+        raw.send(pending)
+        try await Task.sleep(for: .milliseconds(100))
+        pending = Array(frames[index - 1].dropFirst(frames[index - 1].count / 2)) + frame.prefix(frame.count / 2)
+      }
+      raw.send(pending + frames[9].dropFirst(frames[9].count / 2))
+      raw.shutdownWrite()
+      let (_, received) = try Wire.parse(await raw.readToEnd())
+      #expect(!received.contains { $0.type == 0x05 }, "no GOAWAY")
+      #expect(Set(received.map(\.streamID)) == Set(1...10))
     }
   }
 

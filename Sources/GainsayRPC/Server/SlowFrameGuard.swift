@@ -30,11 +30,13 @@ final class SlowFrameGuard: ChannelInboundHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = unwrapInboundIn(data)
-    advance(over: buffer)
-    if isBetweenFrames {
+    // A read that completes a frame ends that frame's deadline; one that also starts the next gives
+    // the next its own (a busy client's reads need not end on frame boundaries).
+    if advance(over: buffer) {
       deadline?.cancel()
       deadline = nil
-    } else if deadline == nil {
+    }
+    if !isBetweenFrames && deadline == nil {
       // The first byte of an incomplete preface or frame: it must be complete within the limit.
       let channel = context.channel
       let limit = self.limit
@@ -63,8 +65,10 @@ final class SlowFrameGuard: ChannelInboundHandler {
     return false
   }
 
-  /// Follows the stream through `buffer`: prefaces, headers and payloads.
-  private func advance(over buffer: ByteBuffer) {
+  /// Follows the stream through `buffer`: prefaces, headers and payloads. Returns whether the preface or
+  /// a frame was completed in it.
+  private func advance(over buffer: ByteBuffer) -> Bool {
+    var completed = false
     var index = buffer.readerIndex
     let end = buffer.writerIndex
     while index < end {
@@ -73,6 +77,7 @@ final class SlowFrameGuard: ChannelInboundHandler {
         let taken = min(remaining, end - index)
         index += taken
         position = remaining == taken ? .header(seen: []) : .preface(remaining: remaining - taken)
+        completed = completed || remaining == taken
       case .header(var seen):
         let taken = min(FrameHeader.size - seen.count, end - index)
         seen += buffer.getBytes(at: index, length: taken) ?? []
@@ -80,6 +85,7 @@ final class SlowFrameGuard: ChannelInboundHandler {
         if seen.count == FrameHeader.size {
           let length = Int(seen[0]) << 24 | Int(seen[1]) << 16 | Int(seen[2]) << 8 | Int(seen[3])
           position = length == 0 ? .header(seen: []) : .payload(remaining: length)
+          completed = completed || length == 0
         } else {
           position = .header(seen: seen)
         }
@@ -87,7 +93,9 @@ final class SlowFrameGuard: ChannelInboundHandler {
         let taken = min(remaining, end - index)
         index += taken
         position = remaining == taken ? .header(seen: []) : .payload(remaining: remaining - taken)
+        completed = completed || remaining == taken
       }
     }
+    return completed
   }
 }
