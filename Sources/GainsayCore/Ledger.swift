@@ -910,7 +910,7 @@ public struct Ledger: Sendable {
       var overview = writer.overview ?? ReportOverview()
       if writer.overview != nil {
         try await builder.forEachPage(keys) { entries in
-          for entry in entries { overview.add(entry, index: overview.claims) }
+          for entry in entries { overview.add(entry) }
         }
       }
       let sink = ReportSink { bytes in

@@ -24,16 +24,7 @@ struct SQLiteReportReader: ReportReader {
   let snapshot: DatabaseSnapshot
 
   private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    do {
-      return try await snapshot.read(body)
-    } catch let error as DatabaseError {
-      throw SQLiteLedgerStore.ledgerError(error)
-    }
-  }
-
-  /// `?, ?, …` for `count` arguments.
-  private static func placeholders(_ count: Int) -> String {
-    Array(repeating: "?", count: count).joined(separator: ", ")
+    try await SQLiteLedgerStore.read(snapshot, body)
   }
 
   func claimKeys(_ filter: ClaimFilter, limit: Int) async throws -> [ReportClaimKey] {
@@ -54,7 +45,7 @@ struct SQLiteReportReader: ReportReader {
     var claims: [String: Claim] = [:]
     for batch in ids.batches() {
       let rows = try Row.fetchCursor(
-        db, sql: SQLiteLedgerStore.claimSelect + " WHERE c.id IN (\(Self.placeholders(batch.count)))",
+        db, sql: SQLiteLedgerStore.claimSelect + " WHERE c.id IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
         arguments: StatementArguments(batch))
       while let row = try rows.next() {
         let claim = try SQLiteLedgerStore.claim(from: row)
@@ -73,7 +64,7 @@ struct SQLiteReportReader: ReportReader {
     var speakers: [String: Speaker] = [:]
     for batch in ids.batches() {
       let rows = try Row.fetchCursor(
-        db, sql: "SELECT record FROM speaker WHERE id IN (\(Self.placeholders(batch.count)))",
+        db, sql: "SELECT record FROM speaker WHERE id IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
         arguments: StatementArguments(batch))
       while let row = try rows.next() {
         let speaker = try Speaker(serializedBytes: row[0] as Data)
@@ -84,11 +75,10 @@ struct SQLiteReportReader: ReportReader {
   }
 
   func evidence(for claims: [Claim]) async throws -> ReportEvidence {
-    let ids = Array(Set(claims.map(\.id)))
-    let speakerIDs = Set(claims.map(\.speakerID))
+    let wanted = Set(claims.map(\.id))
+    let ids = Array(wanted)
     return try await read { db in
       var evidence = ReportEvidence()
-      let wanted = Set(ids)
 
       // Links with the claims at either end: the claim's own links, then links from other claims to it.
       var links: [Int64: Link] = [:]
@@ -98,7 +88,7 @@ struct SQLiteReportReader: ReportReader {
         for batch in ids.batches() {
           let rows = try Row.fetchCursor(
             db,
-            sql: "SELECT rowid, record FROM link WHERE state = 1 AND \(column) IN (\(Self.placeholders(batch.count)))",
+            sql: "SELECT rowid, record FROM link WHERE state = 1 AND \(column) IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
             arguments: StatementArguments(batch))
           while let row = try rows.next() {
             let rowid: Int64 = row[0]
@@ -126,7 +116,7 @@ struct SQLiteReportReader: ReportReader {
         let rows = try Row.fetchCursor(
           db,
           sql: """
-            SELECT claim_id, record FROM verdict WHERE claim_id IN (\(Self.placeholders(batch.count)))
+            SELECT claim_id, record FROM verdict WHERE claim_id IN (\(SQLiteLedgerStore.placeholders(batch.count)))
             ORDER BY claim_id, create_time DESC, rowid DESC
             """,
           arguments: StatementArguments(batch))
@@ -140,11 +130,10 @@ struct SQLiteReportReader: ReportReader {
       // Sources without their archived text: `record` is stored without it.
       for batch in Array(sourceIDs).batches() {
         let rows = try Row.fetchCursor(
-          db, sql: "SELECT record FROM source WHERE id IN (\(Self.placeholders(batch.count)))",
+          db, sql: "SELECT record FROM source WHERE id IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
           arguments: StatementArguments(batch))
         while let row = try rows.next() {
-          var source = try Source(serializedBytes: row[0] as Data)
-          source.archivedText = ""
+          let source = try Source(serializedBytes: row[0] as Data)
           evidence.sources[source.id] = source
         }
       }
@@ -153,8 +142,8 @@ struct SQLiteReportReader: ReportReader {
       evidence.relatedClaims = try Self.claims(db, ids: Array(otherClaimIDs))
       for claim in claims { evidence.relatedClaims[claim.id] = claim }
 
-      evidence.speakers = try Self.speakers(
-        db, ids: Array(speakerIDs.union(evidence.relatedClaims.values.map(\.speakerID))))
+      // The page's claims are among the related ones now.
+      evidence.speakers = try Self.speakers(db, ids: Array(Set(evidence.relatedClaims.values.map(\.speakerID))))
       return evidence
     }
   }
@@ -163,7 +152,7 @@ struct SQLiteReportReader: ReportReader {
 extension Array {
   /// The array in slices of at most `size` elements, for `IN (…)` lists well below SQLite's limit of
   /// bound arguments.
-  fileprivate func batches(of size: Int = 500) -> [ArraySlice<Element>] {
+  func batches(of size: Int = 500) -> [ArraySlice<Element>] {
     stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
   }
 }

@@ -144,11 +144,23 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await Self.read(pool, body)
+  }
+
+  /// A read on `reader` (the pool, or a report's snapshot), its database errors as ``LedgerError``s.
+  static func read<T: Sendable>(
+    _ reader: some DatabaseReader, _ body: @escaping @Sendable (Database) throws -> T
+  ) async throws -> T {
     do {
-      return try await pool.read(body)
+      return try await reader.read(body)
     } catch let error as DatabaseError {
-      throw Self.ledgerError(error)
+      throw ledgerError(error)
     }
+  }
+
+  /// `?, ?, …` for `count` arguments of an `IN (…)` list.
+  static func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
   }
 
   static func ledgerError(_ error: DatabaseError) -> LedgerError {
@@ -677,11 +689,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     return try await read { db in
       var found = Set<String>()
       // Not cached statements: their SQL changes with the number of ids.
-      for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+      for chunk in ids.batches() {
         found.formUnion(
           try String.fetchAll(
-            db, sql: "SELECT id FROM \(table) WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+            db, sql: "SELECT id FROM \(table) WHERE id IN (\(Self.placeholders(chunk.count)))",
+            arguments: StatementArguments(chunk)))
       }
       return found
     }
@@ -692,8 +704,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     guard !keys.isEmpty else { return [:] }
     return try await read { db in
       var found: [String: String] = [:]
-      for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
-        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+      for chunk in keys.batches() {
+        let marks = Self.placeholders(chunk.count)
         for row in try Row.fetchAll(
           db, sql: "SELECT key, speaker_id FROM speaker_name WHERE key IN (\(marks))",
           arguments: StatementArguments(chunk))
@@ -715,9 +727,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     let hashes = Array(Set(wanted.map { Schema.textHash(speakerID: $0.speakerID, textKey: $0.textKey) }))
     return try await read { db in
       var found: [Claim] = []
-      for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) })
-      {
-        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+      for chunk in hashes.batches() {
+        let marks = Self.placeholders(chunk.count)
         let rows = try Row.fetchAll(
           db, sql: "SELECT id, speaker_id, text_key FROM claim WHERE text_hash IN (\(marks)) AND state = 1",
           arguments: StatementArguments(chunk))

@@ -113,12 +113,15 @@ struct ReportBuilder {
     return title
   }
 
-  /// When a piece of evidence appeared: the source's publication date, else when it was linked.
-  static func date(of evidence: Evidence) -> String {
-    if let published = evidence.source?.publishedOn { return published.rangeStart }
-    guard let time = evidence.link?.createTime else { return "" }
-    return PartialDate.today(now: time.date).rangeStart
+  /// When a piece of evidence appeared: the source's publication date, else the day it was linked.
+  static func day(of evidence: Evidence) -> PartialDate? {
+    if let published = evidence.source?.publishedOn { return published }
+    guard let time = evidence.link?.createTime else { return nil }
+    return PartialDate.today(now: time.date)
   }
+
+  /// ``day(of:)`` as a sortable string ("" when unknown).
+  static func date(of evidence: Evidence) -> String { day(of: evidence)?.rangeStart ?? "" }
 }
 
 /// The report's summary, counted entry by entry as the report streams.
@@ -145,14 +148,7 @@ struct ReportTally {
       }
     }
     for evidence in entry.contradictedBy {
-      let day: PartialDate
-      if let published = evidence.source?.publishedOn {
-        day = published
-      } else if let time = evidence.link?.createTime {
-        day = PartialDate.today(now: time.date)
-      } else {
-        continue
-      }
+      guard let day = ReportBuilder.day(of: evidence) else { continue }
       let key = day.rangeStart
       if first.map({ key < $0.key }) ?? true { first = (key, day) }
       if latest.map({ key >= $0.key }) ?? true { latest = (key, day) }

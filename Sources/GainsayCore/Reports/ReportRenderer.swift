@@ -69,14 +69,15 @@ public enum ReportRenderer {
 /// What a format states before its entries that depends on all of them: the totals of the byline, and
 /// for HTML the timeline. Gathered in a first pass over the entries (in the same snapshot).
 struct ReportOverview {
-  var claims = 0
-  var contradictedClaims = 0
+  private var tally = ReportTally()
   var timeline: HTMLReport.Timeline?
 
-  mutating func add(_ entry: ReportEntry, index: Int) {
-    claims += 1
-    if ReportTally.isContradicted(entry) { contradictedClaims += 1 }
-    timeline?.add(entry, index: index)
+  var claims: Int { tally.claims }
+  var contradictedClaims: Int { tally.contradictedClaims }
+
+  mutating func add(_ entry: ReportEntry) {
+    timeline?.add(entry, index: tally.claims)
+    tally.add(entry)
   }
 }
 
@@ -106,11 +107,15 @@ final class ReportSink {
 
   func write(_ text: String) async throws {
     buffer.append(contentsOf: text.utf8)
-    while buffer.count >= Self.chunkSize {
-      let chunk = Array(buffer[..<Self.chunkSize])
-      buffer.removeFirst(Self.chunkSize)
+    guard buffer.count >= Self.chunkSize else { return }
+    // Full chunks are cut by offset and the rest moved once: a large write stays linear.
+    var start = 0
+    while buffer.count - start >= Self.chunkSize {
+      let chunk = Array(buffer[start..<start + Self.chunkSize])
+      start += Self.chunkSize
       try await deliver(chunk)
     }
+    buffer.removeFirst(start)
   }
 
   /// Delivers what is left.
