@@ -141,6 +141,9 @@ struct LiveServerTests {
       // The server-side handler was cancelled, not left running. (On a loaded machine the deadline can
       // pass before the handler starts; then the server never runs it, which is as good.)
       try await waitUntil { ledger.probe.cancelled == ledger.probe.startedSlow }
+      // And it stays so: a handler started late must not be left running either.
+      try await Task.sleep(for: .milliseconds(300))
+      #expect(ledger.probe.cancelled == ledger.probe.startedSlow)
       #expect(ledger.probe.startedSlow <= 1)
 
       // Raw: the DEADLINE_EXCEEDED status comes from the server itself.
