@@ -5,8 +5,11 @@ import GainsayRPC
 /// `gainsay-bench`: measures Gainsay's RPC against the floor (a raw Unix-socket echo between two
 /// processes with the same payload sizes), in one run, and prints a table (and JSON with --json FILE).
 ///
-///   gainsay-bench [--quick] [--claims N] [--json FILE] [--keep]
+///   gainsay-bench [--quick] [--claims N] [--json FILE] [--keep] [--scale-only] [--no-report] [--ledger DIR]
 ///   gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
+///
+/// `--scale-only` skips the unary calls, `--no-report` the report fixture, and `--ledger DIR` measures a
+/// ledger kept by `--keep` instead of importing one.
 ///
 /// `--report-only` builds only the report fixture (N claims, default 10,000, or 1,000 with `--quick`)
 /// and measures its reports and the daemon's RSS while it builds them.
@@ -48,7 +51,7 @@ enum Bench {
     // --ledger DIR measures an existing ledger (one kept with --keep) instead of importing a new one.
     let existingLedger = option("--ledger")
     defer {
-      if keep {
+      if keep && existingLedger == nil {
         FileHandle.standardError.write(Data("kept the benchmark ledger in \(work)/data\n".utf8))
       } else {
         try? FileManager.default.removeItem(atPath: work)
