@@ -58,12 +58,8 @@ final class RefusedConnectionHandler: ChannelInboundHandler {
   }
 
   func channelActive(context: ChannelHandlerContext) {
-    var payload = context.channel.allocator.buffer(capacity: 128)
-    payload.writeProtoMessage(refusal.status)
     context.write(wrapOutboundOut(.preface(version: ConnectionPreface.currentVersion)), promise: nil)
-    let channel = context.channel
-    context.writeAndFlush(wrapOutboundOut(.frame(Frame(streamID: 0, type: .goAway, payload: payload))))
-      .whenComplete { _ in channel.close(promise: nil) }
+    context.channel.goAwayAndClose(refusal)
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -19,8 +19,6 @@ struct FrameWriter: Sendable {
   }
 
   func goAway(_ error: RPCError) async throws {
-    var payload = allocator.buffer(capacity: 64)
-    payload.writeProtoMessage(error.status)
-    try await outbound.write(.frame(Frame(streamID: 0, type: .goAway, payload: payload)))
+    try await outbound.write(.goAway(error, allocator: allocator))
   }
 }

@@ -244,13 +244,7 @@ final class ServerConnection: Sendable {
       return true
     }
     guard first else { return }
-    let nioChannel = channel.channel
-    let status = RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING").status
-    var payload = nioChannel.allocator.buffer(capacity: 64)
-    payload.writeProtoMessage(status)
-    let frame = Frame(streamID: 0, type: .goAway, payload: payload)
-    nioChannel.writeAndFlush(OutboundFrame.frame(frame)).whenComplete { _ in
-      nioChannel.close(promise: nil)
-    }
+    channel.channel.goAwayAndClose(
+      RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING"))
   }
 }

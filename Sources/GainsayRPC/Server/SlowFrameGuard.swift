@@ -41,14 +41,11 @@ final class SlowFrameGuard: ChannelInboundHandler {
       let channel = context.channel
       let limit = self.limit
       deadline = context.eventLoop.scheduleTask(in: limit) {
-        let error = RPCError(
-          code: .deadlineExceeded,
-          message: "a frame was not completed within \(limit.nanoseconds / 1_000_000) ms of its first byte",
-          reason: "FRAME_TIMEOUT")
-        var payload = channel.allocator.buffer(capacity: 64)
-        payload.writeProtoMessage(error.status)
-        channel.writeAndFlush(OutboundFrame.frame(Frame(streamID: 0, type: .goAway, payload: payload)))
-          .whenComplete { _ in channel.close(promise: nil) }
+        channel.goAwayAndClose(
+          RPCError(
+            code: .deadlineExceeded,
+            message: "a frame was not completed within \(limit.nanoseconds / 1_000_000) ms of its first byte",
+            reason: "FRAME_TIMEOUT"))
       }
     }
     context.fireChannelRead(data)
