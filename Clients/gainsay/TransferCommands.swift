@@ -122,26 +122,3 @@ extension ExportCommand {
     }
   }
 }
-
-/// `gainsay backup PATH`.
-struct BackupCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "backup",
-    abstract: "Have the daemon write a consistent copy of the ledger to PATH while it keeps serving (admin).",
-    discussion: "PATH is on the daemon's machine, absolute, and must not exist. See docs/OPERATIONS.md to restore.")
-  @OptionGroup var connection: ConnectionOptions
-  @Argument(help: "Where the copy goes.") var path: String
-
-  func run() async throws {
-    let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    var options = connection
-    options.timeout = max(connection.timeout, 3600)
-    try await options.run { session in
-      var request = BackupRequest()
-      request.path = absolute
-      let response = try await session.call(LedgerService.backup, request)
-      if connection.json { return Output.json(response) }
-      Output.line("\(response.path)  \(response.sizeBytes) bytes, audit log up to \(response.lastSequence)")
-    }
-  }
-}

@@ -80,9 +80,9 @@ public protocol LedgerStore: Sendable {
   /// The highest audit sequence number written so far (0 for an empty ledger).
   func lastSequence() async throws -> Int64
 
-  /// Writes a consistent copy of the whole ledger to a new file at `path` while writes go on; returns the
-  /// copy's size in bytes and the last audit sequence number it holds.
-  func backup(to path: String) async throws -> (size: Int64, lastSequence: Int64)
+  /// Makes a consistent copy of the whole ledger while writes go on, checks it, and runs `body` with the
+  /// copy open for reading; the copy is deleted when `body` returns.
+  func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T
 
   /// Writes a batch of imported records in one transaction.
   ///
@@ -163,4 +163,20 @@ public protocol ReportReader: Sendable {
   /// The links, latest verdicts, sources, related claims and speakers of `claims` (a page of a few
   /// hundred).
   func evidence(for claims: [Claim]) async throws -> ReportEvidence
+}
+
+/// A checked copy of the ledger's database, open for reading, as ``LedgerStore/withBackupSnapshot(_:)`` gives it.
+public struct BackupSnapshot: Sendable {
+  /// A read-only file descriptor of the copy, valid while the body runs.
+  public let descriptor: Int32
+  /// The copy's size in bytes.
+  public let size: Int64
+  /// The last audit sequence number the copy holds.
+  public let lastSequence: Int64
+
+  public init(descriptor: Int32, size: Int64, lastSequence: Int64) {
+    self.descriptor = descriptor
+    self.size = size
+    self.lastSequence = lastSequence
+  }
 }

@@ -48,7 +48,9 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.listAuditEvents) { request, caller, writer in
       for event in try await ledger.auditEvents(request, caller: caller) { try await writer.write(event) }
     }
-    unary(&router, LedgerService.backup) { try await ledger.backup($0, caller: $1) }
+    streaming(&router, LedgerService.backup) { request, caller, writer in
+      try await ledger.backup(request, caller: caller) { try await writer.write($0) }
+    }
     unary(&router, LedgerService.beginImport) { try ledger.beginImport($0, caller: $1) }
     unary(&router, LedgerService.importRecords) { try await ledger.importRecords($0, caller: $1) }
     unary(&router, LedgerService.finishImport) { try await ledger.finishImport($0, caller: $1) }

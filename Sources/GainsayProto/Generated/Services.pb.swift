@@ -137,9 +137,9 @@ public enum LedgerService {
   public static let export = MethodDescriptor<ExportRequest, LedgerRecord>(
     service: name, method: "Export", streaming: .serverStreaming)
 
-  /// `gainsay.v1.Ledger/Backup`.
-  public static let backup = MethodDescriptor<BackupRequest, BackupResponse>(
-    service: name, method: "Backup", streaming: .unary)
+  /// A consistent snapshot of the ledger's database, streamed (admin only).
+  public static let backup = MethodDescriptor<BackupRequest, BackupChunk>(
+    service: name, method: "Backup", streaming: .serverStreaming)
 
   /// Every method of the service, in declaration order.
   public static let methods: [AnyMethodDescriptor] = [

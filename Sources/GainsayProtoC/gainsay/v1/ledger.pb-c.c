@@ -233,7 +233,7 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "ImportRecords", &gainsay__v1__import_records_request__descriptor, &gainsay__v1__import_records_response__descriptor },
   { "FinishImport", &gainsay__v1__finish_import_request__descriptor, &gainsay__v1__finish_import_response__descriptor },
   { "Export", &gainsay__v1__export_request__descriptor, &gainsay__v1__ledger_record__descriptor },
-  { "Backup", &gainsay__v1__backup_request__descriptor, &gainsay__v1__backup_response__descriptor },
+  { "Backup", &gainsay__v1__backup_request__descriptor, &gainsay__v1__backup_chunk__descriptor },
 };
 const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   5,        /* AddSpeakerAlias */
@@ -548,7 +548,7 @@ void gainsay__v1__ledger__export(ProtobufCService *service,
 }
 void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
-                                 Gainsay__V1__BackupResponse_Closure closure,
+                                 Gainsay__V1__BackupChunk_Closure closure,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);

@@ -322,7 +322,7 @@ void   gainsay__v1__withdraw_link_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__withdraw_link_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__link__field_descriptors[11] =
+static const ProtobufCFieldDescriptor gainsay__v1__link__field_descriptors[12] =
 {
   {
     "id",
@@ -456,6 +456,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__link__field_descriptors[11] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "unverified",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Link, unverified),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__link__field_indices_by_name[] = {
   1,   /* field[1] = claim_id */
@@ -468,12 +480,13 @@ static const unsigned gainsay__v1__link__field_indices_by_name[] = {
   2,   /* field[2] = source_id */
   9,   /* field[9] = state */
   3,   /* field[3] = target_claim_id */
+  11,   /* field[11] = unverified */
   10,   /* field[10] = withdrawal_reason */
 };
 static const ProtobufCIntRange gainsay__v1__link__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__link__descriptor =
 {
@@ -483,7 +496,7 @@ const ProtobufCMessageDescriptor gainsay__v1__link__descriptor =
   "Gainsay__V1__Link",
   "gainsay.v1",
   sizeof(Gainsay__V1__Link),
-  11,
+  12,
   gainsay__v1__link__field_descriptors,
   gainsay__v1__link__field_indices_by_name,
   1,  gainsay__v1__link__number_ranges,

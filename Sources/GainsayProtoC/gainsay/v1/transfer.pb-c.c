@@ -502,49 +502,94 @@ void   gainsay__v1__backup_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__backup_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   gainsay__v1__backup_response__init
-                     (Gainsay__V1__BackupResponse         *message)
+void   gainsay__v1__backup_chunk__init
+                     (Gainsay__V1__BackupChunk         *message)
 {
-  static const Gainsay__V1__BackupResponse init_value = GAINSAY__V1__BACKUP_RESPONSE__INIT;
+  static const Gainsay__V1__BackupChunk init_value = GAINSAY__V1__BACKUP_CHUNK__INIT;
   *message = init_value;
 }
-size_t gainsay__v1__backup_response__get_packed_size
-                     (const Gainsay__V1__BackupResponse *message)
+size_t gainsay__v1__backup_chunk__get_packed_size
+                     (const Gainsay__V1__BackupChunk *message)
 {
-  assert(message->base.descriptor == &gainsay__v1__backup_response__descriptor);
+  assert(message->base.descriptor == &gainsay__v1__backup_chunk__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t gainsay__v1__backup_response__pack
-                     (const Gainsay__V1__BackupResponse *message,
+size_t gainsay__v1__backup_chunk__pack
+                     (const Gainsay__V1__BackupChunk *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &gainsay__v1__backup_response__descriptor);
+  assert(message->base.descriptor == &gainsay__v1__backup_chunk__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t gainsay__v1__backup_response__pack_to_buffer
-                     (const Gainsay__V1__BackupResponse *message,
+size_t gainsay__v1__backup_chunk__pack_to_buffer
+                     (const Gainsay__V1__BackupChunk *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &gainsay__v1__backup_response__descriptor);
+  assert(message->base.descriptor == &gainsay__v1__backup_chunk__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Gainsay__V1__BackupResponse *
-       gainsay__v1__backup_response__unpack
+Gainsay__V1__BackupChunk *
+       gainsay__v1__backup_chunk__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Gainsay__V1__BackupResponse *)
-     protobuf_c_message_unpack (&gainsay__v1__backup_response__descriptor,
+  return (Gainsay__V1__BackupChunk *)
+     protobuf_c_message_unpack (&gainsay__v1__backup_chunk__descriptor,
                                 allocator, len, data);
 }
-void   gainsay__v1__backup_response__free_unpacked
-                     (Gainsay__V1__BackupResponse *message,
+void   gainsay__v1__backup_chunk__free_unpacked
+                     (Gainsay__V1__BackupChunk *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &gainsay__v1__backup_response__descriptor);
+  assert(message->base.descriptor == &gainsay__v1__backup_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__backup_header__init
+                     (Gainsay__V1__BackupHeader         *message)
+{
+  static const Gainsay__V1__BackupHeader init_value = GAINSAY__V1__BACKUP_HEADER__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__backup_header__get_packed_size
+                     (const Gainsay__V1__BackupHeader *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__backup_header__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__backup_header__pack
+                     (const Gainsay__V1__BackupHeader *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__backup_header__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__backup_header__pack_to_buffer
+                     (const Gainsay__V1__BackupHeader *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__backup_header__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__BackupHeader *
+       gainsay__v1__backup_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__BackupHeader *)
+     protobuf_c_message_unpack (&gainsay__v1__backup_header__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__backup_header__free_unpacked
+                     (Gainsay__V1__BackupHeader *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__backup_header__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 static const ProtobufCFieldDescriptor gainsay__v1__ledger_record__field_descriptors[7] =
@@ -663,7 +708,7 @@ const ProtobufCMessageDescriptor gainsay__v1__ledger_record__descriptor =
   (ProtobufCMessageInit) gainsay__v1__ledger_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[3] =
 {
   {
     "strict",
@@ -689,15 +734,28 @@ static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "restore",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__BeginImportRequest, restore),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__begin_import_request__field_indices_by_name[] = {
   1,   /* field[1] = origin */
+  2,   /* field[2] = restore */
   0,   /* field[0] = strict */
 };
 static const ProtobufCIntRange gainsay__v1__begin_import_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
 {
@@ -707,7 +765,7 @@ const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
   "Gainsay__V1__BeginImportRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__BeginImportRequest),
-  2,
+  3,
   gainsay__v1__begin_import_request__field_descriptors,
   gainsay__v1__begin_import_request__field_indices_by_name,
   1,  gainsay__v1__begin_import_request__number_ranges,
@@ -1161,29 +1219,9 @@ const ProtobufCMessageDescriptor gainsay__v1__export_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__export_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__backup_request__field_descriptors[1] =
-{
-  {
-    "path",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Gainsay__V1__BackupRequest, path),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned gainsay__v1__backup_request__field_indices_by_name[] = {
-  0,   /* field[0] = path */
-};
-static const ProtobufCIntRange gainsay__v1__backup_request__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 1 }
-};
+#define gainsay__v1__backup_request__field_descriptors NULL
+#define gainsay__v1__backup_request__field_indices_by_name NULL
+#define gainsay__v1__backup_request__number_ranges NULL
 const ProtobufCMessageDescriptor gainsay__v1__backup_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -1192,34 +1230,73 @@ const ProtobufCMessageDescriptor gainsay__v1__backup_request__descriptor =
   "Gainsay__V1__BackupRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__BackupRequest),
-  1,
+  0,
   gainsay__v1__backup_request__field_descriptors,
   gainsay__v1__backup_request__field_indices_by_name,
-  1,  gainsay__v1__backup_request__number_ranges,
+  0,  gainsay__v1__backup_request__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__backup_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__backup_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__backup_chunk__field_descriptors[2] =
 {
   {
-    "path",
+    "header",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Gainsay__V1__BackupResponse, path),
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__BackupChunk, part_case),
+    offsetof(Gainsay__V1__BackupChunk, header),
+    &gainsay__v1__backup_header__descriptor,
     NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "size_bytes",
+    "data",
     2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Gainsay__V1__BackupChunk, part_case),
+    offsetof(Gainsay__V1__BackupChunk, data),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__backup_chunk__field_indices_by_name[] = {
+  1,   /* field[1] = data */
+  0,   /* field[0] = header */
+};
+static const ProtobufCIntRange gainsay__v1__backup_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__backup_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.BackupChunk",
+  "BackupChunk",
+  "Gainsay__V1__BackupChunk",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__BackupChunk),
+  2,
+  gainsay__v1__backup_chunk__field_descriptors,
+  gainsay__v1__backup_chunk__field_indices_by_name,
+  1,  gainsay__v1__backup_chunk__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__backup_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__backup_header__field_descriptors[2] =
+{
+  {
+    "size_bytes",
+    1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Gainsay__V1__BackupResponse, size_bytes),
+    offsetof(Gainsay__V1__BackupHeader, size_bytes),
     NULL,
     NULL,
     0,             /* flags */
@@ -1227,40 +1304,39 @@ static const ProtobufCFieldDescriptor gainsay__v1__backup_response__field_descri
   },
   {
     "last_sequence",
-    3,
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Gainsay__V1__BackupResponse, last_sequence),
+    offsetof(Gainsay__V1__BackupHeader, last_sequence),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned gainsay__v1__backup_response__field_indices_by_name[] = {
-  2,   /* field[2] = last_sequence */
-  0,   /* field[0] = path */
-  1,   /* field[1] = size_bytes */
+static const unsigned gainsay__v1__backup_header__field_indices_by_name[] = {
+  1,   /* field[1] = last_sequence */
+  0,   /* field[0] = size_bytes */
 };
-static const ProtobufCIntRange gainsay__v1__backup_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange gainsay__v1__backup_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 2 }
 };
-const ProtobufCMessageDescriptor gainsay__v1__backup_response__descriptor =
+const ProtobufCMessageDescriptor gainsay__v1__backup_header__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "gainsay.v1.BackupResponse",
-  "BackupResponse",
-  "Gainsay__V1__BackupResponse",
+  "gainsay.v1.BackupHeader",
+  "BackupHeader",
+  "Gainsay__V1__BackupHeader",
   "gainsay.v1",
-  sizeof(Gainsay__V1__BackupResponse),
-  3,
-  gainsay__v1__backup_response__field_descriptors,
-  gainsay__v1__backup_response__field_indices_by_name,
-  1,  gainsay__v1__backup_response__number_ranges,
-  (ProtobufCMessageInit) gainsay__v1__backup_response__init,
+  sizeof(Gainsay__V1__BackupHeader),
+  2,
+  gainsay__v1__backup_header__field_descriptors,
+  gainsay__v1__backup_header__field_indices_by_name,
+  1,  gainsay__v1__backup_header__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__backup_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue gainsay__v1__import_result__enum_values_by_number[4] =

@@ -133,9 +133,10 @@ public struct AuditEvent: Sendable, Hashable {
   public var resourceType: ResourceType = .unspecified
   /// `resource_id` (field 7).
   public var resourceID: String = ""
-  /// The resource before the change; unset for CREATE.
+  /// The resource before the change; unset for CREATE. A source's archived text is not repeated here: its
+  /// `archived_text_sha256` and `archived_text_size` identify it.
   public var before: Resource? = nil
-  /// The resource after the change.
+  /// The resource after the change (a source without its archived text, as in `before`).
   public var after: Resource? = nil
   /// The reason given, for updates, retractions and withdrawals.
   public var reason: String = ""
@@ -150,7 +151,8 @@ public struct ListAuditEventsRequest: Sendable, Hashable {
   public var resourceID: String = ""
   /// Only events after this sequence number.
   public var afterSequence: Int64 = 0
-  /// Stop after this many events (0: no limit).
+  /// At most this many events (0: 1,000; at most 10,000). To read on, call again with `after_sequence` set
+  /// to the last sequence received.
   public var limit: Int32 = 0
   /// Only events by this Unix user id, when `filter_by_actor` is set.
   public var actorUID: UInt32 = 0

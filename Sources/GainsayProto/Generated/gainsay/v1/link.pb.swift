@@ -185,6 +185,9 @@ public struct Link: Sendable, Hashable {
   public var state: LinkState = .unspecified
   /// Output only: set when withdrawn.
   public var withdrawalReason: String = ""
+  /// Output only: true when the quote could not be checked because the source had no archived text when
+  /// the link was made. Every report and the CLI show such evidence as "unverified".
+  public var unverified: Bool = false
 
   /// The fields of the oneof `target`.
   public enum Target: Sendable, Hashable {
@@ -200,7 +203,8 @@ public struct Link: Sendable, Hashable {
 
 /// A passage of text anchored like a W3C Web Annotation TextQuoteSelector.
 public struct TextQuote: Sendable, Hashable {
-  /// The passage, verbatim.
+  /// The passage, verbatim. When the source has archived text, the server stores the passage exactly as it
+  /// occurs there (the request's passage is found after Unicode NFC normalisation).
   public var exact: String = ""
   /// Up to 32 characters just before it, to tell repeated passages apart.
   public var prefix: String = ""
@@ -305,6 +309,7 @@ extension Link: CBridgedMessage {
     }
     self.state = LinkState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
     self.withdrawalReason = try bridgeString(c.pointee.withdrawal_reason, field: "gainsay.v1.Link.withdrawal_reason")
+    self.unverified = c.pointee.unverified != 0
     switch c.pointee.target_case {
     case GAINSAY__V1__LINK__TARGET_SOURCE_ID:
       self.target = .sourceID(try bridgeString(c.pointee.source_id, field: "gainsay.v1.Link.source_id"))
@@ -325,6 +330,7 @@ extension Link: CBridgedMessage {
     c.pointee.create_time = createTime.map { arena.message($0) }
     c.pointee.state = Gainsay__V1__LinkState(rawValue: .init(truncatingIfNeeded: state.rawValue))
     c.pointee.withdrawal_reason = arena.cString(withdrawalReason)
+    c.pointee.unverified = unverified ? 1 : 0
     switch target {
     case .sourceID(let value):
       c.pointee.target_case = GAINSAY__V1__LINK__TARGET_SOURCE_ID
@@ -356,6 +362,7 @@ extension Link: ProtoJSONEncodable {
     if let value = createTime { fields.append(("createTime", value.jsonValue)) }
     if state != .unspecified { fields.append(("state", state.jsonValue)) }
     if !withdrawalReason.isEmpty { fields.append(("withdrawalReason", .string(withdrawalReason))) }
+    if unverified { fields.append(("unverified", .bool(true))) }
     return .object(fields)
   }
 }
@@ -380,6 +387,7 @@ extension Link: ProtoJSONDecodable {
       case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "state": self.state = try LinkState(jsonValue: json, at: fieldPath)
       case "withdrawalReason", "withdrawal_reason": self.withdrawalReason = try json.stringValue(at: fieldPath)
+      case "unverified": self.unverified = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

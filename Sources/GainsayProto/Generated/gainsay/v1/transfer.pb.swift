@@ -115,6 +115,12 @@ public struct BeginImportRequest: Sendable, Hashable {
   public var strict: Bool = false
   /// Where the records come from, for the audit log, e.g. "liar/train.tsv".
   public var origin: String = ""
+  /// Restore an export instead: records keep their ids, revisions and audit history. Admin only, only into
+  /// an empty ledger; records are staged and verified together at FinishImport (audit sequences 1..N,
+  /// contiguous revisions, quotes present in their sources, well-formed ids, no future times) and
+  /// committed in one transaction, or not at all. An ordinary import (false) creates new records through
+  /// the same validation as the Create methods and refuses records that carry ids.
+  public var restore: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -214,20 +220,36 @@ public struct ExportRequest: Sendable, Hashable {
   public init() {}
 }
 
-/// Writes a consistent copy of the ledger's database on the daemon's machine while it keeps serving.
+/// A consistent copy of the ledger's database, streamed to the caller, who writes it (`gainsay backup
+/// PATH`). The daemon writes no file outside its own data folder.
 public struct BackupRequest: Sendable, Hashable {
-  /// An absolute path that does not exist yet, writable by the daemon.
-  public var path: String = ""
 
   /// A message with every field at its default.
   public init() {}
 }
 
-/// The proto message `gainsay.v1.BackupResponse`.
-public struct BackupResponse: Sendable, Hashable {
-  /// `path` (field 1).
-  public var path: String = ""
-  /// `size_bytes` (field 2).
+/// One part of a backup stream: a header first, then the database file's bytes in order, in chunks of at
+/// most 1 MiB, `size_bytes` in all. The daemon checks the copy (`PRAGMA integrity_check`) before it sends
+/// the header; the client checks the count of bytes and the file it wrote.
+public struct BackupChunk: Sendable, Hashable {
+  /// The oneof `part`: at most one of its fields is set.
+  public var part: Part? = nil
+
+  /// The fields of the oneof `part`.
+  public enum Part: Sendable, Hashable {
+    /// `header` (field 1).
+    case header(BackupHeader)
+    /// `data` (field 2).
+    case data([UInt8])
+  }
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// The proto message `gainsay.v1.BackupHeader`.
+public struct BackupHeader: Sendable, Hashable {
+  /// The size of the database file that follows, in bytes.
   public var sizeBytes: Int64 = 0
   /// The last audit event sequence number the copy contains.
   public var lastSequence: Int64 = 0
@@ -367,11 +389,13 @@ extension BeginImportRequest: CBridgedMessage {
     self.init()
     self.strict = c.pointee.strict != 0
     self.origin = try bridgeString(c.pointee.origin, field: "gainsay.v1.BeginImportRequest.origin")
+    self.restore = c.pointee.restore != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.strict = strict ? 1 : 0
     c.pointee.origin = arena.cString(origin)
+    c.pointee.restore = restore ? 1 : 0
   }
 }
 
@@ -381,6 +405,7 @@ extension BeginImportRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if strict { fields.append(("strict", .bool(true))) }
     if !origin.isEmpty { fields.append(("origin", .string(origin))) }
+    if restore { fields.append(("restore", .bool(true))) }
     return .object(fields)
   }
 }
@@ -396,6 +421,7 @@ extension BeginImportRequest: ProtoJSONDecodable {
       switch jsonKey {
       case "strict": self.strict = try json.boolValue(at: fieldPath)
       case "origin": self.origin = try json.stringValue(at: fieldPath)
+      case "restore": self.restore = try json.boolValue(at: fieldPath)
       default: continue
       }
     }
@@ -900,20 +926,18 @@ extension BackupRequest: CBridgedMessage {
 
   init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
     self.init()
-    self.path = try bridgeString(c.pointee.path, field: "gainsay.v1.BackupRequest.path")
+    _ = c
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
-    c.pointee.path = arena.cString(path)
+    _ = (c, arena)
   }
 }
 
 extension BackupRequest: ProtoJSONEncodable {
   /// The message in the proto3 JSON mapping (fields at their default are omitted).
   public var jsonValue: JSONValue {
-    var fields: [(String, JSONValue)] = []
-    if !path.isEmpty { fields.append(("path", .string(path))) }
-    return .object(fields)
+    .object([])
   }
 }
 
@@ -922,61 +946,68 @@ extension BackupRequest: ProtoJSONDecodable {
   /// fields are ignored). `path` names where it is, for errors.
   public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
     self.init()
-    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
-      if case .null = json { continue }
-      let fieldPath = path + "." + jsonKey
-      switch jsonKey {
-      case "path": self.path = try json.stringValue(at: fieldPath)
-      default: continue
-      }
-    }
+    _ = try jsonValue.objectFields(at: path)
   }
 }
 
-extension BackupResponse: CBridgedMessage {
-  public static let protoMessageName = "gainsay.v1.BackupResponse"
-  typealias CMessage = Gainsay__V1__BackupResponse
+extension BackupChunk: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.BackupChunk"
+  typealias CMessage = Gainsay__V1__BackupChunk
 
-  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_response__init(message) }
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_chunk__init(message) }
 
   static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
-    gainsay__v1__backup_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    gainsay__v1__backup_chunk__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
   }
 
-  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_response__free_unpacked(message, nil) }
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_chunk__free_unpacked(message, nil) }
 
-  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__backup_response__get_packed_size(message) }
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__backup_chunk__get_packed_size(message) }
 
   static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
-    gainsay__v1__backup_response__pack(message, out)
+    gainsay__v1__backup_chunk__pack(message, out)
   }
 
   init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
     self.init()
-    self.path = try bridgeString(c.pointee.path, field: "gainsay.v1.BackupResponse.path")
-    self.sizeBytes = c.pointee.size_bytes
-    self.lastSequence = c.pointee.last_sequence
+    switch c.pointee.part_case {
+    case GAINSAY__V1__BACKUP_CHUNK__PART_HEADER:
+      self.part = .header(try BackupHeader(cMessage: c.pointee.header!))
+    case GAINSAY__V1__BACKUP_CHUNK__PART_DATA:
+      self.part = .data(bridgeBytes(c.pointee.data))
+    default:
+      self.part = nil
+    }
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
-    c.pointee.path = arena.cString(path)
-    c.pointee.size_bytes = sizeBytes
-    c.pointee.last_sequence = lastSequence
+    switch part {
+    case .header(let value):
+      c.pointee.part_case = GAINSAY__V1__BACKUP_CHUNK__PART_HEADER
+      c.pointee.header = arena.message(value)
+    case .data(let value):
+      c.pointee.part_case = GAINSAY__V1__BACKUP_CHUNK__PART_DATA
+      c.pointee.data = arena.binary(value)
+    case nil:
+      c.pointee.part_case = GAINSAY__V1__BACKUP_CHUNK__PART__NOT_SET
+    }
   }
 }
 
-extension BackupResponse: ProtoJSONEncodable {
+extension BackupChunk: ProtoJSONEncodable {
   /// The message in the proto3 JSON mapping (fields at their default are omitted).
   public var jsonValue: JSONValue {
     var fields: [(String, JSONValue)] = []
-    if !path.isEmpty { fields.append(("path", .string(path))) }
-    if sizeBytes != 0 { fields.append(("sizeBytes", .string(String(sizeBytes)))) }
-    if lastSequence != 0 { fields.append(("lastSequence", .string(String(lastSequence)))) }
+    switch part {
+    case .header(let value): fields.append(("header", value.jsonValue))
+    case .data(let value): fields.append(("data", .bytes(value)))
+    case nil: break
+    }
     return .object(fields)
   }
 }
 
-extension BackupResponse: ProtoJSONDecodable {
+extension BackupChunk: ProtoJSONDecodable {
   /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
   /// fields are ignored). `path` names where it is, for errors.
   public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
@@ -985,7 +1016,63 @@ extension BackupResponse: ProtoJSONDecodable {
       if case .null = json { continue }
       let fieldPath = path + "." + jsonKey
       switch jsonKey {
-      case "path": self.path = try json.stringValue(at: fieldPath)
+      case "header": self.part = .header(try BackupHeader(jsonValue: json, at: fieldPath))
+      case "data": self.part = .data(try json.bytesValue(at: fieldPath))
+      default: continue
+      }
+    }
+  }
+}
+
+extension BackupHeader: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.BackupHeader"
+  typealias CMessage = Gainsay__V1__BackupHeader
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_header__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__backup_header__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__backup_header__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__backup_header__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__backup_header__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.sizeBytes = c.pointee.size_bytes
+    self.lastSequence = c.pointee.last_sequence
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.size_bytes = sizeBytes
+    c.pointee.last_sequence = lastSequence
+  }
+}
+
+extension BackupHeader: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if sizeBytes != 0 { fields.append(("sizeBytes", .string(String(sizeBytes)))) }
+    if lastSequence != 0 { fields.append(("lastSequence", .string(String(lastSequence)))) }
+    return .object(fields)
+  }
+}
+
+extension BackupHeader: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
       case "sizeBytes", "size_bytes": self.sizeBytes = try json.integerValue(Int64.self, at: fieldPath)
       case "lastSequence", "last_sequence": self.lastSequence = try json.integerValue(Int64.self, at: fieldPath)
       default: continue

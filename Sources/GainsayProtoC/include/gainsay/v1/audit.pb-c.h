@@ -93,11 +93,12 @@ struct  Gainsay__V1__AuditEvent
   Gainsay__V1__ResourceType resource_type;
   char *resource_id;
   /*
-   * The resource before the change; unset for CREATE.
+   * The resource before the change; unset for CREATE. A source's archived text is not repeated here: its
+   * `archived_text_sha256` and `archived_text_size` identify it.
    */
   Gainsay__V1__Resource *before;
   /*
-   * The resource after the change.
+   * The resource after the change (a source without its archived text, as in `before`).
    */
   Gainsay__V1__Resource *after;
   /*
@@ -125,7 +126,8 @@ struct  Gainsay__V1__ListAuditEventsRequest
    */
   int64_t after_sequence;
   /*
-   * Stop after this many events (0: no limit).
+   * At most this many events (0: 1,000; at most 10,000). To read on, call again with `after_sequence` set
+   * to the last sequence received.
    */
   int32_t limit;
   /*

@@ -260,7 +260,7 @@ struct Gainsay__V1__Ledger_Service
                  void *closure_data);
   void (*backup)(Gainsay__V1__Ledger_Service *service,
                  const Gainsay__V1__BackupRequest *input,
-                 Gainsay__V1__BackupResponse_Closure closure,
+                 Gainsay__V1__BackupChunk_Closure closure,
                  void *closure_data);
 };
 typedef void (*Gainsay__V1__Ledger_ServiceDestroy)(Gainsay__V1__Ledger_Service *);
@@ -438,7 +438,7 @@ void gainsay__v1__ledger__export(ProtobufCService *service,
                                  void *closure_data);
 void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
-                                 Gainsay__V1__BackupResponse_Closure closure,
+                                 Gainsay__V1__BackupChunk_Closure closure,
                                  void *closure_data);
 
 /* --- descriptors --- */

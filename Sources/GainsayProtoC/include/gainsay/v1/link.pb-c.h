@@ -107,6 +107,11 @@ struct  Gainsay__V1__Link
    * Output only: set when withdrawn.
    */
   char *withdrawal_reason;
+  /*
+   * Output only: true when the quote could not be checked because the source had no archived text when
+   * the link was made. Every report and the CLI show such evidence as "unverified".
+   */
+  protobuf_c_boolean unverified;
   Gainsay__V1__Link__TargetCase target_case;
   union {
     char *source_id;
@@ -115,7 +120,7 @@ struct  Gainsay__V1__Link
 };
 #define GAINSAY__V1__LINK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__link__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, GAINSAY__V1__RELATION__RELATION_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, NULL, NULL, GAINSAY__V1__LINK_STATE__LINK_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, GAINSAY__V1__LINK__TARGET__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, GAINSAY__V1__RELATION__RELATION_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, NULL, NULL, GAINSAY__V1__LINK_STATE__LINK_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, GAINSAY__V1__LINK__TARGET__NOT_SET, {0} }
 
 
 /*
@@ -125,7 +130,8 @@ struct  Gainsay__V1__TextQuote
 {
   ProtobufCMessage base;
   /*
-   * The passage, verbatim.
+   * The passage, verbatim. When the source has archived text, the server stores the passage exactly as it
+   * occurs there (the request's passage is found after Unicode NFC normalisation).
    */
   char *exact;
   /*

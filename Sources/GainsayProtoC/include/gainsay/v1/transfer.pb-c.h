@@ -32,7 +32,8 @@ typedef struct Gainsay__V1__FinishImportRequest Gainsay__V1__FinishImportRequest
 typedef struct Gainsay__V1__FinishImportResponse Gainsay__V1__FinishImportResponse;
 typedef struct Gainsay__V1__ExportRequest Gainsay__V1__ExportRequest;
 typedef struct Gainsay__V1__BackupRequest Gainsay__V1__BackupRequest;
-typedef struct Gainsay__V1__BackupResponse Gainsay__V1__BackupResponse;
+typedef struct Gainsay__V1__BackupChunk Gainsay__V1__BackupChunk;
+typedef struct Gainsay__V1__BackupHeader Gainsay__V1__BackupHeader;
 
 
 /* --- enums --- */
@@ -101,10 +102,18 @@ struct  Gainsay__V1__BeginImportRequest
    * Where the records come from, for the audit log, e.g. "liar/train.tsv".
    */
   char *origin;
+  /*
+   * Restore an export instead: records keep their ids, revisions and audit history. Admin only, only into
+   * an empty ledger; records are staged and verified together at FinishImport (audit sequences 1..N,
+   * contiguous revisions, quotes present in their sources, well-formed ids, no future times) and
+   * committed in one transaction, or not at all. An ordinary import (false) creates new records through
+   * the same validation as the Create methods and refuses records that carry ids.
+   */
+  protobuf_c_boolean restore;
 };
 #define GAINSAY__V1__BEGIN_IMPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__begin_import_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Gainsay__V1__BeginImportResponse
@@ -231,34 +240,59 @@ struct  Gainsay__V1__ExportRequest
 
 
 /*
- * Writes a consistent copy of the ledger's database on the daemon's machine while it keeps serving.
+ * A consistent copy of the ledger's database, streamed to the caller, who writes it (`gainsay backup
+ * PATH`). The daemon writes no file outside its own data folder.
  */
 struct  Gainsay__V1__BackupRequest
 {
   ProtobufCMessage base;
-  /*
-   * An absolute path that does not exist yet, writable by the daemon.
-   */
-  char *path;
 };
 #define GAINSAY__V1__BACKUP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__backup_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+     }
 
 
-struct  Gainsay__V1__BackupResponse
+typedef enum {
+  GAINSAY__V1__BACKUP_CHUNK__PART__NOT_SET = 0,
+  GAINSAY__V1__BACKUP_CHUNK__PART_HEADER = 1,
+  GAINSAY__V1__BACKUP_CHUNK__PART_DATA = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__BACKUP_CHUNK__PART__CASE)
+} Gainsay__V1__BackupChunk__PartCase;
+
+/*
+ * One part of a backup stream: a header first, then the database file's bytes in order, in chunks of at
+ * most 1 MiB, `size_bytes` in all. The daemon checks the copy (`PRAGMA integrity_check`) before it sends
+ * the header; the client checks the count of bytes and the file it wrote.
+ */
+struct  Gainsay__V1__BackupChunk
 {
   ProtobufCMessage base;
-  char *path;
+  Gainsay__V1__BackupChunk__PartCase part_case;
+  union {
+    Gainsay__V1__BackupHeader *header;
+    ProtobufCBinaryData data;
+  };
+};
+#define GAINSAY__V1__BACKUP_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__backup_chunk__descriptor) \
+    , GAINSAY__V1__BACKUP_CHUNK__PART__NOT_SET, {0} }
+
+
+struct  Gainsay__V1__BackupHeader
+{
+  ProtobufCMessage base;
+  /*
+   * The size of the database file that follows, in bytes.
+   */
   int64_t size_bytes;
   /*
    * The last audit event sequence number the copy contains.
    */
   int64_t last_sequence;
 };
-#define GAINSAY__V1__BACKUP_RESPONSE__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__backup_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0 }
+#define GAINSAY__V1__BACKUP_HEADER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__backup_header__descriptor) \
+    , 0, 0 }
 
 
 /* Gainsay__V1__LedgerRecord methods */
@@ -470,24 +504,43 @@ Gainsay__V1__BackupRequest *
 void   gainsay__v1__backup_request__free_unpacked
                      (Gainsay__V1__BackupRequest *message,
                       ProtobufCAllocator *allocator);
-/* Gainsay__V1__BackupResponse methods */
-void   gainsay__v1__backup_response__init
-                     (Gainsay__V1__BackupResponse         *message);
-size_t gainsay__v1__backup_response__get_packed_size
-                     (const Gainsay__V1__BackupResponse   *message);
-size_t gainsay__v1__backup_response__pack
-                     (const Gainsay__V1__BackupResponse   *message,
+/* Gainsay__V1__BackupChunk methods */
+void   gainsay__v1__backup_chunk__init
+                     (Gainsay__V1__BackupChunk         *message);
+size_t gainsay__v1__backup_chunk__get_packed_size
+                     (const Gainsay__V1__BackupChunk   *message);
+size_t gainsay__v1__backup_chunk__pack
+                     (const Gainsay__V1__BackupChunk   *message,
                       uint8_t             *out);
-size_t gainsay__v1__backup_response__pack_to_buffer
-                     (const Gainsay__V1__BackupResponse   *message,
+size_t gainsay__v1__backup_chunk__pack_to_buffer
+                     (const Gainsay__V1__BackupChunk   *message,
                       ProtobufCBuffer     *buffer);
-Gainsay__V1__BackupResponse *
-       gainsay__v1__backup_response__unpack
+Gainsay__V1__BackupChunk *
+       gainsay__v1__backup_chunk__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   gainsay__v1__backup_response__free_unpacked
-                     (Gainsay__V1__BackupResponse *message,
+void   gainsay__v1__backup_chunk__free_unpacked
+                     (Gainsay__V1__BackupChunk *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__BackupHeader methods */
+void   gainsay__v1__backup_header__init
+                     (Gainsay__V1__BackupHeader         *message);
+size_t gainsay__v1__backup_header__get_packed_size
+                     (const Gainsay__V1__BackupHeader   *message);
+size_t gainsay__v1__backup_header__pack
+                     (const Gainsay__V1__BackupHeader   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__backup_header__pack_to_buffer
+                     (const Gainsay__V1__BackupHeader   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__BackupHeader *
+       gainsay__v1__backup_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__backup_header__free_unpacked
+                     (Gainsay__V1__BackupHeader *message,
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
@@ -524,8 +577,11 @@ typedef void (*Gainsay__V1__ExportRequest_Closure)
 typedef void (*Gainsay__V1__BackupRequest_Closure)
                  (const Gainsay__V1__BackupRequest *message,
                   void *closure_data);
-typedef void (*Gainsay__V1__BackupResponse_Closure)
-                 (const Gainsay__V1__BackupResponse *message,
+typedef void (*Gainsay__V1__BackupChunk_Closure)
+                 (const Gainsay__V1__BackupChunk *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__BackupHeader_Closure)
+                 (const Gainsay__V1__BackupHeader *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -545,7 +601,8 @@ extern const ProtobufCMessageDescriptor gainsay__v1__finish_import_request__desc
 extern const ProtobufCMessageDescriptor gainsay__v1__finish_import_response__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__export_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__backup_request__descriptor;
-extern const ProtobufCMessageDescriptor gainsay__v1__backup_response__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__backup_chunk__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__backup_header__descriptor;
 
 PROTOBUF_C__END_DECLS
 

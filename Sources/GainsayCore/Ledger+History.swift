@@ -1,0 +1,55 @@
+import Foundation
+public import GainsayProto
+
+/// Search, the audit history and the live change stream.
+extension Ledger {
+  public func search(_ request: SearchRequest, caller: CallerIdentity) async throws -> [SearchHit] {
+    try require(.reader, caller, to: "searching")
+    var checked = request
+    checked.query = try Validate.line(request.query, field: "query", required: true, maximum: 500)
+    guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
+    for (index, type) in request.resourceTypes.enumerated() {
+      guard [.claim, .speaker, .source].contains(type) else {
+        throw LedgerError.invalid("resource_types[\(index)]", "search covers claims, speakers and sources")
+      }
+    }
+    return try await store.search(checked, limit: request.limit == 0 ? 20 : min(Int(request.limit), 1000))
+  }
+
+  public func auditEvents(_ request: ListAuditEventsRequest, caller: CallerIdentity) async throws -> [AuditEvent] {
+    try require(.reader, caller, to: "reading the history")
+    guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
+    guard request.afterSequence >= 0 else { throw LedgerError.invalid("after_sequence", "must not be negative") }
+    return try await store.auditEvents(request)
+  }
+
+  /// The changes after `request.afterSequence` (replayed from the audit log), then new ones as they
+  /// are committed, until the consumer stops.
+  public func watch(
+    _ request: WatchRequest, caller: CallerIdentity, _ deliver: (ChangeEvent) async throws -> Void
+  ) async throws {
+    try require(.reader, caller, to: "watching changes")
+    let wanted = Set(request.resourceTypes.map(\.rawValue))
+    func matches(_ event: ChangeEvent) -> Bool { wanted.isEmpty || wanted.contains(event.resourceType.rawValue) }
+    // Subscribe before replaying, so nothing committed in between is missed.
+    let live = feed.subscribe()
+    var delivered = request.afterSequence
+    if request.afterSequence > 0 {
+      var query = ListAuditEventsRequest()
+      query.afterSequence = request.afterSequence
+      for event in try await store.auditEvents(query) {
+        let change = ChangeEvent(auditEvent: event)
+        if matches(change) { try await deliver(change) }
+        delivered = event.sequence
+      }
+    } else {
+      delivered = try await store.lastSequence()
+    }
+    for await change in live where change.sequence > delivered {
+      try Task.checkCancellation()
+      if matches(change) { try await deliver(change) }
+    }
+    try Task.checkCancellation()
+    throw LedgerError(.resourceExhausted, "the watcher fell too far behind; resume with after_sequence = \(delivered)")
+  }
+}

@@ -1,0 +1,119 @@
+import Foundation
+public import GainsayProto
+
+/// Links: how a claim relates to a source or another claim, with the evidence passage.
+extension Ledger {
+  public func createLink(_ request: CreateLinkRequest, caller: CallerIdentity) async throws -> Link {
+    try require(.editor, caller, to: "linking evidence")
+    guard let input = request.link else { throw LedgerError.invalid("link", "is required") }
+    var link = Link()
+    link.claimID = try Validate.id(input.claimID, field: "link.claim_id")
+    _ = try await existingClaim(link.claimID, field: "link.claim_id")
+    switch input.relation {
+    case .contradicts, .supports, .context, .repeats: link.relation = input.relation
+    case .unspecified:
+      throw LedgerError.invalid("link.relation", "is required: contradicts, supports, context or repeats")
+    case .unrecognized(let value): throw LedgerError.invalid("link.relation", "\(value) is not a relation")
+    }
+    let quote = input.quote ?? TextQuote()
+    var checkedQuote = TextQuote()
+    checkedQuote.exact = try Validate.text(quote.exact, field: "link.quote.exact", required: false, maximum: 5_000)
+    checkedQuote.prefix = try Self.affix(quote.prefix, field: "link.quote.prefix")
+    checkedQuote.suffix = try Self.affix(quote.suffix, field: "link.quote.suffix")
+    if checkedQuote.exact.isEmpty && !(checkedQuote.prefix.isEmpty && checkedQuote.suffix.isEmpty) {
+      throw LedgerError.invalid("link.quote.exact", "is required with a prefix or suffix")
+    }
+    switch input.target {
+    case .sourceID(let sourceID)?:
+      let id = try Validate.id(sourceID, field: "link.source_id")
+      guard case .source(let source)? = try await store.resource(.source, id: id)?.kind else {
+        throw LedgerError.notFound("source", id, field: "link.source_id")
+      }
+      guard link.relation != .repeats else {
+        throw LedgerError.invalid("link.relation", "repeats links a claim to another claim, not to a source")
+      }
+      if !checkedQuote.exact.isEmpty && !source.archivedText.isEmpty {
+        let anchored = checkedQuote.prefix + checkedQuote.exact + checkedQuote.suffix
+        guard source.archivedText.contains(anchored) else {
+          let what = anchored == checkedQuote.exact ? "the passage" : "the passage with its prefix and suffix"
+          throw LedgerError.invalid(
+            "link.quote.exact",
+            "\(what) does not occur in the archived text of \(id) (\(source.title)); quote it exactly")
+        }
+      }
+      link.target = .sourceID(id)
+    case .targetClaimID(let targetID)?:
+      let id = try Validate.id(targetID, field: "link.target_claim_id")
+      guard id != link.claimID else {
+        throw LedgerError.invalid("link.target_claim_id", "a claim cannot be linked to itself")
+      }
+      _ = try await existingClaim(id, field: "link.target_claim_id")
+      link.target = .targetClaimID(id)
+    case nil:
+      throw LedgerError.invalid("link.target", "is required: a source_id or a target_claim_id")
+    }
+    if !checkedQuote.exact.isEmpty { link.quote = checkedQuote }
+    link.note = try Validate.text(input.note, field: "link.note", required: false, maximum: 2_000)
+    link.id = ResourceID.make("lnk")
+    link.createdBy = caller.unixUser
+    link.createTime = timestamp
+    link.state = .active
+    try await commit(Resource(link), draft(caller, "CreateLink", .create))
+    return link
+  }
+
+  static func affix(_ value: String, field: String) throws -> String {
+    if value.unicodeScalars.contains(where: { $0 == "\u{0}" }) {
+      throw LedgerError.invalid(field, "must not contain NUL")
+    }
+    guard value.count <= 64 else { throw LedgerError.invalid(field, "is \(value.count) characters; the maximum is 64") }
+    return value
+  }
+
+  func existingClaim(_ id: String, field: String) async throws -> Claim {
+    guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+      throw LedgerError.notFound("claim", id, field: field)
+    }
+    return claim
+  }
+
+  public func getLink(_ request: GetLinkRequest, caller: CallerIdentity) async throws -> Link {
+    try require(.reader, caller, to: "reading links")
+    let id = try Validate.id(request.id, field: "id")
+    guard case .link(let link)? = try await store.resource(.link, id: id)?.kind else {
+      throw LedgerError.notFound("link", id, field: "id")
+    }
+    return link
+  }
+
+  public func listLinks(_ request: ListLinksRequest, caller: CallerIdentity) async throws -> ListLinksResponse {
+    try require(.reader, caller, to: "reading links")
+    if case .unrecognized(let value) = request.relation {
+      throw LedgerError.invalid("relation", "\(value) is not a relation")
+    }
+    let page = try await store.listLinks(
+      request, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    var response = ListLinksResponse()
+    response.links = page.items
+    response.nextPageToken = page.nextPageToken
+    return response
+  }
+
+  public func withdrawLink(_ request: WithdrawLinkRequest, caller: CallerIdentity) async throws -> Link {
+    try require(.editor, caller, to: "withdrawing a link")
+    let id = try Validate.id(request.id, field: "id")
+    let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
+    let resource = try await commitUpdate(.link, id: id, draft(caller, "WithdrawLink", .withdraw, reason: reason)) {
+      current in
+      guard case .link(var link) = current.kind else { throw LedgerError(.internal, "not a link") }
+      guard link.state == .active else {
+        throw LedgerError(.failedPrecondition, "link \(id) is already withdrawn", field: "id", resource: id)
+      }
+      link.state = .withdrawn
+      link.withdrawalReason = reason
+      return Resource(link)
+    }
+    guard case .link(let link) = resource.kind else { throw LedgerError(.internal, "not a link") }
+    return link
+  }
+}

@@ -1,0 +1,142 @@
+import Foundation
+public import GainsayProto
+
+/// Speakers: people and organisations whose claims the ledger records, with their names and aliases.
+extension Ledger {
+  public func createSpeaker(_ request: CreateSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
+    try require(.editor, caller, to: "creating a speaker")
+    guard let input = request.speaker else { throw LedgerError.invalid("speaker", "is required") }
+    var speaker = try Self.validated(input, field: "speaker")
+    speaker.id = ResourceID.make("spk")
+    speaker.createTime = timestamp
+    speaker.updateTime = speaker.createTime
+    try await commit(Resource(speaker), draft(caller, "CreateSpeaker", .create))
+    return speaker
+  }
+
+  static func validated(_ input: Speaker, field: String) throws -> Speaker {
+    var speaker = Speaker()
+    speaker.name = try Validate.line(input.name, field: field + ".name", required: true)
+    speaker.aliases = try validatedAliases(input.aliases, name: speaker.name, field: field + ".aliases")
+    guard case .unrecognized = input.kind else {
+      speaker.kind = input.kind
+      speaker.role = try Validate.line(input.role, field: field + ".role", required: false)
+      speaker.affiliation = try Validate.line(input.affiliation, field: field + ".affiliation", required: false)
+      speaker.country = try Validate.country(input.country, field: field + ".country")
+      speaker.wikidataID = try Validate.wikidataID(input.wikidataID, field: field + ".wikidata_id")
+      return speaker
+    }
+    throw LedgerError.invalid(field + ".kind", "\(input.kind.rawValue) is not a speaker kind")
+  }
+
+  static func validatedAliases(_ aliases: [String], name: String, field: String) throws -> [String] {
+    var result: [String] = []
+    for (index, alias) in aliases.enumerated() {
+      let alias = try Validate.line(alias, field: "\(field)[\(index)]", required: true)
+      if alias.lowercased() == name.lowercased() || result.contains(where: { $0.lowercased() == alias.lowercased() }) {
+        continue
+      }
+      result.append(alias)
+    }
+    guard result.count <= 50 else { throw LedgerError.invalid(field, "has \(result.count) aliases; the maximum is 50") }
+    return result
+  }
+
+  /// A speaker by id, exact name or alias.
+  public func getSpeaker(_ request: GetSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
+    try require(.reader, caller, to: "reading speakers")
+    let key = try Validate.id(request.id, field: "id")
+    if case .speaker(let speaker)? = try await store.resource(.speaker, id: key)?.kind { return speaker }
+    if let speaker = try await store.speaker(named: key) { return speaker }
+    throw LedgerError.notFound("speaker with the id, name or alias", key, field: "id")
+  }
+
+  public func listSpeakers(_ request: ListSpeakersRequest, caller: CallerIdentity) async throws -> ListSpeakersResponse
+  {
+    try require(.reader, caller, to: "reading speakers")
+    let page = try await store.listSpeakers(
+      nameContains: try Validate.line(request.nameContains, field: "name_contains", required: false),
+      country: try Validate.country(request.country, field: "country"),
+      pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    var response = ListSpeakersResponse()
+    response.speakers = page.items
+    response.nextPageToken = page.nextPageToken
+    return response
+  }
+
+  private static let speakerFields: Set<String> = [
+    "name", "aliases", "kind", "role", "affiliation", "country", "wikidata_id",
+  ]
+
+  public func updateSpeaker(_ request: UpdateSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
+    try require(.editor, caller, to: "changing a speaker")
+    guard let input = request.speaker else { throw LedgerError.invalid("speaker", "is required") }
+    let id = try Validate.id(input.id, field: "speaker.id")
+    let paths = try Self.maskPaths(request.updateMask, allowed: Self.speakerFields, defaultAll: true)
+    let time = timestamp
+    let resource = try await commitUpdate(.speaker, id: id, draft(caller, "UpdateSpeaker", .update)) { current in
+      guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+      var merged = speaker
+      for path in paths {
+        switch path {
+        case "name": merged.name = input.name
+        case "aliases": merged.aliases = input.aliases
+        case "kind": merged.kind = input.kind
+        case "role": merged.role = input.role
+        case "affiliation": merged.affiliation = input.affiliation
+        case "country": merged.country = input.country
+        default: merged.wikidataID = input.wikidataID
+        }
+      }
+      let valid = try Self.validated(merged, field: "speaker")
+      speaker = valid
+      speaker.id = id
+      speaker.createTime = merged.createTime
+      speaker.updateTime = time
+      return Resource(speaker)
+    }
+    guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
+    return speaker
+  }
+
+  public func addSpeakerAlias(_ request: AddSpeakerAliasRequest, caller: CallerIdentity) async throws -> Speaker {
+    try require(.editor, caller, to: "changing a speaker")
+    let id = try Validate.id(request.speakerID, field: "speaker_id")
+    let alias = try Validate.line(request.alias, field: "alias", required: true)
+    return try await changeSpeaker(id, caller, "AddSpeakerAlias") { speaker in
+      guard alias.lowercased() != speaker.name.lowercased(),
+        !speaker.aliases.contains(where: { $0.lowercased() == alias.lowercased() })
+      else {
+        throw LedgerError(.alreadyExists, "alias: \(speaker.name) already has the name \"\(alias)\"", field: "alias")
+      }
+      speaker.aliases.append(alias)
+    }
+  }
+
+  public func removeSpeakerAlias(_ request: RemoveSpeakerAliasRequest, caller: CallerIdentity) async throws -> Speaker {
+    try require(.editor, caller, to: "changing a speaker")
+    let id = try Validate.id(request.speakerID, field: "speaker_id")
+    let alias = try Validate.line(request.alias, field: "alias", required: true)
+    return try await changeSpeaker(id, caller, "RemoveSpeakerAlias") { speaker in
+      guard let index = speaker.aliases.firstIndex(where: { $0.lowercased() == alias.lowercased() }) else {
+        throw LedgerError(.notFound, "alias: \(speaker.name) has no alias \"\(alias)\"", field: "alias")
+      }
+      speaker.aliases.remove(at: index)
+    }
+  }
+
+  func changeSpeaker(
+    _ id: String, _ caller: CallerIdentity, _ method: String,
+    _ change: @escaping @Sendable (inout Speaker) throws -> Void
+  ) async throws -> Speaker {
+    let time = timestamp
+    let resource = try await commitUpdate(.speaker, id: id, draft(caller, method, .update)) { current in
+      guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+      try change(&speaker)
+      speaker.updateTime = time
+      return Resource(speaker)
+    }
+    guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
+    return speaker
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+public import GainsayProto
+
+/// Verdicts: ratings on the configured scale.
+extension Ledger {
+  public func createVerdict(_ request: CreateVerdictRequest, caller: CallerIdentity) async throws -> Verdict {
+    try require(.editor, caller, to: "recording a verdict")
+    guard let input = request.verdict else { throw LedgerError.invalid("verdict", "is required") }
+    var verdict = Verdict()
+    verdict.claimID = try Validate.id(input.claimID, field: "verdict.claim_id")
+    let claim = try await existingClaim(verdict.claimID, field: "verdict.claim_id")
+    guard claim.state == .active else {
+      throw LedgerError(
+        .failedPrecondition, "claim \(claim.id) is retracted; it cannot be reviewed", field: "verdict.claim_id",
+        resource: claim.id)
+    }
+    let label = try Validate.line(input.rating, field: "verdict.rating", required: true, maximum: 64)
+    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
+    else {
+      let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
+      throw LedgerError.invalid("verdict.rating", "\"\(label)\" is not on the rating scale: \(labels)")
+    }
+    verdict.rating = rating.label
+    verdict.ratingValue = rating.value
+    verdict.explanation = try Validate.text(
+      input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
+    verdict.reviewer = caller.unixUser
+    verdict.id = ResourceID.make("vrd")
+    verdict.createTime = timestamp
+    try await commit(Resource(verdict), draft(caller, "CreateVerdict", .create))
+    return verdict
+  }
+
+  public func listVerdicts(_ request: ListVerdictsRequest, caller: CallerIdentity) async throws -> ListVerdictsResponse
+  {
+    try require(.reader, caller, to: "reading verdicts")
+    let id = try Validate.id(request.claimID, field: "claim_id")
+    _ = try await existingClaim(id, field: "claim_id")
+    let page = try await store.listVerdicts(
+      claimID: id, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+    var response = ListVerdictsResponse()
+    response.verdicts = page.items
+    response.nextPageToken = page.nextPageToken
+    return response
+  }
+
+  public func ratingScale(caller: CallerIdentity) throws -> RatingScale {
+    try require(.reader, caller, to: "reading the rating scale")
+    return configuration.ratingScale
+  }
+}

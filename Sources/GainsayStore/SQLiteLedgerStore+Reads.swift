@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+public import GainsayCore
+public import GainsayProto
+
+/// Reads: resources by id, pages of lists, the audit log.
+extension SQLiteLedgerStore {
+  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
+    try await read { db in try Self.fetch(db, type, id: id) }
+  }
+
+  static let claimSelect = """
+    SELECT c.record,
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
+      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id ORDER BY v.create_time DESC, v.rowid DESC LIMIT 1)
+    FROM claim c
+    """
+
+  static func claim(from row: Row) throws -> Claim {
+    var claim = try Claim(serializedBytes: row[0] as Data)
+    var counts = EvidenceCounts()
+    counts.contradicting = row[1]
+    counts.supporting = row[2]
+    counts.context = row[3]
+    counts.repeats = row[4]
+    claim.evidence = counts
+    claim.latestRating = row[5] ?? ""
+    return claim
+  }
+
+  static func fetch(_ db: Database, _ type: ResourceType, id: String) throws -> Resource? {
+    switch type {
+    case .speaker:
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM speaker WHERE id = ?"), arguments: [id]
+      ).map {
+        Resource(try Speaker(serializedBytes: $0))
+      }
+    case .claim:
+      return try Row.fetchOne(db.cachedStatement(sql: claimSelect + " WHERE c.id = ?"), arguments: [id]).map {
+        Resource(try claim(from: $0))
+      }
+    case .source:
+      return try Row.fetchOne(
+        db.cachedStatement(sql: "SELECT record, archived_text FROM source WHERE id = ?"), arguments: [id]
+      ).map {
+        row in
+        var source = try Source(serializedBytes: row[0] as Data)
+        source.archivedText = row[1]
+        return Resource(source)
+      }
+    case .link:
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM link WHERE id = ?"), arguments: [id]
+      ).map {
+        Resource(try Link(serializedBytes: $0))
+      }
+    case .verdict:
+      return try Data.fetchOne(
+        db.cachedStatement(sql: "SELECT record FROM verdict WHERE id = ?"), arguments: [id]
+      ).map {
+        Resource(try Verdict(serializedBytes: $0))
+      }
+    default:
+      return nil
+    }
+  }
+
+  public func speaker(named name: String) async throws -> Speaker? {
+    try await read { db in
+      guard
+        let id = try String.fetchOne(
+          db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()])
+      else { return nil }
+      guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
+      return speaker
+    }
+  }
+
+  /// Runs a paged query: `sql` must end before ORDER BY/LIMIT; the page token is an offset.
+  func page<Element: Sendable>(
+    sql: String,
+    arguments: StatementArguments,
+    pageSize: Int,
+    pageToken: String,
+    decode: @escaping @Sendable (Row) throws -> Element
+  ) async throws -> Page<Element> {
+    let offset = try PageToken.offset(pageToken)
+    return try await read { db in
+      let rows = try Row.fetchAll(db, sql: sql + " LIMIT ? OFFSET ?", arguments: arguments + [pageSize + 1, offset])
+      let items = try rows.prefix(pageSize).map(decode)
+      let next = rows.count > pageSize ? PageToken.make(offset: offset + pageSize) : ""
+      return Page(items: items, nextPageToken: next)
+    }
+  }
+
+  public func listSpeakers(
+    nameContains: String, country: String, pageSize: Int, pageToken: String
+  ) async throws -> Page<Speaker> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !nameContains.isEmpty {
+      conditions.append("id IN (SELECT speaker_id FROM speaker_name WHERE instr(key, ?) > 0)")
+      arguments += [nameContains.lowercased()]
+    }
+    if !country.isEmpty {
+      conditions.append("country = ?")
+      arguments += [country]
+    }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM speaker" + whereClause + " ORDER BY name COLLATE NOCASE, id", arguments: arguments,
+      pageSize: pageSize, pageToken: pageToken
+    ) { try Speaker(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim> {
+    let (conditions, arguments) = Self.conditions(of: filter)
+    return try await page(
+      sql: Self.claimSelect + " WHERE " + conditions + " ORDER BY c.said_start DESC, c.id",
+      arguments: arguments, pageSize: pageSize, pageToken: pageToken, decode: Self.claim(from:))
+  }
+
+  /// The SQL conditions (on `claim c`) and arguments selecting the claims `filter` describes.
+  static func conditions(of filter: ClaimFilter) -> (String, StatementArguments) {
+    var conditions = ["c.state = ?"]
+    var arguments: StatementArguments = [filter.state.rawValue]
+    if !filter.speakerID.isEmpty {
+      conditions.append("c.speaker_id = ?")
+      arguments += [filter.speakerID]
+    }
+    if !filter.topic.isEmpty {
+      conditions.append("c.id IN (SELECT claim_id FROM claim_topic WHERE topic = ?)")
+      arguments += [filter.topic]
+    }
+    if let from = filter.saidFrom {
+      conditions.append("c.said_end >= ?")
+      arguments += [from.rangeStart]
+    }
+    if let until = filter.saidUntil {
+      conditions.append("c.said_start <= ?")
+      arguments += [until.rangeEnd]
+    }
+    if filter.hasContradictingEvidence {
+      conditions.append("EXISTS (SELECT 1 FROM link l WHERE l.claim_id = c.id AND l.relation = 1 AND l.state = 1)")
+    }
+    return (conditions.joined(separator: " AND "), arguments)
+  }
+
+  public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
+  {
+    try await page(
+      sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
+      pageSize: pageSize, pageToken: pageToken
+    ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listSources(
+    outlet: String, kind: SourceKind, pageSize: Int, pageToken: String
+  ) async throws -> Page<Source> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !outlet.isEmpty {
+      conditions.append("outlet = ? COLLATE NOCASE")
+      arguments += [outlet]
+    }
+    if kind != .unspecified {
+      conditions.append("kind = ?")
+      arguments += [kind.rawValue]
+    }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM source" + whereClause + " ORDER BY rowid", arguments: arguments, pageSize: pageSize,
+      pageToken: pageToken
+    ) { try Source(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    if !request.claimID.isEmpty {
+      // As a union of two index lookups: the OR of two columns made SQLite scan the whole table.
+      conditions.append(
+        "rowid IN (SELECT rowid FROM link WHERE claim_id = ? UNION SELECT rowid FROM link WHERE target_claim_id = ?)")
+      arguments += [request.claimID, request.claimID]
+    }
+    if !request.sourceID.isEmpty {
+      conditions.append("source_id = ?")
+      arguments += [request.sourceID]
+    }
+    if request.relation != .unspecified {
+      conditions.append("relation = ?")
+      arguments += [request.relation.rawValue]
+    }
+    if !request.includeWithdrawn { conditions.append("state = 1") }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try await page(
+      sql: "SELECT record FROM link" + whereClause + " ORDER BY rowid", arguments: arguments, pageSize: pageSize,
+      pageToken: pageToken
+    ) { try Link(serializedBytes: $0[0] as Data) }
+  }
+
+  public func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict> {
+    try await page(
+      sql: "SELECT record FROM verdict WHERE claim_id = ? ORDER BY create_time DESC, rowid DESC", arguments: [claimID],
+      pageSize: pageSize, pageToken: pageToken
+    ) { try Verdict(serializedBytes: $0[0] as Data) }
+  }
+
+  public func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] {
+    var conditions = ["sequence > ?"]
+    var arguments: StatementArguments = [request.afterSequence]
+    if !request.resourceID.isEmpty {
+      conditions.append("resource_id = ?")
+      arguments += [request.resourceID]
+    }
+    if request.filterByActor {
+      conditions.append("actor_uid = ?")
+      arguments += [Int64(request.actorUID)]
+    }
+    let limit = request.limit > 0 ? " LIMIT \(request.limit)" : ""
+    let sql =
+      "SELECT sequence, record FROM audit_event WHERE " + conditions.joined(separator: " AND ") + " ORDER BY sequence"
+      + limit
+    let finalArguments = arguments
+    return try await read { db in
+      try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in
+        var event = try AuditEvent(serializedBytes: row[1] as Data)
+        event.sequence = row[0]
+        return event
+      }
+    }
+  }
+
+  public func lastSequence() async throws -> Int64 {
+    try await read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(sequence), 0) FROM audit_event") ?? 0 }
+  }
+}

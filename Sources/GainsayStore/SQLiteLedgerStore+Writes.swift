@@ -1,0 +1,267 @@
+import Foundation
+import GRDB
+public import GainsayCore
+public import GainsayProto
+
+/// Writes: a resource, its side tables, its search entry and its audit event, in one transaction.
+extension SQLiteLedgerStore {
+  public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
+    let event = try await write { db in
+      try Self.checkConstraints(db, for: resource, replacing: nil)
+      try Self.store(db, resource, isNew: true, fresh: true)
+      return try Self.appendAudit(db, audit, before: nil, after: resource)
+    }
+    countWords(of: [resource])
+    return event
+  }
+
+  public func update(
+    _ type: ResourceType,
+    id: String,
+    audit: AuditDraft,
+    change: @escaping @Sendable (Resource) throws -> Resource
+  ) async throws -> (Resource, AuditEvent) {
+    let (stored, event) = try await write { db in
+      guard let before = try Self.fetch(db, type, id: id) else {
+        throw LedgerError.notFound(type.noun, id, field: "id")
+      }
+      let after = try change(before)
+      try Self.checkConstraints(db, for: after, replacing: before)
+      try Self.store(db, after, isNew: false)
+      let event = try Self.appendAudit(db, audit, before: before, after: after)
+      return (try Self.fetch(db, type, id: id) ?? after, event)
+    }
+    // A claim's new text may hold words it did not.
+    countWords(of: [stored])
+    return (stored, event)
+  }
+
+  /// Clear errors for the conflicts SQLite's constraints would refuse less helpfully.
+  static func checkConstraints(_ db: Database, for resource: Resource, replacing: Resource?) throws {
+    switch resource.kind {
+    case .speaker(let speaker):
+      for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
+        if let owner = try String.fetchOne(
+          db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()]),
+          owner != speaker.id
+        {
+          let field = index == 0 ? "speaker.name" : "speaker.aliases[\(index - 1)]"
+          throw LedgerError(
+            .alreadyExists, "\(field): \"\(name)\" is already a name or alias of speaker \(owner)", field: field,
+            resource: owner)
+        }
+      }
+    case .claim(let claim):
+      guard
+        try Bool.fetchOne(
+          db.cachedStatement(sql: "SELECT 1 FROM speaker WHERE id = ?"), arguments: [claim.speakerID]) == true
+      else {
+        throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
+      }
+    case .link(let link) where link.state == .active && replacing == nil:
+      let columns = LinkColumns(link)
+      if let existing = try String.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
+              AND relation = ? AND quote = ? AND state = 1
+            """),
+        arguments: [
+          link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote,
+        ])
+      {
+        throw LedgerError(
+          .alreadyExists, "link: the same link already exists as \(existing)", field: "link", resource: existing)
+      }
+    default:
+      break
+    }
+  }
+
+  struct LinkColumns {
+    var sourceID: String?
+    var targetClaimID: String?
+    var quote: String
+
+    init(_ link: Link) {
+      switch link.target {
+      case .sourceID(let id)?: sourceID = id
+      case .targetClaimID(let id)?: targetClaimID = id
+      case nil: break
+      }
+      quote = link.quote?.exact ?? ""
+    }
+  }
+
+  /// Writes a resource's row, its side tables and its search entry.
+  ///
+  /// `isNew`: the resource is not in the ledger yet. `fresh`: its id was minted for this write, so
+  /// there are no side rows or search entry to replace.
+  static func store(_ db: Database, _ resource: Resource, isNew: Bool, fresh: Bool = false) throws {
+    switch resource.kind {
+    case .speaker(let speaker):
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO speaker(id, name, country, record) VALUES (?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country, record = excluded.record
+          """
+      ).execute(
+        arguments: [speaker.id, speaker.name, speaker.country, Data(speaker.serializedBytes())])
+      try db.cachedStatement(sql: "DELETE FROM speaker_name WHERE speaker_id = ?").execute(
+        arguments: [speaker.id])
+      for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
+        try db.cachedStatement(sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)")
+          .execute(
+            arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
+      }
+      try index(
+        db, .speaker, speaker.id, title: speaker.name,
+        body: ([speaker.role, speaker.affiliation] + speaker.aliases).joined(separator: " "), fresh: fresh)
+      if !isNew {
+        for claimID in try String.fetchAll(
+          db.cachedStatement(sql: "SELECT id FROM claim WHERE speaker_id = ?"), arguments: [speaker.id])
+        {
+          if let claim = try fetch(db, .claim, id: claimID), case .claim(let value) = claim.kind {
+            try indexClaim(db, value)
+          }
+        }
+      }
+
+    case .claim(var claim):
+      claim.evidence = nil
+      claim.latestRating = ""
+      let saidOn = claim.saidOn ?? PartialDate()
+      let textKey = Similarity.normalised(claim.text)
+      // A plain INSERT for a new claim, not an upsert: an upsert that may change `speaker_id` (a foreign
+      // key) runs in a statement transaction, and each one makes FTS5 flush the terms it holds in memory
+      // as a new segment: that was a quarter of an import's time.
+      try db.cachedStatement(
+        sql: isNew
+          ? """
+          INSERT INTO claim(speaker_id, said_start, said_end, text_key, text_hash, state, record, id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """
+          : """
+          UPDATE claim SET speaker_id = ?, said_start = ?, said_end = ?, text_key = ?, text_hash = ?, state = ?,
+            record = ?
+          WHERE id = ?
+          """
+      ).execute(
+        arguments: [
+          claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, textKey,
+          Schema.textHash(speakerID: claim.speakerID, textKey: textKey), claim.state.rawValue,
+          Data(claim.serializedBytes()), claim.id,
+        ])
+      if !fresh {
+        try db.cachedStatement(sql: "DELETE FROM claim_topic WHERE claim_id = ?").execute(
+          arguments: [claim.id])
+      }
+      for topic in claim.topics {
+        try db.cachedStatement(sql: "INSERT INTO claim_topic(topic, claim_id) VALUES (?, ?)").execute(
+          arguments: [topic, claim.id])
+      }
+      try indexClaim(db, claim, fresh: fresh)
+
+    case .source(let source):
+      var record = source
+      record.archivedText = ""
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO source(id, outlet, kind, record, archived_text) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET outlet = excluded.outlet, kind = excluded.kind, record = excluded.record,
+            archived_text = excluded.archived_text
+          """
+      ).execute(
+        arguments: [
+          source.id, source.outlet, source.kind.rawValue, Data(record.serializedBytes()), source.archivedText,
+        ])
+      try index(
+        db, .source, source.id, title: source.title,
+        body: ([source.outlet] + source.authors + [source.archivedText]).joined(separator: "\n"), fresh: fresh)
+
+    case .link(let link):
+      let columns = LinkColumns(link)
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, state, record)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET state = excluded.state, record = excluded.record
+          """
+      ).execute(
+        arguments: [
+          link.id, link.claimID, columns.sourceID, columns.targetClaimID, link.relation.rawValue, columns.quote,
+          link.state.rawValue, Data(link.serializedBytes()),
+        ])
+
+    case .verdict(let verdict):
+      let time = (verdict.createTime?.seconds ?? 0) * 1_000_000_000 + Int64(verdict.createTime?.nanos ?? 0)
+      try db.cachedStatement(
+        sql: "INSERT INTO verdict(id, claim_id, rating, create_time, record) VALUES (?, ?, ?, ?, ?)"
+      ).execute(
+        arguments: [verdict.id, verdict.claimID, verdict.rating, time, Data(verdict.serializedBytes())])
+
+    case nil:
+      throw LedgerError(.internal, "an empty resource cannot be stored")
+    }
+  }
+
+  static func indexClaim(_ db: Database, _ claim: Claim, fresh: Bool = false) throws {
+    let names = try String.fetchAll(
+      db.cachedStatement(sql: "SELECT name FROM speaker_name WHERE speaker_id = ? ORDER BY is_alias, name"),
+      arguments: [claim.speakerID])
+    try index(
+      db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"),
+      fresh: fresh)
+  }
+
+  /// Writes the search entry of a resource, replacing its old one unless the resource is `fresh`.
+  static func index(
+    _ db: Database, _ type: ResourceType, _ id: String, title: String, body: String, fresh: Bool
+  ) throws {
+    if !fresh, let entry = try Int64.fetchOne(
+      db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
+      arguments: [type.rawValue, id])
+    {
+      try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(
+        arguments: [entry])
+    }
+    try db.cachedStatement(sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)")
+      .execute(
+        arguments: [type.rawValue, id, title, body])
+    try db.cachedStatement(
+      sql: fresh
+        ? "INSERT INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
+        : "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
+    ).execute(
+      arguments: [type.rawValue, id, db.lastInsertedRowID])
+  }
+
+  static func appendAudit(
+    _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource
+  ) throws -> AuditEvent {
+    var event = AuditEvent()
+    event.time = draft.time
+    event.actor = draft.actor
+    event.method = draft.method
+    event.action = draft.action
+    event.reason = draft.reason
+    (event.resourceType, event.resourceID) = after.typeAndID
+    event.before = before
+    event.after = after
+    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
+      arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
+    event.sequence = db.lastInsertedRowID
+    if case .claim(let claim) = after.kind {
+      var revision = ClaimRevision()
+      revision.claimID = claim.id
+      revision.revision = claim.revision
+      revision.claim = claim
+      revision.actor = draft.actor
+      revision.time = draft.time
+      revision.reason = draft.reason
+      try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
+        arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
+    }
+    return event
+  }
+}
