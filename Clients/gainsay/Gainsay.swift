@@ -15,6 +15,10 @@ struct Gainsay: AsyncParsableCommand {
       } else {
         try command.run()
       }
+    } catch let error as CLIError {
+      // Thrown before a connection was made (e.g. a file refused): one line and 64 + status, as always.
+      Output.error(error.description)
+      Glibc.exit(error.exitCode.rawValue)
     } catch {
       exit(withError: error)
     }
@@ -33,7 +37,7 @@ struct Gainsay: AsyncParsableCommand {
     subcommands: [
       Status.self, SpeakerCommand.self, ClaimCommand.self, SourceCommand.self, LinkCommand.self, VerdictCommand.self,
       SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, SuggestCommand.self,
-      ImportCommand.self, ExportCommand.self, BackupCommand.self, Describe.self,
+      ImportCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, Describe.self,
     ]
   )
 }

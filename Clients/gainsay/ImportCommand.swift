@@ -14,10 +14,12 @@ struct ImportCommand: AsyncParsableCommand {
           --map text=statement,speaker=speaker,context=context,rating=label,topics=subjects --topic-separator , \\
           --said 2007 --rating-map barely-true="mostly false",pants-fire="pants on fire"
       Fields: text (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url,
-      lang, rating. JSON Lines in the export format re-create an export exactly; ClaimReview JSON-LD may be
-      one object, an array, or a DataFeed. Records go to the daemon in chunks; bad rows are reported with
-      their line number and the rest imported, unless --strict (then nothing is committed). Re-importing
-      the same file creates no duplicates.
+      lang, rating. JSON Lines hold one LedgerRecord per line (speakers, sources and claims without ids);
+      ClaimReview JSON-LD may be one object, an array, or a DataFeed. Every record is created as the Create
+      methods create it: validated, with you as its actor and the daemon's clock. Records go to the daemon in
+      chunks; bad rows are reported with their line number and the rest imported, unless --strict (then
+      nothing is committed). Re-importing the same file creates no duplicates. An export (records with ids,
+      revisions and audit history) is not imported but restored: `gainsay restore FILE`.
       """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The file, or - for standard input.") var file: String
@@ -50,7 +52,14 @@ struct ImportCommand: AsyncParsableCommand {
         separator: kind == "tsv" ? "\t" : ",", columns: columns, map: map, ratingMap: ratingMap,
         topicSeparator: topicSeparator, defaultDate: defaultDate
       ).parse(data)
-    case "jsonl": parsed = JSONLinesImport.parse(data)
+    case "jsonl":
+      parsed = JSONLinesImport.parse(data)
+      if let line = parsed.records.first(where: \.isFromExport)?.line {
+        throw CLIError(
+          code: .failedPrecondition,
+          message: "\(file) line \(line) carries an id: the file is an export; restore it with `gainsay restore "
+            + "\(file)` (admin, into an empty ledger)")
+      }
     case "claimreview":
       parsed = try ClaimReviewImport.parse(data, ratingMap: try TabularImport.pairs(ratingMap, option: "--rating-map"))
     default: throw ValidationError("--format: \"\(kind)\" is not csv, tsv, jsonl or claimreview")
@@ -86,10 +95,10 @@ struct ImportCommand: AsyncParsableCommand {
       throw CLIError(code: .invalidArgument, message: "\(parsed.errors.count) bad row(s); nothing imported (--strict)")
     }
     var done = parsed.errors.count
-    for start in stride(from: 0, to: parsed.records.count, by: chunkSize) {
+    for chunk in ImportChunks.split(parsed.records, maximumCount: chunkSize) {
       var request = ImportRecordsRequest()
       request.importID = importID
-      request.records = Array(parsed.records[start..<min(start + chunkSize, parsed.records.count)])
+      request.records = chunk
       let response = try await session.call(LedgerService.importRecords, request)
       for outcome in response.outcomes where outcome.result == .rejected {
         rejected.append((outcome.line, outcome.error))
@@ -161,262 +170,40 @@ final class Progress {
   }
 }
 
-/// CSV (RFC 4180) and TSV with a column mapping.
-struct TabularImport {
-  let separator: Character
-  let columns: String?
-  let map: String?
-  let ratingMap: String?
-  let topicSeparator: String
-  let defaultDate: PartialDate?
-
-  static let fields = ["text", "speaker", "said", "context", "topics", "url", "lang", "rating"]
-
-  static func pairs(_ text: String?, option: String) throws -> [String: String] {
-    guard let text, !text.isEmpty else { return [:] }
-    var result: [String: String] = [:]
-    for pair in text.split(separator: ",") {
-      let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-        throw ValidationError("\(option): \"\(pair)\" is not NAME=VALUE")
-      }
-      result[parts[0].lowercased()] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+extension ImportRecord {
+  /// Whether the record can only come from an export: it carries an id, or it is a revision, link,
+  /// verdict or audit event.
+  var isFromExport: Bool {
+    switch record?.record {
+    case .speaker(let value)?: !value.id.isEmpty
+    case .source(let value)?: !value.id.isEmpty
+    case .claim(let value)?: !value.id.isEmpty
+    case .claimRevision?, .link?, .verdict?, .auditEvent?: true
+    case nil: false
     }
-    return result
-  }
-
-  func parse(_ data: Data) throws -> ParsedImport {
-    var rows = Self.rows(data, separator: separator)
-    var header: [String]
-    if let columns {
-      header = columns.split(separator: ",", omittingEmptySubsequences: false).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
-    } else {
-      guard !rows.isEmpty, case .success(let names) = rows[0].cells else {
-        throw ValidationError("the file has no header row; give --columns")
-      }
-      header = names.map { $0.trimmingCharacters(in: .whitespaces) }
-      rows.removeFirst()
-    }
-    let mapping = try Self.pairs(map, option: "--map")
-    for field in mapping.keys where !Self.fields.contains(field) {
-      throw ValidationError("--map: \"\(field)\" is not one of \(Self.fields.joined(separator: ", "))")
-    }
-    var index: [String: Int] = [:]
-    for field in Self.fields {
-      let column = mapping[field] ?? field
-      if let position = header.firstIndex(where: { $0.lowercased() == column.lowercased() }) {
-        index[field] = position
-      } else if mapping[field] != nil {
-        throw ValidationError("--map: no column \"\(column)\" (columns: \(header.joined(separator: ", ")))")
-      }
-    }
-    guard index["text"] != nil, index["speaker"] != nil else {
-      throw ValidationError(
-        "map the text and speaker fields to columns with --map (columns: \(header.joined(separator: ", ")))")
-    }
-    guard index["said"] != nil || defaultDate != nil else {
-      throw ValidationError("map the said field to a column with --map, or give --said for every row")
-    }
-    let ratings = try Self.pairs(ratingMap, option: "--rating-map")
-    var parsed = ParsedImport()
-    for row in rows {
-      let cells: [String]
-      switch row.cells {
-      case .failure(let problem):
-        parsed.errors.append((row.line, problem))
-        continue
-      case .success(let values): cells = values
-      }
-      if cells.count == 1 && cells[0].isEmpty { continue }  // a blank line
-      guard cells.count == header.count else {
-        parsed.errors.append((row.line, "\(cells.count) columns where the header has \(header.count)"))
-        continue
-      }
-      func cell(_ field: String) -> String {
-        index[field].map { cells[$0].trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-      }
-      var claim = Claim()
-      claim.text = cell("text")
-      claim.context = cell("context")
-      claim.language = cell("lang")
-      if !cell("url").isEmpty { claim.appearanceUrls = [cell("url")] }
-      claim.topics = cell("topics").components(separatedBy: topicSeparator).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }.filter { !$0.isEmpty }
-      let dateText = cell("said")
-      if dateText.isEmpty {
-        claim.saidOn = defaultDate
-      } else if let date = PartialDate(iso: dateText) {
-        claim.saidOn = date
-      } else {
-        parsed.errors.append((row.line, "said: \"\(dateText)\" is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"))
-        continue
-      }
-      var record = ImportRecord()
-      record.line = row.line
-      record.speakerName = cell("speaker")
-      let label = cell("rating")
-      record.rating = ratings[label.lowercased()] ?? label
-      var ledgerRecord = LedgerRecord()
-      ledgerRecord.record = .claim(claim)
-      record.record = ledgerRecord
-      parsed.records.append(record)
-    }
-    return parsed
-  }
-
-  struct Row {
-    enum Cells {
-      case success([String])
-      case failure(String)
-    }
-    let line: Int64
-    let cells: Cells
-  }
-
-  /// Splits CSV/TSV text into rows of cells: quoted cells may hold separators, quotes ("") and line
-  /// breaks. A row that is not valid UTF-8 is reported rather than guessed at.
-  static func rows(_ data: Data, separator: Character) -> [Row] {
-    let separatorByte = separator.asciiValue!
-    var rows: [Row] = []
-    var cells: [String] = []
-    var cell: [UInt8] = []
-    var quoted = false
-    var line: Int64 = 1
-    var rowLine: Int64 = 1
-    var invalid = false
-    let bytes = [UInt8](data)
-    var index = 0
-    func endCell() {
-      if let text = String(validating: cell, as: UTF8.self) { cells.append(text) } else { invalid = true }
-      cell.removeAll(keepingCapacity: true)
-    }
-    func endRow() {
-      endCell()
-      rows.append(Row(line: rowLine, cells: invalid ? .failure("not valid UTF-8 text") : .success(cells)))
-      cells.removeAll(keepingCapacity: true)
-      invalid = false
-    }
-    while index < bytes.count {
-      let byte = bytes[index]
-      if quoted {
-        if byte == UInt8(ascii: "\"") {
-          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
-            cell.append(byte)
-            index += 1
-          } else {
-            quoted = false
-          }
-        } else {
-          if byte == UInt8(ascii: "\n") { line += 1 }
-          cell.append(byte)
-        }
-      } else if byte == UInt8(ascii: "\"") && cell.isEmpty {
-        quoted = true
-      } else if byte == separatorByte {
-        endCell()
-      } else if byte == UInt8(ascii: "\n") {
-        endRow()
-        line += 1
-        rowLine = line
-      } else if byte != UInt8(ascii: "\r") {
-        cell.append(byte)
-      }
-      index += 1
-    }
-    if !cell.isEmpty || !cells.isEmpty { endRow() }
-    return rows
   }
 }
 
-/// JSON Lines in the export format: one LedgerRecord per line.
-enum JSONLinesImport {
-  static func parse(_ data: Data) -> ParsedImport {
-    var parsed = ParsedImport()
-    var number: Int64 = 0
-    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-      number += 1
-      guard let text = String(validating: line, as: UTF8.self) else {
-        parsed.errors.append((number, "not valid UTF-8 text"))
-        continue
-      }
-      if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-      do {
-        var record = ImportRecord()
-        record.line = number
-        record.record = try LedgerRecord(jsonText: text)
-        parsed.records.append(record)
-      } catch {
-        parsed.errors.append((number, "not a LedgerRecord: \(error)"))
-      }
-    }
-    return parsed
-  }
-}
+/// Records cut into the chunks ImportRecords takes: at most `maximumCount` records and about
+/// ``maximumBytes`` encoded bytes each (a source can hold megabytes of text; a request frame at most 4 MiB).
+enum ImportChunks {
+  static let maximumBytes = 2 << 20
 
-/// schema.org ClaimReview JSON-LD: one object, an array, or a DataFeed of them.
-enum ClaimReviewImport {
-  static func parse(_ data: Data, ratingMap: [String: String]) throws -> ParsedImport {
-    guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("the file is not UTF-8 text") }
-    let root: JSONValue
-    do { root = try JSONValue.parse(text) } catch { throw ValidationError("not JSON: \(error)") }
-    var reviews: [JSONValue] = []
-    func collect(_ value: JSONValue) {
-      switch value {
-      case .array(let items): items.forEach(collect)
-      case .object(let fields):
-        let type = fields.first { $0.0 == "@type" }?.1
-        if case .string("ClaimReview") = type {
-          reviews.append(value)
-        } else if let elements = fields.first(where: { $0.0 == "dataFeedElement" })?.1 {
-          collect(elements)
-        } else if let item = fields.first(where: { $0.0 == "item" })?.1 {
-          collect(item)
-        }
-      default: break
+  static func split(_ records: [ImportRecord], maximumCount: Int) -> [[ImportRecord]] {
+    var chunks: [[ImportRecord]] = []
+    var current: [ImportRecord] = []
+    var bytes = 0
+    for record in records {
+      let size = record.serializedBytes().count + 8
+      if !current.isEmpty && (current.count == maximumCount || bytes + size > maximumBytes) {
+        chunks.append(current)
+        current = []
+        bytes = 0
       }
+      current.append(record)
+      bytes += size
     }
-    collect(root)
-    var parsed = ParsedImport()
-    for (index, review) in reviews.enumerated() {
-      let line = Int64(index + 1)
-      func string(_ value: JSONValue?, _ keys: String...) -> String {
-        var current = value
-        for key in keys {
-          guard case .object(let fields)? = current else { return "" }
-          current = fields.first { $0.0 == key }?.1
-        }
-        if case .string(let text)? = current { return text }
-        return ""
-      }
-      var claim = Claim()
-      claim.text = string(review, "claimReviewed")
-      let said = string(review, "itemReviewed", "datePublished")
-      let dateOnly = String(said.prefix(10))
-      claim.saidOn =
-        PartialDate(iso: dateOnly) ?? PartialDate(iso: String(said.prefix(7))) ?? PartialDate(
-          iso: String(said.prefix(4)))
-        ?? PartialDate(iso: String(string(review, "datePublished").prefix(10)))
-      let appearance = string(review, "itemReviewed", "firstAppearance", "url")
-      if !appearance.isEmpty { claim.appearanceUrls = [appearance] }
-      let speaker = string(review, "itemReviewed", "author", "name")
-      guard !claim.text.isEmpty, !speaker.isEmpty, claim.saidOn != nil else {
-        parsed.errors.append(
-          (line, "ClaimReview #\(index + 1) lacks claimReviewed, itemReviewed.author.name or a date"))
-        continue
-      }
-      var record = ImportRecord()
-      record.line = line
-      record.speakerName = speaker
-      let label = string(review, "reviewRating", "alternateName")
-      record.rating = ratingMap[label.lowercased()] ?? label
-      var ledgerRecord = LedgerRecord()
-      ledgerRecord.record = .claim(claim)
-      record.record = ledgerRecord
-      parsed.records.append(record)
-    }
-    return parsed
+    if !current.isEmpty { chunks.append(current) }
+    return chunks
   }
 }

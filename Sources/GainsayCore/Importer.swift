@@ -12,6 +12,8 @@ public final class ImportSessions: Sendable {
     let strict: Bool
     let origin: String
     let owner: UInt32
+    /// A restore of an export (admin, empty ledger), staged whole and verified at FinishImport.
+    let restore: Bool
     var lastUsed: Date
     var failed = false
     var counts = (created: Int64(0), unchanged: Int64(0), rejected: Int64(0))
@@ -21,45 +23,53 @@ public final class ImportSessions: Sendable {
     var speakersByName: [String: String] = [:]
     /// Claims created by this import, by de-duplication key, so repeated rows are UNCHANGED.
     var claimKeys: [String: String] = [:]
+    /// Restore: every record so far, in order, with its line.
+    var restoreRecords: [RestoreRecord] = []
+    /// Restore: the encoded size of `restoreRecords`, bounded by ``ImportSessions/restoreByteLimit``.
+    var restoreBytes = 0
   }
 
   struct Staged: Sendable {
     var created: [Resource] = []
-    var restored: [Resource] = []
-    var revisions: [ClaimRevision] = []
-    var auditEvents: [AuditEvent] = []
-    var isEmpty: Bool { created.isEmpty && restored.isEmpty && revisions.isEmpty && auditEvents.isEmpty }
+    var isEmpty: Bool { created.isEmpty }
   }
 
   let sessions = Mutex<[String: Session]>([:])
   /// Sessions idle this long are dropped (a client that vanished mid-import).
   static let idleLimit: TimeInterval = 3_600
+  /// The most a restore may stage in memory before it is verified and committed, in encoded bytes.
+  public static let restoreByteLimit = 1 << 30
 
   public init() {}
 }
 
 extension Ledger {
-  public func beginImport(_ request: BeginImportRequest, caller: CallerIdentity) throws -> BeginImportResponse {
-    try require(.editor, caller, to: "importing")
+  /// Opens an import, or with `restore` a restore of an export (admin only, into an empty ledger).
+  public func beginImport(_ request: BeginImportRequest, caller: CallerIdentity) async throws -> BeginImportResponse {
+    try require(request.restore ? .admin : .editor, caller, to: request.restore ? "restoring an export" : "importing")
     let origin = try Validate.line(request.origin, field: "origin", required: false, maximum: 500)
+    if request.restore { try await requireEmptyLedger() }
     let id = ResourceID.make("imp")
     let now = Date()
     imports.sessions.withLock { sessions in
       sessions = sessions.filter { now.timeIntervalSince($0.value.lastUsed) < ImportSessions.idleLimit }
-      sessions[id] = ImportSessions.Session(strict: request.strict, origin: origin, owner: caller.uid, lastUsed: now)
+      sessions[id] = ImportSessions.Session(
+        strict: request.strict || request.restore, origin: origin, owner: caller.uid, restore: request.restore,
+        lastUsed: now)
     }
     var response = BeginImportResponse()
     response.importID = id
     return response
   }
 
-  private func session(_ id: String, caller: CallerIdentity) throws -> ImportSessions.Session {
+  func session(_ id: String, caller: CallerIdentity) throws -> ImportSessions.Session {
     guard let session = imports.sessions.withLock({ $0[id] }) else {
       throw LedgerError.notFound("import session", id, field: "import_id")
     }
     guard session.owner == caller.uid else {
       throw LedgerError(.permissionDenied, "import \(id) belongs to another user", field: "import_id")
     }
+    if session.restore { try require(.admin, caller, to: "restoring an export") }
     return session
   }
 
@@ -71,6 +81,7 @@ extension Ledger {
       throw LedgerError.invalid("records", "at most 1,000 records per chunk; send more chunks")
     }
     var session = try session(request.importID, caller: caller)
+    if session.restore { return try stageRestore(request, session: session) }
     var batch = ImportSessions.Staged()
     var outcomes: [ImportOutcome] = []
     let known = try await prefetch(request.records, session: session)
@@ -100,9 +111,6 @@ extension Ledger {
     }
     if session.strict {
       session.staged.created += batch.created
-      session.staged.restored += batch.restored
-      session.staged.revisions += batch.revisions
-      session.staged.auditEvents += batch.auditEvents
     } else if !batch.isEmpty {
       try await commitBatch(batch, session: session, caller: caller)
     }
@@ -125,6 +133,7 @@ extension Ledger {
     try require(.editor, caller, to: "importing")
     let session = try session(request.importID, caller: caller)
     _ = imports.sessions.withLock { $0.removeValue(forKey: request.importID) }
+    if session.restore { return try await finishRestore(session, commit: request.commit) }
     var response = FinishImportResponse()
     response.rejected = session.counts.rejected
     response.unchanged = session.counts.unchanged
@@ -146,9 +155,7 @@ extension Ledger {
     let audit = AuditDraft(
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
-    let events = try await store.importBatch(
-      created: batch.created, restored: batch.restored, revisions: batch.revisions, auditEvents: batch.auditEvents,
-      audit: audit)
+    let events = try await store.importBatch(created: batch.created, audit: audit)
     for event in events { feed.publish(event) }
   }
 
@@ -171,15 +178,10 @@ extension Ledger {
     var names: [String] = []
     for item in records {
       switch item.record?.record {
-      case .speaker(let value)?:
-        if !value.id.isEmpty { ids[.speaker, default: []].append(value.id) } else { names.append(value.name) }
-      case .source(let value)?: if !value.id.isEmpty { ids[.source, default: []].append(value.id) }
+      case .speaker(let value)?: names.append(value.name)
       case .claim(let value)?:
-        if !value.id.isEmpty { ids[.claim, default: []].append(value.id) }
         if !value.speakerID.isEmpty { ids[.speaker, default: []].append(value.speakerID) }
         if !item.speakerName.isEmpty { names.append(item.speakerName) }
-      case .link(let value)?: if !value.id.isEmpty { ids[.link, default: []].append(value.id) }
-      case .verdict(let value)?: if !value.id.isEmpty { ids[.verdict, default: []].append(value.id) }
       default: break
       }
     }
@@ -201,60 +203,49 @@ extension Ledger {
     return known
   }
 
-  /// Validates one record and adds what it creates to `batch`; returns CREATED or UNCHANGED and the id.
+  /// Validates one record as the Create methods do and adds what it creates to `batch`, with the caller
+  /// as actor and the server's clock; returns CREATED or UNCHANGED and the id. Records that carry ids, and
+  /// revisions, links, verdicts and audit events, come only from an export: they are restored, not imported.
   private func stage(
     _ item: ImportRecord, into batch: inout ImportSessions.Staged, session: inout ImportSessions.Session,
     known: Known, caller: CallerIdentity
   ) async throws -> (ImportResult, String) {
-    let time = Timestamp(date: Date())
+    let time = timestamp
     switch item.record?.record {
     case .speaker(let input)?:
+      try Self.refuseID(input.id, field: "speaker.id")
       var speaker = try Self.validated(input, field: "speaker")
-      if !input.id.isEmpty {
-        if known.exists(.speaker, input.id) { return (.unchanged, input.id) }
-        speaker.id = try Validate.id(input.id, field: "speaker.id")
-        speaker.createTime = input.createTime ?? time
-        speaker.updateTime = input.updateTime ?? speaker.createTime
-        batch.restored.append(Resource(speaker))
-      } else {
-        if let existing = findSpeaker(speaker.name, session: session, known: known) { return (.unchanged, existing) }
-        speaker.id = ResourceID.make("spk")
-        speaker.createTime = time
-        speaker.updateTime = time
-        batch.created.append(Resource(speaker))
-      }
+      if let existing = findSpeaker(speaker.name, session: session, known: known) { return (.unchanged, existing) }
+      speaker.id = ResourceID.make("spk")
+      speaker.createTime = time
+      speaker.updateTime = time
+      batch.created.append(Resource(speaker))
       session.speakersByName[speaker.name.lowercased()] = speaker.id
       return (.created, speaker.id)
 
     case .source(let input)?:
-      if !input.id.isEmpty, known.exists(.source, input.id) { return (.unchanged, input.id) }
+      try Self.refuseID(input.id, field: "source.id")
       var source = try validated(input, field: "source")
       source.archivedText = try Validate.text(
         input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
       Self.seal(&source)
-      source.id = input.id.isEmpty ? ResourceID.make("src") : try Validate.id(input.id, field: "source.id")
-      source.createTime = input.createTime ?? time
-      source.updateTime = input.updateTime ?? source.createTime
-      if input.id.isEmpty { batch.created.append(Resource(source)) } else { batch.restored.append(Resource(source)) }
+      source.id = ResourceID.make("src")
+      source.createTime = time
+      source.updateTime = time
+      batch.created.append(Resource(source))
       return (.created, source.id)
 
     case .claim(let input)?:
+      try Self.refuseID(input.id, field: "claim.id")
       var claimInput = input
       // A speaker named by the row and not yet in the ledger; staged only if the row is accepted.
       var newSpeaker: Speaker?
-      func stageSpeaker(_ batch: inout ImportSessions.Staged, _ session: inout ImportSessions.Session) {
-        guard let newSpeaker else { return }
-        batch.created.append(Resource(newSpeaker))
-        session.speakersByName[newSpeaker.name.lowercased()] = newSpeaker.id
-      }
       if claimInput.speakerID.isEmpty {
         let name = try Validate.line(item.speakerName, field: "speaker_name", required: true)
         if let id = findSpeaker(name, session: session, known: known) {
           claimInput.speakerID = id
         } else {
-          var speaker = Speaker()
-          speaker.name = name
-          speaker.kind = .person
+          var speaker = try Self.validated(Speaker.named(name), field: "speaker_name")
           speaker.id = ResourceID.make("spk")
           speaker.createTime = time
           speaker.updateTime = time
@@ -262,25 +253,12 @@ extension Ledger {
           claimInput.speakerID = speaker.id
         }
       } else if !known.exists(.speaker, claimInput.speakerID),
-        !batch.restored.contains(where: { $0.typeAndID == (.speaker, claimInput.speakerID) }),
         !session.speakersByName.values.contains(claimInput.speakerID),
         try await store.resource(.speaker, id: claimInput.speakerID) == nil
       {
         throw LedgerError.notFound("speaker", claimInput.speakerID, field: "claim.speaker_id")
       }
       var claim = try validated(claimInput, field: "claim")
-      if !input.id.isEmpty {
-        if known.exists(.claim, input.id) { return (.unchanged, input.id) }
-        claim.id = try Validate.id(input.id, field: "claim.id")
-        claim.state = input.state == .unspecified ? .active : input.state
-        claim.retractionReason = input.retractionReason
-        claim.revision = max(input.revision, 1)
-        claim.createTime = input.createTime ?? time
-        claim.updateTime = input.updateTime ?? claim.createTime
-        stageSpeaker(&batch, &session)
-        batch.restored.append(Resource(claim))
-        return (.created, claim.id)
-      }
       // The same statement by the same speaker on the same date is the same claim: re-imports add nothing.
       let key = Known.claimKey(claim)
       if let existing = session.claimKeys[key] { return (.unchanged, existing) }
@@ -302,45 +280,30 @@ extension Ledger {
       let verdict =
         item.rating.isEmpty
         ? nil : try importedVerdict(claimID: claim.id, label: item.rating, caller: caller, time: time)
-      stageSpeaker(&batch, &session)
+      if let newSpeaker {
+        batch.created.append(Resource(newSpeaker))
+        session.speakersByName[newSpeaker.name.lowercased()] = newSpeaker.id
+      }
       batch.created.append(Resource(claim))
       if let verdict { batch.created.append(Resource(verdict)) }
       session.claimKeys[key] = claim.id
       return (.created, claim.id)
 
-    case .claimRevision(let revision)?:
-      guard !revision.claimID.isEmpty, revision.revision >= 1 else {
-        throw LedgerError.invalid("claim_revision", "needs a claim_id and a revision number")
-      }
-      batch.revisions.append(revision)
-      return (.created, revision.claimID)
-
-    case .link(let input)?:
-      guard !input.id.isEmpty else {
-        throw LedgerError.invalid("link.id", "links are imported from an export, with their ids")
-      }
-      if known.exists(.link, input.id) { return (.unchanged, input.id) }
-      batch.restored.append(Resource(input))
-      return (.created, input.id)
-
-    case .verdict(let input)?:
-      guard !input.id.isEmpty else {
-        throw LedgerError.invalid("verdict.id", "verdicts are imported from an export, with their ids")
-      }
-      if known.exists(.verdict, input.id) { return (.unchanged, input.id) }
-      guard configuration.ratingScale.ratings.contains(where: { $0.label == input.rating }) else {
-        throw LedgerError.invalid("verdict.rating", "\"\(input.rating)\" is not on the rating scale")
-      }
-      batch.restored.append(Resource(input))
-      return (.created, input.id)
-
-    case .auditEvent(let event)?:
-      guard event.sequence > 0 else { throw LedgerError.invalid("audit_event.sequence", "must be positive") }
-      batch.auditEvents.append(event)
-      return (.created, String(event.sequence))
+    case .claimRevision?, .link?, .verdict?, .auditEvent?:
+      throw LedgerError.invalid(
+        "record", "revisions, links, verdicts and audit events come from an export: " + Self.restoreHint)
 
     case nil:
       throw LedgerError.invalid("record", "is empty")
+    }
+  }
+
+  static let restoreHint = "restore an export with `gainsay restore FILE` (admin, into an empty ledger)"
+
+  /// Imports create records: an id in the file is refused rather than trusted.
+  private static func refuseID(_ id: String, field: String) throws {
+    guard id.isEmpty else {
+      throw LedgerError.invalid(field, "an import creates new records and takes no ids; " + restoreHint)
     }
   }
 
@@ -365,5 +328,15 @@ extension Ledger {
     verdict.reviewer = caller.unixUser
     verdict.createTime = time
     return verdict
+  }
+}
+
+extension Speaker {
+  /// A person known only by name, as an imported row names its speaker.
+  fileprivate static func named(_ name: String) -> Speaker {
+    var speaker = Speaker()
+    speaker.name = name
+    speaker.kind = .person
+    return speaker
   }
 }

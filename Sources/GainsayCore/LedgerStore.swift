@@ -84,14 +84,13 @@ public protocol LedgerStore: Sendable {
   /// copy open for reading; the copy is deleted when `body` returns.
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T
 
-  /// Writes a batch of imported records in one transaction.
-  ///
-  /// `created` resources are new to the ledger and each gets an IMPORT audit event (with `audit`'s actor);
-  /// `restored` resources, revisions and audit events come from an export and are written as they are,
-  /// their history being the restored audit log. Constraint violations fail the whole batch.
-  func importBatch(
-    created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
-  ) async throws -> [AuditEvent]
+  /// Writes a batch of imported records in one transaction, each new to the ledger with an IMPORT audit
+  /// event by `audit`'s actor. Constraint violations fail the whole batch.
+  func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent]
+
+  /// Writes a verified restore in one transaction, as it is: ids, revisions and the audit log with its
+  /// sequence numbers. Fails, writing nothing, unless the ledger is empty when the transaction begins.
+  func restore(_ restore: VerifiedRestore) async throws
 
   /// Which of `ids` exist as resources of `type`.
   func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String>

@@ -51,4 +51,13 @@ public enum ResourceID {
     }
     return prefix + "_" + String(decoding: characters, as: UTF8.self)
   }
+
+  /// Whether `id` has the shape ``make(_:)`` gives ids of `prefix`: the prefix, `_`, and 16 characters of
+  /// the base-32 alphabet.
+  public static func isWellFormed(_ id: String, prefix: String) -> Bool {
+    let bytes = Array(id.utf8)
+    let head = Array((prefix + "_").utf8)
+    guard bytes.count == head.count + timeCharacters + randomCharacters, bytes.starts(with: head) else { return false }
+    return bytes[head.count...].allSatisfy { alphabet.contains($0) }
+  }
 }

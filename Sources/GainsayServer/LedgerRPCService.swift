@@ -51,7 +51,7 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.backup) { request, caller, writer in
       try await ledger.backup(request, caller: caller) { try await writer.write($0) }
     }
-    unary(&router, LedgerService.beginImport) { try ledger.beginImport($0, caller: $1) }
+    unary(&router, LedgerService.beginImport) { try await ledger.beginImport($0, caller: $1) }
     unary(&router, LedgerService.importRecords) { try await ledger.importRecords($0, caller: $1) }
     unary(&router, LedgerService.finishImport) { try await ledger.finishImport($0, caller: $1) }
     streaming(&router, LedgerService.export) { request, caller, writer in

@@ -1,24 +1,47 @@
 import Foundation
 import GRDB
+import Synchronization
 public import GainsayCore
 public import GainsayProto
 
 /// Imports: batches of records in one transaction, and the lookups that resolve their references.
 extension SQLiteLedgerStore {
-  public func importBatch(
-    created: [Resource], restored: [Resource], revisions: [ClaimRevision], auditEvents: [AuditEvent], audit: AuditDraft
-  ) async throws -> [AuditEvent] {
+  public func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+    let clock = auditClock
     let events = try await write { db in
       var events: [AuditEvent] = []
-      for resource in restored {
+      for resource in created {
         try Self.checkConstraints(db, for: resource, replacing: nil)
-        try Self.store(db, resource, isNew: true)
+        try Self.store(db, resource, isNew: true, fresh: true)
+        events.append(try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock))
       }
-      for revision in revisions {
+      return events
+    }
+    countWords(of: created)
+    return events
+  }
+
+  public func restore(_ restore: VerifiedRestore) async throws {
+    try await write { db in
+      let holdsRecords = try Bool.fetchOne(
+        db,
+        sql: """
+          SELECT EXISTS(SELECT 1 FROM audit_event) OR EXISTS(SELECT 1 FROM speaker) OR EXISTS(SELECT 1 FROM claim)
+            OR EXISTS(SELECT 1 FROM source)
+          """)
+      guard holdsRecords != true else {
+        throw LedgerError(
+          .failedPrecondition, "a restore goes into an empty ledger only; this one holds records now; nothing written")
+      }
+      for resource in restore.resources {
+        try Self.checkConstraints(db, for: resource, replacing: nil)
+        try Self.store(db, resource, isNew: true, fresh: true)
+      }
+      for revision in restore.revisions {
         try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
           arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
       }
-      for event in auditEvents {
+      for event in restore.auditEvents {
         var record = event
         record.sequence = 0
         try db.cachedStatement(
@@ -26,15 +49,9 @@ extension SQLiteLedgerStore {
         ).execute(
           arguments: [event.sequence, event.resourceID, event.actor?.uid ?? 0, Data(record.serializedBytes())])
       }
-      for resource in created {
-        try Self.checkConstraints(db, for: resource, replacing: nil)
-        try Self.store(db, resource, isNew: true, fresh: true)
-        events.append(try Self.appendAudit(db, audit, before: nil, after: resource))
-      }
-      return events
     }
-    countWords(of: restored + created)
-    return events
+    auditClock.reset()
+    wordCounts.withLock { $0 = WordCounts() }
   }
 
   public func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> {

@@ -6,10 +6,11 @@ public import GainsayProto
 /// Writes: a resource, its side tables, its search entry and its audit event, in one transaction.
 extension SQLiteLedgerStore {
   public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
+    let clock = auditClock
     let event = try await write { db in
       try Self.checkConstraints(db, for: resource, replacing: nil)
       try Self.store(db, resource, isNew: true, fresh: true)
-      return try Self.appendAudit(db, audit, before: nil, after: resource)
+      return try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock)
     }
     countWords(of: [resource])
     return event
@@ -21,6 +22,7 @@ extension SQLiteLedgerStore {
     audit: AuditDraft,
     change: @escaping @Sendable (Resource) throws -> Resource
   ) async throws -> (Resource, AuditEvent) {
+    let clock = auditClock
     let (stored, event) = try await write { db in
       guard let before = try Self.fetch(db, type, id: id) else {
         throw LedgerError.notFound(type.noun, id, field: "id")
@@ -28,7 +30,7 @@ extension SQLiteLedgerStore {
       let after = try change(before)
       try Self.checkConstraints(db, for: after, replacing: before)
       try Self.store(db, after, isNew: false)
-      let event = try Self.appendAudit(db, audit, before: before, after: after)
+      let event = try Self.appendAudit(db, audit, before: before, after: after, clock: clock)
       return (try Self.fetch(db, type, id: id) ?? after, event)
     }
     // A claim's new text may hold words it did not.
@@ -51,6 +53,23 @@ extension SQLiteLedgerStore {
             resource: owner)
         }
       }
+    case .source(let source) where replacing != nil:
+      // Evidence stays anchored: the new text must still hold every active link's passage (checked in the
+      // transaction that writes the text, so a link made meanwhile counts too).
+      let quotes = try Row.fetchAll(
+        db.cachedStatement(sql: "SELECT id, quote FROM link WHERE source_id = ? AND state = 1 AND quote <> ''"),
+        arguments: [source.id])
+      let broken = quotes.filter { row in
+        source.archivedText.isEmpty || !RestoreVerifier.occurs(row[1] as String, in: source.archivedText)
+      }.map { $0[0] as String }
+      if !broken.isEmpty, case .source(let old)? = replacing?.kind, old.archivedText != source.archivedText {
+        throw LedgerError(
+          .failedPrecondition,
+          "source.archived_text: the evidence of \(broken.prefix(5).joined(separator: ", "))"
+            + "\(broken.count > 5 ? " and \(broken.count - 5) more" : "") is anchored in the archived text of "
+            + "\(source.id) and would no longer occur in it",
+          field: "source.archived_text", resource: source.id)
+      }
     case .claim(let claim):
       guard
         try Bool.fetchOne(
@@ -60,6 +79,18 @@ extension SQLiteLedgerStore {
       }
     case .link(let link) where link.state == .active && replacing == nil:
       let columns = LinkColumns(link)
+      // Checked in the transaction that writes the link, so a concurrent change of the source's text
+      // cannot slip in between the check and the write.
+      if let sourceID = columns.sourceID, !columns.quote.isEmpty,
+        let text = try String.fetchOne(
+          db.cachedStatement(sql: "SELECT archived_text FROM source WHERE id = ?"), arguments: [sourceID]),
+        !text.isEmpty, !RestoreVerifier.occurs(columns.quote, in: text)
+      {
+        throw LedgerError(
+          .failedPrecondition,
+          "link.quote.exact: the passage no longer occurs in the archived text of \(sourceID), which changed meanwhile",
+          field: "link.quote.exact", resource: sourceID)
+      }
       if let existing = try String.fetchOne(
         db.cachedStatement(
           sql: """
@@ -236,18 +267,21 @@ extension SQLiteLedgerStore {
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 
+  /// Appends the audit event of a change (and a claim's revision). A source's archived text is not copied
+  /// into the event: the source's hash and size identify it, so the audit log does not grow by the text
+  /// on every change. The event's time never goes back from the last event's (``AuditClock``).
   static func appendAudit(
-    _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource
+    _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource, clock: AuditClock
   ) throws -> AuditEvent {
     var event = AuditEvent()
-    event.time = draft.time
+    event.time = try clock.next(draft.time, db)
     event.actor = draft.actor
     event.method = draft.method
     event.action = draft.action
     event.reason = draft.reason
     (event.resourceType, event.resourceID) = after.typeAndID
-    event.before = before
-    event.after = after
+    event.before = before.map(Self.withoutArchivedText)
+    event.after = Self.withoutArchivedText(after)
     try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
@@ -257,11 +291,18 @@ extension SQLiteLedgerStore {
       revision.revision = claim.revision
       revision.claim = claim
       revision.actor = draft.actor
-      revision.time = draft.time
+      revision.time = event.time
       revision.reason = draft.reason
       try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
         arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
     }
     return event
+  }
+
+  /// A source as audit events hold it: without its archived text.
+  static func withoutArchivedText(_ resource: Resource) -> Resource {
+    guard case .source(var source)? = resource.kind, !source.archivedText.isEmpty else { return resource }
+    source.archivedText = ""
+    return Resource(source)
   }
 }

@@ -148,4 +148,6 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   /// Words' match counts (up to ``rarityCountLimit``), remembered and kept up to date by the writes.
   let wordCounts = Mutex(WordCounts())
+  /// Keeps audit times from going back.
+  let auditClock = AuditClock()
 }

@@ -37,7 +37,7 @@ struct ReportStreamingTests {
       }(), caller: editor)
     let other = try await ledger.createSpeaker(Make.speaker("Other Speaker"), caller: editor)
 
-    let session = try ledger.beginImport(BeginImportRequest(), caller: editor).importID
+    let session = try await ledger.beginImport(BeginImportRequest(), caller: editor).importID
     var claims: [String] = []
     var otherClaims: [String] = []
     for (speaker, count) in [(subject, 450), (other, 20)] {

@@ -83,7 +83,7 @@ struct SearchWindowTests {
     let common = SQLiteLedgerStore.phraseCountLimit + 500
     var begin = BeginImportRequest()
     begin.origin = "test"
-    let session = try ledger.beginImport(begin, caller: Self.editor).importID
+    let session = try await ledger.beginImport(begin, caller: Self.editor).importID
     for chunk in stride(from: 0, to: common, by: 1_000) {
       var request = ImportRecordsRequest()
       request.importID = session

@@ -97,14 +97,69 @@ JSON
 check "ClaimReview DataFeed" claimreview_import
 
 round_trip() {
-  g export --audit --output "$work/export.jsonl" 2>/dev/null || return 1
+  # A ledger with every kind of history: creations, imports, edits, a retraction, a withdrawn link, verdicts.
+  start_daemon rich
+  GAINSAY_SOCKET=$work/rich.sock Scripts/sample-ledger.sh "$bin/gainsay" > "$work/rich.ids" || return 1
+  local claim source
+  claim=$(awk '/^claims/ {print $2}' "$work/rich.ids"); source=$(awk '/^sources/ {print $2}' "$work/rich.ids")
+  GAINSAY_SOCKET=$work/rich.sock g claim edit "$claim" --context "Interview with HBO's Real Sports, July 2017" \
+    --reason "More precise context" >/dev/null || return 1
+  GAINSAY_SOCKET=$work/rich.sock g claim retract "$(awk '/^claims/ {print $4}' "$work/rich.ids")" --reason "Misquoted" >/dev/null || return 1
+  GAINSAY_SOCKET=$work/rich.sock g import "$work/claims.csv" "${map[@]}" >/dev/null 2>&1
+  GAINSAY_SOCKET=$work/rich.sock g export --audit --output "$work/export.jsonl" 2>/dev/null || return 1
   start_daemon copy
-  GAINSAY_SOCKET=$work/copy.sock g import "$work/export.jsonl" | grep -q "rejected 0" || return 1
+  GAINSAY_SOCKET=$work/copy.sock g restore "$work/export.jsonl" | grep -q "restored" || return 1
   GAINSAY_SOCKET=$work/copy.sock g export --audit --output "$work/again.jsonl" 2>/dev/null || return 1
   cmp "$work/export.jsonl" "$work/again.jsonl" || { diff "$work/export.jsonl" "$work/again.jsonl" | head -5; return 1; }
-  [ "$(wc -l < "$work/export.jsonl")" -gt 10 ]
+  [ "$(wc -l < "$work/export.jsonl")" -gt 40 ]
 }
-check "export, import into an empty ledger, export again: identical" round_trip
+check "export, restore into an empty ledger, export again: identical" round_trip
+
+expect_exit() {  # expect_exit STATUS TEXT COMMAND...: the command fails with STATUS and says TEXT
+  local want=$1 text=$2; shift 2
+  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
+  [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; cat "$work/stdout" "$work/stderr"; return 1; }
+  grep -qF -- "$text" "$work/stderr" || { echo "missing: $text"; cat "$work/stderr"; return 1; }
+}
+check "an export is not imported: import names restore (exit 73)" \
+  expect_exit 73 "gainsay restore" g import "$work/export.jsonl"
+check "restore refuses a ledger that holds records (exit 73)" \
+  expect_exit 73 "empty ledger" g restore "$work/export.jsonl"
+
+# Tampered exports: each is refused whole, the ledger stays empty and keeps working.
+tamper() {  # tamper NAME PYTHON: writes $work/NAME.jsonl, the export changed by PYTHON (records in `rs`)
+  /usr/bin/python3 - "$work/export.jsonl" "$work/$1.jsonl" "$2" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+def first(kind, pred=lambda r: True):
+    return next(r for r in rs if kind in r and pred(r[kind]))
+exec(sys.argv[3])
+with open(sys.argv[2], "w") as out:
+    for r in rs: out.write(json.dumps(r, ensure_ascii=False) + "\n")
+PY
+}
+refused_restore() {  # refused_restore NAME TEXT: restoring NAME.jsonl into an empty ledger fails saying TEXT
+  start_daemon "t-$1"
+  GAINSAY_SOCKET=$work/t-$1.sock expect_exit 73 "$2" g restore "$work/$1.jsonl" || return 1
+  [ "$(GAINSAY_SOCKET=$work/t-$1.sock g export --audit | wc -l)" -eq 0 ] || { echo "something was restored"; return 1; }
+  GAINSAY_SOCKET=$work/t-$1.sock g speaker add "After The Attempt" >/dev/null || { echo "later writes fail"; return 1; }
+}
+tamper huge-sequence 'first("auditEvent")["auditEvent"]["sequence"] = "9223372036854775807"'
+check "restore: an audit sequence of 2^63-1 is refused, later writes still work" \
+  refused_restore huge-sequence "numbered 1, 2, 3"
+tamper future-verdict 'v = first("verdict"); v["verdict"]["createTime"] = "2100-01-01T00:00:00Z"; v["verdict"]["reviewer"] = {"uid": 0, "userName": "root"}'
+check "restore: a verdict by root dated 2100 is refused" refused_restore future-verdict "in the future"
+tamper forged-revision 'r = first("claimRevision"); r["claimRevision"]["claim"]["text"] = "Words never said"'
+check "restore: a revision with text never said is refused" refused_restore forged-revision "not in the claim's audit history"
+tamper forged-quote 'l = first("link", lambda l: "sourceId" in l and "quote" in l); l["link"]["quote"]["exact"] = "a passage the source never held"'
+check "restore: a link whose quote is not in its source is refused" refused_restore forged-quote "does not occur in the archived text"
+tamper orphan-claim 'c = first("claim"); import copy; n = copy.deepcopy(c); n["claim"]["id"] = "clm_0000000000zzzzzz"; n["claim"]["revision"] = 1; n["claim"]["state"] = "CLAIM_STATE_ACTIVE"; n["claim"].pop("retractionReason", None); rs.insert(rs.index(c) + 1, n); rs.insert(rs.index(n) + 1, {"claimRevision": {"claimId": n["claim"]["id"], "revision": 1, "claim": n["claim"]}})'
+check "restore: a claim with no audit event is refused" refused_restore orphan-claim "has no audit event"
+tamper forged-event 'e = first("auditEvent"); import copy; n = copy.deepcopy(e); n["auditEvent"]["sequence"] = str(len([r for r in rs if "auditEvent" in r]) + 1); n["auditEvent"]["action"] = "AUDIT_ACTION_CREATE"; n["auditEvent"]["time"] = [r for r in rs if "auditEvent" in r][-1]["auditEvent"]["time"]; rs.append(n)'
+check "restore: a second creation of a record in the audit log is refused" refused_restore forged-event "later events change it"
+tamper bad-id 'first("speaker")["speaker"]["id"] = "spk_../../etc"'
+check "restore: a malformed id is refused" refused_restore bad-id "not a well-formed id"
+
 check "export --format claimreview: every reviewed claim" bash -c "'$bin/gainsay' export --format claimreview | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r)==4 and all(x[\"@type\"]==\"ClaimReview\" for x in r), len(r)'"
 
 large_import() {
