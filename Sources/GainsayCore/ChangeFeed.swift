@@ -3,41 +3,89 @@ import Synchronization
 
 /// Fans committed changes out to every `Watch` stream.
 ///
-/// Each subscriber has a bounded buffer; one that falls more than `bufferSize` events behind is
-/// dropped (its stream ends) rather than slowing down writers.
+/// Each subscriber's buffer is bounded in events and in bytes; one that falls further behind (a client
+/// that does not read) is dropped (its stream ends) rather than slowing writers down or holding memory.
 public final class ChangeFeed: Sendable {
-  private let subscribers = Mutex<[Int: AsyncStream<ChangeEvent>.Continuation]>([:])
-  private let nextID = Mutex(0)
-  private let bufferSize: Int
-
-  public init(bufferSize: Int = 10_000) {
-    self.bufferSize = bufferSize
+  private struct Subscriber: Sendable {
+    let continuation: AsyncStream<(ChangeEvent, Int)>.Continuation
+    let pending: PendingBytes
   }
 
-  /// A stream of the changes published from now on.
-  public func subscribe() -> AsyncStream<ChangeEvent> {
+  private let subscribers = Mutex<[Int: Subscriber]>([:])
+  private let nextID = Mutex(0)
+  private let bufferSize: Int
+  private let bufferBytes: Int
+
+  /// - Parameters:
+  ///   - bufferSize: the most events a subscriber may have waiting.
+  ///   - bufferBytes: the most encoded bytes of events a subscriber may have waiting.
+  public init(bufferSize: Int = 10_000, bufferBytes: Int = 16 << 20) {
+    self.bufferSize = bufferSize
+    self.bufferBytes = bufferBytes
+  }
+
+  /// The changes published from now on.
+  public func subscribe() -> ChangeSubscription {
     let id = nextID.withLock { value in
       value += 1
       return value
     }
-    let (stream, continuation) = AsyncStream<ChangeEvent>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+    let (stream, continuation) = AsyncStream<(ChangeEvent, Int)>.makeStream(
+      bufferingPolicy: .bufferingOldest(bufferSize))
     continuation.onTermination = { [weak self] _ in
       _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
     }
-    subscribers.withLock { $0[id] = continuation }
-    return stream
+    let pending = PendingBytes()
+    subscribers.withLock { $0[id] = Subscriber(continuation: continuation, pending: pending) }
+    return ChangeSubscription(stream: stream, pending: pending)
   }
 
   /// Sends a committed change to every subscriber.
   public func publish(_ event: AuditEvent) {
-    let change = ChangeEvent(auditEvent: event)
     let all = subscribers.withLock { Array($0) }
-    for (id, continuation) in all {
-      if case .dropped = continuation.yield(change) {
-        continuation.finish()
+    guard !all.isEmpty else { return }
+    let change = ChangeEvent(auditEvent: event)
+    let size = change.serializedBytes().count
+    for (id, subscriber) in all {
+      let admitted = subscriber.pending.bytes.withLock { bytes in
+        guard bytes + size <= bufferBytes else { return false }
+        bytes += size
+        return true
+      }
+      var dropped = !admitted
+      if admitted, case .dropped = subscriber.continuation.yield((change, size)) { dropped = true }
+      if dropped {
+        subscriber.continuation.finish()
         _ = subscribers.withLock { $0.removeValue(forKey: id) }
       }
     }
+  }
+}
+
+/// What a subscriber has received and not yet read, in bytes.
+final class PendingBytes: Sendable {
+  let bytes = Mutex(0)
+}
+
+/// The changes of one subscriber, in order; ends when the subscriber fell too far behind.
+public struct ChangeSubscription: AsyncSequence, Sendable {
+  public typealias Element = ChangeEvent
+  let stream: AsyncStream<(ChangeEvent, Int)>
+  let pending: PendingBytes
+
+  public struct AsyncIterator: AsyncIteratorProtocol {
+    var base: AsyncStream<(ChangeEvent, Int)>.AsyncIterator
+    let pending: PendingBytes
+
+    public mutating func next() async -> ChangeEvent? {
+      guard let (change, size) = await base.next() else { return nil }
+      pending.bytes.withLock { $0 -= size }
+      return change
+    }
+  }
+
+  public func makeAsyncIterator() -> AsyncIterator {
+    AsyncIterator(base: stream.makeAsyncIterator(), pending: pending)
   }
 }
 

@@ -20,8 +20,15 @@ extension Ledger {
     try require(.reader, caller, to: "reading the history")
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
     guard request.afterSequence >= 0 else { throw LedgerError.invalid("after_sequence", "must not be negative") }
-    return try await store.auditEvents(request)
+    var page = request
+    page.limit = request.limit == 0 ? Self.auditPageSize : min(request.limit, Self.maximumAuditPageSize)
+    return try await store.auditEvents(page)
   }
+
+  /// Audit events returned by one ListAuditEvents call unless it asks for fewer (or more, up to
+  /// ``maximumAuditPageSize``); read on with `after_sequence`.
+  public static let auditPageSize: Int32 = 1_000
+  public static let maximumAuditPageSize: Int32 = 10_000
 
   /// The changes after `request.afterSequence` (replayed from the audit log), then new ones as they
   /// are committed, until the consumer stops.
@@ -35,12 +42,19 @@ extension Ledger {
     let live = feed.subscribe()
     var delivered = request.afterSequence
     if request.afterSequence > 0 {
+      // A page at a time, so a replay of a long history never sits in memory whole.
       var query = ListAuditEventsRequest()
       query.afterSequence = request.afterSequence
-      for event in try await store.auditEvents(query) {
-        let change = ChangeEvent(auditEvent: event)
-        if matches(change) { try await deliver(change) }
-        delivered = event.sequence
+      query.limit = Self.auditPageSize
+      while true {
+        let events = try await store.auditEvents(query)
+        for event in events {
+          let change = ChangeEvent(auditEvent: event)
+          if matches(change) { try await deliver(change) }
+          delivered = event.sequence
+        }
+        guard events.count == Int(query.limit), let last = events.last else { break }
+        query.afterSequence = last.sequence
       }
     } else {
       delivered = try await store.lastSequence()
@@ -48,6 +62,7 @@ extension Ledger {
     for await change in live where change.sequence > delivered {
       try Task.checkCancellation()
       if matches(change) { try await deliver(change) }
+      delivered = change.sequence
     }
     try Task.checkCancellation()
     throw LedgerError(.resourceExhausted, "the watcher fell too far behind; resume with after_sequence = \(delivered)")

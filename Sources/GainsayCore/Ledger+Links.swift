@@ -32,10 +32,17 @@ extension Ledger {
       guard link.relation != .repeats else {
         throw LedgerError.invalid("link.relation", "repeats links a claim to another claim, not to a source")
       }
-      if !checkedQuote.exact.isEmpty && !source.archivedText.isEmpty {
-        let anchored = checkedQuote.prefix + checkedQuote.exact + checkedQuote.suffix
-        guard source.archivedText.contains(anchored) else {
-          let what = anchored == checkedQuote.exact ? "the passage" : "the passage with its prefix and suffix"
+      if !checkedQuote.exact.isEmpty {
+        if source.archivedText.isEmpty {
+          // Nothing to check the passage against: it is shown as unverified wherever the link appears.
+          link.unverified = true
+        } else if let anchored = TextQuoteAnchor.anchor(checkedQuote, in: source.archivedText) {
+          // Stored as it occurs in the archived text, whatever Unicode encoding it was pasted in.
+          checkedQuote = anchored
+        } else {
+          let what =
+            checkedQuote.prefix.isEmpty && checkedQuote.suffix.isEmpty
+            ? "the passage" : "the passage with its prefix and suffix"
           throw LedgerError.invalid(
             "link.quote.exact",
             "\(what) does not occur in the archived text of \(id) (\(source.title)); quote it exactly")
