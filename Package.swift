@@ -18,6 +18,8 @@ let package = Package(
     .executable(name: "gainsay-bench", targets: ["gainsay-bench"]),
     .library(name: "GainsayRPC", targets: ["GainsayRPC"]),
     .library(name: "GainsayProto", targets: ["GainsayProto"]),
+    // For the fuzz package (Tests/Fuzz), which checks restores.
+    .library(name: "GainsayCore", targets: ["GainsayCore"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for the wire: the frame decoder and every request message's decoding.
+// libFuzzer targets for the wire (the frame decoder and every request message's decoding) and for restores.
 // Built by Scripts/fuzz (with -sanitize=fuzzer,address, in its own scratch path), never by the main package.
 import PackageDescription
 
@@ -25,6 +25,15 @@ let package = Package(
     .executableTarget(
       name: "MessageFuzz",
       dependencies: [.product(name: "GainsayProto", package: "gainsay")],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    // Decodes bytes as a chunk of records and verifies them as a restore: refused or accepted, never a crash.
+    .executableTarget(
+      name: "RestoreFuzz",
+      dependencies: [
+        .product(name: "GainsayCore", package: "gainsay"),
+        .product(name: "GainsayProto", package: "gainsay"),
+      ],
       swiftSettings: [.swiftLanguageMode(.v6)]
     ),
   ]

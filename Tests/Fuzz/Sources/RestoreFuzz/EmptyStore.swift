@@ -1,0 +1,41 @@
+import GainsayCore
+import GainsayProto
+
+/// A store the restore verifier never calls: it checks records against the ledger's rules only.
+struct EmptyStore: LedgerStore {
+  private func unused() -> Never { fatalError("the restore verifier reads no store") }
+  func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent { unused() }
+  func update(
+    _ type: ResourceType, id: String, audit: AuditDraft, change: @escaping @Sendable (Resource) throws -> Resource
+  ) async throws -> (Resource, AuditEvent) { unused() }
+  func resource(_ type: ResourceType, id: String) async throws -> Resource? { unused() }
+  func speaker(named name: String) async throws -> Speaker? { unused() }
+  func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws
+    -> Page<Speaker>
+  { unused() }
+  func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim> { unused() }
+  func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision> {
+    unused()
+  }
+  func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source> {
+    unused()
+  }
+  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+    unused()
+  }
+  func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict> { unused() }
+  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] { unused() }
+  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] { unused() }
+  func lastSequence() async throws -> Int64 { unused() }
+  func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
+    unused()
+  }
+  func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent] { unused() }
+  func restore(_ restore: VerifiedRestore) async throws { unused() }
+  func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> { unused() }
+  func speakerIDs(named names: [String]) async throws -> [String: String] { unused() }
+  func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim] { unused() }
+  func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] { unused() }
+  func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] { unused() }
+  func readReport<T>(_ body: (any ReportReader) async throws -> T) async throws -> T { unused() }
+}
