@@ -230,6 +230,9 @@ extension SQLiteLedgerStore {
       try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in
         var event = try AuditEvent(serializedBytes: row[1] as Data)
         event.sequence = row[0]
+        // Events written before sources' texts were left out of the log still hold them: not sent on.
+        event.before = event.before.map(Self.withoutArchivedText)
+        event.after = event.after.map(Self.withoutArchivedText)
         return event
       }
     }
