@@ -54,11 +54,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
       }
       if let output {
-        do {
-          try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-          throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
-        }
+        try PrivateFile.write(bytes, to: output)
         Output.error("gainsay: wrote \(output) (\(bytes.count) bytes, \(header?.contentType ?? "?"))")
       } else {
         Output.raw(bytes)
