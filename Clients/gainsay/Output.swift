@@ -142,9 +142,11 @@ enum Output {
     }
   }
 
-  /// An aligned table; the last column is not padded.
-  static func table(_ header: [String], _ rows: [[String]]) {
-    guard !rows.isEmpty else { return }
+  /// An aligned table; the last column is not padded. Cells are shown as ``visible(_:keepingLineBreaks:)``
+  /// before they are measured, so escapes do not break the alignment.
+  static func table(_ header: [String], _ cells: [[String]]) {
+    guard !cells.isEmpty else { return }
+    let rows = cells.map { $0.map { visible($0) } }
     var widths = header.map(\.count)
     for row in rows {
       for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }

@@ -49,7 +49,8 @@ struct ExportCommand: AsyncParsableCommand {
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
   var format = "jsonl"
   @Flag(help: "Include the audit log (jsonl).") var audit = false
-  @Option(help: "Write to this file instead of standard output.") var output: String?
+  @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
+  var output: String?
 
   func run() async throws {
     guard ["jsonl", "claimreview"].contains(format.lowercased()) else {
