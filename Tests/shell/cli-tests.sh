@@ -175,6 +175,32 @@ daemon_error_escaped() {  # the daemon's NOT_FOUND quotes the id it was given, h
 }
 check "an error quoting the daemon is shown escaped" daemon_error_escaped
 
+# Item 11: evidence from a source without archived text is marked unverified. The daemon sets
+# Link.unverified (field 12); it is appended to the stored record here too, so this checks the display
+# whatever daemon it runs against (a repeated field 12 = true reads the same).
+unverified_shown() {
+  local untexted link
+  untexted=$(g source add --title "Untexted" --outlet "Nowhere Times") || return 1
+  link=$(g link "$claim" "$untexted" --relation context --quote "a passage nobody checked" 2>/dev/null) || return 1
+  /usr/bin/python3 - "$work/data" "$link" <<'PY' || return 1
+import glob, sqlite3, sys
+folder, link = sys.argv[1:]
+paths = [p for p in glob.glob(folder + "/**/*", recursive=True) if p.endswith((".sqlite", ".db", ".sqlite3"))]
+db = sqlite3.connect(paths[0], timeout=10)
+(record,) = db.execute("select record from link where id = ?", (link,)).fetchone()
+db.execute("update link set record = ? where id = ?", (record + b"\x60\x01", link))
+db.commit()
+PY
+  g claim show "$claim" > "$work/show.txt" || return 1
+  grep -F "$link" "$work/show.txt" | grep -qF "[unverified" || { echo "not marked:"; cat "$work/show.txt"; return 1; }
+  [ "$(grep -cF "[unverified" "$work/show.txt")" -eq 1 ] || { echo "checked evidence marked too:"; cat "$work/show.txt"; return 1; }
+  g claim show "$claim" --json >/dev/null || return 1
+  g report --claim "$claim" > "$work/unverified.md" || return 1
+  grep -F "Nowhere Times" "$work/unverified.md" | grep -qF "(**unverified**" || { cat "$work/unverified.md"; return 1; }
+  [ "$(grep -cF "(**unverified**" "$work/unverified.md")" -eq 1 ] || { cat "$work/unverified.md"; return 1; }
+}
+check "evidence without archived text: unverified in claim show and in the report" unverified_shown
+
 # Item 12: files the CLI writes for the caller are private (0600), appear whole, and go nowhere else.
 private_output() {  # private_output FILE COMMAND...: FILE written by COMMAND is a regular file with mode 0600
   local file=$1; shift
