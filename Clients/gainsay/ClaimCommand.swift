@@ -96,7 +96,7 @@ struct ClaimCommand: AsyncParsableCommand {
             target = "?"
           }
           let relation = link.relation == .contradicts ? Output.red(link.relation.word) : link.relation.word
-          Output.line("\(relation) \(Output.dim(link.id)) \(target)")
+          Output.line("\(relation) \(Output.dim(link.id)) \(target)" + (link.unverified ? " " + Output.unverified : ""))
           if let quote = link.quote?.exact, !quote.isEmpty { Output.line("    “\(quote)”") }
         }
       }

@@ -53,6 +53,9 @@ struct LinkCommand: AsyncParsableCommand {
       var request = CreateLinkRequest()
       request.link = link
       let created = try await session.call(LedgerService.createLink, request)
+      if created.unverified && !connection.json {
+        Output.error("gainsay: note: the source has no archived text, so the quote is unverified")
+      }
       if connection.json { Output.json(created) } else { Output.line(created.id) }
     }
   }

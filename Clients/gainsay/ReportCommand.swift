@@ -21,7 +21,8 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Said on or before.") var until: String?
   @Option(help: "markdown, html, json or claimreview.") var format = "markdown"
   @Option(help: "A title instead of the one derived from the selection.") var title = ""
-  @Option(help: "Write to this file instead of standard output.") var output: String?
+  @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
+  var output: String?
 
   func run() async throws {
     let formats: [String: ReportFormat] = [
@@ -54,11 +55,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
       }
       if let output {
-        do {
-          try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-          throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
-        }
+        try PrivateFile.write(bytes, to: output)
         Output.error("gainsay: wrote \(output) (\(bytes.count) bytes, \(header?.contentType ?? "?"))")
       } else {
         Output.raw(bytes)

@@ -44,15 +44,21 @@ struct SearchCommand: AsyncParsableCommand {
     }
   }
 
-  /// The snippet with its matches in bold on a terminal.
+  /// The snippet on one line with its matches in bold on a terminal, its text shown as
+  /// ``Output/visible(_:keepingLineBreaks:)``.
   static func marked(_ hit: SearchHit) -> String {
-    guard Output.colour else { return hit.snippet.replacingOccurrences(of: "\n", with: " ") }
-    var bytes = Array(hit.snippet.utf8)
-    for span in hit.highlights.reversed() where Int(span.end) <= bytes.count && span.start <= span.end {
-      bytes.insert(contentsOf: Array("\u{1B}[0m".utf8), at: Int(span.end))
-      bytes.insert(contentsOf: Array("\u{1B}[1m".utf8), at: Int(span.start))
+    func flat(_ text: String) -> String { Output.visible(text.replacingOccurrences(of: "\n", with: " ")) }
+    guard Output.colour else { return flat(hit.snippet) }
+    let bytes = Array(hit.snippet.utf8)
+    var out = ""
+    var position = 0
+    for span in hit.highlights
+    where Int(span.start) >= position && span.start <= span.end && Int(span.end) <= bytes.count {
+      out += flat(String(decoding: bytes[position..<Int(span.start)], as: UTF8.self))
+      out += Output.bold(flat(String(decoding: bytes[Int(span.start)..<Int(span.end)], as: UTF8.self)))
+      position = Int(span.end)
     }
-    return String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+    return out + flat(String(decoding: bytes[position...], as: UTF8.self))
   }
 }
 

@@ -95,7 +95,7 @@ struct SourceCommand: AsyncParsableCommand {
         ])
         if text && !source.archivedText.isEmpty {
           Output.line()
-          Output.line(source.archivedText)
+          Output.text(source.archivedText)
         }
       }
     }

@@ -25,7 +25,7 @@ struct Status: AsyncParsableCommand {
           ("methods", .integer(Int64(description.methods.count))),
           ("maxFrameSize", .integer(Int64(description.maxFrameSize))),
         ])
-        Output.line(object.serialized())
+        Output.jsonLine(object.serialized())
       } else {
         let serving = healthStatus.status == .serving ? "serving" : healthStatus.status.protoName
         let role = caller.role.protoName.replacingOccurrences(of: "ROLE_", with: "").lowercased()

@@ -49,7 +49,8 @@ struct ExportCommand: AsyncParsableCommand {
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
   var format = "jsonl"
   @Flag(help: "Include the audit log (jsonl).") var audit = false
-  @Option(help: "Write to this file instead of standard output.") var output: String?
+  @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
+  var output: String?
 
   func run() async throws {
     guard ["jsonl", "claimreview"].contains(format.lowercased()) else {
@@ -75,11 +76,7 @@ struct ExportCommand: AsyncParsableCommand {
       }
       if let output {
         let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
-        do {
-          try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-          throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
-        }
+        try PrivateFile.write(Array(text.utf8), to: output)
         Output.error("gainsay: exported \(count) records to \(output)")
       }
     }
@@ -109,16 +106,20 @@ extension ExportCommand {
       }
       speakers.pageToken = page.nextPageToken
     } while !speakers.pageToken.isEmpty
-    let text = JSONValue.array(reviews).serialized(pretty: true) + "\n"
+    let text = Self.scriptSafe(JSONValue.array(reviews).serialized(pretty: true) + "\n")
     if let output {
-      do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-      } catch {
-        throw CLIError(code: .unavailable, message: "cannot write \(output): \(error.localizedDescription)")
-      }
+      try PrivateFile.write(Array(text.utf8), to: output)
       Output.error("gainsay: exported \(reviews.count) ClaimReviews to \(output)")
     } else {
       Output.raw(Array(text.utf8))
     }
+  }
+
+  /// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`, as the daemon writes
+  /// ClaimReview: the merged array is serialized again here, and is meant to be pasted into
+  /// `<script type="application/ld+json">`, which a `</script>` in a quote would otherwise end.
+  static func scriptSafe(_ json: String) -> String {
+    json.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+      .replacingOccurrences(of: "&", with: "\\u0026")
   }
 }

@@ -12,6 +12,8 @@ gainsay_packages=(
   libsqlite3-dev         # the ledger's store
   chromium               # tests only: renders the HTML report headless
   sqlite3                # tests only: integrity checks of the database files the tests leave behind
+  python3-markdown       # tests only: Markdown reports rendered by Python-Markdown must hold no injected HTML
+  python3-markdown-it    # tests only: … and by markdown-it (CommonMark)
 )
 
 gainsay_missing_packages() {
@@ -27,10 +29,12 @@ gainsay_missing_packages() {
   echo "${missing[@]:-}"
 }
 
-# The tests also render a report in a headless browser.
+# The tests also render a report in a headless browser and its Markdown with two Markdown processors.
 gainsay_missing_test_packages() {
   command -v chromium >/dev/null || echo chromium
   command -v sqlite3 >/dev/null || echo sqlite3
+  /usr/bin/python3 -c 'import markdown' 2>/dev/null || echo python3-markdown
+  /usr/bin/python3 -c 'import markdown_it' 2>/dev/null || echo python3-markdown-it
 }
 
 gainsay_ensure_dependencies() {

@@ -6,7 +6,10 @@ import GainsayTestSupport
 import Testing
 
 /// Reports of several pages of claims, streamed from one snapshot, against the report as it was built
-/// whole in memory before (``ReferenceReport``): every byte of every format must match.
+/// whole in memory before (``ReferenceReport``): every byte of every format must match. The oracle
+/// serializes JSON and ClaimReview whole and renders Markdown and HTML with the same writers over the
+/// whole report, so what is checked here is what streaming could change: the claims, their order and
+/// evidence, the totals, the summary and the pieces of JSON.
 @Suite("streamed reports")
 struct ReportStreamingTests {
   static let editor = ReportTests.editor

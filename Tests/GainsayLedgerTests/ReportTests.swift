@@ -96,7 +96,7 @@ struct ReportTests {
 
         _Generated 2024-01-01 by The Daily Example · 2 claims, 1 contradicted_
 
-        ## “Chechnya is \\<calm\\>”
+        ## “Chechnya is &lt;calm&gt;”
 
         **Ramzan Kadyrov**, Head of the Chechen Republic · said 2016
 

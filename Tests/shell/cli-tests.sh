@@ -130,6 +130,109 @@ closed_pipe() {
 }
 check "a reader that goes away (| head) ends the CLI quietly" closed_pipe
 
+# Item 7c: a claim holding ESC, CR and U+202E (RIGHT-TO-LEFT OVERRIDE). The daemon refuses ESC in new
+# text today, but a ledger may hold it (older data, an import, a restored backup): the claim is added
+# with stand-ins of the same length, then its stored record is patched in SQLite.
+hostile_claim() {
+  local id
+  id=$(g claim add 'Hostile ^[31mred^[0m `over rlo|||abc' --speaker "$speaker" --said 2016-02 --context 'ctx ^[2J') || return 1
+  /usr/bin/python3 - "$work/data" "$id" <<'PY' || return 1
+import glob, sqlite3, sys
+folder, claim = sys.argv[1:]
+paths = [p for p in glob.glob(folder + "/**/*", recursive=True) if p.endswith((".sqlite", ".db", ".sqlite3"))]
+assert paths, "no database in " + folder
+db = sqlite3.connect(paths[0], timeout=10)
+(record,) = db.execute("select record from claim where id = ?", (claim,)).fetchone()
+patched = record.replace(
+    b"Hostile ^[31mred^[0m `over rlo|||abc", "Hostile \x1b[31mred\x1b[0m \rover rlo\u202eabc".encode()
+).replace(b"ctx ^[2J", b"ctx \x1b[2J")
+assert patched != record and len(patched) == len(record)
+db.execute("update claim set record = ? where id = ?", (patched, claim))
+db.commit()
+PY
+  echo "$id"
+}
+hostile=$(hostile_claim)
+check "a claim holding ESC, CR and U+202E was set up" bash -c "[[ '$hostile' == clm_* ]]"
+shown_escaped() {  # shown_escaped COMMAND...: no raw ESC, CR or U+202E in stdout, and each shown as an escape
+  "$@" > "$work/shown" 2>&1 || { cat "$work/shown"; return 1; }
+  /usr/bin/python3 - "$work/shown" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+for raw in (b"\x1b", b"\r", "\u202e".encode()):
+    assert raw not in data, "raw %r in %r" % (raw, data)
+for shown in (b"\\u{1B}[31mred\\u{1B}[0m", b"\\rover", b"rlo\\u{202E}abc"):
+    assert shown in data, "%r not in %r" % (shown, data)
+PY
+}
+check "claim show: ESC, CR and U+202E shown escaped" shown_escaped g claim show "$hostile"
+check "claim show: the context too" bash -c "'$bin/gainsay' claim show '$hostile' | grep -qF 'ctx \\u{1B}[2J'"
+check "claim list: shown escaped" shown_escaped g claim list --speaker "$speaker" --since 2016-02 --until 2016-02
+check "claim show --json: the exact text" bash -c "'$bin/gainsay' claim show '$hostile' --json | '$json' 'assert data[0][\"text\"] == \"Hostile \\x1b[31mred\\x1b[0m \\rover rlo\\u202eabc\", repr(data[0][\"text\"])'"
+daemon_error_escaped() {  # the daemon's NOT_FOUND quotes the id it was given, here with U+202E in it
+  g claim show "$(printf 'clm_\342\200\256abc')" >/dev/null 2>"$work/err.txt"
+  /usr/bin/python3 -c 'import sys; d=open(sys.argv[1], "rb").read(); assert "\u202e".encode() not in d and b"clm_\\u{202E}abc" in d, d' "$work/err.txt"
+}
+check "an error quoting the daemon is shown escaped" daemon_error_escaped
+
+# Item 11: evidence from a source without archived text is marked unverified. The daemon sets
+# Link.unverified (field 12); it is appended to the stored record here too, so this checks the display
+# whatever daemon it runs against (a repeated field 12 = true reads the same).
+unverified_shown() {
+  local untexted link
+  untexted=$(g source add --title "Untexted" --outlet "Nowhere Times") || return 1
+  link=$(g link "$claim" "$untexted" --relation context --quote "a passage nobody checked" 2>/dev/null) || return 1
+  /usr/bin/python3 - "$work/data" "$link" <<'PY' || return 1
+import glob, sqlite3, sys
+folder, link = sys.argv[1:]
+paths = [p for p in glob.glob(folder + "/**/*", recursive=True) if p.endswith((".sqlite", ".db", ".sqlite3"))]
+db = sqlite3.connect(paths[0], timeout=10)
+(record,) = db.execute("select record from link where id = ?", (link,)).fetchone()
+db.execute("update link set record = ? where id = ?", (record + b"\x60\x01", link))
+db.commit()
+PY
+  g claim show "$claim" > "$work/show.txt" || return 1
+  grep -F "$link" "$work/show.txt" | grep -qF "[unverified" || { echo "not marked:"; cat "$work/show.txt"; return 1; }
+  [ "$(grep -cF "[unverified" "$work/show.txt")" -eq 1 ] || { echo "checked evidence marked too:"; cat "$work/show.txt"; return 1; }
+  g claim show "$claim" --json >/dev/null || return 1
+  g report --claim "$claim" > "$work/unverified.md" || return 1
+  grep -F "Nowhere Times" "$work/unverified.md" | grep -qF "(**unverified**" || { cat "$work/unverified.md"; return 1; }
+  [ "$(grep -cF "(**unverified**" "$work/unverified.md")" -eq 1 ] || { cat "$work/unverified.md"; return 1; }
+}
+check "evidence without archived text: unverified in claim show and in the report" unverified_shown
+
+# Item 12: files the CLI writes for the caller are private (0600), appear whole, and go nowhere else.
+private_output() {  # private_output FILE COMMAND...: FILE written by COMMAND is a regular file with mode 0600
+  local file=$1; shift
+  umask 022
+  "$@" >/dev/null 2>"$work/private.err" || { cat "$work/private.err"; return 1; }
+  [ -f "$file" ] && [ ! -L "$file" ] || { echo "$file is not a regular file"; return 1; }
+  [ "$(stat -c %a "$file")" = 600 ] || { echo "mode $(stat -c %a "$file"), expected 600"; return 1; }
+}
+check "export --output: mode 0600" private_output "$work/export.jsonl" g export --output "$work/export.jsonl"
+over_existing() { chmod 644 "$work/export.jsonl" && private_output "$work/export.jsonl" g export --output "$work/export.jsonl"; }
+check "export --output over an existing 0644 file: 0600" over_existing
+check "export --format claimreview --output: mode 0600" private_output "$work/reviews.jsonld" g export --format claimreview --output "$work/reviews.jsonld"
+check "report --output: mode 0600" private_output "$work/report.md" g report --speaker "$speaker" --output "$work/report.md"
+symlink_at_temp_name() {
+  echo untouched > "$work/victim"
+  ln -sf "$work/victim" "$work/.redirected.jsonl.gainsay-tmp"
+  private_output "$work/redirected.jsonl" g export --output "$work/redirected.jsonl" || return 1
+  [ "$(cat "$work/victim")" = untouched ] || { echo "the write followed the symlink at the temporary name"; return 1; }
+  [ -L "$work/.redirected.jsonl.gainsay-tmp" ] || { echo "the symlink was replaced"; return 1; }
+  grep -q '"speaker"' "$work/redirected.jsonl" || { echo "the export is not there"; return 1; }
+  ls -a "$work" | grep -v '^\.redirected\.jsonl\.gainsay-tmp$' | grep -q 'gainsay-tmp' && { echo "a temporary file was left"; return 1; }
+  return 0
+}
+check "export --output: a symlink at the temporary name cannot redirect the write" symlink_at_temp_name
+symlink_at_destination() {
+  echo untouched > "$work/victim2"
+  ln -sf "$work/victim2" "$work/linked.md"
+  private_output "$work/linked.md" g report --speaker "$speaker" --output "$work/linked.md" || return 1
+  [ "$(cat "$work/victim2")" = untouched ] || { echo "the write followed the symlink at the destination"; return 1; }
+}
+check "report --output: a symlink at the destination is replaced, not followed" symlink_at_destination
+
 cli_docs() {
   local root
   root=$(cd "$(dirname "$0")/../.." && pwd)

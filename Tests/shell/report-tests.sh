@@ -109,6 +109,45 @@ screenshot() {
 }
 check "a headless browser renders the html report (not blank)" screenshot
 
+# Item 7: a claim written to break out of every format, recorded through the CLI.
+hostile_report() {
+  local claim
+  claim=$(g claim add $'We never</script><script>alert(1)</script> did\n---\n- injected item\n# Injected heading\n<img src=x onerror=alert(2)>' \
+    --speaker "Ramzan Kadyrov" --said 2019 --topic hostile \
+    --url 'https://evil.example/x</script><script>alert(3)</script>') || return 1
+  g verdict "$claim" --rating false --explanation $'</script><script>alert(5)</script>\n***' >/dev/null || return 1
+  g report --topic hostile > "$work/hostile.md" || return 1
+  g report --topic hostile --format html > "$work/hostile.html" || return 1
+  g report --topic hostile --format json > "$work/hostile.json" || return 1
+  g report --topic hostile --format claimreview > "$work/hostile.jsonld" || return 1
+  g export --format claimreview > "$work/export.jsonld" || return 1
+  /usr/bin/python3 - "$work" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+def read(name): return open(f"{work}/{name}", encoding="utf-8").read()
+md, html = read("hostile.md"), read("hostile.html")
+assert "<script" not in md.lower() and "</script" not in md.lower(), md
+assert "<javascript" not in md and "<img" not in md, md
+starts = ("# ", "_Generated ", "## “", "## Summary", "**", "Appeared: ", "- Claims: ", "- Sources by outlet: ", "- First contradiction: ")
+for line in md.splitlines():
+    assert not line or line.startswith(starts), "a line begun by ledger text: %r" % line
+assert "<script" not in html.lower() and 'href="javascript' not in html, html
+for name in ("hostile.json", "hostile.jsonld", "export.jsonld"):
+    text = read(name)
+    assert "</script" not in text.lower() and "<" not in text, name
+    json.loads(text)
+reviews = json.loads(read("hostile.jsonld"))
+assert reviews[0]["claimReviewed"].startswith("We never</script><script>alert(1)</script> did\n---"), reviews
+import markdown, markdown_it
+for rendered in (markdown.markdown(md, extensions=["extra"]), markdown_it.MarkdownIt("commonmark").render(md)):
+    lower = rendered.lower()
+    for bad in ("<script", "<img", "<hr", 'href="javascript', "<h1>injected"):
+        assert bad not in lower, (bad, rendered)
+    assert lower.count("<li>") == 1, rendered  # the summary's one line; "- injected item" is no list item
+PY
+}
+check "hostile text: no script, link or block from ledger text in any format, nor in export --format claimreview" hostile_report
+
 check "a report needs a selection: usage error" bash -c "! '$bin/gainsay' report 2>/dev/null"
 check "an unknown speaker: NOT_FOUND (69)" bash -c "'$bin/gainsay' report --speaker nobody 2>/dev/null; [ \$? -eq 69 ]"
 

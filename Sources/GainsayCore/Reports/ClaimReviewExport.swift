@@ -9,7 +9,10 @@ public enum ClaimReviewExport {
       report.entries.compactMap { review($0, publisher: report.publisher, publisherURL: publisherURL, scale: scale) })
   }
 
-  /// Writes the array review by review, exactly as ``render(_:scale:publisherURL:)`` serialized pretty.
+  /// Writes the array review by review, exactly as ``render(_:scale:publisherURL:)`` serialized pretty,
+  /// with `<`, `>` and `&` escaped as `\u003c`, `\u003e` and `\u0026` (``ReportText/scriptSafeJSON(_:)``):
+  /// the output is meant to be pasted into `<script type="application/ld+json">`, which a `</script>` in
+  /// a quote would otherwise end.
   struct Writer: ReportFormatWriter {
     let scale: RatingScale
     let publisherURL: String
@@ -31,7 +34,8 @@ public enum ClaimReviewExport {
       guard let review = review(entry, publisher: publisher, publisherURL: publisherURL, scale: scale) else { return }
       let opening = reviews == 0 ? "[\n  " : ",\n  "
       reviews += 1
-      try await sink.write(opening + JSONReport.indented(review.serialized(pretty: true), by: "  "))
+      let json = JSONReport.indented(review.serialized(pretty: true), by: "  ")
+      try await sink.write(opening + ReportText.scriptSafeJSON(json))
     }
 
     mutating func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {

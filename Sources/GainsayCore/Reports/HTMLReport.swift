@@ -58,6 +58,8 @@ enum HTMLReport {
     blockquote { margin: 0.3rem 0 0.6rem 1rem; padding-left: 0.8rem; border-left: 3px solid #b3261e; font-style: italic; }
     ul { padding-left: 1.2rem; } li { margin-bottom: 0.5rem; }
     .retracted { color: #b3261e; font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; }
+    .unverified { font-family: Helvetica, Arial, sans-serif; font-size: 0.75rem; font-weight: bold; text-transform: uppercase; color: #8d6e00; border: 1px solid #8d6e00; border-radius: 0.2rem; padding: 0 0.3rem; }
+    blockquote.unverified-quote { border-left-style: dashed; border-left-color: #8d6e00; }
     svg { width: 100%; height: auto; margin: 1rem 0; }
     svg text { font-family: Helvetica, Arial, sans-serif; font-size: 11px; fill: #333; }
     a { color: #1a4f8b; word-break: break-all; }
@@ -100,7 +102,12 @@ enum HTMLReport {
       html += "<li><strong>\(e(source.outlet))</strong>, “\(e(source.title))”"
       if let published = source.publishedOn { html += ", \(e(published.iso))" }
       if !source.url.isEmpty { html += " — \(link(source.url))" }
-      if let quote = item.link?.quote?.exact, !quote.isEmpty { html += "<blockquote>\(e(quote))</blockquote>" }
+      let unverified = item.link?.unverified == true
+      if unverified { html += " \(unverifiedMark)" }
+      if let quote = item.link?.quote?.exact, !quote.isEmpty {
+        html += unverified ? "<blockquote class=\"unverified-quote\">" : "<blockquote>"
+        html += "\(e(quote))</blockquote>"
+      }
       if let note = item.link?.note, !note.isEmpty { html += "<p class=\"meta\">Note: \(e(note))</p>" }
       html += "</li>\n"
     }
@@ -235,26 +242,38 @@ enum HTMLReport {
     1970 + dayNumber / 365.2425
   }
 
-  private static func link(_ url: String) -> String {
-    "<a href=\"\(e(url))\">\(e(url))</a>"
+  /// How evidence whose quote could not be checked is marked, after its source.
+  static let unverifiedMark =
+    "<span class=\"unverified\" title=\"The source had no archived text to check the quote against\">unverified</span>"
+
+  /// A link to `url` when it is an http or https URL (its target percent-encoded by
+  /// ``ReportText/webLink(_:)``), else the URL as text: never a `javascript:` or `data:` link.
+  static func link(_ url: String) -> String {
+    guard let target = ReportText.webLink(url) else { return e(url) }
+    return "<a href=\"\(e(target))\">\(e(url))</a>"
   }
 
-  /// HTML-escapes text for element content and attribute values.
+  /// HTML-escapes text for element content and attribute values: `&`, `<`, `>`, `"` and `'` become
+  /// references, and controls and bidirectional overrides are shown as `\u{1B}`
+  /// (``ReportText/isHidden(_:)``).
   static func e(_ text: String) -> String {
     // Most text has nothing to escape: returned as it is without walking its characters.
-    guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-      return text
-    }
+    guard
+      text.utf8.contains(where: {
+        $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 < 0x20 || $0 >= 0x7F
+      })
+    else { return text }
     var out = ""
     out.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
+    for scalar in text.unicodeScalars {
+      switch scalar {
       case "&": out += "&amp;"
       case "<": out += "&lt;"
       case ">": out += "&gt;"
       case "\"": out += "&quot;"
       case "'": out += "&#39;"
-      default: out.append(character)
+      default:
+        if ReportText.isHidden(scalar) { out += ReportText.shown(scalar) } else { out.unicodeScalars.append(scalar) }
       }
     }
     return out

@@ -128,7 +128,8 @@ final class ReportSink {
 }
 
 /// The JSON form: the `gainsay.v1.Report` message in the proto3 JSON mapping, pretty-printed, written
-/// field by field and entry by entry exactly as serializing the whole message would.
+/// field by field and entry by entry exactly as serializing the whole message would, with `<`, `>` and
+/// `&` escaped (``ReportText/scriptSafeJSON(_:)``) so it is safe to embed in HTML as well.
 enum JSONReport {
   struct Writer: ReportFormatWriter {
     var overview: ReportOverview? { nil }
@@ -139,18 +140,20 @@ enum JSONReport {
       fields.summary = nil
       // The head's fields (it always has a title), without the closing "\n}".
       let text = fields.jsonValue.serialized(pretty: true)
-      try await sink.write(String(text.dropLast(2)))
+      try await sink.write(ReportText.scriptSafeJSON(String(text.dropLast(2))))
     }
 
     func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
       let opening = index == 0 ? ",\n  \"entries\": [\n    " : ",\n    "
-      try await sink.write(opening + indented(entry.jsonValue.serialized(pretty: true), by: "    "))
+      try await sink.write(
+        opening + ReportText.scriptSafeJSON(indented(entry.jsonValue.serialized(pretty: true), by: "    ")))
     }
 
     func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
       let closing = entries > 0 ? "\n  ]" : ""
       try await sink.write(
-        closing + ",\n  \"summary\": " + indented(summary.jsonValue.serialized(pretty: true), by: "  ") + "\n}\n")
+        closing + ",\n  \"summary\": "
+          + ReportText.scriptSafeJSON(indented(summary.jsonValue.serialized(pretty: true), by: "  ")) + "\n}\n")
     }
   }
 
@@ -165,140 +168,4 @@ enum JSONReport {
     }
     return String(decoding: bytes, as: UTF8.self)
   }
-}
-
-/// The Markdown form: readable as plain text in a terminal.
-enum MarkdownReport {
-  struct Writer: ReportFormatWriter {
-    var overview: ReportOverview? { ReportOverview() }
-
-    func begin(_ head: Report, overview: ReportOverview, to sink: ReportSink) async throws {
-      try await sink.write(lines(MarkdownReport.head(head, overview: overview)))
-    }
-
-    func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
-      try await sink.write(lines(MarkdownReport.entry(entry)))
-    }
-
-    func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
-      try await sink.write(lines(MarkdownReport.summary(summary)))
-    }
-
-    /// Each line ends with a newline.
-    private func lines(_ lines: [String]) -> String {
-      lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-    }
-  }
-
-  static func head(_ report: Report, overview: ReportOverview) -> [String] {
-    var out: [String] = []
-    out.append("# \(escape(report.title))")
-    out.append("")
-    var byline = "Generated \(ReportRenderer.day(report.generateTime))"
-    if !report.publisher.isEmpty { byline += " by \(escape(report.publisher))" }
-    byline +=
-      " · \(overview.claims) claim\(overview.claims == 1 ? "" : "s"), \(overview.contradictedClaims) contradicted"
-    out.append("_\(byline)_")
-    return out
-  }
-
-  static func entry(_ entry: ReportEntry) -> [String] {
-    var out: [String] = []
-    let claim = entry.claim ?? Claim()
-    out.append("")
-    out.append("## “\(escape(claim.text))”")
-    out.append("")
-    var said = "**\(escape(entry.speaker?.name ?? claim.speakerID))**"
-    if let role = entry.speaker?.role, !role.isEmpty { said += ", \(escape(role))" }
-    said += " · said \(claim.saidOn?.iso ?? "?")"
-    if !claim.context.isEmpty { said += " · \(escape(claim.context))" }
-    out.append(said)
-    if !claim.appearanceUrls.isEmpty {
-      out.append("")
-      out.append("Appeared: " + claim.appearanceUrls.map { "<\($0)>" }.joined(separator: ", "))
-    }
-    if claim.state == .retracted {
-      out.append("")
-      out.append("_Retracted from the record: \(escape(claim.retractionReason))_")
-    }
-    if let verdict = entry.verdict {
-      out.append("")
-      var line = "**Verdict: \(escape(verdict.rating))**"
-      if !verdict.explanation.isEmpty { line += " — \(escape(verdict.explanation))" }
-      line +=
-        " _(reviewed \(ReportRenderer.day(verdict.createTime)) by \(escape(verdict.reviewer?.userName ?? "?")))_"
-      out.append(line)
-    }
-    section(&out, "Contradicted by", entry.contradictedBy)
-    section(&out, "Supported by", entry.supportedBy)
-    section(&out, "Context", entry.context)
-    related(&out, "Contradicting claims", entry.contradictingClaims)
-    related(&out, "Repeats", entry.repeats)
-    return out
-  }
-
-  static func summary(_ summary: ReportSummary) -> [String] {
-    var out: [String] = []
-    out.append("")
-    out.append("## Summary")
-    out.append("")
-    out.append("- Claims: \(summary.claims); contradicted: \(summary.contradictedClaims)")
-    if !summary.sourcesByOutlet.isEmpty {
-      out.append(
-        "- Sources by outlet: "
-          + summary.sourcesByOutlet.map { "\(escape($0.outlet)) (\($0.sources))" }.joined(separator: ", "))
-    }
-    if let first = summary.firstContradiction, let latest = summary.latestContradiction {
-      out.append("- First contradiction: \(first.iso); latest: \(latest.iso)")
-    }
-    return out
-  }
-
-  private static func section(_ out: inout [String], _ title: String, _ evidence: [Evidence]) {
-    guard !evidence.isEmpty else { return }
-    out.append("")
-    out.append("### \(title)")
-    out.append("")
-    for item in evidence {
-      let source = item.source ?? Source()
-      var line = "- **\(escape(source.outlet))**, “\(escape(source.title))”"
-      if let published = source.publishedOn { line += ", \(published.iso)" }
-      if !source.url.isEmpty { line += " — <\(source.url)>" }
-      out.append(line)
-      if let quote = item.link?.quote?.exact, !quote.isEmpty {
-        let escaped = escape(quote)
-        let oneLine =
-          escaped.utf8.contains(UInt8(ascii: "\n")) ? escaped.replacingOccurrences(of: "\n", with: " ") : escaped
-        out.append("  > \(oneLine)")
-      }
-      if let note = item.link?.note, !note.isEmpty { out.append("  _Note: \(escape(note))_") }
-    }
-  }
-
-  private static func related(_ out: inout [String], _ title: String, _ claims: [RelatedClaim]) {
-    guard !claims.isEmpty else { return }
-    out.append("")
-    out.append("### \(title)")
-    out.append("")
-    for item in claims {
-      let claim = item.claim ?? Claim()
-      out.append(
-        "- “\(escape(claim.text))” — \(escape(item.speaker?.name ?? claim.speakerID)), \(claim.saidOn?.iso ?? "?")")
-    }
-  }
-
-  /// Neutralises Markdown syntax in ledger text.
-  static func escape(_ text: String) -> String {
-    // Most text has nothing to escape: returned as it is without walking its characters.
-    guard text.utf8.contains(where: { markdownSyntax.contains($0) }) else { return text }
-    var out = ""
-    for character in text {
-      if "\\`*_[]<>#|".contains(character) { out.append("\\") }
-      out.append(character)
-    }
-    return out
-  }
-
-  /// The bytes of the characters ``escape(_:)`` escapes (all ASCII).
-  private static let markdownSyntax = Set("\\`*_[]<>#|".utf8)
 }
