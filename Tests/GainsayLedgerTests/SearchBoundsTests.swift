@@ -70,6 +70,28 @@ struct SearchBoundsTests {
     #expect(zanzibar.first?.highlights.isEmpty == true)
   }
 
+  @Test("evidence for a long claim is suggested promptly from a 3 MB source, its passage in the text")
+  func suggestionsOverHugeSource() async throws {
+    let (ledger, source, directory) = try await ledger(archivedText: Self.repeated("budget", 428_570))
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let speaker = try await ledger.createSpeaker(Make.speaker("Finance Minister"), caller: Self.editor)
+    // About 1,600 distinct words: each of the text's words was compared with every one of them.
+    let words = (0..<1_600).map { "w" + String($0 + 1_296, radix: 36) }
+    let text = "The budget " + words.joined(separator: " ")
+    let claim = try #require(
+      try await ledger.createClaim(Make.claim(String(text.prefix(10_000)), speaker: speaker.id, said: "2020"), caller: Self.editor).claim)
+    var request = SuggestEvidenceRequest()
+    request.claimID = claim.id
+    let asked = request
+    let suggestions = try await finishes(within: .seconds(20)) {
+      try await ledger.suggestEvidence(asked, caller: Self.editor)
+    }
+    let first = try #require(suggestions?.first)
+    #expect(first.source?.id == source)
+    #expect(first.passage?.exact.hasPrefix("budget budget") == true)
+    #expect(first.passage?.exact.count == 5_000)
+  }
+
   @Test("a snippet's words are bounded however long a single word is")
   func longToken() {
     let snippets = SearchSnippet(query: "zz*")
