@@ -195,7 +195,7 @@ struct SearchBoundsTests {
     }
   }
 
-  @Test("a statement still running when its read is cancelled is interrupted, and the readers serve the next read")
+  @Test("a statement still running when its read is cancelled is interrupted; the readers serve the next read, and the store closes")
   func interruptedReads() async throws {
     let directory = try makeShortTempDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -217,6 +217,8 @@ struct SearchBoundsTests {
       #expect(throws: CancellationError.self) { try result.get() }
     }
     #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT 42") } == 42)
+    // What a graceful stop does once its drain time is over and it has cancelled the calls: close, at once.
+    try store.close()
   }
 
   @Test("a statement still running when a report's read is cancelled is interrupted")
