@@ -36,7 +36,10 @@ struct EvidenceSuggester {
     let candidates = try await store.sourceCandidates(matching: expression, limit: max(limit * 4, 20))
     var ranked: [EvidenceSuggestion] = []
     for (source, bm25) in candidates where !source.archivedText.isEmpty {
-      let text = Similarity.normalised(source.archivedText + " " + source.title)
+      // A call cancelled at its deadline stops here.
+      try Task.checkCancellation()
+      let examined = Self.examined(source.archivedText)
+      let text = Similarity.normalised(examined + " " + source.title)
       // bm25 says how well the text matches the claim's words; mentions of the speaker and of the
       // claim's topics say whether it is about the same person and subject.
       let speakerOverlap = nameWords.filter { text.contains($0) }.count
@@ -47,21 +50,49 @@ struct EvidenceSuggester {
       listed.archivedText = ""
       suggestion.source = listed
       suggestion.score = score
-      suggestion.passage = Self.bestPassage(in: source.archivedText, words: claimWords + nameWords + topicWords)
+      suggestion.passage = Self.bestPassage(in: examined, words: claimWords + nameWords + topicWords)
       ranked.append(suggestion)
     }
     ranked.sort { $0.score > $1.score }
     return Array(ranked.prefix(limit))
   }
 
+  /// How much of a source's archived text is looked at for its passage and its mentions: a 3 MB text
+  /// costs no more than its first 256 KiB.
+  static let examinedBytes = 256 * 1024
+
+  /// The start of `text`, at most ``examinedBytes`` long, cut at a character boundary.
+  static func examined(_ text: String) -> String {
+    guard text.utf8.count > examinedBytes else { return text }
+    var end = text.utf8.index(text.utf8.startIndex, offsetBy: examinedBytes)
+    while end.samePosition(in: text.unicodeScalars) == nil { end = text.utf8.index(before: end) }
+    return String(text.unicodeScalars[..<end])
+  }
+
   /// The sentence sharing the most (stemmed) words with the claim, with up to 32 characters of context on
   /// each side as a W3C-style prefix and suffix.
+  ///
+  /// Each word is compared with the stems through its own prefixes, one per length of stem: linear in
+  /// the text (comparing each word with every stem cost the product of the two).
   static func bestPassage(in text: String, words: [String]) -> TextQuote {
-    let stems = Set(words.map(stem))
+    var stemsByLength: [Int: Set<Substring>] = [:]
+    for word in words {
+      let stem = Substring(stem(word))
+      stemsByLength[stem.count, default: []].insert(stem)
+    }
+    let lengths = stemsByLength.keys.sorted()
+    func matches(_ word: Substring) -> Bool {
+      let count = word.count
+      for length in lengths {
+        guard length <= count else { return false }
+        if stemsByLength[length]!.contains(word.prefix(length)) { return true }
+      }
+      return false
+    }
     var best: (score: Int, range: Range<String.Index>)?
     for range in sentences(in: text) {
       let sentenceWords = Similarity.normalised(String(text[range])).split(separator: " ")
-      let score = sentenceWords.filter { word in stems.contains(where: { word.hasPrefix($0) }) }.count
+      let score = sentenceWords.filter(matches).count
       if score > (best?.score ?? 0) { best = (score, range) }
     }
     var quote = TextQuote()
@@ -90,11 +121,18 @@ struct EvidenceSuggester {
     return ranges
   }
 
+  /// The longest passage suggested, in characters: the most a link's quote may hold.
+  static let maximumPassage = 5_000
+
   private static func quoteOf(_ range: Range<String.Index>, in text: String) -> TextQuote {
     var quote = TextQuote()
     let exact = text[range].trimmingCharacters(in: .whitespacesAndNewlines)
-    guard let trimmed = text.range(of: exact, range: range) else { return quote }
-    quote.exact = exact
+    guard var trimmed = text.range(of: exact, range: range) else { return quote }
+    // No longer than a link's quote may be (a text without sentence ends is one sentence).
+    if let end = text.index(trimmed.lowerBound, offsetBy: maximumPassage, limitedBy: trimmed.upperBound) {
+      trimmed = trimmed.lowerBound..<end
+    }
+    quote.exact = String(text[trimmed])
     quote.prefix = String(text[text.startIndex..<trimmed.lowerBound].suffix(32))
     quote.suffix = String(text[trimmed.upperBound...].prefix(32))
     return quote

@@ -52,11 +52,12 @@ extension Ledger {
     claim.text = try Validate.text(input.text, field: field + ".text", required: true, maximum: 10_000)
     claim.saidOn = try Validate.date(input.saidOn, field: field + ".said_on", required: true, today: today)
     claim.context = try Validate.text(input.context, field: field + ".context", required: false, maximum: 2_000)
+    // Counted before each is parsed.
+    guard input.appearanceUrls.count <= 20 else {
+      throw LedgerError.invalid(field + ".appearance_urls", "has \(input.appearanceUrls.count) URLs; the maximum is 20")
+    }
     claim.appearanceUrls = try input.appearanceUrls.enumerated().map { index, url in
       try Validate.url(url, field: "\(field).appearance_urls[\(index)]", required: true)
-    }
-    guard claim.appearanceUrls.count <= 20 else {
-      throw LedgerError.invalid(field + ".appearance_urls", "has \(claim.appearanceUrls.count) URLs; the maximum is 20")
     }
     claim.language = try Validate.language(input.language, field: field + ".language")
     claim.topics = try Validate.topics(input.topics, field: field + ".topics")

@@ -29,16 +29,21 @@ extension Ledger {
     throw LedgerError.invalid(field + ".kind", "\(input.kind.rawValue) is not a speaker kind")
   }
 
+  /// The most aliases a speaker has.
+  public static let maximumAliases = 50
+
+  /// Aliases: each one line, without the name and repeats (ignoring case); at most ``maximumAliases``,
+  /// counted as given, before anything else is checked.
   static func validatedAliases(_ aliases: [String], name: String, field: String) throws -> [String] {
+    guard aliases.count <= maximumAliases else {
+      throw LedgerError.invalid(field, "has \(aliases.count) aliases; the maximum is \(maximumAliases)")
+    }
+    var seen: Set<String> = [name.lowercased()]
     var result: [String] = []
     for (index, alias) in aliases.enumerated() {
       let alias = try Validate.line(alias, field: "\(field)[\(index)]", required: true)
-      if alias.lowercased() == name.lowercased() || result.contains(where: { $0.lowercased() == alias.lowercased() }) {
-        continue
-      }
-      result.append(alias)
+      if seen.insert(alias.lowercased()).inserted { result.append(alias) }
     }
-    guard result.count <= 50 else { throw LedgerError.invalid(field, "has \(result.count) aliases; the maximum is 50") }
     return result
   }
 
@@ -108,6 +113,12 @@ extension Ledger {
         !speaker.aliases.contains(where: { $0.lowercased() == alias.lowercased() })
       else {
         throw LedgerError(.alreadyExists, "alias: \(speaker.name) already has the name \"\(alias)\"", field: "alias")
+      }
+      guard speaker.aliases.count < Self.maximumAliases else {
+        throw LedgerError(
+          .failedPrecondition,
+          "alias: \(speaker.name) already has \(speaker.aliases.count) aliases; the maximum is \(Self.maximumAliases)",
+          field: "alias", resource: speaker.id)
       }
       speaker.aliases.append(alias)
     }

@@ -74,12 +74,26 @@ public enum Validate {
     }
   }
 
+  /// How many UTF-8 bytes a text field may hold per character of its maximum: a character (a grapheme
+  /// cluster) can be any number of bytes — a letter with thousands of combining marks is one — so
+  /// characters alone do not bound a field's size.
+  public static let bytesPerCharacter = 4
+
+  /// Refuses `value` if it has more than `maximum` characters or more than ``bytesPerCharacter`` ×
+  /// `maximum` UTF-8 bytes; the message names both limits.
   private static func length(_ value: String, field: String, maximum: Int) throws {
     // A character is at least one byte: text within `maximum` bytes needs no counting.
-    guard value.utf8.count > maximum else { return }
+    let bytes = value.utf8.count
+    guard bytes > maximum else { return }
+    let maximumBytes = maximum * bytesPerCharacter
+    let limits = "the maximum is \(maximum) characters and \(maximumBytes) UTF-8 bytes"
+    if bytes > maximumBytes {
+      throw LedgerError.invalid(field, "is \(bytes) UTF-8 bytes long; \(limits)")
+    }
+    // Counted only within the byte limit.
     let count = value.count
     if count > maximum {
-      throw LedgerError.invalid(field, "is \(count) characters long; the maximum is \(maximum)")
+      throw LedgerError.invalid(field, "is \(count) characters long; \(limits)")
     }
   }
 
@@ -161,15 +175,22 @@ public enum Validate {
     return value
   }
 
-  /// Topics: trimmed, lower-cased, de-duplicated, each at most 64 characters, at most 32 of them.
+  /// The most topics a claim has.
+  public static let maximumTopics = 32
+
+  /// Topics: trimmed, lower-cased, de-duplicated, each at most 64 characters, at most
+  /// ``maximumTopics`` of them (counted as given, before anything else is checked).
   public static func topics(_ values: [String], field: String) throws -> [String] {
-    var seen: [String] = []
+    guard values.count <= maximumTopics else {
+      throw LedgerError.invalid(field, "has \(values.count) topics; the maximum is \(maximumTopics)")
+    }
+    var seen = Set<String>()
+    var topics: [String] = []
     for (index, value) in values.enumerated() {
       let topic = try line(value, field: "\(field)[\(index)]", required: true, maximum: 64).lowercased()
-      if !seen.contains(topic) { seen.append(topic) }
+      if seen.insert(topic).inserted { topics.append(topic) }
     }
-    guard seen.count <= 32 else { throw LedgerError.invalid(field, "has \(seen.count) topics; the maximum is 32") }
-    return seen
+    return topics
   }
 
   /// A resource id given in a request: required, one line, reasonable length.

@@ -116,6 +116,12 @@ extension SQLiteLedgerStore {
   /// Matches of a word counted to tell how rare it is; a word with this many is common.
   static let rarityCountLimit = 100
 
+  /// How much of a candidate source's archived text is read, in characters: suggestions examine at most
+  /// its first 256 KiB, so a 3 MB text is not read whole for each of up to 400 candidates.
+  static let candidateTextCharacters = 256 * 1024
+
+  /// Sources matching `query`, best first, each with the start of its archived text (at most
+  /// ``candidateTextCharacters``).
   public func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] {
     try await read { db in
       let rows = try Row.fetchAll(
@@ -126,7 +132,13 @@ extension SQLiteLedgerStore {
             """),
         arguments: [query, limit])
       return try rows.compactMap { row in
-        guard case .source(let source)? = try Self.fetch(db, .source, id: row[0])?.kind else { return nil }
+        guard
+          let stored = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT record, substr(archived_text, 1, ?) FROM source WHERE id = ?"),
+            arguments: [Self.candidateTextCharacters, row[0] as String])
+        else { return nil }
+        var source = try Source(serializedBytes: stored[0] as Data)
+        source.archivedText = stored[1]
         return (source, -(row[1] as Double))
       }
     }

@@ -80,8 +80,16 @@ extension SQLiteLedgerStore {
     }
   }
 
+  /// The most bytes of encoded items a page holds: a page stops short of it (with a token for the rest),
+  /// so that a list of large items (claims of 10,000 characters, sources with long titles) always fits
+  /// in a response frame (4 MiB) instead of failing with RESOURCE_EXHAUSTED.
+  public static let pageByteBudget = 2 * 1024 * 1024
+
   /// Runs a paged query: `sql` must end before ORDER BY/LIMIT; the page token is an offset.
-  func page<Element: Sendable>(
+  ///
+  /// A page holds up to `pageSize` items, fewer when their encoding would pass ``pageByteBudget``
+  /// (always at least one); rows are read one at a time and no further than needed.
+  func page<Element: ProtoMessage>(
     sql: String,
     arguments: StatementArguments,
     pageSize: Int,
@@ -90,10 +98,23 @@ extension SQLiteLedgerStore {
   ) async throws -> Page<Element> {
     let offset = try PageToken.offset(pageToken)
     return try await read { db in
-      let rows = try Row.fetchAll(db, sql: sql + " LIMIT ? OFFSET ?", arguments: arguments + [pageSize + 1, offset])
-      let items = try rows.prefix(pageSize).map(decode)
-      let next = rows.count > pageSize ? PageToken.make(offset: offset + pageSize) : ""
-      return Page(items: items, nextPageToken: next)
+      let rows = try Row.fetchCursor(db, sql: sql + " LIMIT ? OFFSET ?", arguments: arguments + [pageSize + 1, offset])
+      var items: [Element] = []
+      var bytes = 0
+      while let row = try rows.next() {
+        guard items.count < pageSize else {
+          return Page(items: items, nextPageToken: PageToken.make(offset: offset + items.count))
+        }
+        let item = try decode(row)
+        // The item's bytes, its field tag and its length.
+        let size = item.serializedSize + 1 + 5
+        guard items.isEmpty || bytes + size <= Self.pageByteBudget else {
+          return Page(items: items, nextPageToken: PageToken.make(offset: offset + items.count))
+        }
+        bytes += size
+        items.append(item)
+      }
+      return Page(items: items, nextPageToken: "")
     }
   }
 

@@ -65,18 +65,21 @@ extension SQLiteLedgerStore {
       conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
     }
     // FTS5 sorts the matches by `rank` itself and the rest of the query (filters, snippets) runs only on
-    // the rows it hands out in that order, until the limit is reached.
+    // the rows it hands out in that order, until the limit is reached. Snippets are made in Swift over
+    // a bounded prefix of each column (``SearchSnippet``): FTS5's snippet() is quadratic in how often a
+    // word repeats and cannot be interrupted. One character more than the prefix is read, to tell
+    // whether the text goes on.
     let sql = """
       SELECT resource_type, resource_id, rank,
-        snippet(search_index, 2, char(2), char(3), '…', 24), snippet(search_index, 3, char(2), char(3), '…', 24)
+        substr(title, 1, \(SearchSnippet.maximumBytes + 1)), substr(body, 1, \(SearchSnippet.maximumBytes + 1))
       FROM search_index
       WHERE search_index MATCH ? AND rank MATCH ? AND rowid >= ?
         AND \(conditions.joined(separator: " AND "))
       ORDER BY rank LIMIT ?
       """
     let filters = filterArguments
+    let snippets = SearchSnippet(query: request.query)
     return try await read { [rankedMatchLimit, commonRankedMatchLimit, commonPhraseShare] db in
-      let rows: [Row]
       do {
         let (counts, entries) = try Self.phraseCounts(db, phrases: phrases)
         // Ranking every match of a very common word would cost time in proportion to the ledger: past
@@ -115,29 +118,38 @@ extension SQLiteLedgerStore {
               arguments: [match, window - 1]) ?? Int64.min
         }
         let rank = Self.rankFunction(counts: counts)
-        rows = try Row.fetchAll(
+        // A row at a time: each holds up to a snippet's prefix of its title and body.
+        let rows = try Row.fetchCursor(
           db.cachedStatement(sql: sql), arguments: [match, rank, oldestRanked ?? Int64.min] + filters + [limit])
+        var hits: [SearchHit] = []
+        while let row = try rows.next() {
+          var hit = SearchHit()
+          hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
+          hit.resourceID = row[1]
+          hit.score = -((row[2] as Double?) ?? 0)
+          let title = snippets.snippet(of: row[3] as String)
+          let body: String = row[4]
+          let shown = title.matched || body.isEmpty ? title : snippets.snippet(of: body)
+          (hit.snippet, hit.highlights) = (shown.text, shown.highlights)
+          hits.append(hit)
+        }
+        // The resources, once the search's statement is done. (A cancelled search stops at the next
+        // statement: GRDB refuses it.)
+        for index in hits.indices {
+          hits[index].resource = try Self.fetchListed(db, hits[index].resourceType, id: hits[index].resourceID)
+        }
+        return hits
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }
-      return try rows.map { row in
-        var hit = SearchHit()
-        hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
-        hit.resourceID = row[1]
-        hit.score = -((row[2] as Double?) ?? 0)
-        let titleSnippet: String = row[3]
-        let bodySnippet: String = row[4]
-        let marked = titleSnippet.contains("\u{2}") || bodySnippet.isEmpty ? titleSnippet : bodySnippet
-        (hit.snippet, hit.highlights) = SearchQuery.highlights(in: marked)
-        if var resource = try Self.fetch(db, hit.resourceType, id: hit.resourceID) {
-          if case .source(var source) = resource.kind {
-            source.archivedText = ""
-            resource.kind = .source(source)
-          }
-          hit.resource = resource
-        }
-        return hit
-      }
     }
+  }
+
+  /// A resource as a search hit shows it: sources without their archived text, which is not read.
+  static func fetchListed(_ db: Database, _ type: ResourceType, id: String) throws -> Resource? {
+    guard type == .source else { return try fetch(db, type, id: id) }
+    // `record` is stored without the archived text.
+    return try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM source WHERE id = ?"), arguments: [id])
+      .map { Resource(try Source(serializedBytes: $0)) }
   }
 }

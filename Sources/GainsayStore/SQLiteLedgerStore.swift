@@ -52,7 +52,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
-      committer = GroupCommitter(pool: pool)
+      committer = try GroupCommitter(pool: pool)
       try pool.writeWithoutTransaction { db in
         // GRDB turns the writer's `synchronous` down to NORMAL when it sets up WAL mode, after
         // `prepareDatabase`: NORMAL does not sync the WAL at each commit, so an acknowledged write could
@@ -104,11 +104,13 @@ public final class SQLiteLedgerStore: LedgerStore {
 
 
 
+  /// A write, committed with those arriving meanwhile (``GroupCommitter``): when the calling task is
+  /// cancelled, the write is not started, or is interrupted, and throws `CancellationError`.
   func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     do {
       return try await committer.write(body)
     } catch let error as DatabaseError {
-      throw Self.ledgerError(error)
+      throw Self.storeError(error)
     }
   }
 
@@ -117,14 +119,24 @@ public final class SQLiteLedgerStore: LedgerStore {
   }
 
   /// A read on `reader` (the pool, or a report's snapshot), its database errors as ``LedgerError``s.
+  ///
+  /// When the calling task is cancelled (the server cancels a call at its deadline, and when its client
+  /// cancels or goes away), GRDB interrupts the statement running (`sqlite3_interrupt`) and refuses
+  /// the next ones: the read throws `CancellationError` and its connection is free for the next.
   static func read<T: Sendable>(
     _ reader: some DatabaseReader, _ body: @escaping @Sendable (Database) throws -> T
   ) async throws -> T {
     do {
       return try await reader.read(body)
     } catch let error as DatabaseError {
-      throw ledgerError(error)
+      throw storeError(error)
     }
+  }
+
+  /// A database error as the store reports it: a statement interrupted because its task was cancelled
+  /// as `CancellationError`, others as ``LedgerError``s.
+  static func storeError(_ error: DatabaseError) -> any Error {
+    error.resultCode == .SQLITE_INTERRUPT ? CancellationError() : ledgerError(error)
   }
 
   /// `?, ?, …` for `count` arguments of an `IN (…)` list.
