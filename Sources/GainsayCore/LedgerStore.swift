@@ -105,7 +105,8 @@ public protocol LedgerStore: Sendable {
   /// their stored records, without evidence counts or latest rating.
   func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
 
-  /// Sources whose archived text best matches `query` (an FTS5 expression), best first, with their text.
+  /// Sources whose archived text best matches `query` (an FTS5 expression), best first, each with at most the
+  /// first 256 Ki characters of its text (what evidence suggestions look at).
   func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)]
 
   /// Runs `body` with a ``ReportReader`` whose reads all see the ledger as it was when `body` began (one
