@@ -27,6 +27,14 @@ public final class ImportSessions: Sendable {
     var restoreRecords: [RestoreRecord] = []
     /// Restore: the encoded size of `restoreRecords`, bounded by ``ImportSessions/restoreByteLimit``.
     var restoreBytes = 0
+
+    mutating func count(_ result: ImportResult) {
+      switch result {
+      case .created: counts.created += 1
+      case .unchanged: counts.unchanged += 1
+      default: counts.rejected += 1
+      }
+    }
   }
 
   struct Staged: Sendable {
@@ -102,11 +110,7 @@ extension Ledger {
           session.failed = true
         }
       }
-      switch outcome.result {
-      case .created: session.counts.created += 1
-      case .unchanged: session.counts.unchanged += 1
-      default: session.counts.rejected += 1
-      }
+      session.count(outcome.result)
       outcomes.append(outcome)
     }
     if session.strict {
@@ -120,9 +124,15 @@ extension Ledger {
       session.speakersByName.removeAll()
       session.claimKeys.removeAll()
     }
+    return saved(session, id: request.importID, outcomes: outcomes)
+  }
+
+  /// Keeps the session's progress and answers the chunk with its outcomes.
+  func saved(_ session: ImportSessions.Session, id: String, outcomes: [ImportOutcome]) -> ImportRecordsResponse {
+    var session = session
     session.lastUsed = Date()
     let updated = session
-    imports.sessions.withLock { $0[request.importID] = updated }
+    imports.sessions.withLock { $0[id] = updated }
     var response = ImportRecordsResponse()
     response.outcomes = outcomes
     return response

@@ -49,18 +49,10 @@ extension Ledger {
         outcome.error = "record: is empty"
         session.failed = true
       }
-      switch outcome.result {
-      case .created: session.counts.created += 1
-      default: session.counts.rejected += 1
-      }
+      session.count(outcome.result)
       outcomes.append(outcome)
     }
-    session.lastUsed = Date()
-    let updated = session
-    imports.sessions.withLock { $0[request.importID] = updated }
-    var response = ImportRecordsResponse()
-    response.outcomes = outcomes
-    return response
+    return saved(session, id: request.importID, outcomes: outcomes)
   }
 
   /// Verifies the whole restore and commits it in one transaction, or throws naming the first broken rule.
