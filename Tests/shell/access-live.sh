@@ -39,6 +39,8 @@ rpc() {  # rpc USER METHOD REQUEST_TEXT
     "$work/client/gainsay-rpc" -s "$sock" -p "$work/client/Protos" "$method"
 }
 
+# Daemons expected to refuse to start run under `timeout 10`: a daemon that starts instead fails the
+# check (exit 124) rather than holding the suite.
 # shellcheck source=lib/check.sh
 . "$(dirname "$0")/lib/check.sh"
 
@@ -62,20 +64,20 @@ audit_names_the_owner() {
 # The attacks of the security report, as a real other user.
 folder_taken_over_refused() {  # another user made the socket folder first (0777): the daemon refuses
   mkdir -p "$work/taken" && chown gainsay-test-nobody "$work/taken" && chmod 0777 "$work/taken"
-  "$bin/gainsayd" --socket "$work/taken/g.sock" --data-dir "$work/data-taken" 2>"$work/taken.err"; local rc=$?
+  timeout 10 "$bin/gainsayd" --socket "$work/taken/g.sock" --data-dir "$work/data-taken" 2>"$work/taken.err"; local rc=$?
   [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/taken.err")" -eq 1 ] && grep -q "socket folder $work/taken" "$work/taken.err" ||
     { echo "exit $rc"; cat "$work/taken.err"; return 1; }
 }
 private_folder_of_another_user_refused() {  # even 0700, a folder someone else owns is refused
   mkdir -p "$work/theirs" && chown gainsay-test-nobody "$work/theirs" && chmod 0700 "$work/theirs"
-  "$bin/gainsayd" --socket "$work/s2/g.sock" --data-dir "$work/theirs" 2>"$work/theirs.err"; local rc=$?
+  timeout 10 "$bin/gainsayd" --socket "$work/s2/g.sock" --data-dir "$work/theirs" 2>"$work/theirs.err"; local rc=$?
   [ "$rc" -eq 1 ] && grep -q "data folder $work/theirs belongs to gainsay-test-nobody" "$work/theirs.err" ||
     { echo "exit $rc"; cat "$work/theirs.err"; return 1; }
 }
 lock_file_of_another_user_refused() {  # a pre-made lock file is refused unless it is the daemon user's own
   mkdir -p "$work/data-lock" && chmod 0700 "$work/data-lock"
   printf '\033]0;pwned\007' >"$work/data-lock/gainsayd.lock" && chown gainsay-test-nobody "$work/data-lock/gainsayd.lock"
-  "$bin/gainsayd" --socket "$work/s3/g.sock" --data-dir "$work/data-lock" 2>"$work/lock.err"; local rc=$?
+  timeout 10 "$bin/gainsayd" --socket "$work/s3/g.sock" --data-dir "$work/data-lock" 2>"$work/lock.err"; local rc=$?
   [ "$rc" -eq 1 ] && grep -q "lock file $work/data-lock/gainsayd.lock is a file owned by gainsay-test-nobody" "$work/lock.err" &&
     ! grep -q $'\033' "$work/lock.err" || { echo "exit $rc"; cat -v "$work/lock.err"; return 1; }
 }

@@ -16,6 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Daemons expected to refuse to start run under `timeout 10`: a daemon that starts instead fails the
+# check (exit 124) rather than holding the suite.
 # shellcheck source=lib/check.sh
 . "$(dirname "$0")/lib/check.sh"
 
@@ -92,7 +94,7 @@ symlinked_socket_refused() {  # the CLI does not follow a symbolic link to a soc
 
 open_socket_folder_refused() {  # gainsayd: one line on stderr, exit 1, nothing put in the folder
   mkdir -p "$work/open" && chmod 0777 "$work/open"
-  "$bin/gainsayd" --socket "$work/open/g.sock" --data-dir "$work/data-open" 2>"$work/open.err"; local rc=$?
+  timeout 10 "$bin/gainsayd" --socket "$work/open/g.sock" --data-dir "$work/data-open" 2>"$work/open.err"; local rc=$?
   [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/open.err")" -eq 1 ] && grep -q "socket folder $work/open is writable by" "$work/open.err" &&
     [ -z "$(ls -A "$work/open")" ] || { echo "exit $rc"; cat "$work/open.err"; ls -la "$work/open"; return 1; }
 }
