@@ -4,8 +4,16 @@ import GainsayRPC
 import Testing
 
 /// A request can take at most a small multiple of its frame once decoded.
-@Suite("decoded requests are bounded in memory")
+@Suite("decoded requests are bounded in memory", .serialized)
 struct RequestMemoryTests {
+  /// `pattern` repeated up to `count` bytes, by doubling (a loop over millions of bytes is slow in a debug
+  /// build, and would hold a thread other tests' servers need).
+  static func repeated(_ pattern: [UInt8], count: Int) -> [UInt8] {
+    var bytes = pattern
+    while bytes.count < count { bytes += bytes }
+    return Array(bytes.prefix(count))
+  }
+
   /// A REQUEST frame for `method` whose payload is `payload` as it is.
   static func rawRequest(streamID: UInt32, method: String, payload: [UInt8]) -> [UInt8] {
     var call = RpcCall()
@@ -18,7 +26,7 @@ struct RequestMemoryTests {
   func emptyRecordsRefused() async throws {
     try await withTestServer { path, _ in
       // Field 2 (records), an empty message: 2 bytes on the wire, hundreds once decoded.
-      let records = [UInt8](repeating: 0, count: 4 * 1024 * 1024 - 256).enumerated().map { $0.offset % 2 == 0 ? UInt8(0x12) : 0 }
+      let records = Self.repeated([0x12, 0], count: 4 * 1024 * 1024 - 256)
       let raw = try RawConnection(path: path)
       raw.send(Wire.preface + Self.rawRequest(streamID: 1, method: "gainsay.v1.Ledger/ImportRecords", payload: records))
       raw.shutdownWrite()
@@ -33,9 +41,7 @@ struct RequestMemoryTests {
   func emptyMetadataRefused() async throws {
     try await withTestServer { path, _ in
       // RpcCall field 3 (metadata), empty entries, then the method.
-      var envelope = [UInt8](repeating: 0, count: 4 * 1024 * 1024 - 256).enumerated().map {
-        $0.offset % 2 == 0 ? UInt8(0x1A) : 0
-      }
+      var envelope = Self.repeated([0x1A, 0], count: 4 * 1024 * 1024 - 256)
       envelope += [0x0A, 22] + Array("gainsay.v1.Meta/Health".utf8)
       let raw = try RawConnection(path: path)
       raw.send(Wire.preface + Wire.frame(streamID: 1, type: 0x01, payload: envelope))
