@@ -19,6 +19,7 @@ struct AccessHooksTests {
   func answeredThenClosed() async throws {
     try await withTestServer(access: Self.withoutRole) { path, _ in
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       // Two requests in one write: only the first is read and answered.
       raw.send(
         Wire.preface + Wire.request(streamID: 1, method: "gainsay.v1.Meta/Health", payload: HealthRequest())
@@ -37,6 +38,7 @@ struct AccessHooksTests {
   func refusedThenClosed() async throws {
     try await withTestServer(access: Self.withoutRole) { path, _ in
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       var request = GetClaimRequest()
       request.id = "clm_1"
       raw.send(Wire.preface + Wire.request(streamID: 1, method: "gainsay.v1.Ledger/GetClaim", payload: request))
@@ -51,6 +53,7 @@ struct AccessHooksTests {
     try await withTestServer(configure: { $0.noRoleRequestTimeout = .milliseconds(200) }, access: Self.withoutRole) {
       path, _ in
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       raw.send(Wire.preface)
       // The read gives up after 10 s: the GOAWAY proves the server closed the connection first.
       let (_, frames) = try Wire.parse(await raw.readToEnd())
@@ -71,6 +74,7 @@ struct AccessHooksTests {
       })
     try await withTestServer(access: access) { path, _ in
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       var call = RpcCall()
       call.method = "gainsay.v1.Ledger/GetClaim"
       call.payload = [0xFF, 0xFF, 0xFF]  // not a GetClaimRequest: decoding it would fail

@@ -28,6 +28,7 @@ struct RequestMemoryTests {
       // Field 2 (records), an empty message: 2 bytes on the wire, hundreds once decoded.
       let records = Self.repeated([0x12, 0], count: 4 * 1024 * 1024 - 256)
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       raw.send(Wire.preface + Self.rawRequest(streamID: 1, method: "gainsay.v1.Ledger/ImportRecords", payload: records))
       raw.shutdownWrite()
       let (_, frames) = try Wire.parse(await raw.readToEnd())
@@ -44,6 +45,7 @@ struct RequestMemoryTests {
       var envelope = Self.repeated([0x1A, 0], count: 4 * 1024 * 1024 - 256)
       envelope += [0x0A, 22] + Array("gainsay.v1.Meta/Health".utf8)
       let raw = try RawConnection(path: path)
+      raw.setReceiveTimeout(seconds: 60)
       raw.send(Wire.preface + Wire.frame(streamID: 1, type: 0x01, payload: envelope))
       raw.shutdownWrite()
       let (_, frames) = try Wire.parse(await raw.readToEnd())
