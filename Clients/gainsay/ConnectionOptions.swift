@@ -25,8 +25,10 @@ struct ConnectionOptions: ParsableArguments {
   }
 
   /// Connects, runs `body`, and turns failures into one line on stderr and exit code 64 + status code.
+  /// A socket that fails ``SocketCheck`` is refused before connecting (FAILED_PRECONDITION, exit 73).
   func run(_ body: (Session) async throws -> Void) async throws {
     do {
+      try SocketCheck.verify(socketPath)
       let client: RPCClient
       do {
         client = try await RPCClient.connect(socketPath: socketPath)

@@ -19,8 +19,9 @@ public final class LedgerDaemon: Sendable {
   private let locks: [ExclusiveLock]
   private let store: SQLiteLedgerStore
 
-  /// Prepares directories with private modes, refuses to share a socket or data directory with a
-  /// live daemon, opens (and migrates) the ledger, and builds the server.
+  /// Checks (or creates) the socket and data folders: owned by the daemon's user and writable by no one
+  /// else, else it refuses to start; refuses to share a socket or data directory with a live daemon;
+  /// opens (and migrates) the ledger, and builds the server.
   public init(configuration: DaemonConfiguration, logger: Logger) throws {
     self.configuration = configuration
     guard configuration.socketPath.utf8.count < 108 else {
@@ -29,10 +30,12 @@ public final class LedgerDaemon: Sendable {
       )
     }
     let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
-    try Self.makeDirectory(socketDirectory, mode: configuration.policy.grantsOthers ? 0o711 : 0o700)
+    try PrivateDirectory.prepare(
+      socketDirectory.isEmpty ? "." : socketDirectory, mode: configuration.policy.grantsOthers ? 0o711 : 0o700,
+      existing: .keep, what: "socket folder")
     let socketLock = try ExclusiveLock(
       path: configuration.socketPath + ".lock", purpose: "the socket \(configuration.socketPath)")
-    try Self.makeDirectory(configuration.dataDirectory, mode: 0o700)
+    try PrivateDirectory.prepare(configuration.dataDirectory, mode: 0o700, existing: .tighten, what: "data folder")
     let dataLock = try ExclusiveLock(
       path: configuration.dataDirectory + "/gainsayd.lock", purpose: "the data directory \(configuration.dataDirectory)"
     )
@@ -50,6 +53,7 @@ public final class LedgerDaemon: Sendable {
     server = RPCServer(
       configuration: serverConfiguration,
       services: [LedgerRPCService(ledger: ledger, policy: configuration.policy)],
+      access: LedgerAccessControl.make(policy: configuration.policy),
       logger: logger)
   }
 
@@ -59,17 +63,4 @@ public final class LedgerDaemon: Sendable {
     try store.close()
   }
 
-  private static func makeDirectory(_ path: String, mode: Int) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-      guard isDirectory.boolValue else { throw ConfigurationError("\(path) exists and is not a directory") }
-      return
-    }
-    do {
-      try FileManager.default.createDirectory(
-        atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
-    } catch {
-      throw ConfigurationError("cannot create \(path): \(error.localizedDescription)")
-    }
-  }
 }

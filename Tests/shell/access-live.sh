@@ -39,6 +39,8 @@ rpc() {  # rpc USER METHOD REQUEST_TEXT
     "$work/client/gainsay-rpc" -s "$sock" -p "$work/client/Protos" "$method"
 }
 
+# Daemons expected to refuse to start run under `timeout 10`: a daemon that starts instead fails the
+# check (exit 124) rather than holding the suite.
 # shellcheck source=lib/check.sh
 . "$(dirname "$0")/lib/check.sh"
 
@@ -59,6 +61,46 @@ stranger_refused() {
 audit_names_the_owner() {
   rpc root gainsay.v1.Ledger/ListAuditEvents '' | grep -q 'user_name: "root"'
 }
+# The attacks of the security report, as a real other user.
+folder_taken_over_refused() {  # another user made the socket folder first (0777): the daemon refuses
+  mkdir -p "$work/taken" && chown gainsay-test-nobody "$work/taken" && chmod 0777 "$work/taken"
+  timeout 10 "$bin/gainsayd" --socket "$work/taken/g.sock" --data-dir "$work/data-taken" 2>"$work/taken.err"; local rc=$?
+  [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/taken.err")" -eq 1 ] && grep -q "socket folder $work/taken" "$work/taken.err" ||
+    { echo "exit $rc"; cat "$work/taken.err"; return 1; }
+}
+private_folder_of_another_user_refused() {  # even 0700, a folder someone else owns is refused
+  mkdir -p "$work/theirs" && chown gainsay-test-nobody "$work/theirs" && chmod 0700 "$work/theirs"
+  timeout 10 "$bin/gainsayd" --socket "$work/s2/g.sock" --data-dir "$work/theirs" 2>"$work/theirs.err"; local rc=$?
+  [ "$rc" -eq 1 ] && grep -q "data folder $work/theirs belongs to gainsay-test-nobody" "$work/theirs.err" ||
+    { echo "exit $rc"; cat "$work/theirs.err"; return 1; }
+}
+lock_file_of_another_user_refused() {  # a pre-made lock file is refused unless it is the daemon user's own
+  mkdir -p "$work/data-lock" && chmod 0700 "$work/data-lock"
+  printf '\033]0;pwned\007' >"$work/data-lock/gainsayd.lock" && chown gainsay-test-nobody "$work/data-lock/gainsayd.lock"
+  timeout 10 "$bin/gainsayd" --socket "$work/s3/g.sock" --data-dir "$work/data-lock" 2>"$work/lock.err"; local rc=$?
+  [ "$rc" -eq 1 ] && grep -q "lock file $work/data-lock/gainsayd.lock is a file owned by gainsay-test-nobody" "$work/lock.err" &&
+    ! grep -q $'\033' "$work/lock.err" || { echo "exit $rc"; cat -v "$work/lock.err"; return 1; }
+}
+fake_server_refused_by_cli() {  # another user's folder with their own "gainsayd": the CLI will not talk to it
+  mkdir -p "$work/fake" && chown gainsay-test-nobody "$work/fake" && chmod 0777 "$work/fake"
+  runuser -u gainsay-test-nobody -- socat UNIX-LISTEN:"$work/fake/gainsayd.sock",fork SYSTEM:'cat >/dev/null' &
+  local fake=$!
+  for _ in $(seq 100); do [ -S "$work/fake/gainsayd.sock" ] && break; sleep 0.05; done
+  "$bin/gainsay" status --timeout 3 --socket "$work/fake/gainsayd.sock" 2>"$work/fake.err"; local rc=$?
+  kill "$fake" 2>/dev/null; wait "$fake" 2>/dev/null
+  [ "$rc" -eq 73 ] && grep -q "socket's folder $work/fake belongs to gainsay-test-nobody" "$work/fake.err" ||
+    { echo "exit $rc"; cat "$work/fake.err"; return 1; }
+}
+stranger_idle_connection_closed() {  # no role: a connection that sends nothing is closed at once, not held
+  # socat ends when the daemon closes; if it did not, timeout would end it after 10 s (exit 124); the daemon allows 2 s.
+  (printf 'GAINSAY/1\n'; sleep 12) | runuser -u gainsay-test-nobody -- timeout 10 socat -t 1 - UNIX-CONNECT:"$sock" >"$work/idle.out"
+  local rc=$?
+  [ "$rc" -ne 124 ] && grep -q NO_ROLE "$work/idle.out" || { echo "exit $rc"; od -c "$work/idle.out" | head; return 1; }
+}
+stranger_closed_after_one_call() {  # no role: GetCaller is answered, then GOAWAY PERMISSION_DENIED
+  rpc gainsay-test-nobody gainsay.v1.Ledger/GetCaller '' 2>"$work/err" | grep -q 'user_name: "gainsay-test-nobody"' ||
+    { cat "$work/err"; return 1; }
+}
 database_unreadable_by_others() {
   ! runuser -u gainsay-test-reader -- cat "$work/data/ledger.sqlite" >/dev/null 2>&1
 }
@@ -71,6 +113,12 @@ check "a reader cannot write: PERMISSION_DENIED (exit 71)" reader_cannot_write
 check "a user without a role is refused" stranger_refused
 check "the audit log names the Unix user" audit_names_the_owner
 check "other users cannot read the database file" database_unreadable_by_others
+check "a socket folder made first by another user (0777) is refused: exit 1, one line" folder_taken_over_refused
+check "a data folder owned by another user is refused" private_folder_of_another_user_refused
+check "a lock file owned by another user is refused, its content never printed" lock_file_of_another_user_refused
+check "the CLI refuses a socket in another user's writable folder: exit 73" fake_server_refused_by_cli
+check "a user without a role may still call GetCaller" stranger_closed_after_one_call
+check "a user without a role holding an idle connection is closed with NO_ROLE" stranger_idle_connection_closed
 
 echo "access: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

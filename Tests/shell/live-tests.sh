@@ -16,6 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Daemons expected to refuse to start run under `timeout 10`: a daemon that starts instead fails the
+# check (exit 124) rather than holding the suite.
 # shellcheck source=lib/check.sh
 . "$(dirname "$0")/lib/check.sh"
 
@@ -84,10 +86,36 @@ stale_socket_replaced() {
   start_daemon
 }
 
+symlinked_socket_refused() {  # the CLI does not follow a symbolic link to a socket
+  ln -sf "$sock" "$work/link.sock"
+  "$bin/gainsay" status --socket "$work/link.sock" 2>"$work/link.err"; local rc=$?
+  [ "$rc" -eq 73 ] && grep -q "is a symbolic link" "$work/link.err" || { echo "exit $rc"; cat "$work/link.err"; return 1; }
+}
+
+open_socket_folder_refused() {  # gainsayd: one line on stderr, exit 1, nothing put in the folder
+  mkdir -p "$work/open" && chmod 0777 "$work/open"
+  timeout 10 "$bin/gainsayd" --socket "$work/open/g.sock" --data-dir "$work/data-open" 2>"$work/open.err"; local rc=$?
+  [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/open.err")" -eq 1 ] && grep -q "socket folder $work/open is writable by" "$work/open.err" &&
+    [ -z "$(ls -A "$work/open")" ] || { echo "exit $rc"; cat "$work/open.err"; ls -la "$work/open"; return 1; }
+}
+
+loose_data_folder_tightened() {  # an existing data folder of ours, 0755, is made 0700
+  mkdir -p "$work/data-loose" && chmod 0755 "$work/data-loose"
+  "$bin/gainsayd" --socket "$work/loose.sock" --data-dir "$work/data-loose" 2>>"$work/daemon.log" &
+  local pid=$!
+  for _ in $(seq 100); do [ -S "$work/loose.sock" ] && break; sleep 0.05; done
+  local mode; mode=$(stat -c %a "$work/data-loose")
+  kill -TERM "$pid"; wait "$pid"
+  [ "$mode" = 700 ] || { echo "data folder mode $mode"; return 1; }
+}
+
 check "gainsayd starts on a temp socket" start_daemon
 check "gainsay status" "$bin/gainsay" status --socket "$sock"
 check "gainsay status --json" status_json
 check "the socket is private (0600)" socket_is_private
+check "the CLI refuses a symbolic link to the socket: exit 73 (FAILED_PRECONDITION)" symlinked_socket_refused
+check "gainsayd refuses a socket folder others can write to: exit 1, one line" open_socket_folder_refused
+check "an existing data folder of ours, 0755, is tightened to 0700" loose_data_folder_tightened
 check "gainsay describe saves a descriptor set protoc can use" describe_saves_descriptor_set
 check "shell wire client: socat + protoc" sh "$root/Tests/shell/wire-smoke.sh" "$sock"
 check "a second daemon on the same socket refuses to start" second_daemon_refused

@@ -1,6 +1,12 @@
 internal import CProtobufC
 internal import GainsayProtoC
 
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#endif
+
 /// A message type with a protobuf-c counterpart: the generated bridge conforms every message to it.
 ///
 /// This protocol and the generated extensions are the only code that touches C pointers.
@@ -44,11 +50,17 @@ extension CBridgedMessage {
 func bridgeString(_ pointer: UnsafePointer<CChar>?, field: String) throws(ProtoDecodingError) -> String {
   guard let pointer else { return "" }
   if pointer.pointee == 0 { return "" }
+  let length = strlen(pointer)
+  if length > 15 { try ProtoDecodingBudget.charge(length + 16, messageName: messageName(of: field)) }
   guard let string = String(validatingCString: pointer) else {
-    let messageName = field.split(separator: ".").dropLast().joined(separator: ".")
-    throw ProtoDecodingError(code: .invalidUTF8, messageName: messageName, field: field)
+    throw ProtoDecodingError(code: .invalidUTF8, messageName: messageName(of: field), field: field)
   }
   return string
+}
+
+/// `gainsay.v1.Claim` for the field `gainsay.v1.Claim.text`.
+private func messageName(of field: String) -> String {
+  field.split(separator: ".").dropLast().joined(separator: ".")
 }
 
 func bridgeString(_ pointer: UnsafeMutablePointer<CChar>?, field: String) throws(ProtoDecodingError) -> String {
@@ -61,6 +73,7 @@ func bridgeStrings(
   field: String
 ) throws(ProtoDecodingError) -> [String] {
   guard let pointers, count > 0 else { return [] }
+  try ProtoDecodingBudget.charge(count * MemoryLayout<String>.stride, messageName: messageName(of: field))
   var strings: [String] = []
   strings.reserveCapacity(count)
   for index in 0..<count {
@@ -71,16 +84,20 @@ func bridgeStrings(
 
 func bridgeBytes(_ data: ProtobufCBinaryData) -> [UInt8] {
   guard data.len > 0, let base = data.data else { return [] }
+  ProtoDecodingBudget.note(data.len + 32)
   return [UInt8](UnsafeBufferPointer(start: base, count: data.len))
 }
 
 func bridgeBytesArray(_ items: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [[UInt8]] {
   guard let items, count > 0 else { return [] }
+  ProtoDecodingBudget.note(count * MemoryLayout<[UInt8]>.stride)
   return UnsafeBufferPointer(start: items, count: count).map(bridgeBytes)
 }
 
 func bridgeArray<Element>(_ items: UnsafeMutablePointer<Element>?, count: Int) -> [Element] {
   guard let items, count > 0 else { return [] }
+  // Counted twice: the copy, and the array of Swift values the generated code usually maps it to.
+  ProtoDecodingBudget.note(2 * count * MemoryLayout<Element>.stride)
   return Array(UnsafeBufferPointer(start: items, count: count))
 }
 
@@ -89,6 +106,7 @@ func bridgeMessages<Message: CBridgedMessage>(
   count: Int
 ) throws(ProtoDecodingError) -> [Message] {
   guard let items, count > 0 else { return [] }
+  try ProtoDecodingBudget.charge(count * MemoryLayout<Message>.stride, messageName: Message.protoMessageName)
   var messages: [Message] = []
   messages.reserveCapacity(count)
   for index in 0..<count {

@@ -9,6 +9,8 @@ public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvert
     public static let malformed = Code("malformed")
     /// A string field holds bytes that are not valid UTF-8.
     public static let invalidUTF8 = Code("invalid UTF-8")
+    /// Decoding would take more memory than its ``ProtoMemoryLimit`` allows.
+    public static let tooLarge = Code("too large")
 
     public var description: String { name }
   }
@@ -30,6 +32,8 @@ public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvert
     switch code {
     case .invalidUTF8:
       "field \(field ?? "?") of \(messageName) is not valid UTF-8"
+    case .tooLarge:
+      "decoding this \(messageName) would take more memory than its limit allows"
     default:
       "not a valid protobuf encoding of \(messageName)"
     }

@@ -5,23 +5,48 @@ import Synchronization
 /// Bounds the connections the server holds, in all and per Unix user, so a flood of connections (a
 /// runaway script, a hostile local user) cannot exhaust the daemon's file descriptors or memory, and
 /// one user's flood leaves room for everyone else.
+///
+/// The last slots are kept for privileged callers (the daemon's own user, administrators), so that
+/// other users together cannot lock them out; callers without a role may hold only a few connections
+/// in all (and each is closed after one call, see ``ConnectionClass/withoutRole``).
 final class ConnectionAdmissions: Sendable {
   private let maximum: Int
   private let maximumPerUser: Int
-  private let counts = Mutex<(total: Int, byUser: [UInt32: Int])>((0, [:]))
+  private let reserved: Int
+  private let maximumWithoutRole: Int
+  private let counts = Mutex<Counts>(Counts())
 
-  init(maximum: Int, maximumPerUser: Int) {
-    self.maximum = maximum
-    self.maximumPerUser = maximumPerUser
+  private struct Counts {
+    var total = 0
+    var withoutRole = 0
+    var byUser: [UInt32: Int] = [:]
+  }
+
+  init(configuration: RPCServerConfiguration) {
+    self.maximum = configuration.maximumConnections
+    self.maximumPerUser = configuration.maximumConnectionsPerUser
+    self.reserved = configuration.effectiveReservedPrivilegedConnections
+    self.maximumWithoutRole = configuration.maximumConnectionsWithoutRole
   }
 
   /// Counts the connection in, until its channel closes; or returns why it is refused.
-  func admit(_ peer: PeerCredentials, channel: any Channel) -> RPCError? {
+  func admit(_ peer: PeerCredentials, as connectionClass: ConnectionClass, channel: any Channel) -> RPCError? {
+    let (maximum, maximumPerUser, reserved, maximumWithoutRole) =
+      (self.maximum, self.maximumPerUser, self.reserved, self.maximumWithoutRole)
     let refusal: RPCError? = counts.withLock { counts in
-      if counts.total >= maximum {
+      let limit = connectionClass == .privileged ? maximum : maximum - reserved
+      if counts.total >= limit {
         return RPCError(
           code: .resourceExhausted,
-          message: "the server already holds its maximum of \(maximum) connections; try again later",
+          message: counts.total >= maximum
+            ? "the server already holds its maximum of \(maximum) connections; try again later"
+            : "the server holds \(counts.total) connections; the last \(reserved) of its \(maximum) are kept for its administrators; try again later",
+          reason: "TOO_MANY_CONNECTIONS")
+      }
+      if connectionClass == .withoutRole && counts.withoutRole >= maximumWithoutRole {
+        return RPCError(
+          code: .resourceExhausted,
+          message: "the server already holds its maximum of \(maximumWithoutRole) connections from users without a role",
           reason: "TOO_MANY_CONNECTIONS")
       }
       if counts.byUser[peer.uid, default: 0] >= maximumPerUser {
@@ -31,6 +56,7 @@ final class ConnectionAdmissions: Sendable {
           reason: "TOO_MANY_CONNECTIONS_FOR_USER")
       }
       counts.total += 1
+      if connectionClass == .withoutRole { counts.withoutRole += 1 }
       counts.byUser[peer.uid, default: 0] += 1
       return nil
     }
@@ -38,6 +64,7 @@ final class ConnectionAdmissions: Sendable {
     channel.closeFuture.whenComplete { _ in
       self.counts.withLock { counts in
         counts.total -= 1
+        if connectionClass == .withoutRole { counts.withoutRole -= 1 }
         let remaining = counts.byUser[peer.uid, default: 1] - 1
         counts.byUser[peer.uid] = remaining > 0 ? remaining : nil
       }

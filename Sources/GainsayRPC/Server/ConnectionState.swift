@@ -9,6 +9,8 @@ final class ConnectionState: Sendable {
     var closing = false
     /// The server's preface is written: frames may follow.
     var prefaceSent = false
+    /// A caller without a role has sent its one request (or its time to send it ran out).
+    var withoutRoleRequestTaken = false
   }
 
   private let values = Mutex(Values())

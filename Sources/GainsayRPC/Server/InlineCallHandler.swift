@@ -15,13 +15,22 @@ final class InlineCallHandler: ChannelInboundHandler {
   private let router: RPCRouter
   private let state: ConnectionState
   private let maximumFrameSize: Int
+  private let access: RPCAccessControl
+  private let peer: PeerCredentials
+  private let connectionClass: ConnectionClass
   private let prefaceWritten: EventLoopPromise<Void>
   private var prefaceCompleted = false
   /// The client's preface named our protocol version: its calls may be served.
   private var clientPrefaceAccepted = false
   private var needsFlush = false
 
-  init(router: RPCRouter, state: ConnectionState, maximumFrameSize: Int, prefaceWritten: EventLoopPromise<Void>) {
+  init(
+    router: RPCRouter, state: ConnectionState, maximumFrameSize: Int, prefaceWritten: EventLoopPromise<Void>,
+    access: RPCAccessControl, peer: PeerCredentials, connectionClass: ConnectionClass
+  ) {
+    self.access = access
+    self.peer = peer
+    self.connectionClass = connectionClass
     self.router = router
     self.state = state
     self.maximumFrameSize = maximumFrameSize
@@ -60,8 +69,12 @@ final class InlineCallHandler: ChannelInboundHandler {
     case .preface(let version):
       clientPrefaceAccepted = version == ConnectionPreface.currentVersion
     case .frame(let frame) where frame.type == .request:
-      // Decoded once, here: the connection's task gets the envelope with the frame.
-      let envelope = Result { try frame.payload.decodeProtoMessage(as: RpcCall.self) }
+      // Decoded once, here: the connection's task gets the envelope with the frame. Within a memory
+      // limit: the envelope is decoded before the caller's rights are known.
+      let envelope = Result {
+        try frame.payload.decodeProtoMessage(
+          as: RpcCall.self, memoryLimit: .forUntrustedInput(encodedSize: frame.payload.readableBytes))
+      }
       if clientPrefaceAccepted, frame.streamID != 0, case .success(let call) = envelope,
         serveInline(frame, call, context: context)
       {
@@ -86,6 +99,11 @@ final class InlineCallHandler: ChannelInboundHandler {
   /// Answers the call if its method is inline and the connection may take it; false to pass it on.
   private func serveInline(_ frame: Frame, _ envelope: RpcCall, context: ChannelHandlerContext) -> Bool {
     guard let inline = router.routes[envelope.method]?.inline else { return false }
+    // A caller without a role is the connection task's to serve (and close); a reply that would queue
+    // behind unread bytes must go through the connection's bounded writer; a refusal is its to send.
+    guard connectionClass != .withoutRole, context.channel.isWritable,
+      access.authorize(envelope.method, peer) == nil
+    else { return false }
     // A duplicate stream id, or a draining connection, is the connection task's to answer.
     let free = state.withLock { !$0.draining && $0.calls[frame.streamID] == nil }
     guard free else { return false }

@@ -21,9 +21,10 @@ public struct RPCRouter: Sendable {
     let inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)?
   }
 
-  /// Where a route sends its responses: each message already encoded, plus whether it is the last.
+  /// Where a route sends its responses: whether it is the last, and how to encode it into the frame's
+  /// payload (the sink encodes it only once the connection has room for it).
   struct ResponseSink: Sendable {
-    let message: @Sendable (ByteBuffer, _ isLast: Bool) async throws -> Void
+    let message: @Sendable (_ isLast: Bool, _ encode: (inout ByteBuffer) throws -> Void) async throws -> Void
     let allocator: ByteBufferAllocator
   }
 
@@ -48,9 +49,7 @@ public struct RPCRouter: Sendable {
     add(AnyMethodDescriptor(method)) { payload, context, sink in
       let request = try Self.decode(Request.self, from: payload)
       let response = try await handler(request, context)
-      var buffer = sink.allocator.buffer(capacity: 0)
-      buffer.writeProtoMessage(response)
-      try await sink.message(buffer, true)
+      try await sink.message(true) { $0.writeProtoMessage(response) }
     }
   }
 
@@ -69,7 +68,8 @@ public struct RPCRouter: Sendable {
       return buffer
     }
     add(AnyMethodDescriptor(method), inline: inline) { payload, _, sink in
-      try await sink.message(try inline(payload, sink.allocator), true)
+      var response = try inline(payload, sink.allocator)
+      try await sink.message(true) { $0.writeBuffer(&response) }
     }
   }
 
@@ -82,9 +82,7 @@ public struct RPCRouter: Sendable {
     add(AnyMethodDescriptor(method)) { payload, context, sink in
       let request = try Self.decode(Request.self, from: payload)
       let writer = RPCStreamWriter<Response> { message in
-        var buffer = sink.allocator.buffer(capacity: 0)
-        buffer.writeProtoMessage(message)
-        try await sink.message(buffer, false)
+        try await sink.message(false) { $0.writeProtoMessage(message) }
       }
       try await handler(request, context, writer)
     }
@@ -101,7 +99,13 @@ public struct RPCRouter: Sendable {
 
   private static func decode<Request: ProtoMessage>(_ type: Request.Type, from payload: ByteBuffer) throws -> Request {
     do {
-      return try payload.decodeProtoMessage(as: Request.self)
+      return try payload.decodeProtoMessage(as: Request.self, memoryLimit: .forUntrustedInput(encodedSize: payload.readableBytes))
+    } catch where error.code == .tooLarge {
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "the request would take more memory than a \(Request.protoMessageName) of \(payload.readableBytes) bytes may: \(error)",
+        reason: "REQUEST_TOO_COMPLEX"
+      )
     } catch {
       throw RPCError(
         code: .invalidArgument,

@@ -18,6 +18,7 @@ public final class RPCServer: Sendable {
   private let eventLoopGroup: any EventLoopGroup
   private let lifecycle = Mutex(Lifecycle())
   private let admissions: ConnectionAdmissions
+  private let access: RPCAccessControl
 
   private struct Lifecycle {
     var listener: (any Channel)?
@@ -27,17 +28,19 @@ public final class RPCServer: Sendable {
 
   /// - Parameters:
   ///   - services: the services to serve besides the built-in `gainsay.v1.Meta`.
+  ///   - access: how connections are classed and calls authorized, before any request is decoded.
   public init(
     configuration: RPCServerConfiguration,
     services: [any RPCService],
+    access: RPCAccessControl = .open,
     logger: Logger,
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
   ) {
     self.configuration = configuration
     self.logger = logger
     self.eventLoopGroup = eventLoopGroup
-    self.admissions = ConnectionAdmissions(
-      maximum: configuration.maximumConnections, maximumPerUser: configuration.maximumConnectionsPerUser)
+    self.access = access
+    self.admissions = ConnectionAdmissions(configuration: configuration)
     var router = RPCRouter()
     for service in services { router.register(service) }
     router.register(BuiltInMetaService(configuration: configuration, router: router))
@@ -51,42 +54,51 @@ public final class RPCServer: Sendable {
     let maximumFrameSize = configuration.maximumFrameSize
     let router = self.router
     let admissions = self.admissions
+    let access = self.access
     let frameTimeout = TimeAmount.nanoseconds(
       configuration.frameCompletionTimeout.components.seconds * 1_000_000_000
         + configuration.frameCompletionTimeout.components.attoseconds / 1_000_000_000)
-    let listener = try await ServerBootstrap(group: eventLoopGroup)
-      .serverChannelOption(.backlog, value: 256)
-      .childChannelOption(.allowRemoteHalfClosure, value: true)
-      .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: configuration.replaceExistingSocketFile) {
-        channel in
-        Self.peerCredentials(of: channel).flatMapThrowing { credentials -> Accepted in
-          if let refusal = admissions.admit(credentials, channel: channel) {
+    // The socket file gets its mode as bind(2) creates it; nothing is changed by path afterwards.
+    let socket = try UnixSocketBinding.bind(
+      path: path, mode: configuration.socketFileMode,
+      replaceExistingSocket: configuration.replaceExistingSocketFile)
+    let listener: NIOAsyncChannel<Accepted, Never>
+    do {
+      listener = try await ServerBootstrap(group: eventLoopGroup)
+        .serverChannelOption(.backlog, value: 256)
+        .childChannelOption(.allowRemoteHalfClosure, value: true)
+        .bind(socket) { channel in
+          Self.peerCredentials(of: channel).flatMapThrowing { credentials -> Accepted in
+            let connectionClass = access.classify(credentials)
+            if let refusal = admissions.admit(credentials, as: connectionClass, channel: channel) {
+              try channel.pipeline.syncOperations.addHandlers(
+                MessageToByteHandler(FrameEncoder()), RefusedConnectionHandler(refusal: refusal))
+              return .refused
+            }
+            let state = ConnectionState()
+            let prefaceWritten = channel.eventLoop.makePromise(of: Void.self)
             try channel.pipeline.syncOperations.addHandlers(
-              MessageToByteHandler(FrameEncoder()), RefusedConnectionHandler(refusal: refusal))
-            return .refused
+              SlowFrameGuard(limit: frameTimeout),
+              ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
+              MessageToByteHandler(FrameEncoder()),
+              InlineCallHandler(
+                router: router, state: state, maximumFrameSize: maximumFrameSize, prefaceWritten: prefaceWritten,
+                access: access, peer: credentials, connectionClass: connectionClass)
+            )
+            let channel = try NIOAsyncChannel<ServerInbound, OutboundFrame>(
+              wrappingChannelSynchronously: channel)
+            return .connection(
+              AcceptedConnection(
+                channel: channel, state: state, prefaceWritten: prefaceWritten.futureResult, peer: credentials,
+                connectionClass: connectionClass))
           }
-          let state = ConnectionState()
-          let prefaceWritten = channel.eventLoop.makePromise(of: Void.self)
-          try channel.pipeline.syncOperations.addHandlers(
-            SlowFrameGuard(limit: frameTimeout),
-            ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
-            MessageToByteHandler(FrameEncoder()),
-            InlineCallHandler(
-              router: router, state: state, maximumFrameSize: maximumFrameSize, prefaceWritten: prefaceWritten)
-          )
-          let channel = try NIOAsyncChannel<ServerInbound, OutboundFrame>(
-            wrappingChannelSynchronously: channel)
-          return .connection(
-            AcceptedConnection(
-              channel: channel, state: state, prefaceWritten: prefaceWritten.futureResult, peer: credentials))
         }
-      }
-    defer { unlink(path) }
-    guard chmod(path, mode_t(configuration.socketFileMode)) == 0 else {
-      let code = errno
-      try? await listener.channel.close()
-      throw RPCError(code: .internal, message: "cannot set the mode of \(path): \(String(cString: strerror(code)))")
+    } catch {
+      close(socket)
+      unlink(path)
+      throw error
     }
+    defer { unlink(path) }
     let alreadyShuttingDown = lifecycle.withLock { state in
       state.listener = listener.channel
       return state.shuttingDown
@@ -101,7 +113,8 @@ public final class RPCServer: Sendable {
           guard case .connection(let accepted) = result else { continue }
           let connection = ServerConnection(
             channel: accepted.channel, state: accepted.state, prefaceWritten: accepted.prefaceWritten,
-            peer: accepted.peer, router: router, configuration: configuration, logger: logger)
+            peer: accepted.peer, router: router, configuration: configuration, access: access,
+            connectionClass: accepted.connectionClass, logger: logger)
           let draining = lifecycle.withLock { state in
             state.connections[ObjectIdentifier(connection)] = connection
             return state.shuttingDown
@@ -139,6 +152,7 @@ public final class RPCServer: Sendable {
     let state: ConnectionState
     let prefaceWritten: EventLoopFuture<Void>
     let peer: PeerCredentials
+    let connectionClass: ConnectionClass
   }
 
   /// Reads `SO_PEERCRED` of an accepted connection.

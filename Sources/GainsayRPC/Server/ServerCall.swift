@@ -57,8 +57,7 @@ final class ServerCall: Sendable {
     route: RPCRouter.Route,
     payload: ByteBuffer,
     context: RPCContext,
-    writer: FrameWriter,
-    maximumFrameSize: Int
+    writer: FrameWriter
   ) async {
     let cancelledEarly = withUnsafeCurrentTask { task in
       state.withLock { state in
@@ -72,19 +71,17 @@ final class ServerCall: Sendable {
 
     let streamID = self.streamID
     let sink = RPCRouter.ResponseSink(
-      message: { [self] buffer, isLast in
-        guard buffer.readableBytes <= maximumFrameSize else {
-          throw RPCError(
-            code: .resourceExhausted,
-            message: "a response of \(buffer.readableBytes) bytes exceeds the frame limit of \(maximumFrameSize) bytes",
-            reason: "RESPONSE_TOO_LARGE")
+      message: { [self] isLast, encode in
+        if hasEnded { throw CancellationError() }
+        // The end is claimed once the message is encoded and fits a frame: a RESPONSE_TOO_LARGE still
+        // ends the call with its STATUS.
+        try await writer.message(streamID: streamID, isLast: isLast, encode: encode) {
+          if isLast {
+            guard claimEnd() else { throw CancellationError() }
+          } else if hasEnded {
+            throw CancellationError()
+          }
         }
-        if isLast {
-          guard claimEnd() else { throw CancellationError() }
-        } else if hasEnded {
-          throw CancellationError()
-        }
-        try await writer.message(buffer, streamID: streamID, isLast: isLast)
       },
       allocator: writer.allocator
     )

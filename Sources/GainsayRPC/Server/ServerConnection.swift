@@ -12,6 +12,10 @@ final class ServerConnection: Sendable {
   private let state: ConnectionState
   /// Completes once the server's preface is written (by the ``InlineCallHandler``).
   private let prefaceWritten: EventLoopFuture<Void>
+  private let access: RPCAccessControl
+  private let connectionClass: ConnectionClass
+  /// Every frame of the connection's task goes through it: bounded bytes, and a watchdog on the client.
+  private let flow: OutboundFlow
 
   init(
     channel: NIOAsyncChannel<ServerInbound, OutboundFrame>,
@@ -20,8 +24,15 @@ final class ServerConnection: Sendable {
     peer: PeerCredentials,
     router: RPCRouter,
     configuration: RPCServerConfiguration,
+    access: RPCAccessControl,
+    connectionClass: ConnectionClass,
     logger: Logger
   ) {
+    self.access = access
+    self.connectionClass = connectionClass
+    self.flow = OutboundFlow(
+      channel: channel.channel, limit: configuration.maximumPendingResponseBytesPerConnection,
+      stallTimeout: TimeAmount(configuration.writeTimeout))
     self.channel = channel
     self.state = state
     self.prefaceWritten = prefaceWritten
@@ -39,10 +50,13 @@ final class ServerConnection: Sendable {
     // A client that goes away entirely cancels whatever it was waiting for.
     nioChannel.closeFuture.whenComplete { _ in self.cancelAllCalls() }
     do {
-      try await channel.executeThenClose { inbound, outbound in
-        let writer = FrameWriter(outbound: outbound, allocator: nioChannel.allocator)
+      try await channel.executeThenClose { inbound, _ in
+        let writer = FrameWriter(
+          flow: flow, allocator: nioChannel.allocator, maximumFrameSize: configuration.maximumFrameSize)
         try await prefaceWritten.get()
         if state.withLock({ $0.draining }) { closeGracefully() }
+        if connectionClass == .withoutRole { startWithoutRoleTimer() }
+        var answerWithoutRole = false
         await withDiscardingTaskGroup { group in
           do {
             for try await event in inbound {
@@ -51,12 +65,18 @@ final class ServerConnection: Sendable {
                 cancelAllCalls()
                 break
               }
+              if connectionClass == .withoutRole && takesWithoutRoleRequest(event) {
+                // One request is all a caller without a role gets: nothing more is read.
+                answerWithoutRole = true
+                break
+              }
             }
           } catch {
             logger.debug("connection input ended", metadata: ["error": "\(error)"])
           }
           // The client half-closed (or left): calls already running still finish and reply.
         }
+        if answerWithoutRole { try? await writer.goAway(withoutRoleError(afterCall: true)) }
       }
     } catch {
       logger.debug("connection closed", metadata: ["error": "\(error)"])
@@ -167,6 +187,11 @@ final class ServerConnection: Sendable {
           .status, streamID: streamID)
       return true
     }
+    // Before the request's body is decoded: a caller who may not call the method costs nothing more.
+    if let refusal = access.authorize(envelope.method, peer) {
+      try await writer.status(refusal.status, streamID: streamID)
+      return true
+    }
     let deadline: ContinuousClock.Instant? =
       envelope.timeoutMicros == 0
       ? nil : ContinuousClock.now.advanced(by: .microseconds(Int64(clamping: min(envelope.timeoutMicros, 1 << 50))))
@@ -207,13 +232,48 @@ final class ServerConnection: Sendable {
         method: envelope.method, peer: peer, deadline: deadline, metadata: metadata, logger: callLogger)
       let payload = ByteBuffer(bytes: envelope.payload)
       group.addTask {
-        await call.run(
-          route: route, payload: payload, context: context, writer: writer,
-          maximumFrameSize: self.configuration.maximumFrameSize)
+        await call.run(route: route, payload: payload, context: context, writer: writer)
         self.callFinished(streamID)
       }
       return true
     }
+  }
+
+  // MARK: - Callers without a role
+
+  /// Whether `event` is the one request a caller without a role may make (a REQUEST, even oversized).
+  private func takesWithoutRoleRequest(_ event: ServerInbound) -> Bool {
+    switch event {
+    case .request: break
+    case .event(.oversizedFrame(let header)) where header.type == .request: break
+    default: return false
+    }
+    state.withLock { $0.withoutRoleRequestTaken = true }
+    return true
+  }
+
+  /// Closes the connection of a caller without a role that has not sent its request in time.
+  private func startWithoutRoleTimer() {
+    let nioChannel = channel.channel
+    nioChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.noRoleRequestTimeout)) { [self] in
+      let expired = state.withLock { state in
+        defer { state.withoutRoleRequestTaken = true }
+        return !state.withoutRoleRequestTaken
+      }
+      if expired { goAwayAndClose(withoutRoleError(afterCall: false)) }
+    }
+  }
+
+  private func withoutRoleError(afterCall: Bool) -> RPCError {
+    let why =
+      afterCall
+      ? "the call is answered and the connection closed"
+      : "it sent no request within \(configuration.noRoleRequestTimeout)"
+    return RPCError(
+      code: .permissionDenied,
+      message:
+        "user \(peer.uid) has no role on this server: it may make one call that needs no role per connection, and \(why); ask the server's administrator for a role",
+      reason: "NO_ROLE")
   }
 
   private func isInUse(_ streamID: UInt32) -> Bool {
@@ -234,9 +294,6 @@ final class ServerConnection: Sendable {
   }
 
   /// Sends GOAWAY (UNAVAILABLE) and closes: the server is shutting down.
-  ///
-  /// The GOAWAY goes straight to the channel: no call is running, so no frame of the connection's
-  /// writer can be waiting behind it.
   private func closeGracefully() {
     let first = state.withLock { state in
       guard state.prefaceSent, !state.closing, state.calls.isEmpty else { return false }
@@ -244,7 +301,15 @@ final class ServerConnection: Sendable {
       return true
     }
     guard first else { return }
-    channel.channel.goAwayAndClose(
-      RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING"))
+    goAwayAndClose(RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING"))
+  }
+
+  /// Sends GOAWAY behind whatever the connection still has to write, and closes once it is written.
+  /// Through the connection's flow, so a client that does not read is still dropped by its watchdog.
+  private func goAwayAndClose(_ error: RPCError) {
+    let nioChannel = channel.channel
+    let written = nioChannel.eventLoop.makePromise(of: Void.self)
+    written.futureResult.whenComplete { _ in nioChannel.close(promise: nil) }
+    flow.submit(.goAway(error, allocator: nioChannel.allocator), reserved: 0, written: written)
   }
 }

@@ -22,4 +22,15 @@ extension ByteBuffer {
     }
     return try result.get()
   }
+
+  /// Decodes the readable bytes as a message within `memoryLimit`, without consuming them; throws
+  /// ``ProtoDecodingError/Code/tooLarge`` when decoding would take more.
+  public func decodeProtoMessage<Message: ProtoMessage>(
+    as type: Message.Type = Message.self, memoryLimit: ProtoMemoryLimit
+  ) throws(ProtoDecodingError) -> Message {
+    let result: Result<Message, ProtoDecodingError> = withUnsafeReadableBytes { bytes in
+      Result { () throws(ProtoDecodingError) in try Message(decoding: bytes, memoryLimit: memoryLimit) }
+    }
+    return try result.get()
+  }
 }

@@ -31,6 +31,13 @@ final class RawConnection: @unchecked Sendable {
 
   deinit { close(fd) }
 
+  /// How long a read waits for the next bytes before giving up (10 s unless set): longer for a server
+  /// whose answer needs the cooperative threads that a busy parallel test run shares.
+  func setReceiveTimeout(seconds: Int) {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  }
+
   func send(_ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {

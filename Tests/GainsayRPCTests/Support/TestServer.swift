@@ -7,6 +7,7 @@ import Logging
 /// Runs an RPC server with the test ledger on a fresh socket in a short temp directory for `body`.
 func withTestServer(
   configure: (inout RPCServerConfiguration) -> Void = { _ in },
+  access: RPCAccessControl = .open,
   _ body: (_ socketPath: String, _ ledger: TestLedger) async throws -> Void
 ) async throws {
   let directory = try makeShortTempDirectory()
@@ -17,7 +18,7 @@ func withTestServer(
   let ledger = TestLedger()
   var logger = Logger(label: "test-server")
   logger.logLevel = .critical
-  let server = RPCServer(configuration: configuration, services: [ledger], logger: logger)
+  let server = RPCServer(configuration: configuration, services: [ledger], access: access, logger: logger)
   try await withThrowingTaskGroup(of: Void.self) { group in
     let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
     group.addTask {

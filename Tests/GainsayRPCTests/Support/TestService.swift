@@ -5,7 +5,9 @@ import Synchronization
 /// A stand-in for the ledger, with handlers that misbehave on request, to exercise the runtime.
 ///
 /// `GetClaim` echoes the id, or for special ids: "slow" waits until cancelled, "not-found" fails with
-/// NOT_FOUND, "crash" throws a plain error. `Search` streams `limit` hits, then fails if the query is "fail".
+/// NOT_FOUND, "crash" throws a plain error. `Search` streams `limit` hits, then fails if the query is "fail";
+/// the query "big" streams hits of 1 MiB each until cancelled (all sharing one string: only the encoded
+/// frames cost memory). `ImportRecords` answers with one outcome per record.
 struct TestLedger: RPCService {
   let serviceName = LedgerService.name
   let probe = Probe()
@@ -20,6 +22,8 @@ struct TestLedger: RPCService {
   }
 
   struct PlainError: Error {}
+
+  static let megabyte = String(repeating: "x", count: 1 << 20)
 
   func registerMethods(with router: inout RPCRouter) {
     let probe = self.probe
@@ -45,7 +49,21 @@ struct TestLedger: RPCService {
         return claim
       }
     }
+    router.register(LedgerService.importRecords) { request, _ in
+      var response = ImportRecordsResponse()
+      response.outcomes = request.records.map { record in
+        var outcome = ImportOutcome()
+        outcome.line = record.line
+        return outcome
+      }
+      return response
+    }
     router.register(LedgerService.search) { request, _, writer in
+      if request.query == "big" {
+        var hit = SearchHit()
+        hit.snippet = Self.megabyte
+        while true { try await writer.write(hit) }
+      }
       for index in 0..<Int(request.limit) {
         var hit = SearchHit()
         hit.resourceID = "hit-\(index)"
