@@ -5,15 +5,25 @@ import GainsayRPC
 
 /// `gainsay status`: is the daemon up, and what does it speak?
 struct Status: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Show whether gainsayd is serving, and its versions.")
+  static let configuration = CommandConfiguration(
+    abstract: "Show whether gainsayd is serving, its versions, and your role.",
+    discussion: "A user without a role learns that they have none (exit 71, PERMISSION_DENIED).")
 
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
     try await connection.run { session in
+      // Who we are first: a user without a role gets one call before the daemon closes the connection.
+      let caller = try await session.call(LedgerService.getCaller, GetCallerRequest())
+      if caller.role == .unspecified {
+        throw CLIError(
+          code: .permissionDenied,
+          message:
+            "gainsayd at \(connection.socketPath) is up, but you (\(caller.actor?.userName ?? "?"), uid "
+            + "\(caller.actor?.uid ?? 0)) have no role on it: ask its administrator for one (docs/OPERATIONS.md)")
+      }
       let healthStatus = try await session.call(MetaService.health, HealthRequest())
       let description = try await session.call(MetaService.describe, DescribeRequest())
-      let caller = try await session.call(LedgerService.getCaller, GetCallerRequest())
       if connection.json {
         let object = JSONValue.object([
           ("socket", .string(connection.socketPath)),

@@ -277,8 +277,16 @@ struct DurabilityTests {
     // The audit log: sequences 1, 2, 3, … with no gap, and an event for every acknowledged write whose
     // `after` is what the writer was told.
     var events: [AuditEvent] = []
-    for try await event in client.stream(LedgerService.listAuditEvents, ListAuditEventsRequest()) {
-      events.append(event)
+    var page = ListAuditEventsRequest()
+    page.limit = 10_000
+    while true {
+      var count = 0
+      for try await event in client.stream(LedgerService.listAuditEvents, page) {
+        events.append(event)
+        count += 1
+      }
+      guard count == Int(page.limit), let last = events.last else { break }
+      page.afterSequence = last.sequence
     }
     #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "audit sequences have no gaps")
     var after: [String: [Resource.Kind]] = [:]

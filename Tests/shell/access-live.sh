@@ -23,7 +23,7 @@ done
 
 # What the test users run must be readable by them.
 mkdir -p "$work/client"
-cp -R "$root/Protos" "$root/Clients/shell/gainsay-rpc" "$work/client/"
+cp -R "$root/Protos" "$root/Clients/shell/gainsay-rpc" "$bin/gainsay" "$work/client/"
 chmod -R a+rX "$work/client"
 cat > "$work/config.json" <<JSON
 { "roles": { "users": { "gainsay-test-reader": "reader" } } }
@@ -101,6 +101,12 @@ stranger_closed_after_one_call() {  # no role: GetCaller is answered, then GOAWA
   rpc gainsay-test-nobody gainsay.v1.Ledger/GetCaller '' 2>"$work/err" | grep -q 'user_name: "gainsay-test-nobody"' ||
     { cat "$work/err"; return 1; }
 }
+stranger_status() {  # gainsay status as a user without a role: one line saying so, exit 71
+  runuser -u gainsay-test-nobody -- "$work/client/gainsay" status --socket "$sock" >/dev/null 2>"$work/err"
+  local rc=$?
+  [ $rc -eq 71 ] && grep -q "have no role on it" "$work/err" && [ "$(wc -l < "$work/err")" -eq 1 ] ||
+    { echo "exit $rc"; cat "$work/err"; return 1; }
+}
 database_unreadable_by_others() {
   ! runuser -u gainsay-test-reader -- cat "$work/data/ledger.sqlite" >/dev/null 2>&1
 }
@@ -118,6 +124,7 @@ check "a data folder owned by another user is refused" private_folder_of_another
 check "a lock file owned by another user is refused, its content never printed" lock_file_of_another_user_refused
 check "the CLI refuses a socket in another user's writable folder: exit 73" fake_server_refused_by_cli
 check "a user without a role may still call GetCaller" stranger_closed_after_one_call
+check "gainsay status tells a user without a role that they have none: exit 71" stranger_status
 check "a user without a role holding an idle connection is closed with NO_ROLE" stranger_idle_connection_closed
 
 echo "access: $passed passed, $failed failed"

@@ -25,14 +25,16 @@ final class RawConnection: @unchecked Sendable {
       close(fd)
       throw POSIXError(.ECONNREFUSED)
     }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    // Long enough for a server whose answer needs the cooperative threads a busy parallel run shares
+    // (2 cores, CPU-heavy tests beside): a read that ends early makes a test fail for no fault of the
+    // server's. Reads that expect the connection to end return as soon as it does.
+    var timeout = timeval(tv_sec: 30, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
   }
 
   deinit { close(fd) }
 
-  /// How long a read waits for the next bytes before giving up (10 s unless set): longer for a server
-  /// whose answer needs the cooperative threads that a busy parallel test run shares.
+  /// How long a read waits for the next bytes before giving up (30 s unless set).
   func setReceiveTimeout(seconds: Int) {
     var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -3,11 +3,14 @@ import GainsayProto
 import GainsayRPC
 import GainsayTestSupport
 import Logging
+import NIOCore
+import NIOPosix
 
 /// Runs an RPC server with the test ledger on a fresh socket in a short temp directory for `body`.
 func withTestServer(
   configure: (inout RPCServerConfiguration) -> Void = { _ in },
   access: RPCAccessControl = .open,
+  eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
   _ body: (_ socketPath: String, _ ledger: TestLedger) async throws -> Void
 ) async throws {
   let directory = try makeShortTempDirectory()
@@ -18,7 +21,8 @@ func withTestServer(
   let ledger = TestLedger()
   var logger = Logger(label: "test-server")
   logger.logLevel = .critical
-  let server = RPCServer(configuration: configuration, services: [ledger], access: access, logger: logger)
+  let server = RPCServer(
+    configuration: configuration, services: [ledger], access: access, logger: logger, eventLoopGroup: eventLoopGroup)
   try await withThrowingTaskGroup(of: Void.self) { group in
     let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
     group.addTask {
