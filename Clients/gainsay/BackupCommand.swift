@@ -63,7 +63,8 @@ final class BackupFile {
     guard descriptor >= 0 else {
       let reason = String(cString: strerror(errno))
       let hint = errno == EEXIST ? "; a backup never overwrites a file: choose a new path" : ""
-      throw CLIError(code: errno == EEXIST ? .alreadyExists : .unavailable, message: "cannot create \(path): \(reason)\(hint)")
+      throw CLIError(
+        code: errno == EEXIST ? .alreadyExists : .unavailable, message: "cannot create \(path): \(reason)\(hint)")
     }
   }
 
@@ -93,7 +94,8 @@ final class BackupFile {
     closeFile()
     let check = Self.integrityCheck(path)
     guard check == "ok" else {
-      throw CLIError(code: .dataLoss, message: "the written backup fails SQLite's integrity check (\(check)); \(path) removed")
+      throw CLIError(
+        code: .dataLoss, message: "the written backup fails SQLite's integrity check (\(check)); \(path) removed")
     }
   }
 

@@ -20,12 +20,15 @@ enum SocketCheck {
     guard kind != S_IFLNK else {
       throw CLIError(
         code: .failedPrecondition,
-        message: "\(path) is a symbolic link, not the daemon's socket; refusing to connect through it: use the real path with --socket")
+        message:
+          "\(path) is a symbolic link, not the daemon's socket; refusing to connect through it: use the real path with --socket"
+      )
     }
     guard kind == S_IFSOCK else {
       throw CLIError(code: .failedPrecondition, message: "\(path) is not a socket; refusing to connect")
     }
-    let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    let folder =
+      (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
     var folderInfo = stat()
     guard lstat(folder, &folderInfo) == 0 else { return }
     let mode = folderInfo.st_mode & 0o7777
@@ -47,8 +50,9 @@ enum SocketCheck {
     // fallback (/tmp/gainsay-$UID) the daemon is our own, so both must be ours.
     let expectedOwner: uid_t? = path == DefaultSocketPath.temporaryFallback ? getuid() : nil
     let folderTrusted =
-      folderInfo.st_uid == 0 || folderInfo.st_uid == socketInfo.st_uid
-      && (expectedOwner == nil || folderInfo.st_uid == expectedOwner)
+      folderInfo.st_uid == 0
+      || folderInfo.st_uid == socketInfo.st_uid
+        && (expectedOwner == nil || folderInfo.st_uid == expectedOwner)
     guard folderTrusted, expectedOwner == nil || socketInfo.st_uid == expectedOwner else {
       throw CLIError(
         code: .failedPrecondition,

@@ -1,9 +1,9 @@
 import Foundation
+public import GainsayProto
 
 #if canImport(Glibc)
   import Glibc
 #endif
-public import GainsayProto
 
 /// Evidence suggestions and backups.
 extension Ledger {

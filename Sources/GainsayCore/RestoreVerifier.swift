@@ -136,7 +136,8 @@ public struct RestoreVerifier {
 
     // References.
     for (id, claim) in claims where speakers[claim.value.speakerID] == nil {
-      throw Self.broken(claim.line, "claim.speaker_id", "\(id) names speaker \"\(claim.value.speakerID)\", not restored")
+      throw Self.broken(
+        claim.line, "claim.speaker_id", "\(id) names speaker \"\(claim.value.speakerID)\", not restored")
     }
     for verdict in verdicts.values where claims[verdict.value.claimID] == nil {
       throw Self.broken(verdict.line, "verdict.claim_id", "no restored claim \"\(verdict.value.claimID)\"")
@@ -168,10 +169,12 @@ public struct RestoreVerifier {
         throw Self.broken(revision.line, "claim_revision.claim_id", "no restored claim \"\(claimID)\"")
       }
       guard revision.value.claim?.id == claimID, revision.value.claim?.revision == revision.value.revision else {
-        throw Self.broken(revision.line, "claim_revision.claim", "is not revision \(revision.value.revision) of \(claimID)")
+        throw Self.broken(
+          revision.line, "claim_revision.claim", "is not revision \(revision.value.revision) of \(claimID)")
       }
       guard revisionsByClaim[claimID, default: [:]][revision.value.revision] == nil else {
-        throw Self.broken(revision.line, "claim_revision.revision", "\(claimID) has revision \(revision.value.revision) twice")
+        throw Self.broken(
+          revision.line, "claim_revision.revision", "\(claimID) has revision \(revision.value.revision) twice")
       }
       revisionsByClaim[claimID, default: [:]][revision.value.revision] = revision
     }
@@ -224,11 +227,13 @@ public struct RestoreVerifier {
       let isFirst = history[event.resourceID] == nil
       if isFirst {
         guard event.before == nil, event.action == .create || event.action == .import else {
-          throw Self.broken(entry.line, "audit_event.action", "the history of \(event.resourceID) must begin with its creation")
+          throw Self.broken(
+            entry.line, "audit_event.action", "the history of \(event.resourceID) must begin with its creation")
         }
       } else {
         guard event.before != nil, [.update, .retract, .withdraw].contains(event.action) else {
-          throw Self.broken(entry.line, "audit_event.action", "\(event.resourceID) was created once; later events change it")
+          throw Self.broken(
+            entry.line, "audit_event.action", "\(event.resourceID) was created once; later events change it")
         }
       }
       history[event.resourceID, default: []].append(event)
@@ -247,10 +252,11 @@ public struct RestoreVerifier {
       }
     }
     for (id, numbered) in revisionsByClaim {
-      let shown = Set(history[id, default: []].compactMap { event -> Claim? in
-        if case .claim(let claim)? = event.after?.kind { return Self.comparable(claim) }
-        return nil
-      })
+      let shown = Set(
+        history[id, default: []].compactMap { event -> Claim? in
+          if case .claim(let claim)? = event.after?.kind { return Self.comparable(claim) }
+          return nil
+        })
       for (number, revision) in numbered {
         guard let claim = revision.value.claim, shown.contains(Self.comparable(claim)) else {
           throw Self.broken(

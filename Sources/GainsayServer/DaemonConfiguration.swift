@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import GainsayCore
-public import GainsayProto
-public import GainsayRPC
+import GainsayProto
+import GainsayRPC
 
 /// Everything `gainsayd` needs to run: where it listens, where the ledger lives, who may do what.
 public struct DaemonConfiguration: Sendable {

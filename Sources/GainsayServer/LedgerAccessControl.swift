@@ -1,6 +1,6 @@
+import GainsayCore
 public import GainsayProto
 public import GainsayRPC
-import GainsayCore
 
 /// The ledger's access rules in the RPC layer's terms: each connection's class, and each method's
 /// minimum role, checked from the method name before the request is decoded.

@@ -55,11 +55,13 @@ final class GroupCommitter: Sendable {
   init(pool: DatabasePool) throws {
     self.pool = pool
     let context = Unmanaged.passUnretained(running).toOpaque()
-    try pool.writeWithoutTransaction { db in
-      sqlite3_progress_handler(db.sqliteConnection, Self.progressSteps, { context in
-        guard let context else { return 0 }
-        return Unmanaged<Running>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
-      }, context)
+    pool.writeWithoutTransaction { db in
+      sqlite3_progress_handler(
+        db.sqliteConnection, Self.progressSteps,
+        { context in
+          guard let context else { return 0 }
+          return Unmanaged<Running>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
+        }, context)
     }
   }
 

@@ -1,11 +1,11 @@
 import Foundation
+import GRDB
+public import GainsayCore
+import GainsayProto
 
 #if canImport(Glibc)
   import Glibc
 #endif
-import GRDB
-public import GainsayCore
-import GainsayProto
 
 /// Backups and checks of the database file.
 extension SQLiteLedgerStore {
@@ -47,7 +47,8 @@ extension SQLiteLedgerStore {
     guard fstat(descriptor, &status) == 0 else {
       throw LedgerError(.internal, "cannot read the backup copy: \(String(cString: strerror(errno)))")
     }
-    return try await body(BackupSnapshot(descriptor: descriptor, size: Int64(status.st_size), lastSequence: lastSequence))
+    return try await body(
+      BackupSnapshot(descriptor: descriptor, size: Int64(status.st_size), lastSequence: lastSequence))
   }
 
   /// The writer connection's `PRAGMA synchronous` (2 is FULL: every commit synced to disk).

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Synchronization
 import GainsayCore
 public import GainsayProto
+import Synchronization
 
 /// Repeat candidates for new claims and evidence candidates for suggestions.
 extension SQLiteLedgerStore {

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Synchronization
 public import GainsayCore
 public import GainsayProto
+import Synchronization
 
 /// Imports: batches of records in one transaction, and the lookups that resolve their references.
 extension SQLiteLedgerStore {

@@ -88,7 +88,8 @@ struct SQLiteReportReader: ReportReader {
         for batch in ids.batches() {
           let rows = try Row.fetchCursor(
             db,
-            sql: "SELECT rowid, record FROM link WHERE state = 1 AND \(column) IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
+            sql:
+              "SELECT rowid, record FROM link WHERE state = 1 AND \(column) IN (\(SQLiteLedgerStore.placeholders(batch.count)))",
             arguments: StatementArguments(batch))
           while let row = try rows.next() {
             let rowid: Int64 = row[0]

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import GainsayRanking
 import GainsayCore
 public import GainsayProto
+import GainsayRanking
 
 /// Ranked full-text search.
 extension SQLiteLedgerStore {
@@ -37,7 +37,8 @@ extension SQLiteLedgerStore {
   /// The ranking of a search: `gainsay_rank`, bm25 weighting titles 10 to 1 over bodies, with the
   /// phrases' counts from ``phraseCounts(_:phrases:)``.
   static func rankFunction(counts: [Double]) -> String {
-    "gainsay_rank(" + (["0.0", "0.0", "10.0", "1.0"] + counts.map { String(format: "%.1f", $0) })
+    "gainsay_rank("
+      + (["0.0", "0.0", "10.0", "1.0"] + counts.map { String(format: "%.1f", $0) })
       .joined(separator: ", ") + ")"
   }
 

@@ -249,9 +249,10 @@ extension SQLiteLedgerStore {
   static func index(
     _ db: Database, _ type: ResourceType, _ id: String, title: String, body: String, fresh: Bool
   ) throws {
-    if !fresh, let entry = try Int64.fetchOne(
-      db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
-      arguments: [type.rawValue, id])
+    if !fresh,
+      let entry = try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
+        arguments: [type.rawValue, id])
     {
       try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(
         arguments: [entry])

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-import GainsayRanking
-import Synchronization
 public import GainsayCore
 import GainsayProto
+import GainsayRanking
+import Synchronization
 
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
 /// once its transaction is durable. Concurrent writes are group-committed (see ``GroupCommitter``).
@@ -76,7 +76,7 @@ public final class SQLiteLedgerStore: LedgerStore {
   public func close() throws {
     do {
       // Everything into the database file, the WAL emptied: the file alone is the ledger.
-      try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+      _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
       try pool.close()
     } catch let error as DatabaseError {
       throw LedgerError(.internal, "cannot close the ledger database \(path): \(error.message ?? "\(error)")")
@@ -101,8 +101,6 @@ public final class SQLiteLedgerStore: LedgerStore {
       "the ledger database \(path) is damaged (PRAGMA integrity_check: \(shown)\(problems.count > 3 ? "; …" : "")); "
         + "refusing to serve it: restore the latest backup (docs/OPERATIONS.md)")
   }
-
-
 
   /// A write, committed with those arriving meanwhile (``GroupCommitter``): when the calling task is
   /// cancelled, the write is not started, or is interrupted, and throws `CancellationError`.
@@ -156,7 +154,6 @@ public final class SQLiteLedgerStore: LedgerStore {
       return LedgerError(.internal, "database error: \(error.message ?? "\(error)")")
     }
   }
-
 
   /// Words' match counts (up to ``rarityCountLimit``), remembered and kept up to date by the writes.
   let wordCounts = Mutex(WordCounts())

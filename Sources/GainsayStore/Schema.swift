@@ -129,7 +129,8 @@ enum Schema {
       // Searches leave out retracted claims: a small index of them keeps that cheap.
       try db.execute(sql: "CREATE INDEX claim_retracted ON claim(id) WHERE state = 2")
     }
-    migrator.registerMigration("v3: claims found by a hash of their text, speaker names in order, links by claim") { db in
+    migrator.registerMigration("v3: claims found by a hash of their text, speaker names in order, links by claim") {
+      db in
       // Finding a claim again by speaker and normalised text (imports do it for every row) needs an
       // index; over the whole text it grew as large as the claims and took a random page per insert.
       // A 64-bit hash of the two is a tenth of the size; rows it finds are compared in full.

@@ -76,7 +76,8 @@ enum Bench {
 
     let socket = work + "/d.sock"
     let daemon = try DaemonProcess(
-      executable: here.appendingPathComponent("gainsayd"), socket: socket, dataDirectory: existingLedger ?? work + "/data")
+      executable: here.appendingPathComponent("gainsayd"), socket: socket,
+      dataDirectory: existingLedger ?? work + "/data")
     defer { daemon.stop() }
     let client = try await connect(socket)
     let idleRSS = daemon.residentMiB
@@ -113,7 +114,8 @@ enum Bench {
     var corpus = SyntheticCorpus()
     // --scale-only skips the unary RPC measurements, for working on the ledger at scale.
     if !arguments.contains("--scale-only") {
-      try await measureCalls(client: client, socket: socket, calls: calls, quick: quick, corpus: &corpus, into: &results)
+      try await measureCalls(
+        client: client, socket: socket, calls: calls, quick: quick, corpus: &corpus, into: &results)
     }
 
     // At scale.
@@ -185,7 +187,8 @@ enum Bench {
   /// The unary calls: Health (Swift client, minimal wire client, 8 clients), durable CreateClaim with 1 and
   /// 16 clients, GetClaim with 1 and 8 clients.
   static func measureCalls(
-    client: RPCClient, socket: String, calls: Int, quick: Bool, corpus: inout SyntheticCorpus, into results: inout Results
+    client: RPCClient, socket: String, calls: Int, quick: Bool, corpus: inout SyntheticCorpus,
+    into results: inout Results
   ) async throws {
     results.append(
       (

@@ -1,9 +1,10 @@
 import Foundation
 import GainsayCore
 import GainsayProto
-@testable import GainsayStore
 import GainsayTestSupport
 import Testing
+
+@testable import GainsayStore
 
 /// Requests are bounded before any work that grows with them, and list pages always fit a response.
 @Suite("request bounds")
@@ -84,7 +85,8 @@ struct RequestBoundsTests {
     #expect(heavy.count == 1)
     let error = await Self.refusal { _ = try await ledger.createSpeaker(Make.speaker(heavy), caller: Self.editor) }
     #expect(error?.code == .invalidArgument)
-    #expect(error?.message == "speaker.name: is 6001 UTF-8 bytes long; the maximum is 200 characters and 800 UTF-8 bytes")
+    #expect(
+      error?.message == "speaker.name: is 6001 UTF-8 bytes long; the maximum is 200 characters and 800 UTF-8 bytes")
     let speaker = try await ledger.createSpeaker(Make.speaker("Finance Minister"), caller: Self.editor)
     let text = "Budget" + String(repeating: "\u{301}", count: 30_000)
     let claimError = await Self.refusal {
@@ -94,7 +96,8 @@ struct RequestBoundsTests {
     // Too many characters is still said in characters.
     let long = String(repeating: "é", count: 201)
     let longError = await Self.refusal { _ = try await ledger.createSpeaker(Make.speaker(long), caller: Self.editor) }
-    #expect(longError?.message == "speaker.name: is 201 characters long; the maximum is 200 characters and 800 UTF-8 bytes")
+    #expect(
+      longError?.message == "speaker.name: is 201 characters long; the maximum is 200 characters and 800 UTF-8 bytes")
     // Four-byte characters up to the character limit are fine.
     let wide = String(repeating: "𝔸", count: 200)
     #expect(try await ledger.createSpeaker(Make.speaker(wide), caller: Self.editor).name == wide)
@@ -110,7 +113,8 @@ struct RequestBoundsTests {
     for index in 0..<60 {
       let text = "Claim \(index) " + String(repeating: "𝔸", count: 9_990)
       created.insert(
-        try await ledger.createClaim(Make.claim(text, speaker: speaker.id, said: "2020"), caller: Self.editor).claim!.id)
+        try await ledger.createClaim(Make.claim(text, speaker: speaker.id, said: "2020"), caller: Self.editor).claim!.id
+      )
     }
     var listed: [String] = []
     var token = ""

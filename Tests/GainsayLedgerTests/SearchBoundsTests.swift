@@ -4,10 +4,11 @@ import GainsayCore
 import GainsayProto
 import GainsayRPC
 import GainsayServer
-@testable import GainsayStore
 import GainsayTestSupport
 import Synchronization
 import Testing
+
+@testable import GainsayStore
 
 /// Search does bounded work whatever the text it matches: snippets look at a bounded window, in linear
 /// time, and an abandoned search stops and frees its reader.
@@ -20,7 +21,8 @@ struct SearchBoundsTests {
     let directory = try makeShortTempDirectory()
     let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
     let ledger = Ledger(store: store, configuration: LedgerConfiguration(publisher: "Test"))
-    let source = try await ledger.createSource(Make.source("Annual report", outlet: "Herald", text: text), caller: Self.editor)
+    let source = try await ledger.createSource(
+      Make.source("Annual report", outlet: "Herald", text: text), caller: Self.editor)
     return (ledger, source.id, directory)
   }
 
@@ -79,7 +81,9 @@ struct SearchBoundsTests {
     let words = (0..<1_600).map { "w" + String($0 + 1_296, radix: 36) }
     let text = "The budget " + words.joined(separator: " ")
     let claim = try #require(
-      try await ledger.createClaim(Make.claim(String(text.prefix(10_000)), speaker: speaker.id, said: "2020"), caller: Self.editor).claim)
+      try await ledger.createClaim(
+        Make.claim(String(text.prefix(10_000)), speaker: speaker.id, said: "2020"), caller: Self.editor
+      ).claim)
     var request = SuggestEvidenceRequest()
     request.claimID = claim.id
     let asked = request
@@ -173,7 +177,9 @@ struct SearchBoundsTests {
         for _ in 0..<6 {
           group.addTask {
             await rpcError {
-              for try await _ in client.stream(LedgerService.search, request, options: CallOptions(timeout: .seconds(1))) {}
+              for try await _ in client.stream(
+                LedgerService.search, request, options: CallOptions(timeout: .seconds(1)))
+              {}
             }?.code
           }
         }
@@ -185,7 +191,8 @@ struct SearchBoundsTests {
       #expect(codes.allSatisfy { $0 == nil || $0 == .deadlineExceeded })
       // One whose deadline passes before it is done ends with DEADLINE_EXCEEDED.
       let late = await rpcError {
-        for try await _ in client.stream(LedgerService.search, request, options: CallOptions(timeout: .microseconds(1))) {}
+        for try await _ in client.stream(LedgerService.search, request, options: CallOptions(timeout: .microseconds(1)))
+        {}
       }
       #expect(late?.code == .deadlineExceeded)
       var list = ListSourcesRequest()
@@ -195,7 +202,9 @@ struct SearchBoundsTests {
     }
   }
 
-  @Test("a statement still running when its read is cancelled is interrupted; the readers serve the next read, and the store closes")
+  @Test(
+    "a statement still running when its read is cancelled is interrupted; the readers serve the next read, and the store closes"
+  )
   func interruptedReads() async throws {
     let directory = try makeShortTempDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }

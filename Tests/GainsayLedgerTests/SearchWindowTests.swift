@@ -1,9 +1,10 @@
 import Foundation
 import GainsayCore
 import GainsayProto
-@testable import GainsayStore
 import GainsayTestSupport
 import Testing
+
+@testable import GainsayStore
 
 /// Search stays bounded in a large ledger: past the store's ranked-match limit, only the most recent
 /// matches are ranked.
@@ -103,6 +104,9 @@ struct SearchWindowTests {
     // "budget" thrice scores less than "zanzibar" once: it is in nearly every claim.
     #expect(try await search(ledger, "budget OR zanzibar").first == rare)
     #expect(try await search(ledger, "zanzibar budget") == [rare])
-    #expect(SearchQuery.fts5Phrases("budget OR \"zanzibar budget\" tax* OR") == ["\"budget\"", "\"zanzibar budget\"", "\"tax\"*"])
+    #expect(
+      SearchQuery.fts5Phrases("budget OR \"zanzibar budget\" tax* OR") == [
+        "\"budget\"", "\"zanzibar budget\"", "\"tax\"*",
+      ])
   }
 }

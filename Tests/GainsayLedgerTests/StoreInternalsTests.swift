@@ -35,7 +35,9 @@ struct StoreInternalsTests {
       "\r\n", "x\u{0B}", "\u{FEFF}bom", "e\u{301} ", "🙂 ",
     ]
     for sample in samples {
-      #expect(Validate.trimmed(sample) == sample.trimmingCharacters(in: .whitespacesAndNewlines), "\(sample.debugDescription)")
+      #expect(
+        Validate.trimmed(sample) == sample.trimmingCharacters(in: .whitespacesAndNewlines), "\(sample.debugDescription)"
+      )
     }
   }
 

@@ -22,7 +22,9 @@ struct TrustedRecordTests {
     try await body(Ledger(store: store), store)
   }
 
-  func importing(_ records: [LedgerRecord], into ledger: Ledger, as caller: CallerIdentity) async throws
+  func importing(
+    _ records: [LedgerRecord], into ledger: Ledger, as caller: CallerIdentity
+  ) async throws
     -> [ImportOutcome]
   {
     let session = try await ledger.beginImport(BeginImportRequest(), caller: caller).importID
@@ -96,7 +98,9 @@ struct TrustedRecordTests {
       await #expect(throws: LedgerError.self) { _ = try await ledger.beginImport(begin, caller: Self.editor) }
       _ = try await ledger.beginImport(begin, caller: Self.admin)
       _ = try await ledger.createSpeaker(Make.speaker("Someone"), caller: Self.editor)
-      let error = await #expect(throws: LedgerError.self) { _ = try await ledger.beginImport(begin, caller: Self.admin) }
+      let error = await #expect(throws: LedgerError.self) {
+        _ = try await ledger.beginImport(begin, caller: Self.admin)
+      }
       #expect(error?.code == .failedPrecondition)
     }
   }
@@ -105,7 +109,8 @@ struct TrustedRecordTests {
   func auditEventsOmitArchivedText() async throws {
     try await withLedger { ledger, store in
       let text = String(repeating: "Archived report text. ", count: 10_000) + "End."
-      let source = try await ledger.createSource(Make.source("Report", outlet: "Outlet", text: text), caller: Self.editor)
+      let source = try await ledger.createSource(
+        Make.source("Report", outlet: "Outlet", text: text), caller: Self.editor)
       var update = UpdateSourceRequest()
       var changed = Source()
       changed.id = source.id
@@ -153,7 +158,8 @@ struct TrustedRecordTests {
         Make.claim("We don't have any gays", speaker: speaker.id, said: "2017-07"), caller: Self.editor
       ).claim!
       let text = "Les défenseurs ont documenté les détentions à Grozny, selon Novaya Gazeta."
-      let source = try await ledger.createSource(Make.source("Rapport", outlet: "Le Monde", text: text), caller: Self.editor)
+      let source = try await ledger.createSource(
+        Make.source("Rapport", outlet: "Le Monde", text: text), caller: Self.editor)
       let nfd = "documenté les détentions".decomposedStringWithCanonicalMapping
       #expect(Array(nfd.utf8) != Array("documenté les détentions".utf8))
       let link = try await ledger.createLink(
@@ -180,8 +186,10 @@ struct TrustedRecordTests {
           Make.source("Report \(attempt)", outlet: "Outlet", text: "The passage that proves it happened."),
           caller: Self.editor)
         async let linked: Link? = try? ledger.createLink(
-          Make.link(claim.id, source: source.id, .contradicts, quote: "the passage that proves it"
-            .replacingOccurrences(of: "the", with: "The")), caller: Self.editor)
+          Make.link(
+            claim.id, source: source.id, .contradicts,
+            quote: "the passage that proves it"
+              .replacingOccurrences(of: "the", with: "The")), caller: Self.editor)
         var update = UpdateSourceRequest()
         var changed = Source()
         changed.id = source.id

@@ -81,8 +81,12 @@ struct SlowReaderTests {
     try await Task.sleep(for: .milliseconds(300))
     running.cancel()
     let stopped = await withTaskGroup(of: Bool.self) { group in
-      group.addTask { _ = try? await running.value; return true }
-      group.addTask { try? await Task.sleep(for: .seconds(30)); return false }
+      group.addTask {
+        _ = try? await running.value; return true
+      }
+      group.addTask {
+        try? await Task.sleep(for: .seconds(30)); return false
+      }
       defer { group.cancelAll() }
       return await group.next()!
     }

@@ -46,7 +46,8 @@ final class ConnectionAdmissions: Sendable {
       if connectionClass == .withoutRole && counts.withoutRole >= maximumWithoutRole {
         return RPCError(
           code: .resourceExhausted,
-          message: "the server already holds its maximum of \(maximumWithoutRole) connections from users without a role",
+          message:
+            "the server already holds its maximum of \(maximumWithoutRole) connections from users without a role",
           reason: "TOO_MANY_CONNECTIONS")
       }
       if counts.byUser[peer.uid, default: 0] >= maximumPerUser {

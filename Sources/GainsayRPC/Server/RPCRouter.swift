@@ -99,11 +99,13 @@ public struct RPCRouter: Sendable {
 
   private static func decode<Request: ProtoMessage>(_ type: Request.Type, from payload: ByteBuffer) throws -> Request {
     do {
-      return try payload.decodeProtoMessage(as: Request.self, memoryLimit: .forUntrustedInput(encodedSize: payload.readableBytes))
-    } catch where error.code == .tooLarge {
+      return try payload.decodeProtoMessage(
+        as: Request.self, memoryLimit: .forUntrustedInput(encodedSize: payload.readableBytes))
+    } catch  where error.code == .tooLarge {
       throw RPCError(
         code: .resourceExhausted,
-        message: "the request would take more memory than a \(Request.protoMessageName) of \(payload.readableBytes) bytes may: \(error)",
+        message:
+          "the request would take more memory than a \(Request.protoMessageName) of \(payload.readableBytes) bytes may: \(error)",
         reason: "REQUEST_TOO_COMPLEX"
       )
     } catch {

@@ -10,7 +10,9 @@ struct EmptyStore: LedgerStore {
   ) async throws -> (Resource, AuditEvent) { unused() }
   func resource(_ type: ResourceType, id: String) async throws -> Resource? { unused() }
   func speaker(named name: String) async throws -> Speaker? { unused() }
-  func listSpeakers(nameContains: String, country: String, pageSize: Int, pageToken: String) async throws
+  func listSpeakers(
+    nameContains: String, country: String, pageSize: Int, pageToken: String
+  ) async throws
     -> Page<Speaker>
   { unused() }
   func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim> { unused() }
