@@ -43,7 +43,7 @@ struct ExportCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
     abstract:
-      "Everything in the ledger as JSON Lines: speakers, sources with archived text, claims with revisions, links, verdicts.",
+      "Everything in the ledger as JSON Lines: speakers, sources with archived text, claims with revisions, links, verdicts; with --audit, restorable by `gainsay restore`.",
     discussion: "One LedgerRecord per line in the proto3 JSON mapping, e.g. {\"speaker\": {…}}.")
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")

@@ -3,7 +3,7 @@ public import GainsayProto
 
 /// Export: the whole ledger as records, in an order that restores cleanly.
 extension Ledger {
-  /// Everything in the ledger, in an order that imports cleanly: speakers, sources (with archived text),
+  /// Everything in the ledger, in an order that restores cleanly: speakers, sources (with archived text),
   /// claims each followed by its revisions, links, verdicts, and (on request) the audit log.
   public func export(
     _ request: ExportRequest, caller: CallerIdentity, _ deliver: (LedgerRecord) async throws -> Void

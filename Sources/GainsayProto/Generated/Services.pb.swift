@@ -133,7 +133,7 @@ public enum LedgerService {
   public static let finishImport = MethodDescriptor<FinishImportRequest, FinishImportResponse>(
     service: name, method: "FinishImport", streaming: .unary)
 
-  /// Everything in the ledger, in an order that imports cleanly.
+  /// Everything in the ledger, in an order that restores cleanly (`gainsay restore`).
   public static let export = MethodDescriptor<ExportRequest, LedgerRecord>(
     service: name, method: "Export", streaming: .serverStreaming)
 
