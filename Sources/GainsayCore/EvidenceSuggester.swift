@@ -1,5 +1,5 @@
 import Foundation
-public import GainsayProto
+import GainsayProto
 
 /// Ranks sources whose archived text most likely addresses a claim, and picks the passage of each that
 /// matches best, ready to quote in a link.
@@ -95,7 +95,7 @@ struct EvidenceSuggester {
       let score = sentenceWords.filter(matches).count
       if score > (best?.score ?? 0) { best = (score, range) }
     }
-    var quote = TextQuote()
+    let quote = TextQuote()
     guard let range = best?.range else { return quote }
     return quoteOf(range, in: text)
   }

@@ -27,6 +27,8 @@ public final class ImportSessions: Sendable {
     var restoreRecords: [RestoreRecord] = []
     /// Restore: the encoded size of `restoreRecords`, bounded by ``ImportSessions/restoreByteLimit``.
     var restoreBytes = 0
+    /// Strict import: the encoded size of `staged`, bounded by ``ImportSessions/strictByteLimit``.
+    var stagedBytes = 0
 
     mutating func count(_ result: ImportResult) {
       switch result {
@@ -46,7 +48,12 @@ public final class ImportSessions: Sendable {
   /// Sessions idle this long are dropped (a client that vanished mid-import).
   static let idleLimit: TimeInterval = 3_600
   /// The most a restore may stage in memory before it is verified and committed, in encoded bytes.
+  /// Only one restore is open at a time: a new one drops the one before.
   public static let restoreByteLimit = 1 << 30
+  /// The most a strict import may stage in memory before FinishImport commits it, in encoded bytes.
+  public static let strictByteLimit = 256 << 20
+  /// The most import sessions one Unix user may have open at once.
+  public static let sessionsPerUser = 8
 
   public init() {}
 }
@@ -59,11 +66,22 @@ extension Ledger {
     if request.restore { try await requireEmptyLedger() }
     let id = ResourceID.make("imp")
     let now = Date()
-    imports.sessions.withLock { sessions in
+    let open = imports.sessions.withLock { sessions -> Int in
       sessions = sessions.filter { now.timeIntervalSince($0.value.lastUsed) < ImportSessions.idleLimit }
+      // One restore at a time, whoever began it: a restore abandoned by a vanished client is replaced.
+      if request.restore { sessions = sessions.filter { !$0.value.restore } }
+      let open = sessions.values.filter { $0.owner == caller.uid }.count
+      guard open < ImportSessions.sessionsPerUser else { return open }
       sessions[id] = ImportSessions.Session(
         strict: request.strict || request.restore, origin: origin, owner: caller.uid, restore: request.restore,
         lastUsed: now)
+      return open
+    }
+    guard open < ImportSessions.sessionsPerUser else {
+      throw LedgerError(
+        .resourceExhausted,
+        "\(caller.userName) already has \(open) imports open, the most one user may; finish them "
+          + "(FinishImport) or wait an hour for abandoned ones to be dropped")
     }
     var response = BeginImportResponse()
     response.importID = id
@@ -114,6 +132,14 @@ extension Ledger {
       outcomes.append(outcome)
     }
     if session.strict {
+      session.stagedBytes += batch.created.reduce(0) { $0 + $1.serializedBytes().count }
+      guard session.stagedBytes <= ImportSessions.strictByteLimit else {
+        _ = imports.sessions.withLock { $0.removeValue(forKey: request.importID) }
+        throw LedgerError(
+          .resourceExhausted,
+          "a strict import may stage at most \(ImportSessions.strictByteLimit >> 20) MiB before it commits; this "
+            + "one was abandoned, nothing written: import without --strict, or in smaller files")
+      }
       session.staged.created += batch.created
     } else if !batch.isEmpty {
       try await commitBatch(batch, session: session, caller: caller)

@@ -246,3 +246,27 @@ struct TextQuoteAnchorTests {
     #expect(TextQuoteAnchor.anchor(quote("Кадыров"), in: "Рамзан Кадыров заявил")?.exact == "Кадыров")
   }
 }
+
+@Suite("import sessions are bounded")
+struct ImportSessionBoundsTests {
+  @Test("one user may hold 8 import sessions; a new restore replaces an abandoned one")
+  func sessionsBounded() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let ledger = Ledger(store: try SQLiteLedgerStore(path: directory + "/ledger.sqlite"))
+    for _ in 0..<ImportSessions.sessionsPerUser {
+      _ = try await ledger.beginImport(BeginImportRequest(), caller: TrustedRecordTests.editor)
+    }
+    let error = await #expect(throws: LedgerError.self) {
+      _ = try await ledger.beginImport(BeginImportRequest(), caller: TrustedRecordTests.editor)
+    }
+    #expect(error?.code == .resourceExhausted)
+    var restore = BeginImportRequest()
+    restore.restore = true
+    let first = try await ledger.beginImport(restore, caller: TrustedRecordTests.admin).importID
+    _ = try await ledger.beginImport(restore, caller: TrustedRecordTests.admin)
+    var finish = FinishImportRequest()
+    finish.importID = first
+    await #expect(throws: LedgerError.self) { _ = try await ledger.finishImport(finish, caller: TrustedRecordTests.admin) }
+  }
+}

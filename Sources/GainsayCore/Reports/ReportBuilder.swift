@@ -1,5 +1,5 @@
 import Foundation
-public import GainsayProto
+import GainsayProto
 
 /// Gathers a contradiction report from the ledger a page of claims at a time: the selected claims, each
 /// with its speaker, latest verdict and evidence grouped by relation. Every read goes through one

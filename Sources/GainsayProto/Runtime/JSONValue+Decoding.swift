@@ -192,7 +192,7 @@ private struct JSONParser {
 
   mutating func string() throws(ProtoJSONError) -> String {
     index += 1  // the opening quote
-    var scalars = String.UnicodeScalarView()
+    let scalars = String.UnicodeScalarView()
     var chunkStart = index
     var out = ""
     func flush(_ end: Int) throws(ProtoJSONError) {
