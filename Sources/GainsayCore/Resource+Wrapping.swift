@@ -1,6 +1,14 @@
 public import GainsayProto
 
 extension Resource {
+  /// The resource as the audit log holds it: a source without its archived text (its SHA-256 and size
+  /// identify it); anything else as it is.
+  public var withoutArchivedText: Resource {
+    guard case .source(var source)? = kind, !source.archivedText.isEmpty else { return self }
+    source.archivedText = ""
+    return Resource(source)
+  }
+
   /// Wraps a speaker, claim, source, link or verdict.
   public init(_ speaker: Speaker) {
     self.init()

@@ -238,8 +238,8 @@ public struct RestoreVerifier {
       }
       history[event.resourceID, default: []].append(event)
       // As the store keeps events: a source's text is not repeated in them (legacy exports had it).
-      event.before = event.before.map(Self.withoutArchivedText)
-      event.after = Self.withoutArchivedText(after)
+      event.before = event.before?.withoutArchivedText
+      event.after = after.withoutArchivedText
       result.auditEvents.append(event)
     }
     for resource in result.resources {
@@ -289,19 +289,9 @@ public struct RestoreVerifier {
   private func checkQuote(_ link: Link, in source: Source, line: Int64) throws {
     guard let quote = link.quote, !quote.exact.isEmpty, !source.archivedText.isEmpty else { return }
     let anchored = quote.prefix + quote.exact + quote.suffix
-    guard Self.occurs(anchored, in: source.archivedText) else {
+    guard TextQuoteAnchor.occurs(anchored, in: source.archivedText) else {
       throw Self.broken(line, "link.quote.exact", "does not occur in the archived text of \(source.id)")
     }
-  }
-
-  /// Whether `needle`'s bytes occur in `haystack`'s, in linear time (glibc's two-way `strstr`). Texts
-  /// that hold NUL are never stored (validation refuses control characters), so C strings see them whole;
-  /// one that does is searched byte by byte.
-  public static func occurs(_ needle: String, in haystack: String) -> Bool {
-    guard !needle.utf8.contains(0), !haystack.utf8.contains(0) else {
-      return Array(haystack.utf8).firstRange(of: Array(needle.utf8)) != nil
-    }
-    return haystack.withCString { text in needle.withCString { part in strstr(text, part) != nil } }
   }
 
   private func past(_ time: Timestamp?, _ line: Int64, _ field: String) throws {
@@ -324,17 +314,8 @@ public struct RestoreVerifier {
   static func comparable(_ resource: Resource) -> Resource {
     switch resource.kind {
     case .claim(let claim)?: return Resource(comparable(claim))
-    case .source(var source)?:
-      source.archivedText = ""
-      return Resource(source)
-    default: return resource
+    default: return resource.withoutArchivedText
     }
-  }
-
-  static func withoutArchivedText(_ resource: Resource) -> Resource {
-    guard case .source(var source)? = resource.kind else { return resource }
-    source.archivedText = ""
-    return Resource(source)
   }
 
   static func comparable(_ claim: Claim) -> Claim {

@@ -55,7 +55,14 @@ public enum TextQuoteAnchor {
     return start..<end
   }
 
-  /// The byte offset of the first occurrence of `needle` in `text` (glibc's linear-time `strstr`).
+  /// Whether `needle`'s bytes occur in `text`'s, in linear time: the check stored passages are held to.
+  public static func occurs(_ needle: String, in text: String) -> Bool {
+    byteOffset(of: needle, in: text) != nil
+  }
+
+  /// The byte offset of the first occurrence of `needle` in `text` (glibc's linear-time `strstr`). Texts
+  /// that hold NUL are never stored (validation refuses control characters); one that does is searched
+  /// byte by byte, since a C string would end at it.
   private static func byteOffset(of needle: String, in text: String) -> Int? {
     guard !needle.utf8.contains(0), !text.utf8.contains(0) else {
       return Array(text.utf8).firstRange(of: Array(needle.utf8))?.lowerBound

@@ -252,8 +252,8 @@ extension SQLiteLedgerStore {
         var event = try AuditEvent(serializedBytes: row[1] as Data)
         event.sequence = row[0]
         // Events written before sources' texts were left out of the log still hold them: not sent on.
-        event.before = event.before.map(Self.withoutArchivedText)
-        event.after = event.after.map(Self.withoutArchivedText)
+        event.before = event.before?.withoutArchivedText
+        event.after = event.after?.withoutArchivedText
         return event
       }
     }

@@ -53,16 +53,17 @@ extension SQLiteLedgerStore {
             resource: owner)
         }
       }
-    case .source(let source) where replacing != nil:
-      // Evidence stays anchored: the new text must still hold every active link's passage (checked in the
+    case .source(let source):
+      // Evidence stays anchored: a new text must still hold every active link's passage (checked in the
       // transaction that writes the text, so a link made meanwhile counts too).
+      guard case .source(let old)? = replacing?.kind, old.archivedText != source.archivedText else { break }
       let quotes = try Row.fetchAll(
         db.cachedStatement(sql: "SELECT id, quote FROM link WHERE source_id = ? AND state = 1 AND quote <> ''"),
         arguments: [source.id])
       let broken = quotes.filter { row in
-        source.archivedText.isEmpty || !RestoreVerifier.occurs(row[1] as String, in: source.archivedText)
+        source.archivedText.isEmpty || !TextQuoteAnchor.occurs(row[1] as String, in: source.archivedText)
       }.map { $0[0] as String }
-      if !broken.isEmpty, case .source(let old)? = replacing?.kind, old.archivedText != source.archivedText {
+      if !broken.isEmpty {
         throw LedgerError(
           .failedPrecondition,
           "source.archived_text: the evidence of \(broken.prefix(5).joined(separator: ", "))"
@@ -84,7 +85,7 @@ extension SQLiteLedgerStore {
       if let sourceID = columns.sourceID, !columns.quote.isEmpty,
         let text = try String.fetchOne(
           db.cachedStatement(sql: "SELECT archived_text FROM source WHERE id = ?"), arguments: [sourceID]),
-        !text.isEmpty, !RestoreVerifier.occurs(columns.quote, in: text)
+        !text.isEmpty, !TextQuoteAnchor.occurs(columns.quote, in: text)
       {
         throw LedgerError(
           .failedPrecondition,
@@ -281,8 +282,8 @@ extension SQLiteLedgerStore {
     event.action = draft.action
     event.reason = draft.reason
     (event.resourceType, event.resourceID) = after.typeAndID
-    event.before = before.map(Self.withoutArchivedText)
-    event.after = Self.withoutArchivedText(after)
+    event.before = before?.withoutArchivedText
+    event.after = after.withoutArchivedText
     try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
@@ -298,12 +299,5 @@ extension SQLiteLedgerStore {
         arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
     }
     return event
-  }
-
-  /// A source as audit events hold it: without its archived text.
-  static func withoutArchivedText(_ resource: Resource) -> Resource {
-    guard case .source(var source)? = resource.kind, !source.archivedText.isEmpty else { return resource }
-    source.archivedText = ""
-    return Resource(source)
   }
 }
