@@ -22,6 +22,17 @@ struct TrustedRecordTests {
     try await body(Ledger(store: store), store)
   }
 
+  /// An UpdateSource request changing one field of `id`.
+  static func sourceUpdate(_ id: String, _ field: String, _ change: (inout Source) -> Void) -> UpdateSourceRequest {
+    var source = Source()
+    source.id = id
+    change(&source)
+    var update = UpdateSourceRequest()
+    update.source = source
+    update.updateMask = FieldMask(paths: [field])
+    return update
+  }
+
   func importing(
     _ records: [LedgerRecord], into ledger: Ledger, as caller: CallerIdentity
   ) async throws
@@ -111,13 +122,8 @@ struct TrustedRecordTests {
       let text = String(repeating: "Archived report text. ", count: 10_000) + "End."
       let source = try await ledger.createSource(
         Make.source("Report", outlet: "Outlet", text: text), caller: Self.editor)
-      var update = UpdateSourceRequest()
-      var changed = Source()
-      changed.id = source.id
-      changed.title = "Report, corrected title"
-      update.source = changed
-      update.updateMask = FieldMask(paths: ["title"])
-      _ = try await ledger.updateSource(update, caller: Self.editor)
+      _ = try await ledger.updateSource(
+        Self.sourceUpdate(source.id, "title") { $0.title = "Report, corrected title" }, caller: Self.editor)
       let events = try await store.auditEvents(ListAuditEventsRequest())
       #expect(events.count == 2)
       for event in events {
@@ -190,12 +196,7 @@ struct TrustedRecordTests {
             claim.id, source: source.id, .contradicts,
             quote: "the passage that proves it"
               .replacingOccurrences(of: "the", with: "The")), caller: Self.editor)
-        var update = UpdateSourceRequest()
-        var changed = Source()
-        changed.id = source.id
-        changed.archivedText = "A different text altogether."
-        update.source = changed
-        update.updateMask = FieldMask(paths: ["archived_text"])
+        let update = Self.sourceUpdate(source.id, "archived_text") { $0.archivedText = "A different text altogether." }
         async let updated: Source? = try? ledger.updateSource(update, caller: Self.editor)
         _ = await (linked, updated)
         guard case .source(let stored)? = try await store.resource(.source, id: source.id)?.kind else {
