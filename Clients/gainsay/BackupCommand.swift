@@ -69,14 +69,8 @@ final class BackupFile {
   }
 
   func append(_ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw CLIError(code: .unavailable, message: "cannot write \(path): \(String(cString: strerror(errno)))")
-      }
-      offset += count
+    guard writeAll(descriptor, bytes) else {
+      throw CLIError(code: .unavailable, message: "cannot write \(path): \(String(cString: strerror(errno)))")
     }
     written += Int64(bytes.count)
   }

@@ -16,15 +16,7 @@ enum PrivateFile {
     var isOpen = true
     do {
       guard fchmod(descriptor, 0o600) == 0 else { throw failure("cannot set the mode of", temporary) }
-      var offset = 0
-      while offset < bytes.count {
-        let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-        if count < 0 {
-          if errno == EINTR { continue }
-          throw failure("cannot write", path)
-        }
-        offset += count
-      }
+      guard writeAll(descriptor, bytes) else { throw failure("cannot write", path) }
       guard fsync(descriptor) == 0 else { throw failure("cannot sync", path) }
       close(descriptor)
       isOpen = false
@@ -64,4 +56,19 @@ enum PrivateFile {
   private static func failure(_ what: String, _ path: String) -> CLIError {
     CLIError(code: .unavailable, message: "\(what) \(path): \(String(cString: strerror(errno)))")
   }
+}
+
+/// Writes all of `bytes` to `descriptor`, retrying short and interrupted writes; false (with `errno` set)
+/// if a write fails.
+func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+  var offset = 0
+  while offset < bytes.count {
+    let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+    if count < 0 {
+      if errno == EINTR { continue }
+      return false
+    }
+    offset += count
+  }
+  return true
 }

@@ -30,7 +30,9 @@ enum SocketCheck {
     let folder =
       (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
     var folderInfo = stat()
-    guard lstat(folder, &folderInfo) == 0 else { return }
+    // The folder as it is reached (through a link such as /var/run → /run): what matters is who can
+    // write where the socket really is.
+    guard stat(folder, &folderInfo) == 0 else { return }
     let mode = folderInfo.st_mode & 0o7777
     let modeText = "0" + String(mode, radix: 8)
     let fix =

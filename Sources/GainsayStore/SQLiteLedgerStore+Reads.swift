@@ -84,6 +84,8 @@ extension SQLiteLedgerStore {
   /// so that a list of large items (claims of 10,000 characters, sources with long titles) always fits
   /// in a response frame (4 MiB) instead of failing with RESOURCE_EXHAUSTED.
   public static let pageByteBudget = 2 * 1024 * 1024
+  /// What an item may encode to beyond its stored record: a claim's evidence counts and latest rating.
+  static let itemAllowance = 128
 
   /// Runs a paged query: `sql` must end before ORDER BY/LIMIT; the page token is an offset.
   ///
@@ -105,9 +107,10 @@ extension SQLiteLedgerStore {
         guard items.count < pageSize else {
           return Page(items: items, nextPageToken: PageToken.make(offset: offset + items.count))
         }
+        // The stored record's bytes (what the item encodes to, but for the evidence counts and rating a
+        // claim gains when read: ``itemAllowance``), its field tag and its length; nothing encoded twice.
+        let size = ((row[0] as Data?)?.count ?? 0) + Self.itemAllowance + 1 + 5
         let item = try decode(row)
-        // The item's bytes, its field tag and its length.
-        let size = item.serializedSize + 1 + 5
         guard items.isEmpty || bytes + size <= Self.pageByteBudget else {
           return Page(items: items, nextPageToken: PageToken.make(offset: offset + items.count))
         }

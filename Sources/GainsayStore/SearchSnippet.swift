@@ -27,7 +27,7 @@ public struct SearchSnippet: Sendable {
   /// Phrases by their first token (every phrase but a one-token prefix).
   private let byFirstToken: [[UInt8]: [Int]]
   /// One-token prefix phrases, by prefix length then prefix.
-  private let byPrefix: [Int: [[UInt8]: [Int]]]
+  private let byPrefix: [Int: [ArraySlice<UInt8>: [Int]]]
 
   /// The snippet maker for `query` (as typed: words, "phrases", prefix*, OR).
   public init(query: String) {
@@ -45,10 +45,10 @@ public struct SearchSnippet: Sendable {
     }
     self.phrases = phrases
     var byFirstToken: [[UInt8]: [Int]] = [:]
-    var byPrefix: [Int: [[UInt8]: [Int]]] = [:]
+    var byPrefix: [Int: [ArraySlice<UInt8>: [Int]]] = [:]
     for (index, phrase) in phrases.enumerated() {
       if phrase.prefix && phrase.tokens.count == 1 {
-        byPrefix[phrase.tokens[0].count, default: [:]][phrase.tokens[0], default: []].append(index)
+        byPrefix[phrase.tokens[0].count, default: [:]][phrase.tokens[0][...], default: []].append(index)
       } else {
         byFirstToken[phrase.tokens[0], default: []].append(index)
       }
@@ -62,10 +62,10 @@ public struct SearchSnippet: Sendable {
   public func snippet(of text: String) -> (text: String, highlights: [TextSpan], matched: Bool) {
     var bytes = Array(text.utf8.prefix(Self.maximumBytes))
     let truncated = bytes.count < text.utf8.count
-    if truncated {
-      // Back to the start of a character.
-      while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
-      if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
+    // A character cut in two by the limit is left out; one that ends right at it is kept.
+    if truncated, let lead = bytes.lastIndex(where: { $0 & 0xC0 != 0x80 }) {
+      let length = bytes[lead] < 0x80 ? 1 : bytes[lead] >= 0xF0 ? 4 : bytes[lead] >= 0xE0 ? 3 : 2
+      if bytes.count - lead < length { bytes.removeSubrange(lead...) }
     }
     return snippet(of: bytes, truncated: truncated)
   }
@@ -95,7 +95,7 @@ public struct SearchSnippet: Sendable {
       candidates.removeAll(keepingCapacity: true)
       if let found = byFirstToken[token] { candidates += found }
       for (length, prefixes) in byPrefix where token.count >= length {
-        if let found = prefixes[Array(token[0..<length])] { candidates += found }
+        if let found = prefixes[token[0..<length]] { candidates += found }
       }
       guard !candidates.isEmpty else { continue }
       if candidates.count > 1 { candidates.sort() }

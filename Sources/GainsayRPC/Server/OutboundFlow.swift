@@ -47,9 +47,6 @@ final class OutboundFlow: Sendable {
     }
   }
 
-  /// The bytes held now (for tests and logs).
-  var heldBytes: Int { state.withLock { $0.held } }
-
   /// Waits until `bytes` fit, then holds them; throws when the connection closes or the task is cancelled.
   func reserve(_ bytes: Int) async throws {
     try Task.checkCancellation()
