@@ -10,10 +10,13 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
   ],
   targets: [
+    // libFuzzer's driver, shared by every fuzzer's main.
+    .target(name: "FuzzDriver", swiftSettings: [.swiftLanguageMode(.v6)]),
     // Feeds bytes to FrameDecoder in one piece and in chunks; both must yield the same events.
     .executableTarget(
       name: "FrameFuzz",
       dependencies: [
+        "FuzzDriver",
         .product(name: "GainsayRPC", package: "gainsay"),
         .product(name: "GainsayProto", package: "gainsay"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -24,13 +27,14 @@ let package = Package(
     // Decodes bytes as every request message (the first byte picks it); what decodes must round-trip.
     .executableTarget(
       name: "MessageFuzz",
-      dependencies: [.product(name: "GainsayProto", package: "gainsay")],
+      dependencies: ["FuzzDriver", .product(name: "GainsayProto", package: "gainsay")],
       swiftSettings: [.swiftLanguageMode(.v6)]
     ),
     // Decodes bytes as a chunk of records and verifies them as a restore: refused or accepted, never a crash.
     .executableTarget(
       name: "RestoreFuzz",
       dependencies: [
+        "FuzzDriver",
         .product(name: "GainsayCore", package: "gainsay"),
         .product(name: "GainsayProto", package: "gainsay"),
       ],

@@ -1,3 +1,4 @@
+import FuzzDriver
 import GainsayProto
 import Glibc
 
@@ -43,19 +44,10 @@ public func fuzzMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<CInt>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 /// SwiftPM links executables through their own `main`: hand the command line to libFuzzer's driver.
 @main
 enum Main {
   static func main() {
-    var argc = CommandLine.argc
-    var argv = CommandLine.unsafeArgv
-    exit(runFuzzerDriver(&argc, &argv, { fuzzMessage($0, $1) }))
+    runLibFuzzer { fuzzMessage($0, $1) }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import GainsayCore
 import GainsayProto
 import Glibc
@@ -27,19 +28,10 @@ public func fuzzRestore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<CInt>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 /// SwiftPM links executables through their own `main`: hand the command line to libFuzzer's driver.
 @main
 enum Main {
   static func main() {
-    var argc = CommandLine.argc
-    var argv = CommandLine.unsafeArgv
-    exit(runFuzzerDriver(&argc, &argv, { fuzzRestore($0, $1) }))
+    runLibFuzzer { fuzzRestore($0, $1) }
   }
 }
