@@ -22,6 +22,12 @@ struct TrustedRecordTests {
     try await body(Ledger(store: store), store)
   }
 
+  /// A new claim by a new speaker, recorded by the editor.
+  static func claim(_ text: String, by name: String, said: String, in ledger: Ledger) async throws -> Claim {
+    let speaker = try await ledger.createSpeaker(Make.speaker(name), caller: editor)
+    return try await ledger.createClaim(Make.claim(text, speaker: speaker.id, said: said), caller: editor).claim!
+  }
+
   /// An UpdateSource request changing one field of `id`.
   static func sourceUpdate(_ id: String, _ field: String, _ change: (inout Source) -> Void) -> UpdateSourceRequest {
     var source = Source()
@@ -159,10 +165,7 @@ struct TrustedRecordTests {
   @Test("a passage pasted in NFD anchors in NFC text and is stored as the text has it")
   func quotesAreStoredAsTheSourceHasThem() async throws {
     try await withLedger { ledger, _ in
-      let speaker = try await ledger.createSpeaker(Make.speaker("Ramzan Kadyrov"), caller: Self.editor)
-      let claim = try await ledger.createClaim(
-        Make.claim("We don't have any gays", speaker: speaker.id, said: "2017-07"), caller: Self.editor
-      ).claim!
+      let claim = try await Self.claim("We don't have any gays", by: "Ramzan Kadyrov", said: "2017-07", in: ledger)
       let text = "Les défenseurs ont documenté les détentions à Grozny, selon Novaya Gazeta."
       let source = try await ledger.createSource(
         Make.source("Rapport", outlet: "Le Monde", text: text), caller: Self.editor)
@@ -183,10 +186,7 @@ struct TrustedRecordTests {
   @Test("a link and a change of its source's text never leave a quote missing from the text")
   func linkAndSourceUpdateDoNotRace() async throws {
     try await withLedger { ledger, store in
-      let speaker = try await ledger.createSpeaker(Make.speaker("Official"), caller: Self.editor)
-      let claim = try await ledger.createClaim(
-        Make.claim("Nothing happened", speaker: speaker.id, said: "2020"), caller: Self.editor
-      ).claim!
+      let claim = try await Self.claim("Nothing happened", by: "Official", said: "2020", in: ledger)
       for attempt in 0..<40 {
         let source = try await ledger.createSource(
           Make.source("Report \(attempt)", outlet: "Outlet", text: "The passage that proves it happened."),
@@ -268,6 +268,8 @@ struct ImportSessionBoundsTests {
     _ = try await ledger.beginImport(restore, caller: TrustedRecordTests.admin)
     var finish = FinishImportRequest()
     finish.importID = first
-    await #expect(throws: LedgerError.self) { _ = try await ledger.finishImport(finish, caller: TrustedRecordTests.admin) }
+    await #expect(throws: LedgerError.self) {
+      _ = try await ledger.finishImport(finish, caller: TrustedRecordTests.admin)
+    }
   }
 }
