@@ -33,6 +33,10 @@ public enum LedgerService {
   public static let removeSpeakerAlias = MethodDescriptor<RemoveSpeakerAliasRequest, Speaker>(
     service: name, method: "RemoveSpeakerAlias", streaming: .unary)
 
+  /// Merges a duplicate speaker into another, in one transaction.
+  public static let mergeSpeakers = MethodDescriptor<MergeSpeakersRequest, MergeSpeakersResponse>(
+    service: name, method: "MergeSpeakers", streaming: .unary)
+
   /// `gainsay.v1.Ledger/CreateClaim`.
   public static let createClaim = MethodDescriptor<CreateClaimRequest, CreateClaimResponse>(
     service: name, method: "CreateClaim", streaming: .unary)
@@ -101,6 +105,10 @@ public enum LedgerService {
   public static let getRatingScale = MethodDescriptor<GetRatingScaleRequest, RatingScale>(
     service: name, method: "GetRatingScale", streaming: .unary)
 
+  /// Withdraws a verdict given in error; it is kept for the record.
+  public static let withdrawVerdict = MethodDescriptor<WithdrawVerdictRequest, Verdict>(
+    service: name, method: "WithdrawVerdict", streaming: .unary)
+
   /// Ranked full-text search over claims, speakers and sources, best first.
   public static let search = MethodDescriptor<SearchRequest, SearchHit>(
     service: name, method: "Search", streaming: .serverStreaming)
@@ -150,6 +158,7 @@ public enum LedgerService {
     AnyMethodDescriptor(updateSpeaker),
     AnyMethodDescriptor(addSpeakerAlias),
     AnyMethodDescriptor(removeSpeakerAlias),
+    AnyMethodDescriptor(mergeSpeakers),
     AnyMethodDescriptor(createClaim),
     AnyMethodDescriptor(getClaim),
     AnyMethodDescriptor(listClaims),
@@ -167,6 +176,7 @@ public enum LedgerService {
     AnyMethodDescriptor(createVerdict),
     AnyMethodDescriptor(listVerdicts),
     AnyMethodDescriptor(getRatingScale),
+    AnyMethodDescriptor(withdrawVerdict),
     AnyMethodDescriptor(search),
     AnyMethodDescriptor(suggestEvidence),
     AnyMethodDescriptor(listAuditEvents),

@@ -322,7 +322,7 @@ const ProtobufCMessageDescriptor gainsay__v1__resource__descriptor =
   (ProtobufCMessageInit) gainsay__v1__resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[10] =
+static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[11] =
 {
   {
     "sequence",
@@ -444,6 +444,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "related_ids",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Gainsay__V1__AuditEvent, n_related_ids),
+    offsetof(Gainsay__V1__AuditEvent, related_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
   4,   /* field[4] = action */
@@ -452,6 +464,7 @@ static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
   7,   /* field[7] = before */
   3,   /* field[3] = method */
   9,   /* field[9] = reason */
+  10,   /* field[10] = related_ids */
   6,   /* field[6] = resource_id */
   5,   /* field[5] = resource_type */
   0,   /* field[0] = sequence */
@@ -460,7 +473,7 @@ static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__audit_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
 {
@@ -470,7 +483,7 @@ const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
   "Gainsay__V1__AuditEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__AuditEvent),
-  10,
+  11,
   gainsay__v1__audit_event__field_descriptors,
   gainsay__v1__audit_event__field_indices_by_name,
   1,  gainsay__v1__audit_event__number_ranges,
@@ -734,7 +747,7 @@ const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
   (ProtobufCMessageInit) gainsay__v1__change_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number[6] =
+static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number[7] =
 {
   { "AUDIT_ACTION_UNSPECIFIED", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED", 0 },
   { "AUDIT_ACTION_CREATE", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_CREATE", 1 },
@@ -742,14 +755,16 @@ static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number
   { "AUDIT_ACTION_RETRACT", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_RETRACT", 3 },
   { "AUDIT_ACTION_WITHDRAW", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_WITHDRAW", 4 },
   { "AUDIT_ACTION_IMPORT", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_IMPORT", 5 },
+  { "AUDIT_ACTION_MERGE", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_MERGE", 6 },
 };
 static const ProtobufCIntRange gainsay__v1__audit_action__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex gainsay__v1__audit_action__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex gainsay__v1__audit_action__enum_values_by_name[7] =
 {
   { "AUDIT_ACTION_CREATE", 1 },
   { "AUDIT_ACTION_IMPORT", 5 },
+  { "AUDIT_ACTION_MERGE", 6 },
   { "AUDIT_ACTION_RETRACT", 3 },
   { "AUDIT_ACTION_UNSPECIFIED", 0 },
   { "AUDIT_ACTION_UPDATE", 2 },
@@ -762,9 +777,9 @@ const ProtobufCEnumDescriptor gainsay__v1__audit_action__descriptor =
   "AuditAction",
   "Gainsay__V1__AuditAction",
   "gainsay.v1",
-  6,
+  7,
   gainsay__v1__audit_action__enum_values_by_number,
-  6,
+  7,
   gainsay__v1__audit_action__enum_values_by_name,
   1,
   gainsay__v1__audit_action__value_ranges,

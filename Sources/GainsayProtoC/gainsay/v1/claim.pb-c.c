@@ -592,7 +592,7 @@ void   gainsay__v1__list_claim_revisions_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__list_claim_revisions_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[16] =
+static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[17] =
 {
   {
     "id",
@@ -786,6 +786,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[16] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "speaker_name",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Claim, speaker_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
   5,   /* field[5] = appearance_urls */
@@ -800,6 +812,7 @@ static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
   11,   /* field[11] = revision */
   3,   /* field[3] = said_on */
   1,   /* field[1] = speaker_id */
+  16,   /* field[16] = speaker_name */
   9,   /* field[9] = state */
   2,   /* field[2] = text */
   7,   /* field[7] = topics */
@@ -808,7 +821,7 @@ static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__claim__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__claim__descriptor =
 {
@@ -818,7 +831,7 @@ const ProtobufCMessageDescriptor gainsay__v1__claim__descriptor =
   "Gainsay__V1__Claim",
   "gainsay.v1",
   sizeof(Gainsay__V1__Claim),
-  16,
+  17,
   gainsay__v1__claim__field_descriptors,
   gainsay__v1__claim__field_indices_by_name,
   1,  gainsay__v1__claim__number_ranges,

@@ -198,7 +198,7 @@ const ProtobufCEnumDescriptor gainsay__v1__role__descriptor =
   gainsay__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[34] =
+static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[36] =
 {
   { "GetCaller", &gainsay__v1__get_caller_request__descriptor, &gainsay__v1__caller__descriptor },
   { "CreateSpeaker", &gainsay__v1__create_speaker_request__descriptor, &gainsay__v1__speaker__descriptor },
@@ -207,6 +207,7 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "UpdateSpeaker", &gainsay__v1__update_speaker_request__descriptor, &gainsay__v1__speaker__descriptor },
   { "AddSpeakerAlias", &gainsay__v1__add_speaker_alias_request__descriptor, &gainsay__v1__speaker__descriptor },
   { "RemoveSpeakerAlias", &gainsay__v1__remove_speaker_alias_request__descriptor, &gainsay__v1__speaker__descriptor },
+  { "MergeSpeakers", &gainsay__v1__merge_speakers_request__descriptor, &gainsay__v1__merge_speakers_response__descriptor },
   { "CreateClaim", &gainsay__v1__create_claim_request__descriptor, &gainsay__v1__create_claim_response__descriptor },
   { "GetClaim", &gainsay__v1__get_claim_request__descriptor, &gainsay__v1__claim__descriptor },
   { "ListClaims", &gainsay__v1__list_claims_request__descriptor, &gainsay__v1__list_claims_response__descriptor },
@@ -224,6 +225,7 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "CreateVerdict", &gainsay__v1__create_verdict_request__descriptor, &gainsay__v1__verdict__descriptor },
   { "ListVerdicts", &gainsay__v1__list_verdicts_request__descriptor, &gainsay__v1__list_verdicts_response__descriptor },
   { "GetRatingScale", &gainsay__v1__get_rating_scale_request__descriptor, &gainsay__v1__rating_scale__descriptor },
+  { "WithdrawVerdict", &gainsay__v1__withdraw_verdict_request__descriptor, &gainsay__v1__verdict__descriptor },
   { "Search", &gainsay__v1__search_request__descriptor, &gainsay__v1__search_hit__descriptor },
   { "SuggestEvidence", &gainsay__v1__suggest_evidence_request__descriptor, &gainsay__v1__evidence_suggestion__descriptor },
   { "ListAuditEvents", &gainsay__v1__list_audit_events_request__descriptor, &gainsay__v1__audit_event__descriptor },
@@ -237,39 +239,41 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
 };
 const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   5,        /* AddSpeakerAlias */
-  33,        /* Backup */
-  29,        /* BeginImport */
-  7,        /* CreateClaim */
-  17,        /* CreateLink */
-  13,        /* CreateSource */
+  35,        /* Backup */
+  31,        /* BeginImport */
+  8,        /* CreateClaim */
+  18,        /* CreateLink */
+  14,        /* CreateSource */
   1,        /* CreateSpeaker */
-  21,        /* CreateVerdict */
-  32,        /* Export */
-  31,        /* FinishImport */
-  28,        /* GenerateReport */
+  22,        /* CreateVerdict */
+  34,        /* Export */
+  33,        /* FinishImport */
+  30,        /* GenerateReport */
   0,        /* GetCaller */
-  8,        /* GetClaim */
-  18,        /* GetLink */
-  23,        /* GetRatingScale */
-  14,        /* GetSource */
+  9,        /* GetClaim */
+  19,        /* GetLink */
+  24,        /* GetRatingScale */
+  15,        /* GetSource */
   2,        /* GetSpeaker */
-  30,        /* ImportRecords */
-  26,        /* ListAuditEvents */
-  12,        /* ListClaimRevisions */
-  9,        /* ListClaims */
-  19,        /* ListLinks */
-  15,        /* ListSources */
+  32,        /* ImportRecords */
+  28,        /* ListAuditEvents */
+  13,        /* ListClaimRevisions */
+  10,        /* ListClaims */
+  20,        /* ListLinks */
+  16,        /* ListSources */
   3,        /* ListSpeakers */
-  22,        /* ListVerdicts */
+  23,        /* ListVerdicts */
+  7,        /* MergeSpeakers */
   6,        /* RemoveSpeakerAlias */
-  11,        /* RetractClaim */
-  24,        /* Search */
-  25,        /* SuggestEvidence */
-  10,        /* UpdateClaim */
-  16,        /* UpdateSource */
+  12,        /* RetractClaim */
+  26,        /* Search */
+  27,        /* SuggestEvidence */
+  11,        /* UpdateClaim */
+  17,        /* UpdateSource */
   4,        /* UpdateSpeaker */
-  27,        /* Watch */
-  20         /* WithdrawLink */
+  29,        /* Watch */
+  21,        /* WithdrawLink */
+  25         /* WithdrawVerdict */
 };
 const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
 {
@@ -278,7 +282,7 @@ const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
   "Ledger",
   "Gainsay__V1__Ledger",
   "gainsay.v1",
-  34,
+  36,
   gainsay__v1__ledger__method_descriptors,
   gainsay__v1__ledger__method_indices_by_name
 };
@@ -338,13 +342,21 @@ void gainsay__v1__ledger__remove_speaker_alias(ProtobufCService *service,
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
   service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void gainsay__v1__ledger__merge_speakers(ProtobufCService *service,
+                                         const Gainsay__V1__MergeSpeakersRequest *input,
+                                         Gainsay__V1__MergeSpeakersResponse_Closure closure,
+                                         void *closure_data)
+{
+  assert(service->descriptor == &gainsay__v1__ledger__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void gainsay__v1__ledger__create_claim(ProtobufCService *service,
                                        const Gainsay__V1__CreateClaimRequest *input,
                                        Gainsay__V1__CreateClaimResponse_Closure closure,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_claim(ProtobufCService *service,
                                     const Gainsay__V1__GetClaimRequest *input,
@@ -352,7 +364,7 @@ void gainsay__v1__ledger__get_claim(ProtobufCService *service,
                                     void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_claims(ProtobufCService *service,
                                       const Gainsay__V1__ListClaimsRequest *input,
@@ -360,7 +372,7 @@ void gainsay__v1__ledger__list_claims(ProtobufCService *service,
                                       void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__update_claim(ProtobufCService *service,
                                        const Gainsay__V1__UpdateClaimRequest *input,
@@ -368,7 +380,7 @@ void gainsay__v1__ledger__update_claim(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__retract_claim(ProtobufCService *service,
                                         const Gainsay__V1__RetractClaimRequest *input,
@@ -376,7 +388,7 @@ void gainsay__v1__ledger__retract_claim(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_claim_revisions(ProtobufCService *service,
                                                const Gainsay__V1__ListClaimRevisionsRequest *input,
@@ -384,7 +396,7 @@ void gainsay__v1__ledger__list_claim_revisions(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__create_source(ProtobufCService *service,
                                         const Gainsay__V1__CreateSourceRequest *input,
@@ -392,7 +404,7 @@ void gainsay__v1__ledger__create_source(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_source(ProtobufCService *service,
                                      const Gainsay__V1__GetSourceRequest *input,
@@ -400,7 +412,7 @@ void gainsay__v1__ledger__get_source(ProtobufCService *service,
                                      void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_sources(ProtobufCService *service,
                                        const Gainsay__V1__ListSourcesRequest *input,
@@ -408,7 +420,7 @@ void gainsay__v1__ledger__list_sources(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__update_source(ProtobufCService *service,
                                         const Gainsay__V1__UpdateSourceRequest *input,
@@ -416,7 +428,7 @@ void gainsay__v1__ledger__update_source(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__create_link(ProtobufCService *service,
                                       const Gainsay__V1__CreateLinkRequest *input,
@@ -424,7 +436,7 @@ void gainsay__v1__ledger__create_link(ProtobufCService *service,
                                       void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_link(ProtobufCService *service,
                                    const Gainsay__V1__GetLinkRequest *input,
@@ -432,7 +444,7 @@ void gainsay__v1__ledger__get_link(ProtobufCService *service,
                                    void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_links(ProtobufCService *service,
                                      const Gainsay__V1__ListLinksRequest *input,
@@ -440,7 +452,7 @@ void gainsay__v1__ledger__list_links(ProtobufCService *service,
                                      void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__withdraw_link(ProtobufCService *service,
                                         const Gainsay__V1__WithdrawLinkRequest *input,
@@ -448,7 +460,7 @@ void gainsay__v1__ledger__withdraw_link(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__create_verdict(ProtobufCService *service,
                                          const Gainsay__V1__CreateVerdictRequest *input,
@@ -456,7 +468,7 @@ void gainsay__v1__ledger__create_verdict(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_verdicts(ProtobufCService *service,
                                         const Gainsay__V1__ListVerdictsRequest *input,
@@ -464,7 +476,7 @@ void gainsay__v1__ledger__list_verdicts(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_rating_scale(ProtobufCService *service,
                                            const Gainsay__V1__GetRatingScaleRequest *input,
@@ -472,7 +484,15 @@ void gainsay__v1__ledger__get_rating_scale(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void gainsay__v1__ledger__withdraw_verdict(ProtobufCService *service,
+                                           const Gainsay__V1__WithdrawVerdictRequest *input,
+                                           Gainsay__V1__Verdict_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &gainsay__v1__ledger__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__search(ProtobufCService *service,
                                  const Gainsay__V1__SearchRequest *input,
@@ -480,7 +500,7 @@ void gainsay__v1__ledger__search(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            const Gainsay__V1__SuggestEvidenceRequest *input,
@@ -488,7 +508,7 @@ void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             const Gainsay__V1__ListAuditEventsRequest *input,
@@ -496,7 +516,7 @@ void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 const Gainsay__V1__WatchRequest *input,
@@ -504,7 +524,7 @@ void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           const Gainsay__V1__GenerateReportRequest *input,
@@ -512,7 +532,7 @@ void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        const Gainsay__V1__BeginImportRequest *input,
@@ -520,7 +540,7 @@ void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          const Gainsay__V1__ImportRecordsRequest *input,
@@ -528,7 +548,7 @@ void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         const Gainsay__V1__FinishImportRequest *input,
@@ -536,7 +556,7 @@ void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__export(ProtobufCService *service,
                                  const Gainsay__V1__ExportRequest *input,
@@ -544,7 +564,7 @@ void gainsay__v1__ledger__export(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
@@ -552,7 +572,7 @@ void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
                                 Gainsay__V1__Ledger_ServiceDestroy destroy)

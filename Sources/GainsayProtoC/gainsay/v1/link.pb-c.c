@@ -503,7 +503,7 @@ const ProtobufCMessageDescriptor gainsay__v1__link__descriptor =
   (ProtobufCMessageInit) gainsay__v1__link__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__text_quote__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__text_quote__field_descriptors[5] =
 {
   {
     "exact",
@@ -541,16 +541,42 @@ static const ProtobufCFieldDescriptor gainsay__v1__text_quote__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "start",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__TextQuote, start),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__TextQuote, end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__text_quote__field_indices_by_name[] = {
+  4,   /* field[4] = end */
   0,   /* field[0] = exact */
   1,   /* field[1] = prefix */
+  3,   /* field[3] = start */
   2,   /* field[2] = suffix */
 };
 static const ProtobufCIntRange gainsay__v1__text_quote__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__text_quote__descriptor =
 {
@@ -560,14 +586,14 @@ const ProtobufCMessageDescriptor gainsay__v1__text_quote__descriptor =
   "Gainsay__V1__TextQuote",
   "gainsay.v1",
   sizeof(Gainsay__V1__TextQuote),
-  3,
+  5,
   gainsay__v1__text_quote__field_descriptors,
   gainsay__v1__text_quote__field_indices_by_name,
   1,  gainsay__v1__text_quote__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__text_quote__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__create_link_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor gainsay__v1__create_link_request__field_descriptors[3] =
 {
   {
     "link",
@@ -581,14 +607,40 @@ static const ProtobufCFieldDescriptor gainsay__v1__create_link_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "occurrence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__CreateLinkRequest, occurrence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unquoted",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__CreateLinkRequest, unquoted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__create_link_request__field_indices_by_name[] = {
   0,   /* field[0] = link */
+  1,   /* field[1] = occurrence */
+  2,   /* field[2] = unquoted */
 };
 static const ProtobufCIntRange gainsay__v1__create_link_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__create_link_request__descriptor =
 {
@@ -598,7 +650,7 @@ const ProtobufCMessageDescriptor gainsay__v1__create_link_request__descriptor =
   "Gainsay__V1__CreateLinkRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__CreateLinkRequest),
-  1,
+  3,
   gainsay__v1__create_link_request__field_descriptors,
   gainsay__v1__create_link_request__field_indices_by_name,
   1,  gainsay__v1__create_link_request__number_ranges,

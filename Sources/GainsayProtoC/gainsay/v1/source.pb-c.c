@@ -688,7 +688,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_sources_response__descriptor 
   (ProtobufCMessageInit) gainsay__v1__list_sources_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_descriptors[4] =
 {
   {
     "source",
@@ -714,15 +714,41 @@ static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateSourceRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdraw_broken_links",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateSourceRequest, withdraw_broken_links),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__update_source_request__field_indices_by_name[] = {
+  2,   /* field[2] = reason */
   0,   /* field[0] = source */
   1,   /* field[1] = update_mask */
+  3,   /* field[3] = withdraw_broken_links */
 };
 static const ProtobufCIntRange gainsay__v1__update_source_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__update_source_request__descriptor =
 {
@@ -732,7 +758,7 @@ const ProtobufCMessageDescriptor gainsay__v1__update_source_request__descriptor 
   "Gainsay__V1__UpdateSourceRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__UpdateSourceRequest),
-  2,
+  4,
   gainsay__v1__update_source_request__field_descriptors,
   gainsay__v1__update_source_request__field_indices_by_name,
   1,  gainsay__v1__update_source_request__number_ranges,

@@ -367,7 +367,97 @@ void   gainsay__v1__remove_speaker_alias_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__remove_speaker_alias_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[10] =
+void   gainsay__v1__merge_speakers_request__init
+                     (Gainsay__V1__MergeSpeakersRequest         *message)
+{
+  static const Gainsay__V1__MergeSpeakersRequest init_value = GAINSAY__V1__MERGE_SPEAKERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__merge_speakers_request__get_packed_size
+                     (const Gainsay__V1__MergeSpeakersRequest *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__merge_speakers_request__pack
+                     (const Gainsay__V1__MergeSpeakersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__merge_speakers_request__pack_to_buffer
+                     (const Gainsay__V1__MergeSpeakersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__MergeSpeakersRequest *
+       gainsay__v1__merge_speakers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__MergeSpeakersRequest *)
+     protobuf_c_message_unpack (&gainsay__v1__merge_speakers_request__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__merge_speakers_request__free_unpacked
+                     (Gainsay__V1__MergeSpeakersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__merge_speakers_response__init
+                     (Gainsay__V1__MergeSpeakersResponse         *message)
+{
+  static const Gainsay__V1__MergeSpeakersResponse init_value = GAINSAY__V1__MERGE_SPEAKERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__merge_speakers_response__get_packed_size
+                     (const Gainsay__V1__MergeSpeakersResponse *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__merge_speakers_response__pack
+                     (const Gainsay__V1__MergeSpeakersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__merge_speakers_response__pack_to_buffer
+                     (const Gainsay__V1__MergeSpeakersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__MergeSpeakersResponse *
+       gainsay__v1__merge_speakers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__MergeSpeakersResponse *)
+     protobuf_c_message_unpack (&gainsay__v1__merge_speakers_response__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__merge_speakers_response__free_unpacked
+                     (Gainsay__V1__MergeSpeakersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[11] =
 {
   {
     "id",
@@ -489,6 +579,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[10
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "merged_into",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Speaker, merged_into),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   5,   /* field[5] = affiliation */
@@ -497,6 +599,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   8,   /* field[8] = create_time */
   0,   /* field[0] = id */
   3,   /* field[3] = kind */
+  10,   /* field[10] = merged_into */
   1,   /* field[1] = name */
   4,   /* field[4] = role */
   9,   /* field[9] = update_time */
@@ -505,7 +608,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__speaker__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
 {
@@ -515,7 +618,7 @@ const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
   "Gainsay__V1__Speaker",
   "gainsay.v1",
   sizeof(Gainsay__V1__Speaker),
-  10,
+  11,
   gainsay__v1__speaker__field_descriptors,
   gainsay__v1__speaker__field_indices_by_name,
   1,  gainsay__v1__speaker__number_ranges,
@@ -598,7 +701,7 @@ const ProtobufCMessageDescriptor gainsay__v1__get_speaker_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__get_speaker_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__list_speakers_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor gainsay__v1__list_speakers_request__field_descriptors[5] =
 {
   {
     "page_size",
@@ -648,17 +751,30 @@ static const ProtobufCFieldDescriptor gainsay__v1__list_speakers_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "similar_to",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ListSpeakersRequest, similar_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__list_speakers_request__field_indices_by_name[] = {
   3,   /* field[3] = country */
   2,   /* field[2] = name_contains */
   0,   /* field[0] = page_size */
   1,   /* field[1] = page_token */
+  4,   /* field[4] = similar_to */
 };
 static const ProtobufCIntRange gainsay__v1__list_speakers_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__list_speakers_request__descriptor =
 {
@@ -668,7 +784,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_speakers_request__descriptor 
   "Gainsay__V1__ListSpeakersRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__ListSpeakersRequest),
-  4,
+  5,
   gainsay__v1__list_speakers_request__field_descriptors,
   gainsay__v1__list_speakers_request__field_indices_by_name,
   1,  gainsay__v1__list_speakers_request__number_ranges,
@@ -726,7 +842,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_speakers_response__descriptor
   (ProtobufCMessageInit) gainsay__v1__list_speakers_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field_descriptors[3] =
 {
   {
     "speaker",
@@ -752,15 +868,28 @@ static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateSpeakerRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__update_speaker_request__field_indices_by_name[] = {
+  2,   /* field[2] = reason */
   0,   /* field[0] = speaker */
   1,   /* field[1] = update_mask */
 };
 static const ProtobufCIntRange gainsay__v1__update_speaker_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__update_speaker_request__descriptor =
 {
@@ -770,7 +899,7 @@ const ProtobufCMessageDescriptor gainsay__v1__update_speaker_request__descriptor
   "Gainsay__V1__UpdateSpeakerRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__UpdateSpeakerRequest),
-  2,
+  3,
   gainsay__v1__update_speaker_request__field_descriptors,
   gainsay__v1__update_speaker_request__field_indices_by_name,
   1,  gainsay__v1__update_speaker_request__number_ranges,
@@ -877,6 +1006,134 @@ const ProtobufCMessageDescriptor gainsay__v1__remove_speaker_alias_request__desc
   gainsay__v1__remove_speaker_alias_request__field_indices_by_name,
   1,  gainsay__v1__remove_speaker_alias_request__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__remove_speaker_alias_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__merge_speakers_request__field_descriptors[3] =
+{
+  {
+    "duplicate_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersRequest, duplicate_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "into_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersRequest, into_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__merge_speakers_request__field_indices_by_name[] = {
+  0,   /* field[0] = duplicate_id */
+  1,   /* field[1] = into_id */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange gainsay__v1__merge_speakers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__merge_speakers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.MergeSpeakersRequest",
+  "MergeSpeakersRequest",
+  "Gainsay__V1__MergeSpeakersRequest",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__MergeSpeakersRequest),
+  3,
+  gainsay__v1__merge_speakers_request__field_descriptors,
+  gainsay__v1__merge_speakers_request__field_indices_by_name,
+  1,  gainsay__v1__merge_speakers_request__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__merge_speakers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__merge_speakers_response__field_descriptors[3] =
+{
+  {
+    "speaker",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersResponse, speaker),
+    &gainsay__v1__speaker__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicate",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersResponse, duplicate),
+    &gainsay__v1__speaker__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "moved_claims",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__MergeSpeakersResponse, moved_claims),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__merge_speakers_response__field_indices_by_name[] = {
+  1,   /* field[1] = duplicate */
+  2,   /* field[2] = moved_claims */
+  0,   /* field[0] = speaker */
+};
+static const ProtobufCIntRange gainsay__v1__merge_speakers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__merge_speakers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.MergeSpeakersResponse",
+  "MergeSpeakersResponse",
+  "Gainsay__V1__MergeSpeakersResponse",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__MergeSpeakersResponse),
+  3,
+  gainsay__v1__merge_speakers_response__field_descriptors,
+  gainsay__v1__merge_speakers_response__field_indices_by_name,
+  1,  gainsay__v1__merge_speakers_response__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__merge_speakers_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue gainsay__v1__speaker_kind__enum_values_by_number[3] =

@@ -322,7 +322,52 @@ void   gainsay__v1__get_rating_scale_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__get_rating_scale_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[7] =
+void   gainsay__v1__withdraw_verdict_request__init
+                     (Gainsay__V1__WithdrawVerdictRequest         *message)
+{
+  static const Gainsay__V1__WithdrawVerdictRequest init_value = GAINSAY__V1__WITHDRAW_VERDICT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__withdraw_verdict_request__get_packed_size
+                     (const Gainsay__V1__WithdrawVerdictRequest *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__withdraw_verdict_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__withdraw_verdict_request__pack
+                     (const Gainsay__V1__WithdrawVerdictRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__withdraw_verdict_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__withdraw_verdict_request__pack_to_buffer
+                     (const Gainsay__V1__WithdrawVerdictRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__withdraw_verdict_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__WithdrawVerdictRequest *
+       gainsay__v1__withdraw_verdict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__WithdrawVerdictRequest *)
+     protobuf_c_message_unpack (&gainsay__v1__withdraw_verdict_request__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__withdraw_verdict_request__free_unpacked
+                     (Gainsay__V1__WithdrawVerdictRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__withdraw_verdict_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[9] =
 {
   {
     "id",
@@ -408,6 +453,30 @@ static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[7]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "state",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Verdict, state),
+    &gainsay__v1__verdict_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdrawal_reason",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Verdict, withdrawal_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__verdict__field_indices_by_name[] = {
   1,   /* field[1] = claim_id */
@@ -417,11 +486,13 @@ static const unsigned gainsay__v1__verdict__field_indices_by_name[] = {
   2,   /* field[2] = rating */
   6,   /* field[6] = rating_value */
   4,   /* field[4] = reviewer */
+  7,   /* field[7] = state */
+  8,   /* field[8] = withdrawal_reason */
 };
 static const ProtobufCIntRange gainsay__v1__verdict__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__verdict__descriptor =
 {
@@ -431,7 +502,7 @@ const ProtobufCMessageDescriptor gainsay__v1__verdict__descriptor =
   "Gainsay__V1__Verdict",
   "gainsay.v1",
   sizeof(Gainsay__V1__Verdict),
-  7,
+  9,
   gainsay__v1__verdict__field_descriptors,
   gainsay__v1__verdict__field_indices_by_name,
   1,  gainsay__v1__verdict__number_ranges,
@@ -578,7 +649,7 @@ const ProtobufCMessageDescriptor gainsay__v1__create_verdict_request__descriptor
   (ProtobufCMessageInit) gainsay__v1__create_verdict_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__list_verdicts_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__list_verdicts_request__field_descriptors[4] =
 {
   {
     "claim_id",
@@ -616,16 +687,29 @@ static const ProtobufCFieldDescriptor gainsay__v1__list_verdicts_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "include_withdrawn",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ListVerdictsRequest, include_withdrawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__list_verdicts_request__field_indices_by_name[] = {
   0,   /* field[0] = claim_id */
+  3,   /* field[3] = include_withdrawn */
   1,   /* field[1] = page_size */
   2,   /* field[2] = page_token */
 };
 static const ProtobufCIntRange gainsay__v1__list_verdicts_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__list_verdicts_request__descriptor =
 {
@@ -635,7 +719,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_verdicts_request__descriptor 
   "Gainsay__V1__ListVerdictsRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__ListVerdictsRequest),
-  3,
+  4,
   gainsay__v1__list_verdicts_request__field_descriptors,
   gainsay__v1__list_verdicts_request__field_indices_by_name,
   1,  gainsay__v1__list_verdicts_request__number_ranges,
@@ -710,4 +794,85 @@ const ProtobufCMessageDescriptor gainsay__v1__get_rating_scale_request__descript
   0,  gainsay__v1__get_rating_scale_request__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__get_rating_scale_request__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__withdraw_verdict_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__WithdrawVerdictRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__WithdrawVerdictRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__withdraw_verdict_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange gainsay__v1__withdraw_verdict_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__withdraw_verdict_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.WithdrawVerdictRequest",
+  "WithdrawVerdictRequest",
+  "Gainsay__V1__WithdrawVerdictRequest",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__WithdrawVerdictRequest),
+  2,
+  gainsay__v1__withdraw_verdict_request__field_descriptors,
+  gainsay__v1__withdraw_verdict_request__field_indices_by_name,
+  1,  gainsay__v1__withdraw_verdict_request__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__withdraw_verdict_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue gainsay__v1__verdict_state__enum_values_by_number[3] =
+{
+  { "VERDICT_STATE_UNSPECIFIED", "GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_UNSPECIFIED", 0 },
+  { "VERDICT_STATE_ACTIVE", "GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_ACTIVE", 1 },
+  { "VERDICT_STATE_WITHDRAWN", "GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_WITHDRAWN", 2 },
+};
+static const ProtobufCIntRange gainsay__v1__verdict_state__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex gainsay__v1__verdict_state__enum_values_by_name[3] =
+{
+  { "VERDICT_STATE_ACTIVE", 1 },
+  { "VERDICT_STATE_UNSPECIFIED", 0 },
+  { "VERDICT_STATE_WITHDRAWN", 2 },
+};
+const ProtobufCEnumDescriptor gainsay__v1__verdict_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "gainsay.v1.VerdictState",
+  "VerdictState",
+  "Gainsay__V1__VerdictState",
+  "gainsay.v1",
+  3,
+  gainsay__v1__verdict_state__enum_values_by_number,
+  3,
+  gainsay__v1__verdict_state__enum_values_by_name,
+  1,
+  gainsay__v1__verdict_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

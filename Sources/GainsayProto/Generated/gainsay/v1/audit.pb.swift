@@ -16,11 +16,14 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
   case withdraw
   /// `AUDIT_ACTION_IMPORT` (5).
   case `import`
+  /// A duplicate speaker merged into another (MergeSpeakers); the event is about the duplicate, and
+  /// `related_ids` names the speaker it was merged into and the claims that moved.
+  case merge
   /// A value this version of the contract does not know; kept so nothing is lost.
   case unrecognized(Int32)
 
   /// The known cases.
-  public static let allCases: [AuditAction] = [.unspecified, .create, .update, .retract, .withdraw, .`import`]
+  public static let allCases: [AuditAction] = [.unspecified, .create, .update, .retract, .withdraw, .`import`, .merge]
 
   /// Creates the case for a wire value.
   public init(rawValue: Int32) {
@@ -31,6 +34,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case 3: self = .retract
     case 4: self = .withdraw
     case 5: self = .import
+    case 6: self = .merge
     default: self = .unrecognized(rawValue)
     }
   }
@@ -44,6 +48,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case .retract: 3
     case .withdraw: 4
     case .import: 5
+    case .merge: 6
     case .unrecognized(let value): value
     }
   }
@@ -57,6 +62,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case .retract: "AUDIT_ACTION_RETRACT"
     case .withdraw: "AUDIT_ACTION_WITHDRAW"
     case .import: "AUDIT_ACTION_IMPORT"
+    case .merge: "AUDIT_ACTION_MERGE"
     case .unrecognized(let value): String(value)
     }
   }
@@ -89,6 +95,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case "AUDIT_ACTION_RETRACT": self = .retract
     case "AUDIT_ACTION_WITHDRAW": self = .withdraw
     case "AUDIT_ACTION_IMPORT": self = .import
+    case "AUDIT_ACTION_MERGE": self = .merge
     default: return nil
     }
   }
@@ -140,6 +147,9 @@ public struct AuditEvent: Sendable, Hashable {
   public var after: Resource? = nil
   /// The reason given, for updates, retractions and withdrawals.
   public var reason: String = ""
+  /// Other resources the same change touched, e.g. for a MERGE the speaker merged into and the claims that
+  /// moved (each moved claim also has its own UPDATE event, so its history stays whole).
+  public var relatedIds: [String] = []
 
   /// A message with every field at its default.
   public init() {}
@@ -328,6 +338,7 @@ extension AuditEvent: CBridgedMessage {
       self.after = try Resource(cMessage: value)
     }
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.AuditEvent.reason")
+    self.relatedIds = try bridgeStrings(c.pointee.related_ids, count: c.pointee.n_related_ids, field: "gainsay.v1.AuditEvent.related_ids")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -341,6 +352,8 @@ extension AuditEvent: CBridgedMessage {
     c.pointee.before = before.map { arena.message($0) }
     c.pointee.after = after.map { arena.message($0) }
     c.pointee.reason = arena.cString(reason)
+    c.pointee.n_related_ids = relatedIds.count
+    c.pointee.related_ids = arena.cStrings(relatedIds)
   }
 }
 
@@ -358,6 +371,7 @@ extension AuditEvent: ProtoJSONEncodable {
     if let value = before { fields.append(("before", value.jsonValue)) }
     if let value = after { fields.append(("after", value.jsonValue)) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    if !relatedIds.isEmpty { fields.append(("relatedIds", .array(relatedIds.map { .string($0) }))) }
     return .object(fields)
   }
 }
@@ -381,6 +395,10 @@ extension AuditEvent: ProtoJSONDecodable {
       case "before": self.before = try Resource(jsonValue: json, at: fieldPath)
       case "after": self.after = try Resource(jsonValue: json, at: fieldPath)
       case "reason": self.reason = try json.stringValue(at: fieldPath)
+      case "relatedIds", "related_ids":
+        self.relatedIds = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
       default: continue
       }
     }

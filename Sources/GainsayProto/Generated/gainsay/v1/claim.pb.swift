@@ -188,8 +188,11 @@ public struct Claim: Sendable, Hashable {
   public var updateTime: Timestamp? = nil
   /// Output only: how much evidence the ledger holds about the claim.
   public var evidence: EvidenceCounts? = nil
-  /// Output only: the most recent verdict's rating label, empty if none.
+  /// Output only: the most recent active verdict's rating label, empty if none.
   public var latestRating: String = ""
+  /// Output only: the speaker's name as it is now, so lists need not look each speaker up. Not kept in
+  /// revisions or audit events (a rename would make it stale there).
+  public var speakerName: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -396,6 +399,7 @@ extension Claim: CBridgedMessage {
       self.evidence = try EvidenceCounts(cMessage: value)
     }
     self.latestRating = try bridgeString(c.pointee.latest_rating, field: "gainsay.v1.Claim.latest_rating")
+    self.speakerName = try bridgeString(c.pointee.speaker_name, field: "gainsay.v1.Claim.speaker_name")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -417,6 +421,7 @@ extension Claim: CBridgedMessage {
     c.pointee.update_time = updateTime.map { arena.message($0) }
     c.pointee.evidence = evidence.map { arena.message($0) }
     c.pointee.latest_rating = arena.cString(latestRating)
+    c.pointee.speaker_name = arena.cString(speakerName)
   }
 }
 
@@ -440,6 +445,7 @@ extension Claim: ProtoJSONEncodable {
     if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
     if let value = evidence { fields.append(("evidence", value.jsonValue)) }
     if !latestRating.isEmpty { fields.append(("latestRating", .string(latestRating))) }
+    if !speakerName.isEmpty { fields.append(("speakerName", .string(speakerName))) }
     return .object(fields)
   }
 }
@@ -475,6 +481,7 @@ extension Claim: ProtoJSONDecodable {
       case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "evidence": self.evidence = try EvidenceCounts(jsonValue: json, at: fieldPath)
       case "latestRating", "latest_rating": self.latestRating = try json.stringValue(at: fieldPath)
+      case "speakerName", "speaker_name": self.speakerName = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

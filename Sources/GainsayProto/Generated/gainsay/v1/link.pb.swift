@@ -210,6 +210,12 @@ public struct TextQuote: Sendable, Hashable {
   public var prefix: String = ""
   /// Up to 32 characters just after it.
   public var suffix: String = ""
+  /// Output only: where the passage starts in the source's archived text, counted in Unicode code points
+  /// from 0 (a W3C TextPositionSelector's `start`), as the text was when the link was made. 0 with `end`
+  /// 0 when unknown (no archived text, or a claim-to-claim link).
+  public var start: Int64 = 0
+  /// Output only: where the passage ends (exclusive), in code points.
+  public var end: Int64 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -219,6 +225,11 @@ public struct TextQuote: Sendable, Hashable {
 public struct CreateLinkRequest: Sendable, Hashable {
   /// `link` (field 1).
   public var link: Link? = nil
+  /// Which occurrence of the quote to anchor to when it occurs more than once (1 is the first; 0 means 1).
+  public var occurrence: Int32 = 0
+  /// Link a contradicts or supports link to a source with archived text without quoting it: such links
+  /// need a quote unless this is set, and reports show them as "unquoted".
+  public var unquoted: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -417,12 +428,16 @@ extension TextQuote: CBridgedMessage {
     self.exact = try bridgeString(c.pointee.exact, field: "gainsay.v1.TextQuote.exact")
     self.prefix = try bridgeString(c.pointee.prefix, field: "gainsay.v1.TextQuote.prefix")
     self.suffix = try bridgeString(c.pointee.suffix, field: "gainsay.v1.TextQuote.suffix")
+    self.start = c.pointee.start
+    self.end = c.pointee.end
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.exact = arena.cString(exact)
     c.pointee.prefix = arena.cString(prefix)
     c.pointee.suffix = arena.cString(suffix)
+    c.pointee.start = start
+    c.pointee.end = end
   }
 }
 
@@ -433,6 +448,8 @@ extension TextQuote: ProtoJSONEncodable {
     if !exact.isEmpty { fields.append(("exact", .string(exact))) }
     if !prefix.isEmpty { fields.append(("prefix", .string(prefix))) }
     if !suffix.isEmpty { fields.append(("suffix", .string(suffix))) }
+    if start != 0 { fields.append(("start", .string(String(start)))) }
+    if end != 0 { fields.append(("end", .string(String(end)))) }
     return .object(fields)
   }
 }
@@ -449,6 +466,8 @@ extension TextQuote: ProtoJSONDecodable {
       case "exact": self.exact = try json.stringValue(at: fieldPath)
       case "prefix": self.prefix = try json.stringValue(at: fieldPath)
       case "suffix": self.suffix = try json.stringValue(at: fieldPath)
+      case "start": self.start = try json.integerValue(Int64.self, at: fieldPath)
+      case "end": self.end = try json.integerValue(Int64.self, at: fieldPath)
       default: continue
       }
     }
@@ -478,10 +497,14 @@ extension CreateLinkRequest: CBridgedMessage {
     if let value = c.pointee.link {
       self.link = try Link(cMessage: value)
     }
+    self.occurrence = c.pointee.occurrence
+    self.unquoted = c.pointee.unquoted != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.link = link.map { arena.message($0) }
+    c.pointee.occurrence = occurrence
+    c.pointee.unquoted = unquoted ? 1 : 0
   }
 }
 
@@ -490,6 +513,8 @@ extension CreateLinkRequest: ProtoJSONEncodable {
   public var jsonValue: JSONValue {
     var fields: [(String, JSONValue)] = []
     if let value = link { fields.append(("link", value.jsonValue)) }
+    if occurrence != 0 { fields.append(("occurrence", .integer(Int64(occurrence)))) }
+    if unquoted { fields.append(("unquoted", .bool(true))) }
     return .object(fields)
   }
 }
@@ -504,6 +529,8 @@ extension CreateLinkRequest: ProtoJSONDecodable {
       let fieldPath = path + "." + jsonKey
       switch jsonKey {
       case "link": self.link = try Link(jsonValue: json, at: fieldPath)
+      case "occurrence": self.occurrence = try json.integerValue(Int32.self, at: fieldPath)
+      case "unquoted": self.unquoted = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

@@ -276,9 +276,15 @@ public struct ListSourcesResponse: Sendable, Hashable {
 public struct UpdateSourceRequest: Sendable, Hashable {
   /// `source` (field 1).
   public var source: Source? = nil
-  /// Mutable: "title", "outlet", "authors", "url", "published_on", "kind", "language". The archived text
-  /// cannot change once evidence is anchored in it.
+  /// Mutable: "title", "outlet", "authors", "url", "published_on", "kind", "language", "archived_text".
+  /// A new archived text must still hold every active link's passage: the update is refused with
+  /// FAILED_PRECONDITION naming the links it would break, unless `withdraw_broken_links` is set.
   public var updateMask: FieldMask? = nil
+  /// Why, kept in the audit log (and in the withdrawal reason of links it withdraws).
+  public var reason: String = ""
+  /// Withdraw the active links whose passage no longer occurs in the new archived text, in the same
+  /// transaction as the update (each with its own WITHDRAW audit event).
+  public var withdrawBrokenLinks: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -659,11 +665,15 @@ extension UpdateSourceRequest: CBridgedMessage {
     if let value = c.pointee.update_mask {
       self.updateMask = try FieldMask(cMessage: value)
     }
+    self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.UpdateSourceRequest.reason")
+    self.withdrawBrokenLinks = c.pointee.withdraw_broken_links != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.source = source.map { arena.message($0) }
     c.pointee.update_mask = updateMask.map { arena.message($0) }
+    c.pointee.reason = arena.cString(reason)
+    c.pointee.withdraw_broken_links = withdrawBrokenLinks ? 1 : 0
   }
 }
 
@@ -673,6 +683,8 @@ extension UpdateSourceRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = source { fields.append(("source", value.jsonValue)) }
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    if withdrawBrokenLinks { fields.append(("withdrawBrokenLinks", .bool(true))) }
     return .object(fields)
   }
 }
@@ -688,6 +700,8 @@ extension UpdateSourceRequest: ProtoJSONDecodable {
       switch jsonKey {
       case "source": self.source = try Source(jsonValue: json, at: fieldPath)
       case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      case "withdrawBrokenLinks", "withdraw_broken_links": self.withdrawBrokenLinks = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

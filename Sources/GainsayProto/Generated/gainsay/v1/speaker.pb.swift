@@ -98,6 +98,9 @@ public struct Speaker: Sendable, Hashable {
   public var createTime: Timestamp? = nil
   /// Output only.
   public var updateTime: Timestamp? = nil
+  /// Output only: set when this speaker was merged into another (see MergeSpeakers). The record is kept as
+  /// a redirect: GetSpeaker with this speaker's id returns the speaker it was merged into.
+  public var mergedInto: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -131,6 +134,10 @@ public struct ListSpeakersRequest: Sendable, Hashable {
   public var nameContains: String = ""
   /// Only speakers from this country.
   public var country: String = ""
+  /// Only speakers whose name or an alias is close to this one, best first: the same after folding case,
+  /// spaces and diacritics, or a word or two misspelled (e.g. "Kadirov" finds "Ramzan Kadyrov"). Pages are
+  /// not used with it: at most page_size speakers are returned.
+  public var similarTo: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -153,6 +160,8 @@ public struct UpdateSpeakerRequest: Sendable, Hashable {
   public var speaker: Speaker? = nil
   /// The fields to change, e.g. paths "role" and "aliases". Empty means every mutable field.
   public var updateMask: FieldMask? = nil
+  /// Why, kept in the audit log.
+  public var reason: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -175,6 +184,33 @@ public struct RemoveSpeakerAliasRequest: Sendable, Hashable {
   public var speakerID: String = ""
   /// `alias` (field 2).
   public var alias: String = ""
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// Merges a duplicate speaker into another (AIP-136 custom method): the duplicate's name and aliases become
+/// aliases of the other, its claims move there, and the duplicate is kept as a redirect (`merged_into`).
+public struct MergeSpeakersRequest: Sendable, Hashable {
+  /// The duplicate: an id.
+  public var duplicateID: String = ""
+  /// The speaker that stays: an id.
+  public var intoID: String = ""
+  /// Required: why, kept in the audit log.
+  public var reason: String = ""
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// The proto message `gainsay.v1.MergeSpeakersResponse`.
+public struct MergeSpeakersResponse: Sendable, Hashable {
+  /// The speaker that stays, with its new aliases.
+  public var speaker: Speaker? = nil
+  /// The duplicate, now a redirect.
+  public var duplicate: Speaker? = nil
+  /// How many claims moved.
+  public var movedClaims: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -214,6 +250,7 @@ extension Speaker: CBridgedMessage {
     if let value = c.pointee.update_time {
       self.updateTime = try Timestamp(cMessage: value)
     }
+    self.mergedInto = try bridgeString(c.pointee.merged_into, field: "gainsay.v1.Speaker.merged_into")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -228,6 +265,7 @@ extension Speaker: CBridgedMessage {
     c.pointee.wikidata_id = arena.cString(wikidataID)
     c.pointee.create_time = createTime.map { arena.message($0) }
     c.pointee.update_time = updateTime.map { arena.message($0) }
+    c.pointee.merged_into = arena.cString(mergedInto)
   }
 }
 
@@ -245,6 +283,7 @@ extension Speaker: ProtoJSONEncodable {
     if !wikidataID.isEmpty { fields.append(("wikidataId", .string(wikidataID))) }
     if let value = createTime { fields.append(("createTime", value.jsonValue)) }
     if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
+    if !mergedInto.isEmpty { fields.append(("mergedInto", .string(mergedInto))) }
     return .object(fields)
   }
 }
@@ -271,6 +310,7 @@ extension Speaker: ProtoJSONDecodable {
       case "wikidataId", "wikidata_id": self.wikidataID = try json.stringValue(at: fieldPath)
       case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "mergedInto", "merged_into": self.mergedInto = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -409,6 +449,7 @@ extension ListSpeakersRequest: CBridgedMessage {
     self.pageToken = try bridgeString(c.pointee.page_token, field: "gainsay.v1.ListSpeakersRequest.page_token")
     self.nameContains = try bridgeString(c.pointee.name_contains, field: "gainsay.v1.ListSpeakersRequest.name_contains")
     self.country = try bridgeString(c.pointee.country, field: "gainsay.v1.ListSpeakersRequest.country")
+    self.similarTo = try bridgeString(c.pointee.similar_to, field: "gainsay.v1.ListSpeakersRequest.similar_to")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -416,6 +457,7 @@ extension ListSpeakersRequest: CBridgedMessage {
     c.pointee.page_token = arena.cString(pageToken)
     c.pointee.name_contains = arena.cString(nameContains)
     c.pointee.country = arena.cString(country)
+    c.pointee.similar_to = arena.cString(similarTo)
   }
 }
 
@@ -427,6 +469,7 @@ extension ListSpeakersRequest: ProtoJSONEncodable {
     if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
     if !nameContains.isEmpty { fields.append(("nameContains", .string(nameContains))) }
     if !country.isEmpty { fields.append(("country", .string(country))) }
+    if !similarTo.isEmpty { fields.append(("similarTo", .string(similarTo))) }
     return .object(fields)
   }
 }
@@ -444,6 +487,7 @@ extension ListSpeakersRequest: ProtoJSONDecodable {
       case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
       case "nameContains", "name_contains": self.nameContains = try json.stringValue(at: fieldPath)
       case "country": self.country = try json.stringValue(at: fieldPath)
+      case "similarTo", "similar_to": self.similarTo = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -537,11 +581,13 @@ extension UpdateSpeakerRequest: CBridgedMessage {
     if let value = c.pointee.update_mask {
       self.updateMask = try FieldMask(cMessage: value)
     }
+    self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.UpdateSpeakerRequest.reason")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.speaker = speaker.map { arena.message($0) }
     c.pointee.update_mask = updateMask.map { arena.message($0) }
+    c.pointee.reason = arena.cString(reason)
   }
 }
 
@@ -551,6 +597,7 @@ extension UpdateSpeakerRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = speaker { fields.append(("speaker", value.jsonValue)) }
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     return .object(fields)
   }
 }
@@ -566,6 +613,7 @@ extension UpdateSpeakerRequest: ProtoJSONDecodable {
       switch jsonKey {
       case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
       case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -680,6 +728,132 @@ extension RemoveSpeakerAliasRequest: ProtoJSONDecodable {
       switch jsonKey {
       case "speakerId", "speaker_id": self.speakerID = try json.stringValue(at: fieldPath)
       case "alias": self.alias = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension MergeSpeakersRequest: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.MergeSpeakersRequest"
+  typealias CMessage = Gainsay__V1__MergeSpeakersRequest
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__merge_speakers_request__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__merge_speakers_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__merge_speakers_request__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__merge_speakers_request__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__merge_speakers_request__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.duplicateID = try bridgeString(c.pointee.duplicate_id, field: "gainsay.v1.MergeSpeakersRequest.duplicate_id")
+    self.intoID = try bridgeString(c.pointee.into_id, field: "gainsay.v1.MergeSpeakersRequest.into_id")
+    self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.MergeSpeakersRequest.reason")
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.duplicate_id = arena.cString(duplicateID)
+    c.pointee.into_id = arena.cString(intoID)
+    c.pointee.reason = arena.cString(reason)
+  }
+}
+
+extension MergeSpeakersRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !duplicateID.isEmpty { fields.append(("duplicateId", .string(duplicateID))) }
+    if !intoID.isEmpty { fields.append(("intoId", .string(intoID))) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
+  }
+}
+
+extension MergeSpeakersRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "duplicateId", "duplicate_id": self.duplicateID = try json.stringValue(at: fieldPath)
+      case "intoId", "into_id": self.intoID = try json.stringValue(at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension MergeSpeakersResponse: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.MergeSpeakersResponse"
+  typealias CMessage = Gainsay__V1__MergeSpeakersResponse
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__merge_speakers_response__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__merge_speakers_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__merge_speakers_response__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__merge_speakers_response__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__merge_speakers_response__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    if let value = c.pointee.speaker {
+      self.speaker = try Speaker(cMessage: value)
+    }
+    if let value = c.pointee.duplicate {
+      self.duplicate = try Speaker(cMessage: value)
+    }
+    self.movedClaims = c.pointee.moved_claims
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.speaker = speaker.map { arena.message($0) }
+    c.pointee.duplicate = duplicate.map { arena.message($0) }
+    c.pointee.moved_claims = movedClaims
+  }
+}
+
+extension MergeSpeakersResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if let value = speaker { fields.append(("speaker", value.jsonValue)) }
+    if let value = duplicate { fields.append(("duplicate", value.jsonValue)) }
+    if movedClaims != 0 { fields.append(("movedClaims", .integer(Int64(movedClaims)))) }
+    return .object(fields)
+  }
+}
+
+extension MergeSpeakersResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
+      case "duplicate": self.duplicate = try Speaker(jsonValue: json, at: fieldPath)
+      case "movedClaims", "moved_claims": self.movedClaims = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }

@@ -2,6 +2,80 @@
 
 internal import GainsayProtoC
 
+/// The proto enum `VerdictState`.
+public enum VerdictState: Sendable, Hashable, CaseIterable {
+  /// `VERDICT_STATE_UNSPECIFIED` (0).
+  case unspecified
+  /// `VERDICT_STATE_ACTIVE` (1).
+  case active
+  /// Withdrawn with a reason; kept for the record.
+  case withdrawn
+  /// A value this version of the contract does not know; kept so nothing is lost.
+  case unrecognized(Int32)
+
+  /// The known cases.
+  public static let allCases: [VerdictState] = [.unspecified, .active, .withdrawn]
+
+  /// Creates the case for a wire value.
+  public init(rawValue: Int32) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .active
+    case 2: self = .withdrawn
+    default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire value.
+  public var rawValue: Int32 {
+    switch self {
+    case .unspecified: 0
+    case .active: 1
+    case .withdrawn: 2
+    case .unrecognized(let value): value
+    }
+  }
+
+  /// The value's name in the .proto file (and in the proto3 JSON mapping).
+  public var protoName: String {
+    switch self {
+    case .unspecified: "VERDICT_STATE_UNSPECIFIED"
+    case .active: "VERDICT_STATE_ACTIVE"
+    case .withdrawn: "VERDICT_STATE_WITHDRAWN"
+    case .unrecognized(let value): String(value)
+    }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
+  /// The case named `protoName` in the .proto file, if there is one.
+  public init?(protoName: String) {
+    switch protoName {
+    case "VERDICT_STATE_UNSPECIFIED": self = .unspecified
+    case "VERDICT_STATE_ACTIVE": self = .active
+    case "VERDICT_STATE_WITHDRAWN": self = .withdrawn
+    default: return nil
+    }
+  }
+}
+
 /// A reviewer's rating of a claim. A claim may be reviewed again; the latest verdict stands.
 public struct Verdict: Sendable, Hashable {
   /// Server-assigned, e.g. "vrd_…". Output only.
@@ -18,6 +92,11 @@ public struct Verdict: Sendable, Hashable {
   public var createTime: Timestamp? = nil
   /// Output only: the rating's position on the scale (see RatingScale).
   public var ratingValue: Int32 = 0
+  /// Output only: ACTIVE until withdrawn. A withdrawn verdict no longer stands; the latest active one does.
+  /// (UNSPECIFIED in records written before verdicts could be withdrawn means ACTIVE.)
+  public var state: VerdictState = .unspecified
+  /// Output only: set when withdrawn.
+  public var withdrawalReason: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -62,6 +141,8 @@ public struct ListVerdictsRequest: Sendable, Hashable {
   public var pageSize: Int32 = 0
   /// `page_token` (field 3).
   public var pageToken: String = ""
+  /// Include withdrawn verdicts.
+  public var includeWithdrawn: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -80,6 +161,18 @@ public struct ListVerdictsResponse: Sendable, Hashable {
 
 /// The proto message `gainsay.v1.GetRatingScaleRequest`.
 public struct GetRatingScaleRequest: Sendable, Hashable {
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// Withdraws a verdict given in error (AIP-136 custom method). The claim's rating becomes its latest
+/// active verdict's, or none.
+public struct WithdrawVerdictRequest: Sendable, Hashable {
+  /// `id` (field 1).
+  public var id: String = ""
+  /// Required.
+  public var reason: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -116,6 +209,8 @@ extension Verdict: CBridgedMessage {
       self.createTime = try Timestamp(cMessage: value)
     }
     self.ratingValue = c.pointee.rating_value
+    self.state = VerdictState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
+    self.withdrawalReason = try bridgeString(c.pointee.withdrawal_reason, field: "gainsay.v1.Verdict.withdrawal_reason")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -126,6 +221,8 @@ extension Verdict: CBridgedMessage {
     c.pointee.reviewer = reviewer.map { arena.message($0) }
     c.pointee.create_time = createTime.map { arena.message($0) }
     c.pointee.rating_value = ratingValue
+    c.pointee.state = Gainsay__V1__VerdictState(rawValue: .init(truncatingIfNeeded: state.rawValue))
+    c.pointee.withdrawal_reason = arena.cString(withdrawalReason)
   }
 }
 
@@ -140,6 +237,8 @@ extension Verdict: ProtoJSONEncodable {
     if let value = reviewer { fields.append(("reviewer", value.jsonValue)) }
     if let value = createTime { fields.append(("createTime", value.jsonValue)) }
     if ratingValue != 0 { fields.append(("ratingValue", .integer(Int64(ratingValue)))) }
+    if state != .unspecified { fields.append(("state", state.jsonValue)) }
+    if !withdrawalReason.isEmpty { fields.append(("withdrawalReason", .string(withdrawalReason))) }
     return .object(fields)
   }
 }
@@ -160,6 +259,8 @@ extension Verdict: ProtoJSONDecodable {
       case "reviewer": self.reviewer = try UnixUser(jsonValue: json, at: fieldPath)
       case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "ratingValue", "rating_value": self.ratingValue = try json.integerValue(Int32.self, at: fieldPath)
+      case "state": self.state = try VerdictState(jsonValue: json, at: fieldPath)
+      case "withdrawalReason", "withdrawal_reason": self.withdrawalReason = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -362,12 +463,14 @@ extension ListVerdictsRequest: CBridgedMessage {
     self.claimID = try bridgeString(c.pointee.claim_id, field: "gainsay.v1.ListVerdictsRequest.claim_id")
     self.pageSize = c.pointee.page_size
     self.pageToken = try bridgeString(c.pointee.page_token, field: "gainsay.v1.ListVerdictsRequest.page_token")
+    self.includeWithdrawn = c.pointee.include_withdrawn != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.claim_id = arena.cString(claimID)
     c.pointee.page_size = pageSize
     c.pointee.page_token = arena.cString(pageToken)
+    c.pointee.include_withdrawn = includeWithdrawn ? 1 : 0
   }
 }
 
@@ -378,6 +481,7 @@ extension ListVerdictsRequest: ProtoJSONEncodable {
     if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
     if pageSize != 0 { fields.append(("pageSize", .integer(Int64(pageSize)))) }
     if !pageToken.isEmpty { fields.append(("pageToken", .string(pageToken))) }
+    if includeWithdrawn { fields.append(("includeWithdrawn", .bool(true))) }
     return .object(fields)
   }
 }
@@ -394,6 +498,7 @@ extension ListVerdictsRequest: ProtoJSONDecodable {
       case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
       case "pageSize", "page_size": self.pageSize = try json.integerValue(Int32.self, at: fieldPath)
       case "pageToken", "page_token": self.pageToken = try json.stringValue(at: fieldPath)
+      case "includeWithdrawn", "include_withdrawn": self.includeWithdrawn = try json.boolValue(at: fieldPath)
       default: continue
       }
     }
@@ -502,5 +607,62 @@ extension GetRatingScaleRequest: ProtoJSONDecodable {
   public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
     self.init()
     _ = try jsonValue.objectFields(at: path)
+  }
+}
+
+extension WithdrawVerdictRequest: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.WithdrawVerdictRequest"
+  typealias CMessage = Gainsay__V1__WithdrawVerdictRequest
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__withdraw_verdict_request__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__withdraw_verdict_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__withdraw_verdict_request__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__withdraw_verdict_request__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__withdraw_verdict_request__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.id = try bridgeString(c.pointee.id, field: "gainsay.v1.WithdrawVerdictRequest.id")
+    self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.WithdrawVerdictRequest.reason")
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.id = arena.cString(id)
+    c.pointee.reason = arena.cString(reason)
+  }
+}
+
+extension WithdrawVerdictRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !id.isEmpty { fields.append(("id", .string(id))) }
+    if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    return .object(fields)
+  }
+}
+
+extension WithdrawVerdictRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "id": self.id = try json.stringValue(at: fieldPath)
+      case "reason": self.reason = try json.stringValue(at: fieldPath)
+      default: continue
+      }
+    }
   }
 }

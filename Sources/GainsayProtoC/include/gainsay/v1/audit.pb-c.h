@@ -37,7 +37,12 @@ typedef enum _Gainsay__V1__AuditAction {
   GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UPDATE = 2,
   GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_RETRACT = 3,
   GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_WITHDRAW = 4,
-  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_IMPORT = 5
+  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_IMPORT = 5,
+  /*
+   * A duplicate speaker merged into another (MergeSpeakers); the event is about the duplicate, and
+   * `related_ids` names the speaker it was merged into and the claims that moved.
+   */
+  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_MERGE = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__AUDIT_ACTION)
 } Gainsay__V1__AuditAction;
 
@@ -105,10 +110,16 @@ struct  Gainsay__V1__AuditEvent
    * The reason given, for updates, retractions and withdrawals.
    */
   char *reason;
+  /*
+   * Other resources the same change touched, e.g. for a MERGE the speaker merged into and the claims that
+   * moved (each moved claim also has its own UPDATE event, so its history stays whole).
+   */
+  size_t n_related_ids;
+  char **related_ids;
 };
 #define GAINSAY__V1__AUDIT_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__audit_event__descriptor) \
-    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string }
+    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*

@@ -135,13 +135,18 @@ struct  Gainsay__V1__Claim
    */
   Gainsay__V1__EvidenceCounts *evidence;
   /*
-   * Output only: the most recent verdict's rating label, empty if none.
+   * Output only: the most recent active verdict's rating label, empty if none.
    */
   char *latest_rating;
+  /*
+   * Output only: the speaker's name as it is now, so lists need not look each speaker up. Not kept in
+   * revisions or audit events (a rename would make it stale there).
+   */
+  char *speaker_name;
 };
 #define GAINSAY__V1__CLAIM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__claim__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__ATTRIBUTION_STATUS__ATTRIBUTION_STATUS_UNSPECIFIED, GAINSAY__V1__CLAIM_STATE__CLAIM_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__ATTRIBUTION_STATUS__ATTRIBUTION_STATUS_UNSPECIFIED, GAINSAY__V1__CLAIM_STATE__CLAIM_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*

@@ -154,6 +154,10 @@ struct Gainsay__V1__Ledger_Service
                                const Gainsay__V1__RemoveSpeakerAliasRequest *input,
                                Gainsay__V1__Speaker_Closure closure,
                                void *closure_data);
+  void (*merge_speakers)(Gainsay__V1__Ledger_Service *service,
+                         const Gainsay__V1__MergeSpeakersRequest *input,
+                         Gainsay__V1__MergeSpeakersResponse_Closure closure,
+                         void *closure_data);
   void (*create_claim)(Gainsay__V1__Ledger_Service *service,
                        const Gainsay__V1__CreateClaimRequest *input,
                        Gainsay__V1__CreateClaimResponse_Closure closure,
@@ -222,6 +226,10 @@ struct Gainsay__V1__Ledger_Service
                            const Gainsay__V1__GetRatingScaleRequest *input,
                            Gainsay__V1__RatingScale_Closure closure,
                            void *closure_data);
+  void (*withdraw_verdict)(Gainsay__V1__Ledger_Service *service,
+                           const Gainsay__V1__WithdrawVerdictRequest *input,
+                           Gainsay__V1__Verdict_Closure closure,
+                           void *closure_data);
   void (*search)(Gainsay__V1__Ledger_Service *service,
                  const Gainsay__V1__SearchRequest *input,
                  Gainsay__V1__SearchHit_Closure closure,
@@ -277,6 +285,7 @@ void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
       function_prefix__ ## update_speaker,\
       function_prefix__ ## add_speaker_alias,\
       function_prefix__ ## remove_speaker_alias,\
+      function_prefix__ ## merge_speakers,\
       function_prefix__ ## create_claim,\
       function_prefix__ ## get_claim,\
       function_prefix__ ## list_claims,\
@@ -294,6 +303,7 @@ void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
       function_prefix__ ## create_verdict,\
       function_prefix__ ## list_verdicts,\
       function_prefix__ ## get_rating_scale,\
+      function_prefix__ ## withdraw_verdict,\
       function_prefix__ ## search,\
       function_prefix__ ## suggest_evidence,\
       function_prefix__ ## list_audit_events,\
@@ -332,6 +342,10 @@ void gainsay__v1__ledger__remove_speaker_alias(ProtobufCService *service,
                                                const Gainsay__V1__RemoveSpeakerAliasRequest *input,
                                                Gainsay__V1__Speaker_Closure closure,
                                                void *closure_data);
+void gainsay__v1__ledger__merge_speakers(ProtobufCService *service,
+                                         const Gainsay__V1__MergeSpeakersRequest *input,
+                                         Gainsay__V1__MergeSpeakersResponse_Closure closure,
+                                         void *closure_data);
 void gainsay__v1__ledger__create_claim(ProtobufCService *service,
                                        const Gainsay__V1__CreateClaimRequest *input,
                                        Gainsay__V1__CreateClaimResponse_Closure closure,
@@ -399,6 +413,10 @@ void gainsay__v1__ledger__list_verdicts(ProtobufCService *service,
 void gainsay__v1__ledger__get_rating_scale(ProtobufCService *service,
                                            const Gainsay__V1__GetRatingScaleRequest *input,
                                            Gainsay__V1__RatingScale_Closure closure,
+                                           void *closure_data);
+void gainsay__v1__ledger__withdraw_verdict(ProtobufCService *service,
+                                           const Gainsay__V1__WithdrawVerdictRequest *input,
+                                           Gainsay__V1__Verdict_Closure closure,
                                            void *closure_data);
 void gainsay__v1__ledger__search(ProtobufCService *service,
                                  const Gainsay__V1__SearchRequest *input,

@@ -142,20 +142,39 @@ struct  Gainsay__V1__TextQuote
    * Up to 32 characters just after it.
    */
   char *suffix;
+  /*
+   * Output only: where the passage starts in the source's archived text, counted in Unicode code points
+   * from 0 (a W3C TextPositionSelector's `start`), as the text was when the link was made. 0 with `end`
+   * 0 when unknown (no archived text, or a claim-to-claim link).
+   */
+  int64_t start;
+  /*
+   * Output only: where the passage ends (exclusive), in code points.
+   */
+  int64_t end;
 };
 #define GAINSAY__V1__TEXT_QUOTE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__text_quote__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Gainsay__V1__CreateLinkRequest
 {
   ProtobufCMessage base;
   Gainsay__V1__Link *link;
+  /*
+   * Which occurrence of the quote to anchor to when it occurs more than once (1 is the first; 0 means 1).
+   */
+  int32_t occurrence;
+  /*
+   * Link a contradicts or supports link to a source with archived text without quoting it: such links
+   * need a quote unless this is set, and reports show them as "unquoted".
+   */
+  protobuf_c_boolean unquoted;
 };
 #define GAINSAY__V1__CREATE_LINK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__create_link_request__descriptor) \
-    , NULL }
+    , NULL, 0, 0 }
 
 
 struct  Gainsay__V1__GetLinkRequest

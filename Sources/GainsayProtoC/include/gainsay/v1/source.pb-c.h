@@ -176,14 +176,24 @@ struct  Gainsay__V1__UpdateSourceRequest
   ProtobufCMessage base;
   Gainsay__V1__Source *source;
   /*
-   * Mutable: "title", "outlet", "authors", "url", "published_on", "kind", "language". The archived text
-   * cannot change once evidence is anchored in it.
+   * Mutable: "title", "outlet", "authors", "url", "published_on", "kind", "language", "archived_text".
+   * A new archived text must still hold every active link's passage: the update is refused with
+   * FAILED_PRECONDITION naming the links it would break, unless `withdraw_broken_links` is set.
    */
   Google__Protobuf__FieldMask *update_mask;
+  /*
+   * Why, kept in the audit log (and in the withdrawal reason of links it withdraws).
+   */
+  char *reason;
+  /*
+   * Withdraw the active links whose passage no longer occurs in the new archived text, in the same
+   * transaction as the update (each with its own WITHDRAW audit event).
+   */
+  protobuf_c_boolean withdraw_broken_links;
 };
 #define GAINSAY__V1__UPDATE_SOURCE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__update_source_request__descriptor) \
-    , NULL, NULL }
+    , NULL, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /* Gainsay__V1__Source methods */

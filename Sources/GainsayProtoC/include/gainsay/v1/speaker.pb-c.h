@@ -25,6 +25,8 @@ typedef struct Gainsay__V1__ListSpeakersResponse Gainsay__V1__ListSpeakersRespon
 typedef struct Gainsay__V1__UpdateSpeakerRequest Gainsay__V1__UpdateSpeakerRequest;
 typedef struct Gainsay__V1__AddSpeakerAliasRequest Gainsay__V1__AddSpeakerAliasRequest;
 typedef struct Gainsay__V1__RemoveSpeakerAliasRequest Gainsay__V1__RemoveSpeakerAliasRequest;
+typedef struct Gainsay__V1__MergeSpeakersRequest Gainsay__V1__MergeSpeakersRequest;
+typedef struct Gainsay__V1__MergeSpeakersResponse Gainsay__V1__MergeSpeakersResponse;
 
 
 /* --- enums --- */
@@ -82,10 +84,15 @@ struct  Gainsay__V1__Speaker
    * Output only.
    */
   Google__Protobuf__Timestamp *update_time;
+  /*
+   * Output only: set when this speaker was merged into another (see MergeSpeakers). The record is kept as
+   * a redirect: GetSpeaker with this speaker's id returns the speaker it was merged into.
+   */
+  char *merged_into;
 };
 #define GAINSAY__V1__SPEAKER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__speaker__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Gainsay__V1__CreateSpeakerRequest
@@ -133,10 +140,16 @@ struct  Gainsay__V1__ListSpeakersRequest
    * Only speakers from this country.
    */
   char *country;
+  /*
+   * Only speakers whose name or an alias is close to this one, best first: the same after folding case,
+   * spaces and diacritics, or a word or two misspelled (e.g. "Kadirov" finds "Ramzan Kadyrov"). Pages are
+   * not used with it: at most page_size speakers are returned.
+   */
+  char *similar_to;
 };
 #define GAINSAY__V1__LIST_SPEAKERS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__list_speakers_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Gainsay__V1__ListSpeakersResponse
@@ -165,10 +178,14 @@ struct  Gainsay__V1__UpdateSpeakerRequest
    * The fields to change, e.g. paths "role" and "aliases". Empty means every mutable field.
    */
   Google__Protobuf__FieldMask *update_mask;
+  /*
+   * Why, kept in the audit log.
+   */
+  char *reason;
 };
 #define GAINSAY__V1__UPDATE_SPEAKER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__update_speaker_request__descriptor) \
-    , NULL, NULL }
+    , NULL, NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -197,6 +214,52 @@ struct  Gainsay__V1__RemoveSpeakerAliasRequest
 #define GAINSAY__V1__REMOVE_SPEAKER_ALIAS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__remove_speaker_alias_request__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Merges a duplicate speaker into another (AIP-136 custom method): the duplicate's name and aliases become
+ * aliases of the other, its claims move there, and the duplicate is kept as a redirect (`merged_into`).
+ */
+struct  Gainsay__V1__MergeSpeakersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The duplicate: an id.
+   */
+  char *duplicate_id;
+  /*
+   * The speaker that stays: an id.
+   */
+  char *into_id;
+  /*
+   * Required: why, kept in the audit log.
+   */
+  char *reason;
+};
+#define GAINSAY__V1__MERGE_SPEAKERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__merge_speakers_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Gainsay__V1__MergeSpeakersResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The speaker that stays, with its new aliases.
+   */
+  Gainsay__V1__Speaker *speaker;
+  /*
+   * The duplicate, now a redirect.
+   */
+  Gainsay__V1__Speaker *duplicate;
+  /*
+   * How many claims moved.
+   */
+  int32_t moved_claims;
+};
+#define GAINSAY__V1__MERGE_SPEAKERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__merge_speakers_response__descriptor) \
+    , NULL, NULL, 0 }
 
 
 /* Gainsay__V1__Speaker methods */
@@ -351,6 +414,44 @@ Gainsay__V1__RemoveSpeakerAliasRequest *
 void   gainsay__v1__remove_speaker_alias_request__free_unpacked
                      (Gainsay__V1__RemoveSpeakerAliasRequest *message,
                       ProtobufCAllocator *allocator);
+/* Gainsay__V1__MergeSpeakersRequest methods */
+void   gainsay__v1__merge_speakers_request__init
+                     (Gainsay__V1__MergeSpeakersRequest         *message);
+size_t gainsay__v1__merge_speakers_request__get_packed_size
+                     (const Gainsay__V1__MergeSpeakersRequest   *message);
+size_t gainsay__v1__merge_speakers_request__pack
+                     (const Gainsay__V1__MergeSpeakersRequest   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__merge_speakers_request__pack_to_buffer
+                     (const Gainsay__V1__MergeSpeakersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__MergeSpeakersRequest *
+       gainsay__v1__merge_speakers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__merge_speakers_request__free_unpacked
+                     (Gainsay__V1__MergeSpeakersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__MergeSpeakersResponse methods */
+void   gainsay__v1__merge_speakers_response__init
+                     (Gainsay__V1__MergeSpeakersResponse         *message);
+size_t gainsay__v1__merge_speakers_response__get_packed_size
+                     (const Gainsay__V1__MergeSpeakersResponse   *message);
+size_t gainsay__v1__merge_speakers_response__pack
+                     (const Gainsay__V1__MergeSpeakersResponse   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__merge_speakers_response__pack_to_buffer
+                     (const Gainsay__V1__MergeSpeakersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__MergeSpeakersResponse *
+       gainsay__v1__merge_speakers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__merge_speakers_response__free_unpacked
+                     (Gainsay__V1__MergeSpeakersResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Gainsay__V1__Speaker_Closure)
@@ -377,6 +478,12 @@ typedef void (*Gainsay__V1__AddSpeakerAliasRequest_Closure)
 typedef void (*Gainsay__V1__RemoveSpeakerAliasRequest_Closure)
                  (const Gainsay__V1__RemoveSpeakerAliasRequest *message,
                   void *closure_data);
+typedef void (*Gainsay__V1__MergeSpeakersRequest_Closure)
+                 (const Gainsay__V1__MergeSpeakersRequest *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__MergeSpeakersResponse_Closure)
+                 (const Gainsay__V1__MergeSpeakersResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -392,6 +499,8 @@ extern const ProtobufCMessageDescriptor gainsay__v1__list_speakers_response__des
 extern const ProtobufCMessageDescriptor gainsay__v1__update_speaker_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__add_speaker_alias_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__remove_speaker_alias_request__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__merge_speakers_request__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__merge_speakers_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

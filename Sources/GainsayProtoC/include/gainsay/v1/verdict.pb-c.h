@@ -24,10 +24,20 @@ typedef struct Gainsay__V1__CreateVerdictRequest Gainsay__V1__CreateVerdictReque
 typedef struct Gainsay__V1__ListVerdictsRequest Gainsay__V1__ListVerdictsRequest;
 typedef struct Gainsay__V1__ListVerdictsResponse Gainsay__V1__ListVerdictsResponse;
 typedef struct Gainsay__V1__GetRatingScaleRequest Gainsay__V1__GetRatingScaleRequest;
+typedef struct Gainsay__V1__WithdrawVerdictRequest Gainsay__V1__WithdrawVerdictRequest;
 
 
 /* --- enums --- */
 
+typedef enum _Gainsay__V1__VerdictState {
+  GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_UNSPECIFIED = 0,
+  GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_ACTIVE = 1,
+  /*
+   * Withdrawn with a reason; kept for the record.
+   */
+  GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_WITHDRAWN = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__VERDICT_STATE)
+} Gainsay__V1__VerdictState;
 
 /* --- messages --- */
 
@@ -62,10 +72,19 @@ struct  Gainsay__V1__Verdict
    * Output only: the rating's position on the scale (see RatingScale).
    */
   int32_t rating_value;
+  /*
+   * Output only: ACTIVE until withdrawn. A withdrawn verdict no longer stands; the latest active one does.
+   * (UNSPECIFIED in records written before verdicts could be withdrawn means ACTIVE.)
+   */
+  Gainsay__V1__VerdictState state;
+  /*
+   * Output only: set when withdrawn.
+   */
+  char *withdrawal_reason;
 };
 #define GAINSAY__V1__VERDICT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__verdict__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0, GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -119,10 +138,14 @@ struct  Gainsay__V1__ListVerdictsRequest
   char *claim_id;
   int32_t page_size;
   char *page_token;
+  /*
+   * Include withdrawn verdicts.
+   */
+  protobuf_c_boolean include_withdrawn;
 };
 #define GAINSAY__V1__LIST_VERDICTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__list_verdicts_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Gainsay__V1__ListVerdictsResponse
@@ -147,6 +170,24 @@ struct  Gainsay__V1__GetRatingScaleRequest
 #define GAINSAY__V1__GET_RATING_SCALE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__get_rating_scale_request__descriptor) \
      }
+
+
+/*
+ * Withdraws a verdict given in error (AIP-136 custom method). The claim's rating becomes its latest
+ * active verdict's, or none.
+ */
+struct  Gainsay__V1__WithdrawVerdictRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  /*
+   * Required.
+   */
+  char *reason;
+};
+#define GAINSAY__V1__WITHDRAW_VERDICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__withdraw_verdict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Gainsay__V1__Verdict methods */
@@ -282,6 +323,25 @@ Gainsay__V1__GetRatingScaleRequest *
 void   gainsay__v1__get_rating_scale_request__free_unpacked
                      (Gainsay__V1__GetRatingScaleRequest *message,
                       ProtobufCAllocator *allocator);
+/* Gainsay__V1__WithdrawVerdictRequest methods */
+void   gainsay__v1__withdraw_verdict_request__init
+                     (Gainsay__V1__WithdrawVerdictRequest         *message);
+size_t gainsay__v1__withdraw_verdict_request__get_packed_size
+                     (const Gainsay__V1__WithdrawVerdictRequest   *message);
+size_t gainsay__v1__withdraw_verdict_request__pack
+                     (const Gainsay__V1__WithdrawVerdictRequest   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__withdraw_verdict_request__pack_to_buffer
+                     (const Gainsay__V1__WithdrawVerdictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__WithdrawVerdictRequest *
+       gainsay__v1__withdraw_verdict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__withdraw_verdict_request__free_unpacked
+                     (Gainsay__V1__WithdrawVerdictRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Gainsay__V1__Verdict_Closure)
@@ -305,12 +365,16 @@ typedef void (*Gainsay__V1__ListVerdictsResponse_Closure)
 typedef void (*Gainsay__V1__GetRatingScaleRequest_Closure)
                  (const Gainsay__V1__GetRatingScaleRequest *message,
                   void *closure_data);
+typedef void (*Gainsay__V1__WithdrawVerdictRequest_Closure)
+                 (const Gainsay__V1__WithdrawVerdictRequest *message,
+                  void *closure_data);
 
 /* --- services --- */
 
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    gainsay__v1__verdict_state__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__verdict__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__rating_scale__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__rating__descriptor;
@@ -318,6 +382,7 @@ extern const ProtobufCMessageDescriptor gainsay__v1__create_verdict_request__des
 extern const ProtobufCMessageDescriptor gainsay__v1__list_verdicts_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__list_verdicts_response__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__get_rating_scale_request__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__withdraw_verdict_request__descriptor;
 
 PROTOBUF_C__END_DECLS
 
