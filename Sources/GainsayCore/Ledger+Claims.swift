@@ -7,6 +7,7 @@ extension Ledger {
     try require(.editor, caller, to: "recording a claim")
     guard let input = request.claim else { throw LedgerError.invalid("claim", "is required") }
     var claim = try validated(input, field: "claim")
+    claim.speakerID = try await liveSpeakerID(claim.speakerID, field: "claim.speaker_id")
     // Look for repeats before the new claim is in the index. (The write checks that the speaker exists.)
     let similar = try await similarClaims(to: claim.text)
     claim.id = ResourceID.make("clm")
@@ -68,10 +69,12 @@ extension Ledger {
     return claim
   }
 
-  func requireSpeaker(_ id: String, field: String) async throws {
-    guard try await store.resource(.speaker, id: id) != nil else {
+  /// The id of the speaker `id` names, following a merged speaker's redirect.
+  func liveSpeakerID(_ id: String, field: String) async throws -> String {
+    guard case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind else {
       throw LedgerError.notFound("speaker", id, field: field)
     }
+    return try await following(speaker).id
   }
 
   func storedClaim(_ id: String) async throws -> Claim {
@@ -94,6 +97,12 @@ extension Ledger {
     try require(.reader, caller, to: "reading claims")
     var filter = ClaimFilter()
     filter.speakerID = try Validate.line(request.speakerID, field: "speaker_id", required: false)
+    if !filter.speakerID.isEmpty {
+      // A merged speaker's id lists the claims of the speaker it was merged into.
+      if case .speaker(let speaker)? = try await store.resource(.speaker, id: filter.speakerID)?.kind {
+        filter.speakerID = try await following(speaker).id
+      }
+    }
     filter.topic = try Validate.line(request.topic, field: "topic", required: false, maximum: 64).lowercased()
     filter.saidFrom = try Validate.date(
       request.saidFrom, field: "said_from", required: false, today: PartialDate(year: 9999))
@@ -119,15 +128,17 @@ extension Ledger {
 
   public func updateClaim(_ request: UpdateClaimRequest, caller: CallerIdentity) async throws -> Claim {
     try require(.editor, caller, to: "changing a claim")
-    guard let input = request.claim else { throw LedgerError.invalid("claim", "is required") }
-    let id = try Validate.id(input.id, field: "claim.id")
+    guard var requested = request.claim else { throw LedgerError.invalid("claim", "is required") }
+    let id = try Validate.id(requested.id, field: "claim.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.claimFields, defaultAll: false)
     let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
     if paths.contains("speaker_id") {
-      try await requireSpeaker(try Validate.id(input.speakerID, field: "claim.speaker_id"), field: "claim.speaker_id")
+      requested.speakerID = try await liveSpeakerID(
+        try Validate.id(requested.speakerID, field: "claim.speaker_id"), field: "claim.speaker_id")
     }
     let time = timestamp
     let rules = self
+    let input = requested
     let resource = try await commitUpdate(.claim, id: id, draft(caller, "UpdateClaim", .update, reason: reason)) {
       current in
       guard case .claim(let claim) = current.kind else { throw LedgerError(.internal, "not a claim") }

@@ -16,7 +16,8 @@ extension Ledger {
     }
     var token = ""
     repeat {
-      let page = try await store.listSpeakers(nameContains: "", country: "", pageSize: 1000, pageToken: token)
+      let page = try await store.listSpeakers(
+        nameContains: "", country: "", includeMerged: true, pageSize: 1000, pageToken: token)
       for speaker in page.items { try await deliver(record(.speaker(speaker))) }
       token = page.nextPageToken
     } while !token.isEmpty
@@ -61,7 +62,8 @@ extension Ledger {
     for id in claimIDs {
       var verdictToken = ""
       repeat {
-        let page = try await store.listVerdicts(claimID: id, pageSize: 1000, pageToken: verdictToken)
+        let page = try await store.listVerdicts(
+          claimID: id, includeWithdrawn: true, pageSize: 1000, pageToken: verdictToken)
         for verdict in page.items.reversed() { try await deliver(record(.verdict(verdict))) }
         verdictToken = page.nextPageToken
       } while !verdictToken.isEmpty

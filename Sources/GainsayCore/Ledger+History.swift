@@ -7,14 +7,26 @@ extension Ledger {
     try require(.reader, caller, to: "searching")
     var checked = request
     checked.query = try Validate.line(request.query, field: "query", required: true, maximum: 500)
+    if !request.speakerID.isEmpty,
+      case .speaker(let speaker)? = try await store.resource(.speaker, id: request.speakerID)?.kind
+    {
+      checked.speakerID = try await following(speaker).id
+    }
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
+    guard request.limit <= Self.maximumSearchHits else {
+      throw LedgerError.invalid(
+        "limit", "\(request.limit) is more than the \(Self.maximumSearchHits) hits a search returns")
+    }
     for (index, type) in request.resourceTypes.enumerated() {
       guard [.claim, .speaker, .source].contains(type) else {
         throw LedgerError.invalid("resource_types[\(index)]", "search covers claims, speakers and sources")
       }
     }
-    return try await store.search(checked, limit: request.limit == 0 ? 20 : min(Int(request.limit), 1000))
+    return try await store.search(checked, limit: request.limit == 0 ? 20 : Int(request.limit))
   }
+
+  /// The most hits one search returns (`SearchRequest.limit`).
+  public static let maximumSearchHits: Int32 = 1_000
 
   public func auditEvents(_ request: ListAuditEventsRequest, caller: CallerIdentity) async throws -> [AuditEvent] {
     try require(.reader, caller, to: "reading the history")

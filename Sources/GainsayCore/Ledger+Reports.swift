@@ -25,7 +25,9 @@ extension Ledger {
     guard checked.claimIds.count <= ReportBuilder.maximumClaims else {
       throw LedgerError.invalid("claim_ids", "at most \(ReportBuilder.maximumClaims) claims")
     }
-    if !checked.speakerID.isEmpty { try await requireSpeaker(checked.speakerID, field: "speaker_id") }
+    if !checked.speakerID.isEmpty {
+      checked.speakerID = try await liveSpeakerID(checked.speakerID, field: "speaker_id")
+    }
     let farFuture = PartialDate(year: 9999)
     checked.since = try Validate.date(request.since, field: "since", required: false, today: farFuture)
     checked.until = try Validate.date(request.until, field: "until", required: false, today: farFuture)

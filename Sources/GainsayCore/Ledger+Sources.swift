@@ -74,19 +74,19 @@ extension Ledger {
     guard let input = request.source else { throw LedgerError.invalid("source", "is required") }
     let id = try Validate.id(input.id, field: "source.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.sourceFields, defaultAll: false)
-    var anchoredLinks = 0
-    if paths.contains("archived_text") {
-      var query = ListLinksRequest()
-      query.sourceID = id
-      anchoredLinks = try await store.listLinks(query, pageSize: 1, pageToken: "").items.count
-    }
-    let anchored = anchoredLinks > 0
+    let reason = try Validate.text(request.reason, field: "reason", required: false, maximum: 2_000)
     let archivedText = try Validate.text(
       input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
     let time = timestamp
     let rules = self
-    let resource = try await commitUpdate(.source, id: id, draft(caller, "UpdateSource", .update)) { current in
-      guard case .source(let source) = current.kind else { throw LedgerError(.internal, "not a source") }
+    // Links whose passage the new text no longer holds: refused (in the write transaction, naming them),
+    // or withdrawn there with this reason.
+    let withdrawal =
+      request.withdrawBrokenLinks
+      ? "the passage no longer occurs in the updated text of \(id)" + (reason.isEmpty ? "" : ": \(reason)") : nil
+    let (source, events) = try await store.updateSource(
+      id: id, audit: draft(caller, "UpdateSource", .update, reason: reason), withdrawingBrokenLinks: withdrawal
+    ) { source in
       var merged = source
       for path in paths {
         switch path {
@@ -97,14 +97,7 @@ extension Ledger {
         case "published_on": merged.publishedOn = input.publishedOn
         case "kind": merged.kind = input.kind
         case "language": merged.language = input.language
-        default:
-          guard !anchored || archivedText == source.archivedText else {
-            throw LedgerError(
-              .failedPrecondition,
-              "source.archived_text: evidence is anchored in the archived text of \(id); it cannot change",
-              field: "source.archived_text", resource: id)
-          }
-          merged.archivedText = archivedText
+        default: merged.archivedText = archivedText
         }
       }
       var updated = try rules.validated(merged, field: "source")
@@ -113,10 +106,11 @@ extension Ledger {
       updated.id = id
       updated.createTime = source.createTime
       updated.updateTime = time
-      return Resource(updated)
+      return updated
     }
-    guard case .source(var source) = resource.kind else { throw LedgerError(.internal, "not a source") }
-    source.archivedText = ""
-    return source
+    for event in events { feed.publish(event) }
+    var result = source
+    result.archivedText = ""
+    return result
   }
 }

@@ -47,21 +47,46 @@ extension Ledger {
     return result
   }
 
-  /// A speaker by id, exact name or alias.
+  /// A speaker by id, name or alias (ignoring case; or ignoring case, spacing and diacritics when that
+  /// names one speaker only). The id of a speaker merged into another gives the other.
   public func getSpeaker(_ request: GetSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
     try require(.reader, caller, to: "reading speakers")
     let key = try Validate.id(request.id, field: "id")
-    if case .speaker(let speaker)? = try await store.resource(.speaker, id: key)?.kind { return speaker }
+    if case .speaker(let speaker)? = try await store.resource(.speaker, id: key)?.kind {
+      return try await following(speaker)
+    }
     if let speaker = try await store.speaker(named: key) { return speaker }
     throw LedgerError.notFound("speaker with the id, name or alias", key, field: "id")
+  }
+
+  /// The speaker a merged speaker redirects to (itself if it was not merged).
+  func following(_ speaker: Speaker) async throws -> Speaker {
+    var current = speaker
+    // Merges only ever point at a speaker that is not merged itself; the bound guards a damaged record.
+    for _ in 0..<8 where !current.mergedInto.isEmpty {
+      guard case .speaker(let next)? = try await store.resource(.speaker, id: current.mergedInto)?.kind else { break }
+      current = next
+    }
+    return current
   }
 
   public func listSpeakers(_ request: ListSpeakersRequest, caller: CallerIdentity) async throws -> ListSpeakersResponse
   {
     try require(.reader, caller, to: "reading speakers")
+    let similarTo = try Validate.line(request.similarTo, field: "similar_to", required: false)
+    if !similarTo.isEmpty {
+      guard request.pageToken.isEmpty else {
+        throw LedgerError.invalid("page_token", "is not used with similar_to: ask for a larger page_size")
+      }
+      var response = ListSpeakersResponse()
+      response.speakers = try await store.similarSpeakers(
+        to: similarTo, limit: try Self.pageSize(request.pageSize))
+      if !request.country.isEmpty { response.speakers.removeAll { $0.country != request.country.uppercased() } }
+      return response
+    }
     let page = try await store.listSpeakers(
       nameContains: try Validate.line(request.nameContains, field: "name_contains", required: false),
-      country: try Validate.country(request.country, field: "country"),
+      country: try Validate.country(request.country, field: "country"), includeMerged: false,
       pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListSpeakersResponse()
     response.speakers = page.items
@@ -78,9 +103,12 @@ extension Ledger {
     guard let input = request.speaker else { throw LedgerError.invalid("speaker", "is required") }
     let id = try Validate.id(input.id, field: "speaker.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.speakerFields, defaultAll: true)
+    let reason = try Validate.text(request.reason, field: "reason", required: false, maximum: 2_000)
     let time = timestamp
-    let resource = try await commitUpdate(.speaker, id: id, draft(caller, "UpdateSpeaker", .update)) { current in
+    let resource = try await commitUpdate(.speaker, id: id, draft(caller, "UpdateSpeaker", .update, reason: reason)) {
+      current in
       guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+      try Self.refuseMerged(speaker)
       var merged = speaker
       for path in paths {
         switch path {
@@ -143,11 +171,75 @@ extension Ledger {
     let time = timestamp
     let resource = try await commitUpdate(.speaker, id: id, draft(caller, method, .update)) { current in
       guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+      try Self.refuseMerged(speaker)
       try change(&speaker)
       speaker.updateTime = time
       return Resource(speaker)
     }
     guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
     return speaker
+  }
+}
+
+extension Ledger {
+  /// Merges a duplicate speaker into another in one transaction: the duplicate's name and aliases become
+  /// aliases of the other, its claims move (each a new revision), and it stays as a redirect.
+  public func mergeSpeakers(
+    _ request: MergeSpeakersRequest, caller: CallerIdentity
+  ) async throws
+    -> MergeSpeakersResponse
+  {
+    try require(.editor, caller, to: "merging speakers")
+    let duplicateID = try Validate.id(request.duplicateID, field: "duplicate_id")
+    let intoID = try Validate.id(request.intoID, field: "into_id")
+    let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
+    guard duplicateID != intoID else {
+      throw LedgerError.invalid("into_id", "a speaker cannot be merged into itself")
+    }
+    let time = timestamp
+    let merge = try await store.mergeSpeakers(
+      duplicateID: duplicateID, intoID: intoID, audit: draft(caller, "MergeSpeakers", .merge, reason: reason),
+      merge: { duplicate, into in
+        try Self.refuseMerged(duplicate, field: "duplicate_id")
+        try Self.refuseMerged(into, field: "into_id")
+        var kept = into
+        let names = [duplicate.name] + duplicate.aliases
+        guard kept.aliases.count + names.count <= Self.maximumAliases else {
+          throw LedgerError(
+            .failedPrecondition,
+            "into_id: \(into.name) would have \(kept.aliases.count + names.count) aliases; the maximum is "
+              + "\(Self.maximumAliases): remove some first (gainsay speaker update)",
+            field: "into_id", resource: into.id)
+        }
+        kept.aliases = try Self.validatedAliases(kept.aliases + names, name: kept.name, field: "speaker.aliases")
+        kept.updateTime = time
+        var redirect = duplicate
+        redirect.mergedInto = into.id
+        redirect.updateTime = time
+        return (redirect, kept)
+      },
+      move: { claim in
+        var moved = claim
+        moved.speakerID = intoID
+        moved.revision = claim.revision + 1
+        moved.updateTime = time
+        return moved
+      })
+    for event in merge.events { feed.publish(event) }
+    var response = MergeSpeakersResponse()
+    response.speaker = merge.into
+    response.duplicate = merge.duplicate
+    response.movedClaims = Int32(merge.movedClaimIDs.count)
+    return response
+  }
+
+  /// A speaker merged into another is a redirect: it is not changed any more.
+  static func refuseMerged(_ speaker: Speaker, field: String = "speaker.id") throws {
+    guard speaker.mergedInto.isEmpty else {
+      throw LedgerError(
+        .failedPrecondition,
+        "\(field): \(speaker.name) (\(speaker.id)) was merged into \(speaker.mergedInto); change that speaker instead",
+        field: field, resource: speaker.mergedInto)
+    }
   }
 }

@@ -25,6 +25,7 @@ extension Ledger {
     verdict.explanation = try Validate.text(
       input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
     verdict.reviewer = caller.unixUser
+    verdict.state = .active
     verdict.id = ResourceID.make("vrd")
     verdict.createTime = timestamp
     try await commit(Resource(verdict), draft(caller, "CreateVerdict", .create))
@@ -37,11 +38,32 @@ extension Ledger {
     let id = try Validate.id(request.claimID, field: "claim_id")
     _ = try await existingClaim(id, field: "claim_id")
     let page = try await store.listVerdicts(
-      claimID: id, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+      claimID: id, includeWithdrawn: request.includeWithdrawn, pageSize: try Self.pageSize(request.pageSize),
+      pageToken: request.pageToken)
     var response = ListVerdictsResponse()
     response.verdicts = page.items
     response.nextPageToken = page.nextPageToken
     return response
+  }
+
+  /// Withdraws a verdict given in error, with a reason; the claim's rating becomes its latest active
+  /// verdict's.
+  public func withdrawVerdict(_ request: WithdrawVerdictRequest, caller: CallerIdentity) async throws -> Verdict {
+    try require(.editor, caller, to: "withdrawing a verdict")
+    let id = try Validate.id(request.id, field: "id")
+    let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
+    let resource = try await commitUpdate(.verdict, id: id, draft(caller, "WithdrawVerdict", .withdraw, reason: reason))
+    { current in
+      guard case .verdict(var verdict) = current.kind else { throw LedgerError(.internal, "not a verdict") }
+      guard verdict.state != .withdrawn else {
+        throw LedgerError(.failedPrecondition, "verdict \(id) is already withdrawn", field: "id", resource: id)
+      }
+      verdict.state = .withdrawn
+      verdict.withdrawalReason = reason
+      return Resource(verdict)
+    }
+    guard case .verdict(let verdict) = resource.kind else { throw LedgerError(.internal, "not a verdict") }
+    return verdict
   }
 
   public func ratingScale(caller: CallerIdentity) throws -> RatingScale {

@@ -7,6 +7,8 @@ public struct AuditDraft: Sendable {
   public var action: AuditAction
   public var reason: String
   public var time: Timestamp
+  /// Other resources the same change touches (``AuditEvent/relatedIds``).
+  public var relatedIDs: [String] = []
 
   public init(actor: UnixUser, method: String, action: AuditAction, reason: String = "", time: Timestamp) {
     self.actor = actor
@@ -14,6 +16,22 @@ public struct AuditDraft: Sendable {
     self.action = action
     self.reason = reason
     self.time = time
+  }
+}
+
+/// What a speaker merge wrote: the kept speaker, the duplicate (now a redirect), the claims moved, and
+/// the audit events in the order they were written.
+public struct SpeakerMerge: Sendable {
+  public var into: Speaker
+  public var duplicate: Speaker
+  public var movedClaimIDs: [String]
+  public var events: [AuditEvent]
+
+  public init(into: Speaker, duplicate: Speaker, movedClaimIDs: [String], events: [AuditEvent]) {
+    self.into = into
+    self.duplicate = duplicate
+    self.movedClaimIDs = movedClaimIDs
+    self.events = events
   }
 }
 
@@ -59,17 +77,44 @@ public protocol LedgerStore: Sendable {
   /// A resource by id, sources with their archived text; nil if there is none.
   func resource(_ type: ResourceType, id: String) async throws -> Resource?
 
-  /// The speaker whose name or alias is `name` (case-insensitive).
+  /// The speaker whose name or alias is `name` (case-insensitive), or else the only speaker whose name or
+  /// alias folds to the same as `name` (``SpeakerNameMatch/fold(_:)``).
   func speaker(named name: String) async throws -> Speaker?
 
+  /// Speakers with a name or alias close to `query` (``SpeakerNameMatch/closeness(of:to:)``), best first;
+  /// merged speakers are left out.
+  func similarSpeakers(to query: String, limit: Int) async throws -> [Speaker]
+
+  /// Merges speaker `duplicateID` into `intoID` in one transaction: `merge` makes both speakers' new
+  /// records from their current ones, `move` each of the duplicate's claims' new record. Writes one MERGE
+  /// event for the duplicate (`audit.relatedIDs` is filled with the kept speaker and the moved claims), an
+  /// UPDATE event for the kept speaker and one (with a revision) for each moved claim.
+  func mergeSpeakers(
+    duplicateID: String, intoID: String, audit: AuditDraft,
+    merge: @escaping @Sendable (_ duplicate: Speaker, _ into: Speaker) throws -> (Speaker, Speaker),
+    move: @escaping @Sendable (Claim) throws -> Claim
+  ) async throws -> SpeakerMerge
+
+  /// Updates a source like ``update(_:id:audit:change:)``; when its archived text changes and
+  /// `withdrawingBrokenLinks` is set, first withdraws (in the same transaction, each with a WITHDRAW event
+  /// and that reason) the active links whose passage no longer occurs in the new text. Without it such an
+  /// update fails with FAILED_PRECONDITION naming the links.
+  func updateSource(
+    id: String, audit: AuditDraft, withdrawingBrokenLinks: String?,
+    change: @escaping @Sendable (Source) throws -> Source
+  ) async throws -> (Source, [AuditEvent])
+
+  /// Speakers by name; merged speakers (redirects) only with `includeMerged`.
   func listSpeakers(
-    nameContains: String, country: String, pageSize: Int, pageToken: String
+    nameContains: String, country: String, includeMerged: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Speaker>
   func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim>
   func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source>
   func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link>
-  func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict>
+  func listVerdicts(
+    claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
+  ) async throws -> Page<Verdict>
 
   /// Audit events in sequence order.
   func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent]

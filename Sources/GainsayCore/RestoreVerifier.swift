@@ -124,6 +124,10 @@ public struct RestoreVerifier {
           _ = try Validate.line(verdict.rating, field: "verdict.rating", required: true, maximum: 64)
           _ = try Validate.text(verdict.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
         }
+        switch verdict.state {
+        case .active, .withdrawn, .unspecified: break
+        default: throw Self.broken(line, "verdict.state", "must be active or withdrawn")
+        }
         try past(verdict.createTime, line, "verdict.create_time")
         verdicts[verdict.id] = Entry(line: line, value: verdict)
         result.resources.append(Resource(verdict))
@@ -138,6 +142,17 @@ public struct RestoreVerifier {
     for (id, claim) in claims where speakers[claim.value.speakerID] == nil {
       throw Self.broken(
         claim.line, "claim.speaker_id", "\(id) names speaker \"\(claim.value.speakerID)\", not restored")
+    }
+    for (id, claim) in claims where !(speakers[claim.value.speakerID]?.value.mergedInto.isEmpty ?? true) {
+      throw Self.broken(
+        claim.line, "claim.speaker_id", "\(id) names speaker \"\(claim.value.speakerID)\", which was merged away")
+    }
+    for (id, speaker) in speakers where !speaker.value.mergedInto.isEmpty {
+      guard let into = speakers[speaker.value.mergedInto], into.value.mergedInto.isEmpty else {
+        throw Self.broken(
+          speaker.line, "speaker.merged_into",
+          "\(id) redirects to \"\(speaker.value.mergedInto)\", not a restored speaker")
+      }
     }
     for verdict in verdicts.values where claims[verdict.value.claimID] == nil {
       throw Self.broken(verdict.line, "verdict.claim_id", "no restored claim \"\(verdict.value.claimID)\"")
@@ -231,7 +246,7 @@ public struct RestoreVerifier {
             entry.line, "audit_event.action", "the history of \(event.resourceID) must begin with its creation")
         }
       } else {
-        guard event.before != nil, [.update, .retract, .withdraw].contains(event.action) else {
+        guard event.before != nil, [.update, .retract, .withdraw, .merge].contains(event.action) else {
           throw Self.broken(
             entry.line, "audit_event.action", "\(event.resourceID) was created once; later events change it")
         }
@@ -322,6 +337,7 @@ public struct RestoreVerifier {
     var claim = claim
     claim.evidence = nil
     claim.latestRating = ""
+    claim.speakerName = ""
     return claim
   }
 

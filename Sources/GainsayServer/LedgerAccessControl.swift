@@ -31,6 +31,7 @@ public enum LedgerAccessControl {
       LedgerService.createClaim.fullName, LedgerService.updateClaim.fullName, LedgerService.retractClaim.fullName,
       LedgerService.createSource.fullName, LedgerService.updateSource.fullName, LedgerService.createLink.fullName,
       LedgerService.withdrawLink.fullName, LedgerService.createVerdict.fullName,
+      LedgerService.withdrawVerdict.fullName, LedgerService.mergeSpeakers.fullName,
       LedgerService.beginImport.fullName, LedgerService.importRecords.fullName, LedgerService.finishImport.fullName,
     ]
     for method in reads { roles[method] = .reader }

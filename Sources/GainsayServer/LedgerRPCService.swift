@@ -25,6 +25,7 @@ public struct LedgerRPCService: RPCService {
     unary(&router, LedgerService.updateSpeaker) { try await ledger.updateSpeaker($0, caller: $1) }
     unary(&router, LedgerService.addSpeakerAlias) { try await ledger.addSpeakerAlias($0, caller: $1) }
     unary(&router, LedgerService.removeSpeakerAlias) { try await ledger.removeSpeakerAlias($0, caller: $1) }
+    unary(&router, LedgerService.mergeSpeakers) { try await ledger.mergeSpeakers($0, caller: $1) }
     unary(&router, LedgerService.createClaim) { try await ledger.createClaim($0, caller: $1) }
     unary(&router, LedgerService.getClaim) { try await ledger.getClaim($0, caller: $1) }
     unary(&router, LedgerService.listClaims) { try await ledger.listClaims($0, caller: $1) }
@@ -41,6 +42,7 @@ public struct LedgerRPCService: RPCService {
     unary(&router, LedgerService.withdrawLink) { try await ledger.withdrawLink($0, caller: $1) }
     unary(&router, LedgerService.createVerdict) { try await ledger.createVerdict($0, caller: $1) }
     unary(&router, LedgerService.listVerdicts) { try await ledger.listVerdicts($0, caller: $1) }
+    unary(&router, LedgerService.withdrawVerdict) { try await ledger.withdrawVerdict($0, caller: $1) }
     unary(&router, LedgerService.getRatingScale) { _, caller in try ledger.ratingScale(caller: caller) }
     streaming(&router, LedgerService.search) { request, caller, writer in
       for hit in try await ledger.search(request, caller: caller) { try await writer.write(hit) }

@@ -15,7 +15,9 @@ extension SQLiteLedgerStore {
       (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
       (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
       (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
-      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id ORDER BY v.create_time DESC, v.rowid DESC LIMIT 1)
+      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id AND v.state = 1
+        ORDER BY v.create_time DESC, v.rowid DESC LIMIT 1),
+      (SELECT s.name FROM speaker s WHERE s.id = c.speaker_id)
     FROM claim c
     """
 
@@ -28,6 +30,7 @@ extension SQLiteLedgerStore {
     counts.repeats = row[4]
     claim.evidence = counts
     claim.latestRating = row[5] ?? ""
+    claim.speakerName = row[6] ?? ""
     return claim
   }
 
@@ -71,12 +74,34 @@ extension SQLiteLedgerStore {
 
   public func speaker(named name: String) async throws -> Speaker? {
     try await read { db in
-      guard
-        let id = try String.fetchOne(
-          db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()])
-      else { return nil }
-      guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
+      var id = try String.fetchOne(
+        db.cachedStatement(sql: "SELECT speaker_id FROM speaker_name WHERE key = ?"), arguments: [name.lowercased()])
+      if id == nil {
+        // The same name after folding case, spacing and diacritics, if it names one speaker only.
+        let ids = try String.fetchAll(
+          db.cachedStatement(sql: "SELECT DISTINCT speaker_id FROM speaker_name WHERE fold = ? LIMIT 2"),
+          arguments: [SpeakerNameMatch.fold(name)])
+        if ids.count == 1 { id = ids[0] }
+      }
+      guard let id, case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: id)?.kind else { return nil }
       return speaker
+    }
+  }
+
+  public func similarSpeakers(to query: String, limit: Int) async throws -> [Speaker] {
+    try await read { db in
+      // Every name and alias on record (merged speakers have none): a speaker lookup by hand, not a hot path.
+      var best: [String: Double] = [:]
+      let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT speaker_id, name FROM speaker_name"))
+      while let row = try rows.next() {
+        guard let score = SpeakerNameMatch.closeness(of: query, to: row[1] as String) else { continue }
+        let id: String = row[0]
+        best[id] = max(best[id] ?? 0, score)
+      }
+      return try best.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).compactMap {
+        guard case .speaker(let speaker)? = try Self.fetch(db, .speaker, id: $0.key)?.kind else { return nil }
+        return speaker
+      }
     }
   }
 
@@ -122,9 +147,9 @@ extension SQLiteLedgerStore {
   }
 
   public func listSpeakers(
-    nameContains: String, country: String, pageSize: Int, pageToken: String
+    nameContains: String, country: String, includeMerged: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Speaker> {
-    var conditions: [String] = []
+    var conditions = includeMerged ? ["1"] : ["merged_into = ''"]
     var arguments: StatementArguments = []
     if !nameContains.isEmpty {
       conditions.append("id IN (SELECT speaker_id FROM speaker_name WHERE instr(key, ?) > 0)")
@@ -134,7 +159,7 @@ extension SQLiteLedgerStore {
       conditions.append("country = ?")
       arguments += [country]
     }
-    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    let whereClause = " WHERE " + conditions.joined(separator: " AND ")
     return try await page(
       sql: "SELECT record FROM speaker" + whereClause + " ORDER BY name COLLATE NOCASE, id", arguments: arguments,
       pageSize: pageSize, pageToken: pageToken
@@ -227,9 +252,13 @@ extension SQLiteLedgerStore {
     ) { try Link(serializedBytes: $0[0] as Data) }
   }
 
-  public func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict> {
+  public func listVerdicts(
+    claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
+  ) async throws -> Page<Verdict> {
     try await page(
-      sql: "SELECT record FROM verdict WHERE claim_id = ? ORDER BY create_time DESC, rowid DESC", arguments: [claimID],
+      sql: "SELECT record FROM verdict WHERE claim_id = ?" + (includeWithdrawn ? "" : " AND state = 1")
+        + " ORDER BY create_time DESC, rowid DESC",
+      arguments: [claimID],
       pageSize: pageSize, pageToken: pageToken
     ) { try Verdict(serializedBytes: $0[0] as Data) }
   }

@@ -112,12 +112,13 @@ struct SQLiteReportReader: ReportReader {
         }
       }
 
-      // The latest verdict of each claim: the first of each claim's, newest first.
+      // The latest active verdict of each claim: the first of each claim's, newest first.
       for batch in ids.batches() {
         let rows = try Row.fetchCursor(
           db,
           sql: """
-            SELECT claim_id, record FROM verdict WHERE claim_id IN (\(SQLiteLedgerStore.placeholders(batch.count)))
+            SELECT claim_id, record FROM verdict
+            WHERE claim_id IN (\(SQLiteLedgerStore.placeholders(batch.count))) AND state = 1
             ORDER BY claim_id, create_time DESC, rowid DESC
             """,
           arguments: StatementArguments(batch))

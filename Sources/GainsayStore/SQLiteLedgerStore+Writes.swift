@@ -68,15 +68,23 @@ extension SQLiteLedgerStore {
           .failedPrecondition,
           "source.archived_text: the evidence of \(broken.prefix(5).joined(separator: ", "))"
             + "\(broken.count > 5 ? " and \(broken.count - 5) more" : "") is anchored in the archived text of "
-            + "\(source.id) and would no longer occur in it",
+            + "\(source.id) and would no longer occur in it; fix the new text, or withdraw those links with it "
+            + "(--withdraw-broken-links; UpdateSourceRequest.withdraw_broken_links)",
           field: "source.archived_text", resource: source.id)
       }
     case .claim(let claim):
       guard
-        try Bool.fetchOne(
-          db.cachedStatement(sql: "SELECT 1 FROM speaker WHERE id = ?"), arguments: [claim.speakerID]) == true
+        let mergedInto = try String.fetchOne(
+          db.cachedStatement(sql: "SELECT merged_into FROM speaker WHERE id = ?"), arguments: [claim.speakerID])
       else {
         throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
+      }
+      // Checked where the claim is written: a merge committed since the speaker was looked up counts.
+      guard mergedInto.isEmpty else {
+        throw LedgerError(
+          .failedPrecondition,
+          "claim.speaker_id: speaker \(claim.speakerID) was merged into \(mergedInto); use \(mergedInto)",
+          field: "claim.speaker_id", resource: mergedInto)
       }
     case .link(let link) where link.state == .active && replacing == nil:
       let columns = LinkColumns(link)
@@ -134,17 +142,23 @@ extension SQLiteLedgerStore {
     case .speaker(let speaker):
       try db.cachedStatement(
         sql: """
-          INSERT INTO speaker(id, name, country, record) VALUES (?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country, record = excluded.record
+          INSERT INTO speaker(id, name, country, merged_into, record) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country,
+            merged_into = excluded.merged_into, record = excluded.record
           """
       ).execute(
-        arguments: [speaker.id, speaker.name, speaker.country, Data(speaker.serializedBytes())])
+        arguments: [speaker.id, speaker.name, speaker.country, speaker.mergedInto, Data(speaker.serializedBytes())])
       try db.cachedStatement(sql: "DELETE FROM speaker_name WHERE speaker_id = ?").execute(
         arguments: [speaker.id])
+      guard speaker.mergedInto.isEmpty else {
+        // A redirect: its names now belong to the speaker it was merged into, and search finds that one.
+        try unindex(db, .speaker, speaker.id)
+        return
+      }
       for (index, name) in ([speaker.name] + speaker.aliases).enumerated() {
-        try db.cachedStatement(sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias) VALUES (?, ?, ?, ?)")
-          .execute(
-            arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1])
+        try db.cachedStatement(
+          sql: "INSERT INTO speaker_name(key, name, speaker_id, is_alias, fold) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [name.lowercased(), name, speaker.id, index == 0 ? 0 : 1, SpeakerNameMatch.fold(name)])
       }
       try index(
         db, .speaker, speaker.id, title: speaker.name,
@@ -162,6 +176,7 @@ extension SQLiteLedgerStore {
     case .claim(var claim):
       claim.evidence = nil
       claim.latestRating = ""
+      claim.speakerName = ""
       let saidOn = claim.saidOn ?? PartialDate()
       let textKey = Similarity.normalised(claim.text)
       // A plain INSERT for a new claim, not an upsert: an upsert that may change `speaker_id` (a foreign
@@ -228,9 +243,15 @@ extension SQLiteLedgerStore {
     case .verdict(let verdict):
       let time = (verdict.createTime?.seconds ?? 0) * 1_000_000_000 + Int64(verdict.createTime?.nanos ?? 0)
       try db.cachedStatement(
-        sql: "INSERT INTO verdict(id, claim_id, rating, create_time, record) VALUES (?, ?, ?, ?, ?)"
+        sql: """
+          INSERT INTO verdict(id, claim_id, rating, create_time, state, record) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET state = excluded.state, record = excluded.record
+          """
       ).execute(
-        arguments: [verdict.id, verdict.claimID, verdict.rating, time, Data(verdict.serializedBytes())])
+        arguments: [
+          verdict.id, verdict.claimID, verdict.rating, time, verdict.state == .withdrawn ? 2 : 1,
+          Data(verdict.serializedBytes()),
+        ])
 
     case nil:
       throw LedgerError(.internal, "an empty resource cannot be stored")
@@ -269,6 +290,26 @@ extension SQLiteLedgerStore {
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 
+  /// A resource as the audit log keeps it: a source without its archived text, a claim without the
+  /// speaker's name (which a rename would make stale).
+  static func auditable(_ resource: Resource) -> Resource {
+    guard case .claim(var claim)? = resource.kind else { return resource.withoutArchivedText }
+    claim.speakerName = ""
+    return Resource(claim)
+  }
+
+  /// Removes the search entry of a resource, if it has one.
+  static func unindex(_ db: Database, _ type: ResourceType, _ id: String) throws {
+    guard
+      let entry = try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
+        arguments: [type.rawValue, id])
+    else { return }
+    try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(arguments: [entry])
+    try db.cachedStatement(sql: "DELETE FROM search_entry WHERE resource_type = ? AND resource_id = ?").execute(
+      arguments: [type.rawValue, id])
+  }
+
   /// Appends the audit event of a change (and a claim's revision). A source's archived text is not copied
   /// into the event: the source's hash and size identify it, so the audit log does not grow by the text
   /// on every change. The event's time never goes back from the last event's (``AuditClock``).
@@ -281,13 +322,14 @@ extension SQLiteLedgerStore {
     event.method = draft.method
     event.action = draft.action
     event.reason = draft.reason
+    event.relatedIds = draft.relatedIDs
     (event.resourceType, event.resourceID) = after.typeAndID
-    event.before = before?.withoutArchivedText
-    event.after = after.withoutArchivedText
+    event.before = before.map(auditable)
+    event.after = auditable(after)
     try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
-    if case .claim(let claim) = after.kind {
+    if case .claim(let claim) = auditable(after).kind {
       var revision = ClaimRevision()
       revision.claimID = claim.id
       revision.revision = claim.revision

@@ -1,4 +1,5 @@
 import GRDB
+import GainsayCore
 
 /// The ledger's schema, as append-only migrations: never edit a migration that has shipped; add one.
 ///
@@ -147,7 +148,23 @@ enum Schema {
       // A claim's links, withdrawn ones included (the unique index covers only active links).
       try db.execute(sql: "CREATE INDEX link_by_claim ON link(claim_id)")
     }
+    migrator.registerMigration("v4: withdrawn verdicts, merged speakers, folded speaker names") { db in
+      // A verdict given in error can be withdrawn; a claim's rating is its latest active verdict's.
+      try db.execute(sql: "ALTER TABLE verdict ADD COLUMN state INTEGER NOT NULL DEFAULT 1 CHECK (state IN (1, 2))")
+      // A speaker merged into another stays as a redirect; lists leave it out.
+      try db.execute(sql: "ALTER TABLE speaker ADD COLUMN merged_into TEXT NOT NULL DEFAULT ''")
+      // Names found again through case, spacing and diacritics ("ramzan  kadyrov", "Jose" for "José").
+      try db.execute(sql: "ALTER TABLE speaker_name ADD COLUMN fold TEXT NOT NULL DEFAULT ''")
+      db.add(function: foldFunction)
+      try db.execute(sql: "UPDATE speaker_name SET fold = gainsay_fold(name)")
+      db.remove(function: foldFunction)
+      try db.execute(sql: "CREATE INDEX speaker_name_by_fold ON speaker_name(fold)")
+    }
     return migrator
+  }
+
+  private static let foldFunction = DatabaseFunction("gainsay_fold", argumentCount: 1, pure: true) { values in
+    String.fromDatabaseValue(values[0]).map(SpeakerNameMatch.fold)
   }
 
   /// FNV-1a (64-bit) of a claim's speaker id and normalised text: the `claim.text_hash` column.

@@ -182,6 +182,7 @@ struct DurabilityTests {
     var claim = claim
     claim.evidence = nil
     claim.latestRating = ""
+    claim.speakerName = ""
     return claim
   }
 

@@ -97,7 +97,9 @@ enum ReferenceReport {
         var entry = ReportEntry()
         entry.claim = claim
         entry.speaker = try await speaker(claim.speakerID)
-        entry.verdict = try await store.listVerdicts(claimID: claim.id, pageSize: 1, pageToken: "").items.first
+        entry.verdict = try await store.listVerdicts(
+          claimID: claim.id, includeWithdrawn: false, pageSize: 1, pageToken: ""
+        ).items.first
         var query = ListLinksRequest()
         query.claimID = claim.id
         var token = ""

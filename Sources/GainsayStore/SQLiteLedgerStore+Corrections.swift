@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+public import GainsayCore
+public import GainsayProto
+
+/// Corrections that change more than one resource in one transaction: merging a duplicate speaker, and a
+/// source's new text withdrawing the links it no longer holds.
+extension SQLiteLedgerStore {
+  public func mergeSpeakers(
+    duplicateID: String, intoID: String, audit: AuditDraft,
+    merge: @escaping @Sendable (_ duplicate: Speaker, _ into: Speaker) throws -> (Speaker, Speaker),
+    move: @escaping @Sendable (Claim) throws -> Claim
+  ) async throws -> SpeakerMerge {
+    let clock = auditClock
+    let result = try await write { db in
+      guard let duplicateBefore = try Self.fetch(db, .speaker, id: duplicateID),
+        case .speaker(let duplicate) = duplicateBefore.kind
+      else { throw LedgerError.notFound("speaker", duplicateID, field: "duplicate_id") }
+      guard let intoBefore = try Self.fetch(db, .speaker, id: intoID), case .speaker(let into) = intoBefore.kind
+      else { throw LedgerError.notFound("speaker", intoID, field: "into_id") }
+      let (mergedDuplicate, mergedInto) = try merge(duplicate, into)
+      let claimIDs = try String.fetchAll(
+        db.cachedStatement(sql: "SELECT id FROM claim WHERE speaker_id = ? ORDER BY rowid"), arguments: [duplicateID])
+      var events: [AuditEvent] = []
+      // The duplicate first: its names are freed before the kept speaker takes them as aliases.
+      try Self.store(db, Resource(mergedDuplicate), isNew: false)
+      var mergeAudit = audit
+      mergeAudit.action = .merge
+      mergeAudit.relatedIDs = [intoID] + claimIDs
+      events.append(
+        try Self.appendAudit(db, mergeAudit, before: duplicateBefore, after: Resource(mergedDuplicate), clock: clock))
+      try Self.checkConstraints(db, for: Resource(mergedInto), replacing: intoBefore)
+      try Self.store(db, Resource(mergedInto), isNew: false)
+      var updateAudit = audit
+      updateAudit.action = .update
+      updateAudit.relatedIDs = [duplicateID]
+      events.append(
+        try Self.appendAudit(db, updateAudit, before: intoBefore, after: Resource(mergedInto), clock: clock))
+      for claimID in claimIDs {
+        guard let before = try Self.fetch(db, .claim, id: claimID), case .claim(let claim) = before.kind else {
+          continue
+        }
+        let moved = Resource(try move(claim))
+        try Self.checkConstraints(db, for: moved, replacing: before)
+        try Self.store(db, moved, isNew: false)
+        events.append(try Self.appendAudit(db, updateAudit, before: before, after: moved, clock: clock))
+      }
+      return SpeakerMerge(
+        into: mergedInto, duplicate: mergedDuplicate, movedClaimIDs: claimIDs, events: events)
+    }
+    return result
+  }
+
+  public func updateSource(
+    id: String, audit: AuditDraft, withdrawingBrokenLinks reason: String?,
+    change: @escaping @Sendable (Source) throws -> Source
+  ) async throws -> (Source, [AuditEvent]) {
+    let clock = auditClock
+    let (stored, events) = try await write { db in
+      guard let before = try Self.fetch(db, .source, id: id), case .source(let source) = before.kind else {
+        throw LedgerError.notFound("source", id, field: "source.id")
+      }
+      let updated = try change(source)
+      var events: [AuditEvent] = []
+      if let reason, updated.archivedText != source.archivedText {
+        let rows = try Row.fetchAll(
+          db.cachedStatement(sql: "SELECT id, quote FROM link WHERE source_id = ? AND state = 1 AND quote <> ''"),
+          arguments: [id])
+        for row in rows where updated.archivedText.isEmpty || !TextQuoteAnchor.occurs(row[1], in: updated.archivedText)
+        {
+          guard let linkBefore = try Self.fetch(db, .link, id: row[0]), case .link(var link) = linkBefore.kind else {
+            continue
+          }
+          link.state = .withdrawn
+          link.withdrawalReason = reason
+          var withdrawal = audit
+          withdrawal.action = .withdraw
+          withdrawal.reason = reason
+          withdrawal.relatedIDs = [id]
+          try Self.store(db, Resource(link), isNew: false)
+          events.append(try Self.appendAudit(db, withdrawal, before: linkBefore, after: Resource(link), clock: clock))
+        }
+      }
+      let after = Resource(updated)
+      try Self.checkConstraints(db, for: after, replacing: before)
+      try Self.store(db, after, isNew: false)
+      events.append(try Self.appendAudit(db, audit, before: before, after: after, clock: clock))
+      return (updated, events)
+    }
+    countWords(of: [Resource(stored)])
+    return (stored, events)
+  }
+}
