@@ -7,14 +7,16 @@ struct FieldChange {
   let path: String
   let before: JSONValue?
   let after: JSONValue?
+  /// Whether the values are words rather than text (enum values, dates): shown without quotes.
+  var isWord = false
 
-  /// `text: "old" → "new"`, long texts shortened around what changed.
+  /// `text: "old" → "new"`, `state: active → withdrawn`; long texts shortened around what changed.
   var description: String {
-    if case .string(let old)? = before, case .string(let new)? = after, old.count + new.count > 100 {
+    if !isWord, case .string(let old)? = before, case .string(let new)? = after, max(old.count, new.count) > 100 {
       let (oldPart, newPart) = AuditDiff.differingParts(old, new)
       return "\(path): \"\(oldPart)\" → \"\(newPart)\""
     }
-    return "\(path): \(AuditDiff.show(before)) → \(AuditDiff.show(after))"
+    return "\(path): \(AuditDiff.show(before, quoted: !isWord)) → \(AuditDiff.show(after, quoted: !isWord))"
   }
 
   /// `{"field": …, "before": …, "after": …}` (null when unset).
@@ -59,13 +61,19 @@ enum AuditDiff {
       let name = snakeCase(key)
       guard !ignored.contains(name) else { continue }
       let path = prefix.isEmpty ? name : prefix + "." + name
-      let oldValue = old.first { $0.0 == key }.map { normalised(name, $0.1) }
-      let newValue = new.first { $0.0 == key }.map { normalised(name, $0.1) }
+      let rawOld = old.first { $0.0 == key }?.1
+      let rawNew = new.first { $0.0 == key }?.1
+      // An unset state is UNSPECIFIED, which old records use for active.
+      let unset: JSONValue? = name == "state" ? .string("active") : nil
+      let oldValue = rawOld.map { normalised(name, $0) } ?? unset
+      let newValue = rawNew.map { normalised(name, $0) } ?? unset
       if oldValue == newValue { continue }
-      if case .object? = oldValue ?? newValue, !isDate(oldValue ?? newValue) {
-        result += changes(oldValue ?? .object([]), newValue ?? .object([]), prefix: path)
+      if case .object? = rawOld ?? rawNew, !isDate(rawOld ?? rawNew) {
+        result += changes(rawOld ?? .object([]), rawNew ?? .object([]), prefix: path)
       } else {
-        result.append(FieldChange(path: path, before: oldValue, after: newValue))
+        // Normalising turned an enum name or a date into a word.
+        let isWord = (rawOld != nil && rawOld != oldValue) || (rawNew != nil && rawNew != newValue)
+        result.append(FieldChange(path: path, before: oldValue, after: newValue, isWord: isWord))
       }
     }
     return result
@@ -119,10 +127,11 @@ enum AuditDiff {
     return out
   }
 
-  /// A value for a change line: strings quoted, lists and objects as compact JSON, unset as "(none)".
-  static func show(_ value: JSONValue?) -> String {
+  /// A value for a change line: strings quoted (unless `quoted` is false), lists and objects as compact
+  /// JSON, unset as "(none)".
+  static func show(_ value: JSONValue?, quoted: Bool = true) -> String {
     guard let value else { return "(none)" }
-    if case .string(let text) = value { return "\"" + Output.short(text, 100) + "\"" }
+    if case .string(let text) = value { return quoted ? "\"" + Output.short(text, 100) + "\"" : Output.short(text) }
     return Output.short(value.serialized(), 100)
   }
 

@@ -26,6 +26,12 @@ struct HistoryCommand: AsyncParsableCommand {
       for resource in try await relatedResources(session) {
         events += try await session.auditEvents(of: resource)
       }
+      // A speaker that absorbed duplicates: each duplicate's MERGE event (the merge's own record).
+      for event in events where event.method.hasSuffix("/MergeSpeakers") && event.resourceID == id {
+        for duplicate in event.relatedIds where duplicate.hasPrefix("spk_") && duplicate != id {
+          events += try await session.auditEvents(of: duplicate).filter { $0.action == .merge }
+        }
+      }
       // A resource reached twice (a link from the claim to itself) would repeat its events.
       var seen = Set<Int64>()
       events = events.filter { seen.insert($0.sequence).inserted }.sorted { $0.sequence < $1.sequence }
@@ -46,7 +52,7 @@ struct HistoryCommand: AsyncParsableCommand {
   }
 
   /// The resource and those whose history belongs with it: a claim's links and verdicts, a source's
-  /// links, the duplicates merged into a speaker.
+  /// links.
   private func relatedResources(_ session: Session) async throws -> [String] {
     var ids = [id]
     if id.hasPrefix("clm_") || id.hasPrefix("src_") {
@@ -57,15 +63,6 @@ struct HistoryCommand: AsyncParsableCommand {
     }
     if id.hasPrefix("clm_") {
       ids += try await session.verdicts(of: id, includingWithdrawn: true).map(\.id)
-    }
-    if id.hasPrefix("spk_") {
-      var request = ListSpeakersRequest()
-      request.pageSize = 1000
-      repeat {
-        let page = try await session.call(LedgerService.listSpeakers, request)
-        ids += page.speakers.filter { $0.mergedInto == id }.map(\.id)
-        request.pageToken = page.nextPageToken
-      } while !request.pageToken.isEmpty
     }
     return ids
   }
