@@ -7,12 +7,20 @@ import GainsayRPC
 /// claim (text, speaker). Shared by `claim show`, `link list|show` and `source show`.
 struct Evidence {
   let link: Link
+  /// The claim the link is from (`link.claimID`), if it was looked up and could be read.
+  var claim: Claim?
   /// The source of a source link, if it could be read.
   let source: Source?
   /// The other claim of a claim-to-claim link (seen from `claim`), if it could be read.
   let otherClaim: Claim?
   /// The id of the other claim, seen from the claim the links were listed for.
   let otherClaimID: String
+
+  /// The name of the speaker of the claim the link is from, or the claim's speaker id, or "".
+  var speakerName: String {
+    guard let claim else { return "" }
+    return claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName
+  }
 
   /// Whether the link is active (UNSPECIFIED in old records means active).
   var isActive: Bool { link.state != .withdrawn }
@@ -113,11 +121,19 @@ extension Session {
   }
 
   /// The links with their targets looked up (each source and claim read once). `seenFrom` is the claim
-  /// the links were listed for: a link to it shows the claim it comes from as the other claim.
-  func evidence(_ links: [Link], seenFrom claimID: String = "") async throws -> [Evidence] {
+  /// the links were listed for: a link to it shows the claim it comes from as the other claim. With
+  /// `withClaims`, the claim each link is from is looked up too (for its speaker's name).
+  func evidence(_ links: [Link], seenFrom claimID: String = "", withClaims: Bool = false) async throws -> [Evidence] {
     var sources: [String: Source] = [:]
     var claims: [String: Claim] = [:]
     var result: [Evidence] = []
+    func claim(_ id: String) async -> Claim? {
+      if let known = claims[id] { return known }
+      var get = GetClaimRequest()
+      get.id = id
+      claims[id] = try? await call(LedgerService.getClaim, get)
+      return claims[id]
+    }
     for link in links {
       var source: Source?
       var other: Claim?
@@ -132,16 +148,12 @@ extension Session {
         source = sources[id]
       case .targetClaimID(let id)?:
         otherID = id == claimID ? link.claimID : id
-        if claims[otherID] == nil {
-          var get = GetClaimRequest()
-          get.id = otherID
-          claims[otherID] = try? await call(LedgerService.getClaim, get)
-        }
-        other = claims[otherID]
+        other = await claim(otherID)
       case nil:
         break
       }
-      result.append(Evidence(link: link, source: source, otherClaim: other, otherClaimID: otherID))
+      let from = withClaims ? await claim(link.claimID) : nil
+      result.append(Evidence(link: link, claim: from, source: source, otherClaim: other, otherClaimID: otherID))
     }
     return result
   }

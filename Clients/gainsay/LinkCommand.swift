@@ -119,7 +119,7 @@ struct LinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "List the links of a claim or a source.",
       discussion: """
-        A claim's links are those from it and those to it from other claims. QUOTE shows [unquoted] for a contradicts or supports link without a quote and [unverified] when the source had no archived text to check the quote against. --json prints one Link object per line (JSON Lines).
+        A claim's links are those from it and those to it from other claims. SPEAKER is the speaker of the claim each link is from. QUOTE shows [unquoted] for a contradicts or supports link without a quote and [unverified] when the source had no archived text to check the quote against. --json prints one Link object per line (JSON Lines), with one key added: speakerName.
 
         EXAMPLES:
           gainsay link list --claim clm_1
@@ -140,15 +140,22 @@ struct LinkCommand: AsyncParsableCommand {
         request.claimID = claim ?? ""
         request.sourceID = source ?? ""
         request.includeWithdrawn = withdrawn
-        let links = try await session.allLinks(request)
-        if connection.json { return links.forEach { Output.json($0) } }
-        let evidence = try await session.evidence(links, seenFrom: claim ?? "")
+        let evidence = try await session.evidence(
+          try await session.allLinks(request), seenFrom: claim ?? "", withClaims: true)
+        if connection.json {
+          for item in evidence {
+            guard case .object(var fields) = item.link.jsonValue else { continue }
+            fields.append(("speakerName", .string(item.speakerName)))
+            Output.jsonLine(JSONValue.object(fields).serialized())
+          }
+          return
+        }
         Output.table(
-          ["ID", "RELATION", "STATE", "CLAIM", "TARGET", "QUOTE"],
+          ["ID", "RELATION", "STATE", "CLAIM", "SPEAKER", "TARGET", "QUOTE"],
           evidence.map { item in
             [
               item.link.id, item.link.relation.word, item.stateWord, item.link.claimID,
-              Output.short(item.targetDescription, 40), item.quoteCell,
+              Output.short(item.speakerName, 32), Output.short(item.targetDescription, 40), item.quoteCell,
             ]
           })
       }

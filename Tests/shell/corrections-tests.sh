@@ -156,7 +156,7 @@ print(i)' "$work/pinknews.txt")
   g link show "$id" --json | "$json" "q=data[0]['quote']; assert int(q['start']) == $start and int(q['end']) == $start + 5, (q, $start)"
 }
 check "link add --occurrence 2 anchors to the second occurrence (start/end in code points)" occurrence
-check "link add --occurrence 9: refused, the passage occurs fewer times" bash -c "! '$bin/gainsay' link add '$mclaim' '$pn' --relation supports --quote Putin --occurrence 9 2>/dev/null"
+check "link add --occurrence 9: refused, the passage occurs once" bash -c "! '$bin/gainsay' link add '$pclaim' '$mt' --relation supports --quote Putin --occurrence 9 2>/dev/null"
 check "--occurrence must be positive" expect_usage_error "occurrence" g link add "$mclaim" "$pn" --relation context --quote Putin --occurrence 0
 check "a contradicts link to a source with text needs a quote" bash -c "! '$bin/gainsay' link add '$pclaim' '$rally' --relation contradicts 2>/dev/null"
 unq=$(g link add "$kclaim" "$rally" --relation contradicts --no-quote)
@@ -174,9 +174,10 @@ check "a quote not in the text: one line with the closest passage and a command"
 repeats=$(g link "$dup_claim" "$kclaim" --relation repeats)
 
 check "link list --claim: the table" has "the violent persecution" g link list --claim "$kclaim"
+check "link list shows the speaker's name" has "Vladimir Vladimirovich Putin" g link list --source "$pn"
 check "link list marks the unquoted link" bash -c "'$bin/gainsay' link list --claim '$kclaim' | grep '$unq' | grep -q unquoted"
 check "link list --claim shows links to the claim from other claims" has "$repeats" g link list --claim "$kclaim"
-check "link list --source --json: JSON Lines" bash -c "'$bin/gainsay' link list --source '$pn' --json | '$json' 'assert len(data) == 3 and all(l[\"sourceId\"] == \"$pn\" for l in data), data'"
+check "link list --source --json: JSON Lines" bash -c "'$bin/gainsay' link list --source '$pn' --json | '$json' 'assert len(data) == 3 and all(l[\"sourceId\"] == \"$pn\" and l[\"speakerName\"] == \"Vladimir Vladimirovich Putin\" for l in data), data'"
 check "link list needs --claim or --source" expect_usage_error "claim" g link list
 check "link show" has "Peskov, for the Kremlin" g link show "$agenda"
 
