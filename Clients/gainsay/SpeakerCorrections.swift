@@ -79,9 +79,11 @@ extension SpeakerCommand {
         request.duplicateID = try await session.speakerID(duplicate)
         request.intoID = try await session.speakerID(into)
         guard request.duplicateID != request.intoID else {
-          throw CLIError(
-            code: .invalidArgument,
-            message: "\"\(duplicate)\" and \"\(into)\" are the same speaker (\(request.intoID)): name two speakers")
+          let what =
+            duplicate == into
+            ? "cannot merge \(request.intoID) into itself"
+            : "\"\(duplicate)\" and \"\(into)\" are the same speaker (\(request.intoID))"
+          throw CLIError(code: .invalidArgument, message: what + ": name the duplicate, then the speaker that stays")
         }
         request.reason = reason
         let merged = try await session.call(LedgerService.mergeSpeakers, request)
