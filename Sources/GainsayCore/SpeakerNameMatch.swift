@@ -53,11 +53,11 @@ public enum SpeakerNameMatch {
   }
 
   /// Typing mistakes forgiven in a word of `length` characters: none in short words (initials, "Li"),
-  /// one in a word of 4 to 7, two in longer words.
+  /// one in a word of 4 to 6, two in longer words ("Barosso" for "Barroso").
   public static func allowedEdits(_ length: Int) -> Int {
     switch length {
     case ..<4: 0
-    case 4...7: 1
+    case 4...6: 1
     default: 2
     }
   }
