@@ -126,7 +126,8 @@ check "speaker merge prints the surviving id and how many claims moved" merge
 check "the duplicate's id now finds the speaker it was merged into" has "Ramzan Kadyrov" g speaker show "$dup"
 check "the moved claim is Kadyrov's" bash -c "'$bin/gainsay' claim show '$dup_claim' --json | '$json' 'assert data[0][\"speakerId\"] == \"$kadyrov\", data'"
 check "the duplicate's name is now an alias" bash -c "'$bin/gainsay' speaker show '$kadyrov' --json | '$json' 'assert \"Kadirov\" in data[0][\"aliases\"], data'"
-check "duplicate's history: the merge with its reason and the target" history_has "$dup" "merge speaker $dup" "misspelt duplicate of Ramzan Kadyrov" "$kadyrov"
+check "duplicate's history: the merge with its reason, the target and the moved claim" history_has "$dup" "merge speaker $dup" \
+  "misspelt duplicate of Ramzan Kadyrov" "related: $kadyrov" "$dup_claim" 'merged_into: (none) → "'"$kadyrov"'"' 
 check "target's history shows the merge into it" history_has "$kadyrov" "merge speaker $dup" "misspelt duplicate" \
   'aliases: ["Рамзан Кадыров"] → ["Рамзан Кадыров","Kadirov"]' 
 check "the moved claim's history shows its speaker change" history_has "$dup_claim" "speaker_id: \"$dup\" → \"$kadyrov\""
@@ -203,6 +204,7 @@ check "verdict withdraw prints the id" has "$v2" g verdict withdraw "$v2" --reas
 check "the claim's rating is the latest active verdict's again" bash -c "'$bin/gainsay' claim show '$kclaim' --json | '$json' 'assert data[0][\"latestRating\"] == \"mostly false\", data[0]'"
 check "verdict withdraw twice: exit 73" expect_exit 73 "FAILED_PRECONDITION" g verdict withdraw "$v2" --reason "again"
 check "verdict withdraw of an unknown verdict: exit 69" expect_exit 69 "NOT_FOUND" g verdict withdraw vrd_nope --reason "x"
+check "verdict history: withdrawn with the reason" history_has "$v2" "withdraw verdict $v2" "rated before the second review" "state: active → withdrawn"
 check "verdict list leaves the withdrawn verdict out" lacks "$v2" g verdict list "$kclaim"
 check "verdict list --withdrawn --json" bash -c "'$bin/gainsay' verdict list '$kclaim' --withdrawn --json | '$json' 'assert [v[\"id\"] for v in data] == [\"$v2\", \"$v1\"] and data[0][\"state\"] == \"VERDICT_STATE_WITHDRAWN\", data'"
 
@@ -254,6 +256,7 @@ check "a new text that breaks links is refused, naming them and the flag (exit 7
 check "the refused update changed nothing" has "$agenda" g link list --source "$pn"
 withdrew() {
   g source update "$pn" --text-file "$work/pinknews-2.txt" --withdraw-broken-links --reason "the archive held an edited copy" >"$work/upd" 2>"$work/upd.err" || { cat "$work/upd.err"; return 1; }
+  g link show "$agenda" | grep -q "withdrawn" || { echo "$agenda is not withdrawn"; return 1; }
   [ "$(cat "$work/upd")" = "$pn" ] || { cat "$work/upd"; return 1; }
   grep -qF "withdrew link $agenda" "$work/upd.err" || { cat "$work/upd.err"; return 1; }
   [ "$(grep -c 'withdrew link' "$work/upd.err")" -eq 2 ] || { echo "expected 2 links withdrawn:"; cat "$work/upd.err"; return 1; }
