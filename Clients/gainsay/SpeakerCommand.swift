@@ -27,7 +27,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         EXAMPLES:
           gainsay speaker add 'Ramzan Kadyrov' --country RU \\
             --alias 'Рамзан Кадыров' --wikidata Q312296
-          gainsay speaker add 'Adam Kadyrov' --new
+          gainsay speaker add 'Sergey Ivanov' --new  # not the Sergei Ivanov on file
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The name journalists use, e.g. \"Ramzan Kadyrov\".") var name: String

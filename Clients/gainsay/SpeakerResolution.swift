@@ -30,7 +30,7 @@ extension Session {
       throw CLIError(
         code: .notFound,
         message: "no speaker is called \"\(reference)\"; did you mean: \(Self.describe(close))?"
-          + " Pass one of the ids")
+          + " Give one of the ids instead")
     }
   }
 

@@ -133,6 +133,12 @@ check "target's history shows the merge into it" history_has "$kadyrov" "merge s
 check "the moved claim's history shows its speaker change" history_has "$dup_claim" "speaker_id: \"$dup\" → \"$kadyrov\""
 check "claim list shows the speaker's name" has "Ramzan Kadyrov" g claim list --speaker "$kadyrov"
 check "claim list --json carries speakerName" bash -c "'$bin/gainsay' claim list --json | '$json' 'assert data and all(c[\"speakerName\"] for c in data), data'"
+# Every word typed must be close to a word of the name: another Kadyrov is not a near-duplicate.
+adam=$(g speaker add "Adam Kadyrov")
+check "a namesake is no near-duplicate" bash -c "[[ '$adam' == spk_* ]]"
+check "a name close to several speakers: exit 69, listing them with their ids" \
+  expect_exit 69 "did you mean: .*($adam).*Give one of the ids" g claim list --speaker "Kadyrov"
+check "... and naming both" bash -c "grep -qF '($kadyrov)' '$work/stderr'"
 
 # --- Sources and links: a quote across a paragraph break, NBSP and curly quotes, --occurrence, --no-quote.
 mt=$(g source add --title "Putin Says Law Not Meant to Persecute Gays" --outlet "The Moscow Times" --published 2013-11-21 --text-file "$work/moscow-times.txt")
