@@ -250,7 +250,7 @@ check "source update needs --reason" expect_usage_error "reason" g source update
 check "source update --title" has "$pn" g source update "$pn" --title "Russia: Gay rights activist seeks urgent meeting with Vladimir Putin" --reason "the headline as published"
 check "source history: the title change and its reason" history_has "$pn" "the headline as published" \
   'title: "Nikolai Alekseyev seeks urgent meeting with Vladimir Putin" → "Russia: Gay rights activist seeks urgent meeting with Vladimir Putin"'
-# The corrected article drops the Peskov paragraph: the "agenda" and the second-"Putin" links break.
+# The corrected article drops the Peskov paragraph: the "agenda" link breaks.
 head -1 "$work/pinknews.txt" > "$work/pinknews-2.txt"
 refused_text() {
   g source update "$pn" --text-file "$work/pinknews-2.txt" --reason "the archive held an edited copy" >/dev/null 2>"$work/refused"
@@ -265,7 +265,9 @@ withdrew() {
   g link show "$agenda" | grep -q "withdrawn" || { echo "$agenda is not withdrawn"; return 1; }
   [ "$(cat "$work/upd")" = "$pn" ] || { cat "$work/upd"; return 1; }
   grep -qF "withdrew link $agenda" "$work/upd.err" || { cat "$work/upd.err"; return 1; }
-  [ "$(grep -c 'withdrew link' "$work/upd.err")" -eq 2 ] || { echo "expected 2 links withdrawn:"; cat "$work/upd.err"; return 1; }
+  # Only the "agenda" link: "Putin" still occurs in the new text, so the link anchored to its second
+  # occurrence still holds a passage that is there.
+  [ "$(grep -c 'withdrew link' "$work/upd.err")" -eq 1 ] || { echo "expected 1 link withdrawn:"; cat "$work/upd.err"; return 1; }
   ! grep -qF "withdrew link $nb" "$work/upd.err" || { echo "withdrew a link whose quote is still there"; return 1; }
 }
 check "--withdraw-broken-links: the update goes through and lists the links withdrawn" withdrew
