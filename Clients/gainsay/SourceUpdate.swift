@@ -66,7 +66,10 @@ extension SourceCommand {
         let updated: Source
         do {
           updated = try await session.call(LedgerService.updateSource, request)
-        } catch let error as RPCError where error.code == .failedPrecondition && text != nil {
+        } catch let error as RPCError
+          where error.code == .failedPrecondition && text != nil && !error.message.contains("--withdraw-broken-links")
+        {
+          // The daemon names the links; say how to go ahead if it does not.
           throw CLIError(
             code: error.code,
             message: error.message + "; to withdraw those links with the update, pass --withdraw-broken-links")
