@@ -7,14 +7,27 @@ import GainsayRPC
 struct ClaimCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "claim", abstract: "What officials said, verbatim.",
+    discussion: """
+      A claim is corrected with `gainsay claim edit` (each change kept as a revision with its reason) or withdrawn from the record with `gainsay claim retract`; `gainsay history CLAIM` shows every change, with those of its links and verdicts.
+
+      EXAMPLES:
+        gainsay claim add "We don't have any gays" --speaker Kadyrov --said 2017-07
+        gainsay claim show clm_1 --json
+        gainsay claim list --speaker 'Ramzan Kadyrov'
+      """,
     subcommands: [Add.self, Show.self, List.self, Edit.self, Retract.self])
 
   struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Log a claim; prints the new id.",
-      discussion:
-        "Example: gainsay claim add \"We don't have any gays\" --speaker 'Ramzan Kadyrov' --said 2017-07 --context 'HBO interview'"
-    )
+      discussion: """
+        --speaker takes an id, a name or an alias; a close misspelling of one speaker's name is taken to mean them, with a note. --add-speaker adds the speaker when nobody has that name, but refuses (exit 70) when someone has a close name, in case it is a misspelling: pass their id, or --new to add the new speaker anyway.
+
+        EXAMPLES:
+          gainsay claim add "We don't have any gays" --speaker Kadyrov \\
+            --said 2017-07 --context 'HBO interview'
+          gainsay claim add - --speaker 'Alvi Karimov' --add-speaker --said 2017 <q.txt
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The verbatim quote, or - to read it from standard input.") var text: String
     @Option(help: "Who said it: an id, exact name or alias.") var speaker: String
@@ -25,6 +38,12 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "Language of the quote, e.g. en or ru.") var lang = ""
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
     @Flag(help: "Add the speaker first if no speaker has that name or alias.") var addSpeaker = false
+    @Flag(help: "With --add-speaker: add them even if their name is close to an existing speaker's.")
+    var new = false
+
+    func validate() throws {
+      if new && !addSpeaker { throw ValidationError("--new goes with --add-speaker") }
+    }
 
     func run() async throws {
       let date = try parseDate(said, option: "--said")
@@ -34,7 +53,8 @@ struct ClaimCommand: AsyncParsableCommand {
         var claim = Claim()
         claim.text = quote
         claim.speakerID =
-          try await addSpeaker ? session.speakerID(speaker, creatingIfMissing: true) : session.speakerID(speaker)
+          try await addSpeaker
+          ? session.speakerIDAddingIfMissing(speaker, allowingNew: new) : session.speakerID(speaker)
         claim.saidOn = date
         claim.context = context
         claim.appearanceUrls = url
@@ -54,57 +74,16 @@ struct ClaimCommand: AsyncParsableCommand {
     }
   }
 
-  struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a claim with its evidence.")
-    @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The claim's id.") var id: String
-
-    func run() async throws {
-      try await connection.run { session in
-        var request = GetClaimRequest()
-        request.id = id
-        let claim = try await session.call(LedgerService.getClaim, request)
-        if connection.json { return Output.json(claim) }
-        var speaker = GetSpeakerRequest()
-        speaker.id = claim.speakerID
-        let who = (try? await session.call(LedgerService.getSpeaker, speaker).name) ?? claim.speakerID
-        Output.line(Output.bold("“\(claim.text)”"))
-        Output.record([
-          ("id", claim.id), ("speaker", who), ("said", claim.saidOn?.iso ?? ""), ("context", claim.context),
-          ("appeared", claim.appearanceUrls.joined(separator: " ")), ("topics", claim.topics.joined(separator: ", ")),
-          ("language", claim.language),
-          ("state", claim.state == .retracted ? Output.red("retracted: \(claim.retractionReason)") : "active"),
-          ("revision", String(claim.revision)), ("rating", claim.latestRating),
-        ])
-        var links = ListLinksRequest()
-        links.claimID = claim.id
-        links.pageSize = 1000
-        let found = try await session.call(LedgerService.listLinks, links).links
-        guard !found.isEmpty else { return }
-        Output.line()
-        for link in found {
-          let target: String
-          switch link.target {
-          case .sourceID(let sourceID)?:
-            var get = GetSourceRequest()
-            get.id = sourceID
-            let source = try? await session.call(LedgerService.getSource, get)
-            target = source.map { "\($0.outlet): \($0.title)" + ($0.url.isEmpty ? "" : " <\($0.url)>") } ?? sourceID
-          case .targetClaimID(let other)?:
-            target = other == claim.id ? "claim \(link.claimID)" : "claim \(other)"
-          case nil:
-            target = "?"
-          }
-          let relation = link.relation == .contradicts ? Output.red(link.relation.word) : link.relation.word
-          Output.line("\(relation) \(Output.dim(link.id)) \(target)" + (link.unverified ? " " + Output.unverified : ""))
-          if let quote = link.quote?.exact, !quote.isEmpty { Output.line("    “\(quote)”") }
-        }
-      }
-    }
-  }
-
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List claims, newest statement first.")
+    static let configuration = CommandConfiguration(
+      abstract: "List claims, newest statement first.",
+      discussion: """
+        --json prints one Claim object per line (JSON Lines), with the speaker's current name in speakerName.
+
+        EXAMPLES:
+          gainsay claim list --speaker Kadyrov --contradicted
+          gainsay claim list --since 2017 --until 2017-06 --json
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this speaker's claims (id, name or alias).") var speaker: String?
     @Option(help: "Only claims with this topic.") var topic = ""
@@ -136,11 +115,12 @@ struct ClaimCommand: AsyncParsableCommand {
         if let limit { claims = Array(claims.prefix(limit)) }
         if connection.json { return claims.forEach { Output.json($0) } }
         Output.table(
-          ["ID", "SAID", "CONTRA", "RATING", "QUOTE"],
+          ["ID", "SAID", "SPEAKER", "CONTRA", "RATING", "QUOTE"],
           claims.map { claim in
             [
-              claim.id, claim.saidOn?.iso ?? "", String(claim.evidence?.contradicting ?? 0), claim.latestRating,
-              Output.short(claim.text),
+              claim.id, claim.saidOn?.iso ?? "",
+              Output.short(claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName, 24),
+              String(claim.evidence?.contradicting ?? 0), claim.latestRating, Output.short(claim.text),
             ]
           })
       }
@@ -149,10 +129,17 @@ struct ClaimCommand: AsyncParsableCommand {
 
   struct Edit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Correct a claim; the previous version is kept as a revision.")
+      abstract: "Correct a claim; the previous version is kept as a revision.",
+      discussion: """
+        Only the options given change. `gainsay history CLAIM` shows each correction field by field with its reason.
+
+        EXAMPLES:
+          gainsay claim edit clm_1 --said 2017-07-14 --reason 'date of the broadcast'
+          gainsay claim edit clm_1 --speaker 'Ramzan Kadyrov' --reason 'misattributed'
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The claim's id.") var id: String
-    @Option(help: "Why (kept with the revision).") var reason: String
+    @Option(help: "Why (required; kept with the revision).") var reason: String
     @Option(help: "The corrected quote, or - for standard input.") var text: String?
     @Option(help: "Another speaker (id, name or alias).") var speaker: String?
     @Option(help: "When: YYYY, YYYY-MM or YYYY-MM-DD.") var said: String?
@@ -161,6 +148,8 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "A topic (repeatable; replaces the list).") var topic: [String] = []
     @Option(help: "Language of the quote.") var lang: String?
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
+
+    func validate() throws { try requireReason(reason) }
 
     func run() async throws {
       let date = try said.map { try parseDate($0, option: "--said") }
@@ -193,10 +182,16 @@ struct ClaimCommand: AsyncParsableCommand {
 
   struct Retract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Withdraw a claim from the record; it is kept with its history.")
+      abstract: "Withdraw a claim from the record; it is kept with its history.",
+      discussion: """
+        EXAMPLES:
+          gainsay claim retract clm_1 --reason 'logged twice'
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The claim's id.") var id: String
-    @Option(help: "Why.") var reason: String
+    @Option(help: "Why (required; kept in the audit log).") var reason: String
+
+    func validate() throws { try requireReason(reason) }
 
     func run() async throws {
       try await connection.run { session in

@@ -3,11 +3,18 @@ import Foundation
 import GainsayProto
 import GainsayRPC
 
-/// `gainsay source add|show|list`.
+/// `gainsay source add|show|list|update`.
 struct SourceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "source", abstract: "Reports and documents, with an archived copy of their text.",
-    subcommands: [Add.self, Show.self, List.self])
+    discussion: """
+      EXAMPLES:
+        gainsay source add --title 'Detentions in Chechnya' \\
+          --outlet 'Novaya Gazeta' --published 2017-04-01 --text-file report.txt
+        gainsay source show src_1
+        gainsay source update src_1 --title 'Detentions' --reason 'headline'
+      """,
+    subcommands: [Add.self, Show.self, List.self, Update.self])
 
   static let kinds = [
     "news": SourceKind.newsReport, "statement": .officialStatement, "ngo": .ngoReport, "court": .courtRuling,
@@ -22,7 +29,15 @@ struct SourceCommand: AsyncParsableCommand {
   }
 
   struct Add: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a source; prints the new id.")
+    static let configuration = CommandConfiguration(
+      abstract: "Add a source; prints the new id.",
+      discussion: """
+        Archive the text (--text-file) whenever you can: quotes from a source with archived text are checked against it, and links outlive the web page.
+
+        EXAMPLES:
+          gainsay source add --title 'Detentions in Chechnya' \\
+            --outlet 'Novaya Gazeta' --published 2017-04-01 --text-file report.txt
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Its title.") var title: String
     @Option(help: "The publisher, e.g. \"Novaya Gazeta\".") var outlet: String
@@ -36,22 +51,7 @@ struct SourceCommand: AsyncParsableCommand {
     func run() async throws {
       let date = try published.map { try parseDate($0, option: "--published") }
       let sourceKind = try SourceCommand.kind(kind)
-      var text = ""
-      if let textFile {
-        let data: Data
-        if textFile == "-" {
-          data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-          guard let contents = FileManager.default.contents(atPath: textFile) else {
-            throw ValidationError("--text-file: cannot read \(textFile)")
-          }
-          data = contents
-        }
-        guard let decoded = String(data: data, encoding: .utf8) else {
-          throw ValidationError("--text-file: not UTF-8 text")
-        }
-        text = decoded
-      }
+      let text = try textFile.map(readTextFile) ?? ""
       try await connection.run { session in
         var source = Source()
         source.title = title
@@ -71,10 +71,19 @@ struct SourceCommand: AsyncParsableCommand {
   }
 
   struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a source.")
+    static let configuration = CommandConfiguration(
+      abstract: "Show a source and the links to it.",
+      discussion: """
+        Lists the active links to the source (--withdrawn adds withdrawn ones). --json prints one object: the Source's fields plus "links", the Link objects.
+
+        EXAMPLES:
+          gainsay source show src_1 --text
+          gainsay source show src_1 --withdrawn --json
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The source's id.") var id: String
     @Flag(help: "Also print the archived text.") var text = false
+    @Flag(help: "Include withdrawn links.") var withdrawn = false
 
     func run() async throws {
       try await connection.run { session in
@@ -82,7 +91,15 @@ struct SourceCommand: AsyncParsableCommand {
         request.id = id
         request.view = text ? .full : .basic
         let source = try await session.call(LedgerService.getSource, request)
-        if connection.json { return Output.json(source) }
+        var links = ListLinksRequest()
+        links.sourceID = source.id
+        links.includeWithdrawn = withdrawn
+        let found = try await session.allLinks(links)
+        if connection.json {
+          guard case .object(var fields) = source.jsonValue else { return Output.json(source) }
+          fields.append(("links", .array(found.map(\.jsonValue))))
+          return Output.jsonLine(JSONValue.object(fields).serialized())
+        }
         Output.line(Output.bold(source.title))
         Output.record([
           ("id", source.id), ("outlet", source.outlet), ("authors", source.authors.joined(separator: ", ")),
@@ -92,7 +109,15 @@ struct SourceCommand: AsyncParsableCommand {
             "archived",
             source.archivedTextSize > 0 ? "\(source.archivedTextSize) bytes, sha256 \(source.archivedTextSha256)" : ""
           ),
+          ("links", String(found.count)),
         ])
+        if !found.isEmpty {
+          Output.line()
+          let evidence = try await session.evidence(found)
+          Output.table(
+            ["LINK", "RELATION", "STATE", "CLAIM", "QUOTE"],
+            evidence.map { [$0.link.id, $0.link.relation.word, $0.stateWord, $0.link.claimID, $0.quoteCell] })
+        }
         if text && !source.archivedText.isEmpty {
           Output.line()
           Output.text(source.archivedText)
@@ -102,7 +127,12 @@ struct SourceCommand: AsyncParsableCommand {
   }
 
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List sources.")
+    static let configuration = CommandConfiguration(
+      abstract: "List sources.",
+      discussion: """
+        EXAMPLES:
+          gainsay source list --outlet 'Novaya Gazeta' --kind news
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this outlet.") var outlet = ""
     @Option(help: "Only this kind.") var kind: String?
@@ -132,4 +162,19 @@ struct SourceCommand: AsyncParsableCommand {
       }
     }
   }
+}
+
+/// The UTF-8 text of a file, or of standard input when `path` is "-".
+func readTextFile(_ path: String) throws -> String {
+  let data: Data
+  if path == "-" {
+    data = FileHandle.standardInput.readDataToEndOfFile()
+  } else {
+    guard let contents = FileManager.default.contents(atPath: path) else {
+      throw ValidationError("--text-file: cannot read \(path)")
+    }
+    data = contents
+  }
+  guard let decoded = String(data: data, encoding: .utf8) else { throw ValidationError("--text-file: not UTF-8 text") }
+  return decoded
 }

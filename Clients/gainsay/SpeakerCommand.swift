@@ -3,14 +3,32 @@ import Foundation
 import GainsayProto
 import GainsayRPC
 
-/// `gainsay speaker add|show|list|edit`.
+/// `gainsay speaker add|show|list|edit|rename|merge`.
 struct SpeakerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "speaker", abstract: "People and organisations whose statements you log.",
-    subcommands: [Add.self, Show.self, List.self, Edit.self])
+    discussion: """
+      Wherever a command takes a speaker, you may give an id, a name or an alias (any case, accents optional). A name close to exactly one speaker's (a misspelling, a surname alone) is taken to mean them, with a note on standard error; a name close to several fails (exit 69) listing them with their ids.
+
+      EXAMPLES:
+        gainsay speaker add 'Ramzan Kadyrov' --alias 'Рамзан Кадыров'
+        gainsay speaker show Kadyrov
+        gainsay speaker rename 'R. Kadyrov' 'Ramzan Kadyrov' --reason 'full name'
+        gainsay speaker merge spk_2 spk_1 --reason 'the same person'
+      """,
+    subcommands: [Add.self, Show.self, List.self, Edit.self, Rename.self, Merge.self])
 
   struct Add: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a speaker; prints the new id.")
+    static let configuration = CommandConfiguration(
+      abstract: "Add a speaker; prints the new id.",
+      discussion: """
+        A name close to an existing speaker's name or alias is refused (exit 70) so that a misspelling does not become a second speaker; pass --new if they really are someone else.
+
+        EXAMPLES:
+          gainsay speaker add 'Ramzan Kadyrov' --country RU \\
+            --alias 'Рамзан Кадыров' --wikidata Q312296
+          gainsay speaker add 'Sergey Ivanov' --new  # not the Sergei Ivanov on file
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The name journalists use, e.g. \"Ramzan Kadyrov\".") var name: String
     @Option(help: "Title or office.") var role = ""
@@ -19,9 +37,11 @@ struct SpeakerCommand: AsyncParsableCommand {
     @Option(help: "Another name or spelling (repeatable).") var alias: [String] = []
     @Option(help: "Wikidata item id, e.g. Q312296.") var wikidata = ""
     @Flag(help: "The speaker is an organisation, not a person.") var organisation = false
+    @Flag(help: "Add the speaker even if the name is close to an existing speaker's.") var new = false
 
     func run() async throws {
       try await connection.run { session in
+        if !new { try await session.refuseNearDuplicate(of: name) }
         var speaker = Speaker()
         speaker.name = name
         speaker.role = role
@@ -39,7 +59,15 @@ struct SpeakerCommand: AsyncParsableCommand {
   }
 
   struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a speaker, named by id, name or alias.")
+    static let configuration = CommandConfiguration(
+      abstract: "Show a speaker, named by id, name or alias.",
+      discussion: """
+        A merged speaker's id shows the speaker it was merged into.
+
+        EXAMPLES:
+          gainsay speaker show 'Рамзан Кадыров'
+          gainsay speaker show spk_1 --json
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "An id, exact name or alias.") var speaker: String
 
@@ -53,24 +81,34 @@ struct SpeakerCommand: AsyncParsableCommand {
         Output.record([
           ("id", found.id), ("aliases", found.aliases.joined(separator: ", ")), ("role", found.role),
           ("affiliation", found.affiliation), ("country", found.country), ("wikidata", found.wikidataID),
-          ("added", Output.time(found.createTime)),
+          ("added", Output.time(found.createTime)), ("merged into", found.mergedInto),
         ])
       }
     }
   }
 
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List speakers.")
+    static let configuration = CommandConfiguration(
+      abstract: "List speakers.",
+      discussion: """
+        --similar-to lists the speakers whose name or an alias is close to a name, best first, as `--speaker` would consider them.
+
+        EXAMPLES:
+          gainsay speaker list --country RU
+          gainsay speaker list --similar-to Kadirov
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only names or aliases containing this text.") var name = ""
     @Option(help: "Only speakers from this country.") var country = ""
+    @Option(help: "Only names close to this one (at most 10, best first).") var similarTo: String?
 
     func run() async throws {
       try await connection.run { session in
         var request = ListSpeakersRequest()
         request.nameContains = name
         request.country = country
-        request.pageSize = 1000
+        request.pageSize = similarTo == nil ? 1000 : 10
+        request.similarTo = similarTo ?? ""
         var rows: [[String]] = []
         repeat {
           let page = try await session.call(LedgerService.listSpeakers, request)
@@ -89,7 +127,16 @@ struct SpeakerCommand: AsyncParsableCommand {
   }
 
   struct Edit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Change a speaker; only the options given change.")
+    static let configuration = CommandConfiguration(
+      abstract: "Change a speaker; only the options given change.",
+      discussion: """
+        To change the name, prefer `gainsay speaker rename`, which keeps the old name as an alias.
+
+        EXAMPLES:
+          gainsay speaker edit 'Ramzan Kadyrov' --affiliation 'United Russia' \\
+            --reason 'party membership confirmed'
+          gainsay speaker edit spk_1 --add-alias 'Kadyrov R.'
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "An id, exact name or alias.") var speaker: String
     @Option(help: "A new name.") var name: String?
@@ -99,6 +146,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     @Option(help: "Wikidata item id.") var wikidata: String?
     @Option(help: "Add an alias (repeatable).") var addAlias: [String] = []
     @Option(help: "Remove an alias (repeatable).") var removeAlias: [String] = []
+    @Option(help: "Why (kept in the audit log).") var reason = ""
 
     func run() async throws {
       try await connection.run { session in
@@ -119,6 +167,7 @@ struct SpeakerCommand: AsyncParsableCommand {
           var request = UpdateSpeakerRequest()
           request.speaker = change
           request.updateMask = mask
+          request.reason = reason
           result = try await session.call(LedgerService.updateSpeaker, request)
         }
         for alias in addAlias {

@@ -3,33 +3,95 @@ import Foundation
 import GainsayProto
 import GainsayRPC
 
+/// How the CLI turns what a journalist typed after `--speaker` into a speaker.
+///
+/// 1. `GetSpeaker` accepts an id, an exact name or alias (any case), or a name equal after folding case,
+///    spaces and diacritics: that speaker is taken as it is.
+/// 2. Otherwise `ListSpeakers(similar_to:)` asks for close names (a misspelled word, a surname alone).
+///    Exactly one: it is taken, with a note on standard error saying so. Several: the command fails with
+///    NOT_FOUND (exit 69, as for an unknown name: no speaker is called that), listing them with their ids
+///    ("did you mean: …"), because the fix is to pass one of the ids. None: NOT_FOUND (exit 69), saying
+///    how to add the speaker.
 extension Session {
-  /// A speaker's id from an id, an exact name or an alias; unknown names list close candidates, or
-  /// with `creatingIfMissing` become a new speaker.
-  func speakerID(_ reference: String, creatingIfMissing: Bool = false) async throws -> String {
+  /// A speaker's id, resolved as described on this extension.
+  func speakerID(_ reference: String) async throws -> String {
+    if let exact = try await exactSpeaker(reference) { return exact.id }
+    let close = try await similarSpeakers(to: reference)
+    switch close.count {
+    case 0:
+      throw CLIError(
+        code: .notFound,
+        message: "no speaker is called \"\(reference)\"; add them with: gainsay speaker add \"\(reference)\""
+          + " (or pass --add-speaker)")
+    case 1:
+      Output.error("gainsay: note: taking \"\(reference)\" to mean \(close[0].name) (\(close[0].id))")
+      return close[0].id
+    default:
+      throw CLIError(
+        code: .notFound,
+        message: "no speaker is called \"\(reference)\"; did you mean: \(Self.describe(close))?"
+          + " Give one of the ids instead")
+    }
+  }
+
+  /// The id for `claim add --add-speaker`: an existing speaker when the name is theirs, else a new one.
+  /// A name close to an existing speaker's is refused unless `allowingNew` (`--new`), so a misspelling
+  /// does not become a duplicate speaker.
+  func speakerIDAddingIfMissing(_ reference: String, allowingNew: Bool) async throws -> String {
+    if let exact = try await exactSpeaker(reference) { return exact.id }
+    if !allowingNew { try await refuseNearDuplicate(of: reference) }
+    var speaker = Speaker()
+    speaker.name = reference
+    var create = CreateSpeakerRequest()
+    create.speaker = speaker
+    let created = try await call(LedgerService.createSpeaker, create)
+    Output.error("gainsay: added speaker \(created.name) as \(created.id)")
+    return created.id
+  }
+
+  /// Fails with ALREADY_EXISTS when a speaker's name or alias is close to `name`, saying how to use
+  /// them or to add the new speaker anyway (`--new`).
+  /// A name that is exactly an existing speaker's name or alias (any case) is left to the daemon, whose
+  /// ALREADY_EXISTS names the field.
+  func refuseNearDuplicate(of name: String) async throws {
+    let close: [Speaker]
+    if let exact = try await exactSpeaker(name) {
+      let names = ([exact.name] + exact.aliases).map { $0.lowercased() }
+      if names.contains(name.lowercased()) { return }
+      close = [exact]
+    } else {
+      close = try await similarSpeakers(to: name)
+    }
+    guard let first = close.first else { return }
+    let use =
+      close.count == 1
+      ? "pass --speaker \(first.id) to use them" : "pass --speaker with one of the ids to use one of them"
+    throw CLIError(
+      code: .alreadyExists,
+      message: "\"\(name)\" looks like \(Self.describe(close)); \(use), or --new to add \"\(name)\" as a new speaker")
+  }
+
+  /// The speaker `GetSpeaker` finds for an id or a (folded) name, or nil when it finds none.
+  func exactSpeaker(_ reference: String) async throws -> Speaker? {
     var get = GetSpeakerRequest()
     get.id = reference
     do {
-      return try await call(LedgerService.getSpeaker, get).id
+      return try await call(LedgerService.getSpeaker, get)
     } catch let error as RPCError where error.code == .notFound {
-      if creatingIfMissing {
-        var speaker = Speaker()
-        speaker.name = reference
-        var create = CreateSpeakerRequest()
-        create.speaker = speaker
-        let created = try await call(LedgerService.createSpeaker, create)
-        Output.error("gainsay: added speaker \(created.name) as \(created.id)")
-        return created.id
-      }
-      var list = ListSpeakersRequest()
-      list.nameContains = String(reference.split(separator: " ").first ?? Substring(reference))
-      list.pageSize = 10
-      let candidates = (try? await call(LedgerService.listSpeakers, list).speakers) ?? []
-      let hint =
-        candidates.isEmpty
-        ? "add them with: gainsay speaker add \"\(reference)\" (or pass --add-speaker)"
-        : "did you mean: " + candidates.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
-      throw CLIError(code: .notFound, message: "no speaker is called \"\(reference)\"; \(hint)")
+      return nil
     }
+  }
+
+  /// Speakers whose name or alias is close to `name`, best first (at most five).
+  func similarSpeakers(to name: String) async throws -> [Speaker] {
+    var list = ListSpeakersRequest()
+    list.similarTo = name
+    list.pageSize = 5
+    return try await call(LedgerService.listSpeakers, list).speakers.filter { $0.mergedInto.isEmpty }
+  }
+
+  /// `Ramzan Kadyrov (spk_…)`, joined with " or ".
+  static func describe(_ speakers: [Speaker]) -> String {
+    speakers.map { "\($0.name) (\($0.id))" }.joined(separator: " or ")
   }
 }

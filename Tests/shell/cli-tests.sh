@@ -114,7 +114,8 @@ check "claim retract" bash -c "'$bin/gainsay' claim retract '$doomed' --reason '
 
 # Errors: one line on stderr naming the status and the field; exit 64 + code.
 check "unknown claim: exit 69 NOT_FOUND" expect_exit 69 "NOT_FOUND" g claim show clm_nope
-check "unknown speaker name: exit 69, with candidates" expect_exit 69 "did you mean: Ramzan Kadyrov" g claim add "x" --speaker "Ramzan" --said 2017
+check "unknown speaker name: exit 69, saying how to add them" expect_exit 69 "add them with: gainsay speaker add" g claim add "x" --speaker "Nobody Known" --said 2017
+check "a name close to one speaker's is taken to mean them, with a note" bash -c "'$bin/gainsay' speaker show 'Ramzan' 2>'$work/note' | grep -q '$speaker' && grep -q 'taking \"Ramzan\" to mean Ramzan Kadyrov' '$work/note'"
 check "retracting twice: exit 73 FAILED_PRECONDITION" expect_exit 73 "FAILED_PRECONDITION" g claim retract "$doomed" --reason again
 check "duplicate speaker: exit 70 ALREADY_EXISTS names the field" expect_exit 70 "speaker.name" g speaker add "RAMZAN KADYROV"
 check "empty quote: exit 67 INVALID_ARGUMENT names the field" expect_exit 67 "claim.text" g claim add "   " --speaker "$speaker" --said 2017

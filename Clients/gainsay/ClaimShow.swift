@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import GainsayProto
+import GainsayRPC
+
+extension ClaimCommand {
+  /// `gainsay claim show ID`: the claim with the whole evidence, its links and its verdicts.
+  struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show a claim with its evidence and verdicts.",
+      discussion: """
+        Shows the claim's active links (from it, and to it from other claims) with their quotes, and its active verdicts with their explanations; --withdrawn adds the withdrawn ones. A contradicts or supports link without a quote is marked [unquoted].
+
+        --json prints one object: the claim's fields (proto JSON names, e.g. speakerName) plus "links", each with id, relation, state, withdrawalReason, quote (exact, prefix, suffix, start, end; null when unquoted), unquoted, unverified, note, createdBy, createTime and either "source" (id, title, outlet, url, publishedOn) or "claim" (id, text, speakerId, speakerName), and "verdicts", each with id, rating, ratingValue, explanation, reviewer, createTime, state and withdrawalReason.
+
+        EXAMPLES:
+          gainsay claim show clm_1
+          gainsay claim show clm_1 --withdrawn --json
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The claim's id.") var id: String
+    @Flag(help: "Include withdrawn links and verdicts.") var withdrawn = false
+
+    func run() async throws {
+      try await connection.run { session in
+        var request = GetClaimRequest()
+        request.id = id
+        let claim = try await session.call(LedgerService.getClaim, request)
+        var links = ListLinksRequest()
+        links.claimID = claim.id
+        links.includeWithdrawn = withdrawn
+        let evidence = try await session.evidence(try await session.allLinks(links), seenFrom: claim.id)
+        let verdicts = try await session.verdicts(of: claim.id, includingWithdrawn: withdrawn)
+        if connection.json {
+          guard case .object(var fields) = claim.jsonValue else { return Output.json(claim) }
+          fields.append(("links", .array(evidence.map(\.json))))
+          fields.append(("verdicts", .array(verdicts.map(\.evidenceJSON))))
+          return Output.jsonLine(JSONValue.object(fields).serialized())
+        }
+        show(claim, evidence, verdicts)
+      }
+    }
+
+    private func show(_ claim: Claim, _ evidence: [Evidence], _ verdicts: [Verdict]) {
+      Output.line(Output.bold("“\(claim.text)”"))
+      Output.record([
+        ("id", claim.id), ("speaker", claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName),
+        ("said", claim.saidOn?.iso ?? ""), ("context", claim.context),
+        ("appeared", claim.appearanceUrls.joined(separator: " ")), ("topics", claim.topics.joined(separator: ", ")),
+        ("language", claim.language),
+        ("state", claim.state == .retracted ? Output.red("retracted: \(claim.retractionReason)") : "active"),
+        ("revision", String(claim.revision)), ("rating", claim.latestRating),
+      ])
+      if !evidence.isEmpty { Output.line() }
+      for item in evidence {
+        let link = item.link
+        var target = item.targetDescription
+        if let url = item.source?.url, !url.isEmpty { target += " <\(url)>" }
+        let relation = link.relation == .contradicts ? Output.red(link.relation.word) : link.relation.word
+        var marks = ""
+        if item.isUnquoted && (link.relation == .contradicts || link.relation == .supports) { marks += " [unquoted]" }
+        if link.unverified { marks += " " + Output.unverified }
+        if !item.isActive { marks += " " + Output.red("[withdrawn: \(link.withdrawalReason)]") }
+        Output.line("\(relation) \(Output.dim(link.id)) \(target)\(marks)")
+        if let quote = link.quote?.exact, !quote.isEmpty { Output.line("    “\(quote)”") }
+        if !link.note.isEmpty { Output.line("    note: \(link.note)") }
+      }
+      if !verdicts.isEmpty { Output.line() }
+      for verdict in verdicts {
+        let state = verdict.state == .withdrawn ? " " + Output.red("[withdrawn: \(verdict.withdrawalReason)]") : ""
+        Output.line(
+          "verdict \(Output.dim(verdict.id)) \(Output.bold(verdict.rating)) by \(verdict.reviewer?.userName ?? "?")"
+            + " \(Output.time(verdict.createTime))\(state)")
+        if !verdict.explanation.isEmpty { Output.line("    \(verdict.explanation)") }
+      }
+    }
+  }
+}
