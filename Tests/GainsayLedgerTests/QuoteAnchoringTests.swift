@@ -503,6 +503,32 @@ struct QuoteAnchoringTests {
     }
   }
 
+  @Test("a restore refuses a link whose offsets do not hold its passage")
+  func restoreRefusesWrongOffsets() async throws {
+    try await withLedger { ledger in
+      let claim = try await Self.claim("Nothing happened in Chechnya", by: "Official", in: ledger)
+      let source = try await Self.source(Self.article, in: ledger)
+      _ = try await ledger.createLink(
+        Self.link(claim.id, source: source.id, quote: "Kadyrov denied that gay men"), caller: Self.editor)
+      var request = ExportRequest()
+      request.includeAuditEvents = true
+      var records: [RestoreRecord] = []
+      try await ledger.export(request, caller: Self.editor) { record in
+        records.append(RestoreRecord(line: Int64(records.count + 1), record: record))
+      }
+      let verifier = RestoreVerifier(rules: ledger, now: Date())
+      _ = try verifier.verify(records)
+      for index in records.indices {
+        guard case .link(var link)? = records[index].record.record else { continue }
+        link.quote!.start += 1
+        link.quote!.end += 1
+        records[index].record.record = .link(link)
+      }
+      let error = #expect(throws: LedgerError.self) { _ = try verifier.verify(records) }
+      #expect(error?.message.contains("are not the quoted passage") == true, "\(error?.message ?? "")")
+    }
+  }
+
   @Test("a restore checks that a link's code points start..<end are its passage")
   func restoreChecksOffsets() {
     let text = "Рамзан 🏳️‍🌈 Кадыров заявил"
