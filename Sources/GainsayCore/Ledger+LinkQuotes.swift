@@ -6,6 +6,8 @@ import GainsayProto
 extension Ledger {
   /// Where a quote is looked for, as errors name it.
   struct QuotedText {
+    /// "src_… (Title)" or "claim clm_…".
+    let target: String
     /// "the archived text of src_… (Title)" or "the text of claim clm_…".
     let name: String
     /// The command that shows the text whole.
@@ -16,13 +18,14 @@ extension Ledger {
     static func source(_ source: Source, id: String, link: Link) -> QuotedText {
       let title = source.title.count > 80 ? String(source.title.prefix(79)) + "…" : source.title
       return QuotedText(
-        name: "the archived text of \(id) (\(title))", showCommand: "gainsay source show \(id) --text",
+        target: "\(id) (\(title))", name: "the archived text of \(id) (\(title))",
+        showCommand: "gainsay source show \(id) --text",
         linkArguments: arguments(link, target: id))
     }
 
     static func claim(id: String, link: Link) -> QuotedText {
       QuotedText(
-        name: "the text of claim \(id)", showCommand: "gainsay claim show \(id)",
+        target: "claim \(id)", name: "the text of claim \(id)", showCommand: "gainsay claim show \(id)",
         linkArguments: arguments(link, target: id))
     }
 

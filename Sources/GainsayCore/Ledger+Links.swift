@@ -66,9 +66,9 @@ extension Ledger {
         let relation = ReportRenderer.relationWord(link.relation)
         throw LedgerError.invalid(
           "link.quote.exact",
-          "a \(relation) link to \(place.name) needs the passage that is the evidence: pass --quote '…the exact "
-            + "passage…' (see it with \(place.showCommand)), or --no-quote to link without one "
-            + "(reports then show the evidence as unquoted)")
+          "a \(relation) link to \(place.target), a source with archived text, needs the passage that is the "
+            + "evidence: pass --quote '…the exact passage…' (see it with \(place.showCommand)), or --no-quote to "
+            + "link without one (reports then show the evidence as unquoted)")
       }
       link.target = .sourceID(id)
     case .targetClaimID(let targetID)?:
