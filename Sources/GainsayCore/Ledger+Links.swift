@@ -3,6 +3,12 @@ public import GainsayProto
 
 /// Links: how a claim relates to a source or another claim, with the evidence passage.
 extension Ledger {
+  /// Links a claim to a source or to another claim.
+  ///
+  /// A quote is anchored in the text it cites (``TextQuoteAnchor``) and stored as it occurs there, with
+  /// its context and code point offsets; `occurrence` chooses among repeated passages. A `contradicts` or
+  /// `supports` link to a source with archived text needs a quote unless `unquoted` is set (reports then
+  /// show it as "unquoted"); a quote of a source without archived text is stored unverified.
   public func createLink(_ request: CreateLinkRequest, caller: CallerIdentity) async throws -> Link {
     try require(.editor, caller, to: "linking evidence")
     guard let input = request.link else { throw LedgerError.invalid("link", "is required") }
@@ -20,8 +26,21 @@ extension Ledger {
     checkedQuote.exact = try Validate.text(quote.exact, field: "link.quote.exact", required: false, maximum: 5_000)
     checkedQuote.prefix = try Self.affix(quote.prefix, field: "link.quote.prefix")
     checkedQuote.suffix = try Self.affix(quote.suffix, field: "link.quote.suffix")
-    if checkedQuote.exact.isEmpty && !(checkedQuote.prefix.isEmpty && checkedQuote.suffix.isEmpty) {
+    let quoted = !checkedQuote.exact.isEmpty
+    if !quoted && !(checkedQuote.prefix.isEmpty && checkedQuote.suffix.isEmpty) {
       throw LedgerError.invalid("link.quote.exact", "is required with a prefix or suffix")
+    }
+    if quoted && NormalizedText.needle(checkedQuote.exact).isEmpty { throw Self.blankQuote() }
+    guard request.occurrence >= 0 else {
+      throw LedgerError.invalid("occurrence", "is \(request.occurrence); it counts from 1 (0 means the first)")
+    }
+    let occurrence = max(1, Int(request.occurrence))
+    if occurrence > 1 && !quoted {
+      throw LedgerError.invalid("occurrence", "chooses where a quote occurs: give the passage with --quote '…'")
+    }
+    if request.unquoted && quoted {
+      throw LedgerError.invalid(
+        "unquoted", "is set, but a quote is given too: pass either --quote '…' or --no-quote, not both")
     }
     switch input.target {
     case .sourceID(let sourceID)?:
@@ -32,21 +51,24 @@ extension Ledger {
       guard link.relation != .repeats else {
         throw LedgerError.invalid("link.relation", "repeats links a claim to another claim, not to a source")
       }
-      if !checkedQuote.exact.isEmpty {
-        if source.archivedText.isEmpty {
-          // Nothing to check the passage against: it is shown as unverified wherever the link appears.
-          link.unverified = true
-        } else if let anchored = TextQuoteAnchor.anchor(checkedQuote, in: source.archivedText) {
-          // Stored as it occurs in the archived text, whatever Unicode encoding it was pasted in.
-          checkedQuote = anchored
-        } else {
-          let what =
-            checkedQuote.prefix.isEmpty && checkedQuote.suffix.isEmpty
-            ? "the passage" : "the passage with its prefix and suffix"
+      let place = QuotedText.source(source, id: id, link: link)
+      if source.archivedText.isEmpty {
+        // Nothing to check the passage against: it is shown as unverified wherever the link appears.
+        if quoted { link.unverified = true }
+        if occurrence > 1 {
           throw LedgerError.invalid(
-            "link.quote.exact",
-            "\(what) does not occur in the archived text of \(id) (\(source.title)); quote it exactly")
+            "occurrence", "\(id) has no archived text, so there is no occurrence to choose: leave out --occurrence")
         }
+      } else if quoted {
+        // Stored as it occurs in the archived text, however it was pasted.
+        checkedQuote = try Self.anchorQuote(checkedQuote, in: source.archivedText, occurrence: occurrence, of: place)
+      } else if (link.relation == .contradicts || link.relation == .supports) && !request.unquoted {
+        let relation = ReportRenderer.relationWord(link.relation)
+        throw LedgerError.invalid(
+          "link.quote.exact",
+          "a \(relation) link to \(place.target), a source with archived text, needs the passage that is the "
+            + "evidence: pass --quote '…the exact passage…' (see it with \(place.showCommand)), or --no-quote to "
+            + "link without one (reports then show the evidence as unquoted)")
       }
       link.target = .sourceID(id)
     case .targetClaimID(let targetID)?:
@@ -54,12 +76,17 @@ extension Ledger {
       guard id != link.claimID else {
         throw LedgerError.invalid("link.target_claim_id", "a claim cannot be linked to itself")
       }
-      _ = try await existingClaim(id, field: "link.target_claim_id")
+      let target = try await existingClaim(id, field: "link.target_claim_id")
+      if quoted {
+        // A claim-to-claim link may quote the other claim, as it was said.
+        checkedQuote = try Self.anchorQuote(
+          checkedQuote, in: target.text, occurrence: occurrence, of: .claim(id: id, link: link))
+      }
       link.target = .targetClaimID(id)
     case nil:
       throw LedgerError.invalid("link.target", "is required: a source_id or a target_claim_id")
     }
-    if !checkedQuote.exact.isEmpty { link.quote = checkedQuote }
+    if quoted { link.quote = checkedQuote }
     link.note = try Validate.text(input.note, field: "link.note", required: false, maximum: 2_000)
     link.id = ResourceID.make("lnk")
     link.createdBy = caller.unixUser

@@ -301,12 +301,42 @@ public struct RestoreVerifier {
     try past(link.createTime, line, "link.create_time")
   }
 
-  /// The passage, with its prefix and suffix, occurs byte for byte in the source's archived text.
+  /// The passage, with its prefix and suffix, occurs byte for byte in the source's archived text; and
+  /// when the link records where (`end` > 0), the code points `start..<end` of the text are the passage.
   private func checkQuote(_ link: Link, in source: Source, line: Int64) throws {
     guard let quote = link.quote, !quote.exact.isEmpty, !source.archivedText.isEmpty else { return }
     let anchored = quote.prefix + quote.exact + quote.suffix
     guard TextQuoteAnchor.occurs(anchored, in: source.archivedText) else {
       throw Self.broken(line, "link.quote.exact", "does not occur in the archived text of \(source.id)")
+    }
+    guard quote.end > 0 || quote.start != 0 else { return }
+    guard
+      let found = Self.codePoints(quote.start..<max(quote.start, quote.end), of: source.archivedText),
+      quote.start < quote.end, found.elementsEqual(quote.exact.utf8)
+    else {
+      throw Self.broken(
+        line, "link.quote.start",
+        "code points \(quote.start) to \(quote.end) of the archived text of \(source.id) are not the quoted "
+          + "passage: the link's position does not match its quote")
+    }
+  }
+
+  /// The UTF-8 bytes of code points `range` of `text`, or nil when the range is not within the text. Walks
+  /// the text's bytes once, up to the range's end.
+  static func codePoints(_ range: Range<Int64>, of text: String) -> ArraySlice<UInt8>? {
+    guard range.lowerBound >= 0 else { return nil }
+    var text = text
+    return text.withUTF8 { bytes -> ArraySlice<UInt8>? in
+      var scalar: Int64 = 0
+      var lower: Int?
+      for (offset, byte) in bytes.enumerated() where byte & 0xC0 != 0x80 {
+        if scalar == range.lowerBound { lower = offset }
+        if scalar == range.upperBound, let lower { return ArraySlice(bytes[lower..<offset]) }
+        scalar += 1
+      }
+      if scalar == range.lowerBound { lower = bytes.count }
+      guard scalar == range.upperBound, let lower else { return nil }
+      return ArraySlice(bytes[lower..<bytes.count])
     }
   }
 

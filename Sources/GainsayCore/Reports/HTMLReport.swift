@@ -58,7 +58,7 @@ enum HTMLReport {
     blockquote { margin: 0.3rem 0 0.6rem 1rem; padding-left: 0.8rem; border-left: 3px solid #b3261e; font-style: italic; }
     ul { padding-left: 1.2rem; } li { margin-bottom: 0.5rem; }
     .retracted { color: #b3261e; font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; }
-    .unverified { font-family: Helvetica, Arial, sans-serif; font-size: 0.75rem; font-weight: bold; text-transform: uppercase; color: #8d6e00; border: 1px solid #8d6e00; border-radius: 0.2rem; padding: 0 0.3rem; }
+    .unverified, .unquoted { font-family: Helvetica, Arial, sans-serif; font-size: 0.75rem; font-weight: bold; text-transform: uppercase; color: #8d6e00; border: 1px solid #8d6e00; border-radius: 0.2rem; padding: 0 0.3rem; }
     blockquote.unverified-quote { border-left-style: dashed; border-left-color: #8d6e00; }
     svg { width: 100%; height: auto; margin: 1rem 0; }
     svg text { font-family: Helvetica, Arial, sans-serif; font-size: 11px; fill: #333; }
@@ -104,6 +104,7 @@ enum HTMLReport {
       if !source.url.isEmpty { html += " — \(link(source.url))" }
       let unverified = item.link?.unverified == true
       if unverified { html += " \(unverifiedMark)" }
+      if ReportText.isUnquoted(item) { html += " \(unquotedMark)" }
       if let quote = item.link?.quote?.exact, !quote.isEmpty {
         html += unverified ? "<blockquote class=\"unverified-quote\">" : "<blockquote>"
         html += "\(e(quote))</blockquote>"
@@ -245,6 +246,9 @@ enum HTMLReport {
   /// How evidence whose quote could not be checked is marked, after its source.
   static let unverifiedMark =
     "<span class=\"unverified\" title=\"The source had no archived text to check the quote against\">unverified</span>"
+  /// How evidence linked without a quote is marked, after its source.
+  static let unquotedMark =
+    "<span class=\"unquoted\" title=\"Linked without quoting a passage of the source as evidence\">unquoted</span>"
 
   /// A link to `url` when it is an http or https URL (its target percent-encoded by
   /// ``ReportText/webLink(_:)``), else the URL as text: never a `javascript:` or `data:` link.

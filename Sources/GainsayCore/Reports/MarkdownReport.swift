@@ -27,6 +27,8 @@ enum MarkdownReport {
 
   /// How evidence whose quote could not be checked is marked, after its source.
   static let unverifiedMark = " (**unverified**: the source had no archived text to check the quote against)"
+  /// How evidence linked without a quote is marked, after its source.
+  static let unquotedMark = " (**unquoted**: linked without a passage of the source as evidence)"
 
   static func head(_ report: Report, overview: ReportOverview) -> [String] {
     var out: [String] = []
@@ -103,6 +105,7 @@ enum MarkdownReport {
       if let published = source.publishedOn { line += ", \(published.iso)" }
       if !source.url.isEmpty { line += " — \(link(source.url))" }
       if item.link?.unverified == true { line += unverifiedMark }
+      if ReportText.isUnquoted(item) { line += unquotedMark }
       out.append(line)
       if let quote = item.link?.quote?.exact, !quote.isEmpty { out.append("  > \(escape(quote))") }
       if let note = item.link?.note, !note.isEmpty { out.append("  _Note: \(escape(note))_") }

@@ -1,3 +1,5 @@
+import GainsayProto
+
 /// What every report format does to text from the ledger before it is written, whatever the format:
 /// invisible characters are shown, links are made only to the web, and JSON is safe inside a `<script>`.
 /// Each format's own syntax is escaped by that format (``MarkdownReport/escape(_:)``, ``HTMLReport/e(_:)``).
@@ -21,6 +23,16 @@ enum ReportText {
   /// Whether `text` holds a character ``isHidden(_:)`` (a quick test before escaping).
   static func hasHidden(_ text: String) -> Bool {
     text.unicodeScalars.contains { isHidden($0) }
+  }
+
+  /// Whether evidence is **unquoted**: a `contradicts` or `supports` link to a source that quotes no
+  /// passage of it (made with `--no-quote`, or before the source had archived text). Every format that
+  /// shows evidence marks it, as it marks unverified quotes; in JSON it is the link without a `quote`.
+  static func isUnquoted(_ evidence: Evidence) -> Bool {
+    guard let link = evidence.link, link.relation == .contradicts || link.relation == .supports,
+      case .sourceID? = link.target
+    else { return false }
+    return link.quote?.exact.isEmpty ?? true
   }
 
   /// `json` with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`: the same JSON value, but
