@@ -210,9 +210,10 @@ public struct TextQuote: Sendable, Hashable {
   public var prefix: String = ""
   /// Up to 32 characters just after it.
   public var suffix: String = ""
-  /// Output only: where the passage starts in the source's archived text, counted in Unicode code points
-  /// from 0 (a W3C TextPositionSelector's `start`), as the text was when the link was made. 0 with `end`
-  /// 0 when unknown (no archived text, or a claim-to-claim link).
+  /// Output only: where the passage starts in the text it was found in (the source's archived text, or
+  /// the target claim's text for a claim-to-claim link), counted in Unicode code points from 0 (a W3C
+  /// TextPositionSelector's `start`), as that text was when the link was made. 0 with `end` 0 when unknown
+  /// (a source without archived text).
   public var start: Int64 = 0
   /// Output only: where the passage ends (exclusive), in code points.
   public var end: Int64 = 0

@@ -143,9 +143,10 @@ struct  Gainsay__V1__TextQuote
    */
   char *suffix;
   /*
-   * Output only: where the passage starts in the source's archived text, counted in Unicode code points
-   * from 0 (a W3C TextPositionSelector's `start`), as the text was when the link was made. 0 with `end`
-   * 0 when unknown (no archived text, or a claim-to-claim link).
+   * Output only: where the passage starts in the text it was found in (the source's archived text, or
+   * the target claim's text for a claim-to-claim link), counted in Unicode code points from 0 (a W3C
+   * TextPositionSelector's `start`), as that text was when the link was made. 0 with `end` 0 when unknown
+   * (a source without archived text).
    */
   int64_t start;
   /*
