@@ -62,24 +62,9 @@ extension SQLiteLedgerStore {
       }
       let updated = try change(source)
       var events: [AuditEvent] = []
-      if let reason, updated.archivedText != source.archivedText {
-        let rows = try Row.fetchAll(
-          db.cachedStatement(sql: "SELECT id, quote FROM link WHERE source_id = ? AND state = 1 AND quote <> ''"),
-          arguments: [id])
-        for row in rows where updated.archivedText.isEmpty || !TextQuoteAnchor.occurs(row[1], in: updated.archivedText)
-        {
-          guard let linkBefore = try Self.fetch(db, .link, id: row[0]), case .link(var link) = linkBefore.kind else {
-            continue
-          }
-          link.state = .withdrawn
-          link.withdrawalReason = reason
-          var withdrawal = audit
-          withdrawal.action = .withdraw
-          withdrawal.reason = reason
-          withdrawal.relatedIDs = [id]
-          try Self.store(db, Resource(link), isNew: false)
-          events.append(try Self.appendAudit(db, withdrawal, before: linkBefore, after: Resource(link), clock: clock))
-        }
+      if updated.archivedText != source.archivedText {
+        events = try Self.reanchorLinks(
+          db, of: id, in: updated.archivedText, audit: audit, withdrawing: reason, clock: clock)
       }
       let after = Resource(updated)
       try Self.checkConstraints(db, for: after, replacing: before)
@@ -89,5 +74,51 @@ extension SQLiteLedgerStore {
     }
     countWords(of: [Resource(stored)])
     return (stored, events)
+  }
+
+  /// Anchors the active links of source `id` in its new `text`: each passage is looked for again (with its
+  /// old prefix and suffix, then alone) and, where its place or context changed, the link is updated with
+  /// an UPDATE event. A passage no longer found is withdrawn with `reason` when it is given; otherwise it
+  /// is left for ``checkConstraints(_:for:replacing:)`` to refuse the update, naming the link.
+  static func reanchorLinks(
+    _ db: Database, of id: String, in text: String, audit: AuditDraft, withdrawing reason: String?,
+    clock: AuditClock
+  ) throws -> [AuditEvent] {
+    var events: [AuditEvent] = []
+    let ids = try String.fetchAll(
+      db.cachedStatement(sql: "SELECT id FROM link WHERE source_id = ? AND state = 1 AND quote <> '' ORDER BY rowid"),
+      arguments: [id])
+    for linkID in ids {
+      guard let before = try fetch(db, .link, id: linkID), case .link(var link) = before.kind,
+        let old = link.quote
+      else { continue }
+      var anchored: TextQuote?
+      if !text.isEmpty {
+        if case .anchored(let found) = TextQuoteAnchor.find(old, in: text) {
+          anchored = found
+        } else {
+          var alone = TextQuote()
+          alone.exact = old.exact
+          anchored = TextQuoteAnchor.anchor(alone, in: text)
+        }
+      }
+      var change = audit
+      change.relatedIDs = [id]
+      if let anchored {
+        guard anchored != old else { continue }
+        link.quote = anchored
+        change.reason = "re-anchored in the updated text of \(id)"
+      } else if let reason {
+        link.state = .withdrawn
+        link.withdrawalReason = reason
+        change.action = .withdraw
+        change.reason = reason
+      } else {
+        continue
+      }
+      try store(db, Resource(link), isNew: false)
+      events.append(try appendAudit(db, change, before: before, after: Resource(link), clock: clock))
+    }
+    return events
   }
 }

@@ -232,7 +232,7 @@ extension SQLiteLedgerStore {
         sql: """
           INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, state, record)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET state = excluded.state, record = excluded.record
+          ON CONFLICT(id) DO UPDATE SET state = excluded.state, quote = excluded.quote, record = excluded.record
           """
       ).execute(
         arguments: [

@@ -224,7 +224,12 @@ struct CorrectionsTests {
       #expect(withdrawn.state == .withdrawn)
       #expect(withdrawn.withdrawalReason.contains("pasted from the wrong edition"))
       get.id = survives.id
-      #expect(try await ledger.getLink(get, caller: Self.editor).state == .active)
+      // The passage that survives is anchored again in the new text: its place and context moved.
+      let kept = try await ledger.getLink(get, caller: Self.editor)
+      #expect(kept.state == .active)
+      #expect(kept.quote?.start == Int64(corrected.distance(of: "A second")))
+      #expect(kept.quote?.prefix == "Police detained dozens of men. ")
+      #expect(try await history(survives.id, ledger).last?.reason == "re-anchored in the updated text of \(source.id)")
       #expect(try await history(breaks.id, ledger).last?.action == .withdraw)
       let sourceEvents = try await history(source.id, ledger)
       #expect(sourceEvents.last?.reason == "pasted from the wrong edition")
@@ -302,5 +307,12 @@ enum TransferRoundTrip {
       try await empty.export(export, caller: TrustedRecordTests.admin) { again.append($0) }
       #expect(again.count == records.count)
     }
+  }
+}
+
+extension String {
+  /// The code point offset of the first occurrence of `part` (the test texts hold it).
+  fileprivate func distance(of part: String) -> Int {
+    unicodeScalars.distance(from: unicodeScalars.startIndex, to: range(of: part)!.lowerBound)
   }
 }
