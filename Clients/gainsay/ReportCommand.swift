@@ -15,7 +15,7 @@ struct ReportCommand: AsyncParsableCommand {
 
       EXAMPLES:
         gainsay report --speaker 'Ramzan Kadyrov' > kadyrov.md
-        gainsay report --topic chechnya --since 2017 --format html --output chechnya.html
+        gainsay report --topic chechnya --since 2017 --format html > chechnya.html
         gainsay report --claim CLAIM --claim CLAIM --format claimreview
       """)
   @OptionGroup var connection: ConnectionOptions
