@@ -15,6 +15,9 @@ struct BackupCommand: AsyncParsableCommand {
       as a new file only (mode 0600; an existing file or symlink at PATH is refused), and reports \
       success only after SQLite's integrity check of the written file passes. See docs/OPERATIONS.md \
       to restore.
+
+      EXAMPLES:
+        gainsay backup ~/backups/ledger-$(date +%F).sqlite
       """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "Where the copy goes: a new file.") var path: String

@@ -8,8 +8,11 @@ struct Describe: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List every method the daemon serves.",
     discussion: """
-      With --descriptor-set-out, also saves the daemon's compiled protobuf descriptor set, which
+      With --descriptor-set-out, also saves the daemon's compiled protobuf descriptor set, which \
       `protoc --descriptor_set_in=FILE --encode/--decode` uses to speak the protocol from a shell.
+
+      EXAMPLES:
+        gainsay describe --descriptor-set-out gainsay.protoset
       """
   )
 

@@ -9,17 +9,29 @@ struct ImportCommand: AsyncParsableCommand {
     commandName: "import",
     abstract: "Bring a spreadsheet of claims, a ClaimReview feed or an export into the ledger.",
     discussion: """
-      CSV and TSV need a column mapping, from their header row or --columns:
-        gainsay import liar.tsv --columns id,label,statement,subjects,speaker,job,state,party,c1,c2,c3,c4,c5,context \\
-          --map text=statement,speaker=speaker,context=context,rating=label,topics=subjects --topic-separator , \\
-          --said 2007 --rating-map barely-true="mostly false",pants-fire="pants on fire"
-      Fields: text (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url,
-      lang, rating. JSON Lines hold one LedgerRecord per line (speakers, sources and claims without ids);
-      ClaimReview JSON-LD may be one object, an array, or a DataFeed. Every record is created as the Create
-      methods create it: validated, with you as its actor and the daemon's clock. Records go to the daemon in
-      chunks; bad rows are reported with their line number and the rest imported, unless --strict (then
-      nothing is committed). Re-importing the same file creates no duplicates. An export (records with ids,
-      revisions and audit history) is not imported but restored: `gainsay restore FILE`.
+      CSV and TSV need a column mapping, from their header row or --columns and --map. The fields: text \
+      (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url, lang, rating. \
+      JSON Lines hold one LedgerRecord per line (speakers, sources and claims without ids); ClaimReview \
+      JSON-LD may be one object, an array, or a DataFeed.
+
+      Every record is created as the Create methods create it: validated, with you as its actor and the \
+      daemon's clock. Records go to the daemon in chunks, each committed as it arrives; bad rows are \
+      reported with their line number and the rest imported, unless --strict (then nothing is committed). \
+      Re-importing the same file creates no duplicates: a claim already in the ledger (same speaker, date \
+      and text) is counted as unchanged, so an interrupted import (Ctrl-C) resumes by running the same \
+      command again. An export (records with ids, revisions and audit history) is not imported but \
+      restored: `gainsay restore FILE`.
+
+      EXAMPLES:
+        gainsay import claims.csv --said 2024
+        # LIAR (no header row): name the columns, map the fields and labels
+        cols=id,label,statement,subjects,speaker,job,state,party
+        cols=$cols,c1,c2,c3,c4,c5,context
+        gainsay import liar.tsv --columns "$cols" --said 2007 \\
+          --map text=statement,speaker=speaker,rating=label,topics=subjects \\
+          --topic-separator , \\
+          --rating-map barely-true="mostly false",pants-fire="pants on fire"
+        gainsay import reviews.json --format claimreview
       """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The file, or - for standard input.") var file: String
@@ -34,6 +46,22 @@ struct ImportCommand: AsyncParsableCommand {
 
   func run() async throws {
     guard (1...1_000).contains(chunkSize) else { throw ValidationError("--chunk-size must be 1 to 1000") }
+    let interruption = ImportInterruption()
+    defer { interruption.uninstall() }
+    let parsed = try parse()
+    if interruption.requested {
+      Output.error("gainsay: interrupted before anything was sent: nothing committed")
+      throw ExitCode(130)
+    }
+    var options = connection
+    options.timeout = max(connection.timeout, 300)
+    try await options.run { session in
+      try await send(parsed, session: session, interruption: interruption)
+    }
+  }
+
+  /// Reads and parses the file in its format.
+  private func parse() throws -> ParsedImport {
     let data: Data
     if file == "-" {
       data = FileHandle.standardInput.readDataToEndOfFile()
@@ -64,11 +92,7 @@ struct ImportCommand: AsyncParsableCommand {
       parsed = try ClaimReviewImport.parse(data, ratingMap: try TabularImport.pairs(ratingMap, option: "--rating-map"))
     default: throw ValidationError("--format: \"\(kind)\" is not csv, tsv, jsonl or claimreview")
     }
-    var options = connection
-    options.timeout = max(connection.timeout, 300)
-    try await options.run { session in
-      try await send(parsed, session: session)
-    }
+    return parsed
   }
 
   static func guessFormat(_ file: String) -> String {
@@ -79,7 +103,7 @@ struct ImportCommand: AsyncParsableCommand {
     return "csv"
   }
 
-  private func send(_ parsed: ParsedImport, session: Session) async throws {
+  private func send(_ parsed: ParsedImport, session: Session, interruption: ImportInterruption) async throws {
     var begin = BeginImportRequest()
     begin.strict = strict
     begin.origin = file == "-" ? "standard input" : (file as NSString).lastPathComponent
@@ -95,17 +119,30 @@ struct ImportCommand: AsyncParsableCommand {
       throw CLIError(code: .invalidArgument, message: "\(parsed.errors.count) bad row(s); nothing imported (--strict)")
     }
     var done = parsed.errors.count
+    var sent = 0
+    interruption.update { $0.strict = strict }
     for chunk in ImportChunks.split(parsed.records, maximumCount: chunkSize) {
+      if interruption.requested { break }
       var request = ImportRecordsRequest()
       request.importID = importID
       request.records = chunk
+      interruption.update { $0.inFlight = chunk.count }
       let response = try await session.call(LedgerService.importRecords, request)
+      interruption.update {
+        $0.committed += chunk.count
+        $0.inFlight = 0
+      }
       for outcome in response.outcomes where outcome.result == .rejected {
         rejected.append((outcome.line, outcome.error))
       }
+      sent += chunk.count
       done += request.records.count
       progress.update(done)
       if strict && !rejected.isEmpty { break }
+    }
+    if interruption.requested && sent < parsed.records.count {
+      progress.finish()
+      try await stop(importID: importID, parsed: parsed, sent: sent, rejected: rejected, session: session)
     }
     var finish = FinishImportRequest()
     finish.importID = importID
@@ -128,6 +165,37 @@ struct ImportCommand: AsyncParsableCommand {
     if strict && !summary.committed {
       throw CLIError(code: .invalidArgument, message: "\(rejected.count) bad row(s); nothing imported (--strict)")
     }
+  }
+
+  /// After the first Ctrl-C: closes the session (abandoning a strict import), reports the bad rows seen
+  /// so far, says what is in the ledger and how to resume, and exits 130.
+  private func stop(
+    importID: String, parsed: ParsedImport, sent: Int, rejected: [(Int64, String)], session: Session
+  ) async throws -> Never {
+    var finish = FinishImportRequest()
+    finish.importID = importID
+    finish.commit = !strict
+    let summary = try await session.call(LedgerService.finishImport, finish)
+    report(rejected)
+    let total = ImportInterruption.grouped(parsed.records.count)
+    let message: String
+    if strict || !summary.committed {
+      message = "nothing committed (--strict imports all rows or none); run the same command again to import"
+    } else if sent == 0 {
+      message = "0 of \(total) rows committed; run the same command again to import"
+    } else {
+      let lastLine = parsed.records[sent - 1].line
+      let origin = file == "-" ? "standard input" : file
+      let count = ImportInterruption.grouped(sent)
+      message =
+        "\(count) of \(total) rows committed (rows 1–\(count), up to line "
+        + "\(ImportInterruption.grouped(Int(lastLine))) of \(origin): \(ImportInterruption.grouped(Int(summary.created))) "
+        + "created, \(ImportInterruption.grouped(Int(summary.unchanged))) unchanged, "
+        + "\(ImportInterruption.grouped(Int(summary.rejected))) rejected); run the same command again to resume — "
+        + "rows already in the ledger (same speaker, date and text) are skipped as unchanged"
+    }
+    Output.error("gainsay: interrupted: " + message)
+    throw ExitCode(130)
   }
 
   private func report(_ rejected: [(Int64, String)]) {

@@ -9,9 +9,14 @@ struct ReportCommand: AsyncParsableCommand {
     commandName: "report",
     abstract: "A contradiction report: each claim, its verdict, and the evidence against it.",
     discussion: """
-      Select by speaker, topic, claims or dates (at least one of --speaker, --topic, --claim).
-      Formats: markdown (default), html (one self-contained page with a timeline), json, and
-      claimreview (schema.org ClaimReview JSON-LD for every reviewed claim).
+      Select by speaker, topic, claims or dates (at least one of --speaker, --topic, --claim). Formats: \
+      markdown (default), html (one self-contained page with a timeline), json, and claimreview \
+      (schema.org ClaimReview JSON-LD for every reviewed claim).
+
+      EXAMPLES:
+        gainsay report --speaker 'Ramzan Kadyrov' > kadyrov.md
+        gainsay report --topic chechnya --since 2017 --format html > chechnya.html
+        gainsay report --claim CLAIM --claim CLAIM --format claimreview
       """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "Claims by this speaker (id, name or alias).") var speaker: String?

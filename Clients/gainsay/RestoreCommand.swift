@@ -14,6 +14,10 @@ struct RestoreCommand: AsyncParsableCommand {
       every evidence passage present in its source's archived text, well-formed ids, no time in the \
       future, a history for every record that ends in its restored state) and commits everything in one \
       transaction, or nothing. Exporting again gives the same file, byte for byte.
+
+      EXAMPLES:
+        gainsay export --audit --output ledger.jsonl     # on the old ledger
+        gainsay restore ledger.jsonl                     # into the new, empty one
       """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The export (JSON Lines), or - for standard input.") var file: String

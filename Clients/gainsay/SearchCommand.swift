@@ -8,12 +8,32 @@ struct SearchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "search",
     abstract: "Search claims, speakers and sources, best match first.",
-    discussion: "Words, \"exact phrases\", prefix* and OR, e.g. gainsay search '\"no gays\" OR propaganda'")
+    discussion: """
+      Words, "exact phrases", prefix* and OR. Claims show who said them. At most \(maximumLimit) results \
+      (--limit).
+
+      EXAMPLES:
+        gainsay search '"no gays" OR propaganda'
+        gainsay search 'detain*' --type source --limit 100
+        gainsay search gays --speaker 'Ramzan Kadyrov'
+      """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "What to look for.") var query: String
   @Option(help: "At most this many results.") var limit = 20
   @Option(help: "Only claim, speaker or source (repeatable).") var type: [String] = []
   @Option(help: "Only this speaker's claims (id, name or alias).") var speaker: String?
+
+  /// The most results the daemon returns for one search (`SearchRequest.limit`).
+  static let maximumLimit = 1_000
+
+  func validate() throws {
+    guard limit > 0 else { throw ValidationError("--limit must be positive") }
+    guard limit <= Self.maximumLimit else {
+      throw ValidationError(
+        "--limit \(limit) is over the most gainsayd returns, \(Self.maximumLimit): give --limit \(Self.maximumLimit) "
+          + "or less and narrow the query (--type, --speaker)")
+    }
+  }
 
   func run() async throws {
     let types = try type.map { name -> ResourceType in
@@ -24,7 +44,6 @@ struct SearchCommand: AsyncParsableCommand {
       default: throw ValidationError("--type: \"\(name)\" is not claim, speaker or source")
       }
     }
-    guard limit > 0 else { throw ValidationError("--limit must be positive") }
     try await connection.run { session in
       var request = SearchRequest()
       request.query = query
@@ -38,10 +57,18 @@ struct SearchCommand: AsyncParsableCommand {
         }
         let kind = hit.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
         Output.line(
-          "\(Output.dim(kind.padding(toLength: 7, withPad: " ", startingAt: 0))) \(hit.resourceID)  \(Self.marked(hit))"
-        )
+          "\(Output.dim(kind.padding(toLength: 7, withPad: " ", startingAt: 0))) \(hit.resourceID)  "
+            + Self.speaker(of: hit) + Self.marked(hit))
       }
     }
+  }
+
+  /// `Name: ` for a claim's speaker, shown as ``Output/visible(_:keepingLineBreaks:)``: the name the
+  /// daemon sends with the claim, or the speaker's id from a daemon that does not send it yet.
+  static func speaker(of hit: SearchHit) -> String {
+    guard case .claim(let claim)? = hit.resource?.kind else { return "" }
+    let name = claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName
+    return name.isEmpty ? "" : Output.visible(name.replacingOccurrences(of: "\n", with: " ")) + ": "
   }
 
   /// The snippet on one line with its matches in bold on a terminal, its text shown as
@@ -65,7 +92,16 @@ struct SearchCommand: AsyncParsableCommand {
 /// `gainsay watch`.
 struct WatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "watch", abstract: "Print changes to the ledger as they happen, until interrupted.")
+    commandName: "watch", abstract: "Print changes to the ledger as they happen, until interrupted.",
+    discussion: """
+      Each change is one line (with --json, one JSON object) as soon as the daemon commits it: sequence \
+      number, time, who, what. With --after, the changes since that sequence number come first, so a \
+      script that stopped can pick up where it left off.
+
+      EXAMPLES:
+        gainsay watch --type claim --type verdict
+        gainsay --json watch --after 1200 | jq .resourceId
+      """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "Only speaker, claim, source, link or verdict changes (repeatable).") var type: [String] = []
   @Option(help: "First replay the changes after this sequence number.") var after: Int64 = 0

@@ -7,7 +7,13 @@ import GainsayRPC
 struct Status: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Show whether gainsayd is serving, its versions, and your role.",
-    discussion: "A user without a role learns that they have none (exit 71, PERMISSION_DENIED).")
+    discussion: """
+      A user without a role learns that they have none (exit 71, PERMISSION_DENIED).
+
+      EXAMPLES:
+        gainsay status
+        gainsay --socket /run/gainsay/gainsayd.sock status
+      """)
 
   @OptionGroup var connection: ConnectionOptions
 

@@ -7,7 +7,13 @@ import GainsayRPC
 struct SuggestCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "suggest",
-    abstract: "Sources whose archived text most likely addresses a claim, with the passage to quote.")
+    abstract: "Sources whose archived text most likely addresses a claim, with the passage to quote.",
+    discussion: """
+      Each suggestion shows a source and its best matching passage, ready to pass to `gainsay link` as --quote.
+
+      EXAMPLES:
+        gainsay suggest CLAIM --limit 5
+      """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The claim.") var claim: String
   @Option(help: "At most this many suggestions.") var limit = 10
@@ -44,7 +50,13 @@ struct ExportCommand: AsyncParsableCommand {
     commandName: "export",
     abstract:
       "Everything in the ledger as JSON Lines: speakers, sources with archived text, claims with revisions, links, verdicts; with --audit, restorable by `gainsay restore`.",
-    discussion: "One LedgerRecord per line in the proto3 JSON mapping, e.g. {\"speaker\": {…}}.")
+    discussion: """
+      One LedgerRecord per line in the proto3 JSON mapping, e.g. {"speaker": {…}}.
+
+      EXAMPLES:
+        gainsay export --audit --output ledger.jsonl
+        gainsay export --format claimreview > reviews.jsonld
+      """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
   var format = "jsonl"

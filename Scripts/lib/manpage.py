@@ -1,6 +1,12 @@
-"""Turns `gainsay --experimental-dump-help` (ArgumentParser's ToolInfo JSON) into an mdoc(7) man page."""
+"""Turns `gainsay --experimental-dump-help` (ArgumentParser's ToolInfo JSON) into an mdoc(7) man page.
+
+Discussions follow the convention in Clients/gainsay/HelpText.swift: paragraphs are single lines separated
+by blank lines (filled here like any man page text), and an `EXAMPLES:` line starts pre-formatted example
+lines, rendered as a literal block (the root command's as the EXAMPLES section).
+"""
 import json
 import sys
+import textwrap
 
 
 def esc(text):
@@ -11,6 +17,40 @@ def esc(text):
             line = "\\&" + line
         lines.append(line)
     return "\n".join(lines)
+
+
+def split_examples(text):
+    """(prose, examples): the discussion before an `EXAMPLES:` line, and the lines after it, dedented."""
+    lines = (text or "").splitlines()
+    if "EXAMPLES:" not in lines:
+        return "\n".join(lines), ""
+    at = lines.index("EXAMPLES:")
+    return "\n".join(lines[:at]).rstrip(), textwrap.dedent("\n".join(lines[at + 1:])).strip("\n")
+
+
+def literal(text):
+    return [".Bd -literal -offset indent", esc(text), ".Ed"]
+
+
+def prose(text):
+    """Paragraphs separated by blank lines become .Pp paragraphs; indented lines stay literal."""
+    out = []
+    block = []
+    for line in text.splitlines() + [""]:
+        if line[:1].isspace() and line.strip():
+            block.append(line)
+            continue
+        if block:
+            out += literal(textwrap.dedent("\n".join(block)))
+            block = []
+        if not line.strip():
+            if out and out[-1] != ".Pp":
+                out.append(".Pp")
+        else:
+            out.append(esc(line))
+    while out and out[-1] == ".Pp":
+        out.pop()
+    return out
 
 
 def usage(command, path):
@@ -62,8 +102,12 @@ def walk(command, path, out):
         out.append(".It Nm %s" % " ".join(sub_path[1:]))
         out.append(esc(sub.get("abstract", "")))
         if sub.get("discussion"):
-            out.append(".Pp")
-            out.append(esc(sub["discussion"]))
+            text, examples = split_examples(sub["discussion"])
+            if text:
+                out.append(".Pp")
+                out.extend(prose(text))
+            if examples:
+                out += [".Pp", "Examples:"] + literal(examples)
         if sub.get("subcommands"):
             out.append(".Bl -tag -width 6n")
             walk(sub, sub_path, out)
@@ -98,6 +142,7 @@ def synopsis(command):
 def main():
     info = json.load(sys.stdin)["command"]
     name = info["commandName"]
+    description, examples = split_examples(info.get("discussion", ""))
     out = [
         ".Dd $Mdocdate$",
         ".Dt %s 1" % name.upper(),
@@ -110,7 +155,7 @@ def main():
         ".Ar command",
         ".Op Ar options",
         ".Sh DESCRIPTION",
-        esc(info.get("discussion", "")),
+        *prose(description),
         ".Sh COMMANDS",
         ".Bl -tag -width 6n",
     ]
@@ -128,6 +173,7 @@ def main():
         "0 on success; 64 for a usage error; otherwise 64 plus the gRPC status code of the failure:",
         "67 INVALID_ARGUMENT, 69 NOT_FOUND, 70 ALREADY_EXISTS, 71 PERMISSION_DENIED,",
         "73 FAILED_PRECONDITION, 78 UNAVAILABLE (gainsayd is not running).",
+        *([".Sh EXAMPLES"] + literal(examples) if examples else []),
         ".Sh SEE ALSO",
         ".Xr gainsayd 8",
     ]
