@@ -53,9 +53,15 @@ struct Gainsay: AsyncParsableCommand {
         gainsay suggest CLAIM
         gainsay link CLAIM SOURCE --relation contradicts --quote 'a hundred men'
         gainsay verdict CLAIM --rating false --explanation 'Detentions documented'
-        # Corrections keep the record:
+        # Corrections keep the record, each with who, when and why:
         gainsay claim edit CLAIM --said 2017-07-14 --reason 'exact broadcast date'
+        gainsay link list --claim CLAIM
         gainsay link withdraw LINK --reason 'the passage was misread'
+        gainsay verdict withdraw VERDICT --reason 'rated before the evidence'
+        gainsay source update SOURCE --text-file fixed.txt --reason 'pasted badly' \\
+          --withdraw-broken-links
+        gainsay speaker rename SPEAKER 'Ramzan Akhmadovich Kadyrov' --reason 'full'
+        gainsay speaker merge DUPLICATE SPEAKER --reason 'entered twice'
         gainsay history CLAIM
         # Reading and sharing:
         gainsay --json claim list --contradicted
