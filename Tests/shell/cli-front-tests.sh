@@ -6,33 +6,9 @@
 set -uo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d /tmp/gsy-front-XXXXXX)
-export GAINSAY_SOCKET=$work/gainsayd.sock
-export NO_COLOR=1
-passed=0 failed=0
-daemon_pid=""
-cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-g() { "$bin/gainsay" "$@"; }
-
-# shellcheck source=lib/check.sh
-. "$(dirname "$0")/lib/check.sh"
-
-expect_exit() {  # expect_exit CODE PATTERN COMMAND...: exit code and one stderr line matching PATTERN
-  local want=$1 pattern=$2; shift 2
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; cat "$work/stderr"; return 1; }
-  [ "$(wc -l < "$work/stderr")" -eq 1 ] || { echo "stderr is not one line:"; cat "$work/stderr"; return 1; }
-  grep -qF -- "$pattern" "$work/stderr" || { echo "stderr lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
-
-expect_usage_error() {  # expect_usage_error PATTERN COMMAND...: exit 64, the first stderr line names the problem
-  local pattern=$1; shift
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq 64 ] || { echo "exit $got, expected 64"; cat "$work/stderr"; return 1; }
-  head -1 "$work/stderr" | grep -qF -- "$pattern" || { echo "first stderr line lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
+# shellcheck source=lib/cli-harness.sh
+. "$(dirname "$0")/lib/cli-harness.sh"
+harness_setup front
 
 expect_json() {  # expect_json PYTHON COMMAND...: stdout is JSON Lines, `data` satisfies the assertion
   local assertion=$1; shift
@@ -42,9 +18,7 @@ data = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 exec(sys.argv[2])' "$work/stdout" "$assertion"
 }
 
-"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+start_daemon
 
 speaker=$(g speaker add "Ramzan Kadyrov" --role "Head of the Chechen Republic")
 claim=$(g claim add "We don't have any gays" --speaker "$speaker" --said 2017-07)
@@ -58,14 +32,14 @@ check "--socket=S before the command" bash -c "GAINSAY_SOCKET=/nonexistent '$bin
 check "--timeout 5 before search" bash -c "'$bin/gainsay' --timeout 5 search gays | grep -q '$claim'"
 check "--timeout=5 --json before search" expect_json 'assert data[0]["resourceId"] == "'"$claim"'", data' g --timeout=5 --json search gays
 check "all three before a two-word command" expect_json 'assert data[0]["id"] == "'"$speaker"'", data' g --socket "$GAINSAY_SOCKET" --timeout 5 --json speaker show "$speaker"
-check "a value that looks like a command is a value (--socket claim)" expect_exit 78 "cannot reach gainsayd at claim" g --socket claim status
+check "a value that looks like a command is a value (--socket claim)" expect_exit_fixed 78 "cannot reach gainsayd at claim" g --socket claim status
 check "moved options stay before a -- terminator" bash -c "'$bin/gainsay' --json claim add --speaker '$speaker' --said 2018 -- '--not an option' | grep -q '\"id\": *\"clm_'"
-check "a command that takes no --json says so" expect_exit 64 "\`gainsay claim\` takes no --json: name a subcommand, e.g. \`gainsay claim add --json\`" g --json claim
-check "a global option with no command says so" expect_exit 64 "--json needs a command after it" g --json
-check "--socket with no value says so" expect_exit 64 "--socket needs a value" g --socket
-check "--timeout with no value says so" expect_exit 64 "--timeout needs a value" g status --timeout
-check "--timeout abc: a usage error naming the value" expect_usage_error "abc" g --timeout abc claim list
-check "--timeout -1: refused" expect_usage_error "--timeout" g --timeout -1 claim list
+check "a command that takes no --json says so" expect_exit_fixed 64 "\`gainsay claim\` takes no --json: name a subcommand, e.g. \`gainsay claim add --json\`" g --json claim
+check "a global option with no command says so" expect_exit_fixed 64 "--json needs a command after it" g --json
+check "--socket with no value says so" expect_exit_fixed 64 "--socket needs a value" g --socket
+check "--timeout with no value says so" expect_exit_fixed 64 "--timeout needs a value" g status --timeout
+check "--timeout abc: a usage error naming the value" expect_usage_error_fixed "abc" g --timeout abc claim list
+check "--timeout -1: refused" expect_usage_error_fixed "--timeout" g --timeout -1 claim list
 check "--help before the command is left alone" bash -c "'$bin/gainsay' --json claim list --help | grep -q 'USAGE: gainsay claim list'"
 check "--version is left alone" bash -c "'$bin/gainsay' --version | grep -qx '0.1.0'"
 check "gainsay -- claim: a usage error, no crash" bash -c "'$bin/gainsay' -- claim >/dev/null 2>&1; [ \$? -eq 64 ]"
@@ -73,15 +47,15 @@ check "empty argv: the help, exit 0" bash -c "'$bin/gainsay' | grep -q 'USAGE: g
 
 # 2. Typo suggestions, from the real command tree.
 check "gainsay claims list suggests gainsay claim list" \
-  expect_exit 64 'gainsay: error: unknown command "claims"; did you mean `gainsay claim list`?' g claims list
+  expect_exit_fixed 64 'gainsay: error: unknown command "claims"; did you mean `gainsay claim list`?' g claims list
 check "second level: gainsay claim lst" \
-  expect_exit 64 'unknown command "lst"; did you mean `gainsay claim list`?' g claim lst
-check "a transposition: gainsay stauts" expect_exit 64 'did you mean `gainsay status`?' g stauts
-check "a prefix: gainsay hist CLAIM" expect_exit 64 'did you mean `gainsay history`?' g hist "$claim"
-check "both levels mistyped: gainsay speakr lst" expect_exit 64 'did you mean `gainsay speaker list`?' g speakr lst
-check "after a global option: gainsay --json claims list" expect_exit 64 'did you mean `gainsay claim list`?' g --json claims list
-check "nothing close: points to --help" expect_exit 64 'unknown command "frobnicate"; see `gainsay --help`' g frobnicate
-check "nothing close at the second level: lists the subcommands" expect_exit 64 '`gainsay claim` has add, show, list' g claim zzz
+  expect_exit_fixed 64 'unknown command "lst"; did you mean `gainsay claim list`?' g claim lst
+check "a transposition: gainsay stauts" expect_exit_fixed 64 'did you mean `gainsay status`?' g stauts
+check "a prefix: gainsay hist CLAIM" expect_exit_fixed 64 'did you mean `gainsay history`?' g hist "$claim"
+check "both levels mistyped: gainsay speakr lst" expect_exit_fixed 64 'did you mean `gainsay speaker list`?' g speakr lst
+check "after a global option: gainsay --json claims list" expect_exit_fixed 64 'did you mean `gainsay claim list`?' g --json claims list
+check "nothing close: points to --help" expect_exit_fixed 64 'unknown command "frobnicate"; see `gainsay --help`' g frobnicate
+check "nothing close at the second level: lists the subcommands" expect_exit_fixed 64 '`gainsay claim` has add, show, list' g claim zzz
 check "help is not a typo" bash -c "'$bin/gainsay' help claim | grep -q 'USAGE: gainsay claim'"
 check "an id after a command that takes ids is not a typo" bash -c "! '$bin/gainsay' history clm_missing 2>&1 | grep -q 'unknown command'"
 check "a quote that looks like a command is not a typo" bash -c "'$bin/gainsay' claim add 'list' --speaker '$speaker' --said 2019 | grep -q '^clm_'"
@@ -104,7 +78,15 @@ help_fits() {
     count=$((count + 1))
     # shellcheck disable=SC2086
     COLUMNS=80 "$bin/gainsay" $path --help > "$work/help.txt" 2>&1 || { echo "gainsay $path --help failed"; return 1; }
-    awk -v cmd="gainsay $path" 'length($0) > 80 { printf "%s --help, line %d is %d columns: %s\n", cmd, NR, length($0), $0; bad = 1 } END { exit bad }' "$work/help.txt" || return 1
+    # Columns are characters ("→" and "…" are one each), as a terminal shows them.
+    /usr/bin/python3 - "gainsay $path" "$work/help.txt" <<'PY' || return 1
+import sys
+lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+long = [(n, l) for n, l in enumerate(lines, 1) if len(l) > 80]
+for n, l in long:
+    print(f"{sys.argv[1]} --help, line {n} is {len(l)} columns: {l}")
+sys.exit(1 if long else 0)
+PY
   done < "$work/paths"
   [ "$count" -ge 20 ] || { echo "only $count commands found"; return 1; }
 }
@@ -158,7 +140,7 @@ man_page() {
 check "the man page renders discussions and EXAMPLES as literal blocks" man_page
 
 # 5 and 6. Search: --limit above the daemon's maximum, and who said it.
-check "search --limit 1001: refused, naming the maximum" expect_usage_error "1000" g search gays --limit 1001
+check "search --limit 1001: refused, naming the maximum" expect_usage_error_fixed "1000" g search gays --limit 1001
 check "search --limit 1000 is fine" bash -c "'$bin/gainsay' search gays --limit 1000 | grep -q '$claim'"
 speaker_shown() {  # the name when the daemon sends it, else the id
   g search gays > "$work/search.txt" || return 1

@@ -4,49 +4,14 @@
 #   Tests/shell/cli-tests.sh BIN_DIR
 set -uo pipefail
 bin=$1
-work=$(mktemp -d /tmp/gsy-cli-XXXXXX)
-export GAINSAY_SOCKET=$work/gainsayd.sock
-export NO_COLOR=1
-passed=0 failed=0
-daemon_pid=""
-cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-g() { "$bin/gainsay" "$@"; }
-# json EXPR: parses JSON Lines on stdin into `data` and evaluates the Python assertion EXPR.
-cat > "$work/json" <<'PY'
-#!/usr/bin/python3
-import json, sys
-data = [json.loads(line) for line in sys.stdin if line.strip()]
-exec(sys.argv[1])
-PY
-chmod +x "$work/json"
-json=$work/json
-
-# shellcheck source=lib/check.sh
-. "$(dirname "$0")/lib/check.sh"
-
-expect_exit() {  # expect_exit CODE PATTERN COMMAND...: exit code and a stderr line matching PATTERN
-  local want=$1 pattern=$2; shift 2
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; cat "$work/stderr"; return 1; }
-  [ "$(wc -l < "$work/stderr")" -eq 1 ] || { echo "stderr is not one line:"; cat "$work/stderr"; return 1; }
-  grep -q -- "$pattern" "$work/stderr" || { echo "stderr lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
-
-expect_usage_error() {  # expect_usage_error PATTERN COMMAND...: exit 64, the first stderr line names the problem
-  local pattern=$1; shift
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq 64 ] || { echo "exit $got, expected 64"; cat "$work/stderr"; return 1; }
-  head -1 "$work/stderr" | grep -q -- "$pattern" || { echo "first stderr line lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
+# shellcheck source=lib/cli-harness.sh
+. "$(dirname "$0")/lib/cli-harness.sh"
+harness_setup cli
 
 check "no daemon: exit 78 and a clear message" \
   expect_exit 78 "cannot reach gainsayd at $GAINSAY_SOCKET — is it running?" g status
 
-"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+start_daemon
 
 check "status" bash -c "'$bin/gainsay' status | grep -q 'serving'"
 check "status --json" bash -c "'$bin/gainsay' status --json | '$json' 'assert data[0][\"role\"] == \"ROLE_ADMIN\", data'"

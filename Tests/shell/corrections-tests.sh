@@ -7,41 +7,10 @@
 #   Tests/shell/corrections-tests.sh BIN_DIR
 set -uo pipefail
 bin=$1
-work=$(mktemp -d /tmp/gsy-fix-XXXXXX)
-export GAINSAY_SOCKET=$work/gainsayd.sock
-export NO_COLOR=1
-passed=0 failed=0
-daemon_pid=""
-cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=lib/cli-harness.sh
+. "$(dirname "$0")/lib/cli-harness.sh"
+harness_setup fix
 
-g() { "$bin/gainsay" "$@"; }
-# json EXPR: parses JSON Lines on stdin into `data` and evaluates the Python assertion EXPR.
-cat > "$work/json" <<'PY'
-#!/usr/bin/python3
-import json, sys
-data = [json.loads(line) for line in sys.stdin if line.strip()]
-exec(sys.argv[1])
-PY
-chmod +x "$work/json"
-json=$work/json
-
-# shellcheck source=lib/check.sh
-. "$(dirname "$0")/lib/check.sh"
-
-expect_exit() {  # expect_exit CODE PATTERN COMMAND...: exit code and a one-line stderr matching PATTERN
-  local want=$1 pattern=$2; shift 2
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; cat "$work/stderr"; return 1; }
-  [ "$(wc -l < "$work/stderr")" -eq 1 ] || { echo "stderr is not one line:"; cat "$work/stderr"; return 1; }
-  grep -q -- "$pattern" "$work/stderr" || { echo "stderr lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
-expect_usage_error() {  # expect_usage_error PATTERN COMMAND...: exit 64, the first stderr line names the problem
-  local pattern=$1; shift
-  "$@" >"$work/stdout" 2>"$work/stderr"; local got=$?
-  [ "$got" -eq 64 ] || { echo "exit $got, expected 64"; cat "$work/stderr"; return 1; }
-  head -1 "$work/stderr" | grep -q -- "$pattern" || { echo "first stderr line lacks '$pattern':"; cat "$work/stderr"; return 1; }
-}
 has() {  # has PATTERN COMMAND...: the command succeeds and its stdout holds the fixed string PATTERN
   local pattern=$1; shift
   "$@" >"$work/has" 2>"$work/has.err" || { echo "exit $?"; cat "$work/has.err"; return 1; }
@@ -59,9 +28,7 @@ history_has() {
   for pattern in "$@"; do grep -qF -- "$pattern" "$work/history" || { echo "no '$pattern' in:"; cat "$work/history"; return 1; }; done
 }
 
-"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+start_daemon
 
 nbsp=$'\xc2\xa0'
 # The Moscow Times, 21 November 2013: a quote of Putin's broken by a paragraph break.

@@ -10,21 +10,11 @@ bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 excerpts=$here/fixtures/seed-excerpts
 seeds=$(cd "$here/../../.." && pwd)/shared/seeds
-work=$(mktemp -d /tmp/gsy-seed-XXXXXX)
-export GAINSAY_SOCKET=$work/gainsayd.sock
-export NO_COLOR=1
-passed=0 failed=0
-daemon_pid=""
-cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=lib/cli-harness.sh
+. "$here/lib/cli-harness.sh"
+harness_setup seed
 
-g() { "$bin/gainsay" "$@"; }
-# shellcheck source=lib/check.sh
-. "$here/lib/check.sh"
-
-"$bin/gainsayd" --data-dir "$work/data" 2>"$work/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && break; sleep 0.05; done
+start_daemon
 
 speaker=$(g speaker add "Ramzan Kadyrov" --country RU --alias "Рамзан Кадыров")
 claim=$(g claim add "We don't have any gays" --speaker "$speaker" --said 2017-07 --context 'HBO Real Sports interview')
