@@ -287,22 +287,7 @@ enum TransferRoundTrip {
     var records: [LedgerRecord] = []
     try await ledger.export(export, caller: TrustedRecordTests.admin) { records.append($0) }
     try await TrustedRecordTests().withLedger { empty, _ in
-      var begin = BeginImportRequest()
-      begin.restore = true
-      let session = try await empty.beginImport(begin, caller: TrustedRecordTests.admin).importID
-      var request = ImportRecordsRequest()
-      request.importID = session
-      request.records = records.enumerated().map { index, record in
-        var item = ImportRecord()
-        item.line = Int64(index + 1)
-        item.record = record
-        return item
-      }
-      _ = try await empty.importRecords(request, caller: TrustedRecordTests.admin)
-      var finish = FinishImportRequest()
-      finish.importID = session
-      finish.commit = true
-      _ = try await empty.finishImport(finish, caller: TrustedRecordTests.admin)
+      _ = try await TrustedRecordTests().importing(records, into: empty, as: TrustedRecordTests.admin, restore: true)
       var again: [LedgerRecord] = []
       try await empty.export(export, caller: TrustedRecordTests.admin) { again.append($0) }
       #expect(again.count == records.count)

@@ -39,12 +39,15 @@ struct TrustedRecordTests {
     return update
   }
 
+  /// Imports `records` in one session and commits it; with `restore`, as a restore of an export.
   func importing(
-    _ records: [LedgerRecord], into ledger: Ledger, as caller: CallerIdentity
+    _ records: [LedgerRecord], into ledger: Ledger, as caller: CallerIdentity, restore: Bool = false
   ) async throws
     -> [ImportOutcome]
   {
-    let session = try await ledger.beginImport(BeginImportRequest(), caller: caller).importID
+    var begin = BeginImportRequest()
+    begin.restore = restore
+    let session = try await ledger.beginImport(begin, caller: caller).importID
     var request = ImportRecordsRequest()
     request.importID = session
     request.records = records.enumerated().map { index, record in
