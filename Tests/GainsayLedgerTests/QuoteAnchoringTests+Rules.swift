@@ -124,6 +124,12 @@ extension QuoteAnchoringTests {
       let html = String(
         decoding: try await ledger.generateReport(request, caller: Self.editor).1.flatMap { $0 }, as: UTF8.self)
       #expect(html.components(separatedBy: "<span class=\"unquoted\"").count == 2, "\(html)")
+      request.format = .json
+      let json = try await ledger.generateReport(request, caller: Self.editor).1.flatMap { $0 }
+      let report = try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any]
+      let entry = (report?["entries"] as? [[String: Any]])?.first
+      let unquoted = (entry?["contradictedBy"] as? [[String: Any]] ?? []).map { $0["unquoted"] as? Bool ?? false }
+      #expect(unquoted.sorted { !$0 && $1 } == [false, true], "\(String(decoding: json, as: UTF8.self))")
     }
   }
 

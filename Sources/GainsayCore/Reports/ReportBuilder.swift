@@ -71,6 +71,7 @@ struct ReportBuilder {
         var item = Evidence()
         item.link = link
         item.source = evidence.sources[sourceID] ?? Source()
+        item.unquoted = ReportText.isUnquoted(item)
         switch link.relation {
         case .contradicts: entry.contradictedBy.append(item)
         case .supports: entry.supportedBy.append(item)

@@ -875,7 +875,7 @@ const ProtobufCMessageDescriptor gainsay__v1__report_entry__descriptor =
   (ProtobufCMessageInit) gainsay__v1__report_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__evidence__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gainsay__v1__evidence__field_descriptors[3] =
 {
   {
     "link",
@@ -901,15 +901,28 @@ static const ProtobufCFieldDescriptor gainsay__v1__evidence__field_descriptors[2
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "unquoted",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Evidence, unquoted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__evidence__field_indices_by_name[] = {
   0,   /* field[0] = link */
   1,   /* field[1] = source */
+  2,   /* field[2] = unquoted */
 };
 static const ProtobufCIntRange gainsay__v1__evidence__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__evidence__descriptor =
 {
@@ -919,7 +932,7 @@ const ProtobufCMessageDescriptor gainsay__v1__evidence__descriptor =
   "Gainsay__V1__Evidence",
   "gainsay.v1",
   sizeof(Gainsay__V1__Evidence),
-  2,
+  3,
   gainsay__v1__evidence__field_descriptors,
   gainsay__v1__evidence__field_indices_by_name,
   1,  gainsay__v1__evidence__number_ranges,

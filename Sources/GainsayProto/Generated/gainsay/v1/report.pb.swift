@@ -187,6 +187,9 @@ public struct Evidence: Sendable, Hashable {
   public var link: Link? = nil
   /// `source` (field 2).
   public var source: Source? = nil
+  /// True for contradicting or supporting evidence linked without a quote (`gainsay link --no-quote`):
+  /// every format shows it as "unquoted".
+  public var unquoted: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -669,11 +672,13 @@ extension Evidence: CBridgedMessage {
     if let value = c.pointee.source {
       self.source = try Source(cMessage: value)
     }
+    self.unquoted = c.pointee.unquoted != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.link = link.map { arena.message($0) }
     c.pointee.source = source.map { arena.message($0) }
+    c.pointee.unquoted = unquoted ? 1 : 0
   }
 }
 
@@ -683,6 +688,7 @@ extension Evidence: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if let value = link { fields.append(("link", value.jsonValue)) }
     if let value = source { fields.append(("source", value.jsonValue)) }
+    if unquoted { fields.append(("unquoted", .bool(true))) }
     return .object(fields)
   }
 }
@@ -698,6 +704,7 @@ extension Evidence: ProtoJSONDecodable {
       switch jsonKey {
       case "link": self.link = try Link(jsonValue: json, at: fieldPath)
       case "source": self.source = try Source(jsonValue: json, at: fieldPath)
+      case "unquoted": self.unquoted = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

@@ -193,10 +193,15 @@ struct  Gainsay__V1__Evidence
   ProtobufCMessage base;
   Gainsay__V1__Link *link;
   Gainsay__V1__Source *source;
+  /*
+   * True for contradicting or supporting evidence linked without a quote (`gainsay link --no-quote`):
+   * every format shows it as "unquoted".
+   */
+  protobuf_c_boolean unquoted;
 };
 #define GAINSAY__V1__EVIDENCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__evidence__descriptor) \
-    , NULL, NULL }
+    , NULL, NULL, 0 }
 
 
 struct  Gainsay__V1__RelatedClaim
