@@ -10,8 +10,18 @@ struct EmptyStore: LedgerStore {
   ) async throws -> (Resource, AuditEvent) { unused() }
   func resource(_ type: ResourceType, id: String) async throws -> Resource? { unused() }
   func speaker(named name: String) async throws -> Speaker? { unused() }
+  func similarSpeakers(to query: String, limit: Int) async throws -> [Speaker] { unused() }
+  func mergeSpeakers(
+    duplicateID: String, intoID: String, audit: AuditDraft,
+    merge: @escaping @Sendable (_ duplicate: Speaker, _ into: Speaker) throws -> (Speaker, Speaker),
+    move: @escaping @Sendable (Claim) throws -> Claim
+  ) async throws -> SpeakerMerge { unused() }
+  func updateSource(
+    id: String, audit: AuditDraft, withdrawingBrokenLinks: String?,
+    change: @escaping @Sendable (Source) throws -> Source
+  ) async throws -> (Source, [AuditEvent]) { unused() }
   func listSpeakers(
-    nameContains: String, country: String, pageSize: Int, pageToken: String
+    nameContains: String, country: String, includeMerged: Bool, pageSize: Int, pageToken: String
   ) async throws
     -> Page<Speaker>
   { unused() }
@@ -25,7 +35,9 @@ struct EmptyStore: LedgerStore {
   func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
     unused()
   }
-  func listVerdicts(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<Verdict> { unused() }
+  func listVerdicts(
+    claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
+  ) async throws -> Page<Verdict> { unused() }
   func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] { unused() }
   func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] { unused() }
   func lastSequence() async throws -> Int64 { unused() }
