@@ -104,10 +104,11 @@ extension SQLiteLedgerStore {
         db.cachedStatement(
           sql: """
             SELECT id FROM link WHERE claim_id = ? AND ifnull(source_id, '') = ? AND ifnull(target_claim_id, '') = ?
-              AND relation = ? AND quote = ? AND state = 1
+              AND relation = ? AND quote = ? AND quote_start = ? AND state = 1
             """),
         arguments: [
           link.claimID, columns.sourceID ?? "", columns.targetClaimID ?? "", link.relation.rawValue, columns.quote,
+          columns.quoteStart,
         ])
       {
         throw LedgerError(
@@ -122,6 +123,8 @@ extension SQLiteLedgerStore {
     var sourceID: String?
     var targetClaimID: String?
     var quote: String
+    /// Where the passage starts: the same passage quoted at another place is another link.
+    var quoteStart: Int64
 
     init(_ link: Link) {
       switch link.target {
@@ -130,6 +133,7 @@ extension SQLiteLedgerStore {
       case nil: break
       }
       quote = link.quote?.exact ?? ""
+      quoteStart = link.quote?.start ?? 0
     }
   }
 
@@ -230,13 +234,15 @@ extension SQLiteLedgerStore {
       let columns = LinkColumns(link)
       try db.cachedStatement(
         sql: """
-          INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, state, record)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET state = excluded.state, quote = excluded.quote, record = excluded.record
+          INSERT INTO link(id, claim_id, source_id, target_claim_id, relation, quote, quote_start, state, record)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET state = excluded.state, quote = excluded.quote,
+            quote_start = excluded.quote_start, record = excluded.record
           """
       ).execute(
         arguments: [
           link.id, link.claimID, columns.sourceID, columns.targetClaimID, link.relation.rawValue, columns.quote,
+          columns.quoteStart,
           link.state.rawValue, Data(link.serializedBytes()),
         ])
 

@@ -160,6 +160,17 @@ enum Schema {
       db.remove(function: foldFunction)
       try db.execute(sql: "CREATE INDEX speaker_name_by_fold ON speaker_name(fold)")
     }
+    migrator.registerMigration("v5: the same passage quoted at two places is two links") { db in
+      // Links made before quotes had positions keep 0, as their records do.
+      try db.execute(sql: "ALTER TABLE link ADD COLUMN quote_start INTEGER NOT NULL DEFAULT 0")
+      try db.execute(sql: "DROP INDEX link_unique_active")
+      try db.execute(
+        sql: """
+          CREATE UNIQUE INDEX link_unique_active ON link(
+            claim_id, ifnull(source_id, ''), ifnull(target_claim_id, ''), relation, quote, quote_start)
+          WHERE state = 1
+          """)
+    }
     return migrator
   }
 

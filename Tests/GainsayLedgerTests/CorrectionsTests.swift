@@ -238,6 +238,27 @@ struct CorrectionsTests {
     }
   }
 
+  @Test("the same passage quoted at two places is two links; quoted twice at one place, one")
+  func repeatedPassages() async throws {
+    try await withLedger { ledger in
+      let claim = try await TrustedRecordTests.claim(
+        "We don't have any gays", by: "Ramzan Kadyrov", said: "2017-07", in: ledger)
+      let source = try await ledger.createSource(
+        Make.source("Twice", outlet: "Seeds", text: "They said: “not people”. Later, again: “not people”."),
+        caller: Self.editor)
+      var first = Make.link(claim.id, source: source.id, .contradicts, quote: "not people")
+      let one = try await ledger.createLink(first, caller: Self.editor)
+      first.occurrence = 2
+      let two = try await ledger.createLink(first, caller: Self.editor)
+      #expect(one.quote?.start == 12 && two.quote?.start == 40)
+      let again = await #expect(throws: LedgerError.self) {
+        _ = try await ledger.createLink(first, caller: Self.editor)
+      }
+      #expect(again?.code == .alreadyExists && again?.message.contains(two.id) == true)
+      try await TransferRoundTrip.restoresCleanly(ledger)
+    }
+  }
+
   @Test("claims carry their speaker's current name when read, never in the record")
   func speakerNames() async throws {
     try await withLedger { ledger in

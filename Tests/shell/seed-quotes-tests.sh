@@ -113,13 +113,13 @@ occurrence() {
   local first second
   first=$(g link "$claim" "$twice" --relation context --quote 'not people' --json \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["quote"]["start"])') || return 1
-  second=$(g link "$claim" "$twice" --relation supports --quote 'not people' --occurrence 2 --json \
+  second=$(g link "$claim" "$twice" --relation context --quote 'not people' --occurrence 2 --json \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["quote"]["start"])') || return 1
   [ "$first" = 12 ] && [ "$second" = 40 ] || { echo "starts $first and $second, expected 12 and 40"; return 1; }
   g link "$claim" "$twice" --relation contradicts --quote 'not people' --occurrence 3 >/dev/null 2>"$work/stderr"
   [ $? -eq 67 ] && grep -q "2" "$work/stderr" || { cat "$work/stderr"; return 1; }
 }
-check "--occurrence picks the second of two; a third is refused, saying how many there are" occurrence
+check "--occurrence picks the second of two (another link, same relation); a third is refused, saying how many" occurrence
 
 # A contradicts link to a source with text needs a quote, or says --no-quote on purpose.
 unquoted() {
