@@ -86,6 +86,21 @@ extension SQLiteLedgerStore {
           "claim.speaker_id: speaker \(claim.speakerID) was merged into \(mergedInto); use \(mergedInto)",
           field: "claim.speaker_id", resource: mergedInto)
       }
+      // Links that quote this claim's words (a flip-flop, a repeat) must still find them in a new text.
+      guard case .claim(let old)? = replacing?.kind, old.text != claim.text else { break }
+      let quoting = try Row.fetchAll(
+        db.cachedStatement(
+          sql: "SELECT id, quote FROM link WHERE target_claim_id = ? AND state = 1 AND quote <> '' ORDER BY rowid"),
+        arguments: [claim.id])
+      let broken = quoting.filter { !TextQuoteAnchor.occurs($0[1] as String, in: claim.text) }.map { $0[0] as String }
+      if !broken.isEmpty {
+        throw LedgerError(
+          .failedPrecondition,
+          "claim.text: \(broken.prefix(5).joined(separator: ", "))\(broken.count > 5 ? " and \(broken.count - 5) more" : "") "
+            + "quote\(broken.count == 1 ? "s" : "") words of \(claim.id) that the new text no longer holds; withdraw "
+            + "\(broken.count == 1 ? "that link" : "those links") first (gainsay link withdraw LINK --reason …)",
+          field: "claim.text", resource: claim.id)
+      }
     case .link(let link) where link.state == .active && replacing == nil:
       let columns = LinkColumns(link)
       // Checked in the transaction that writes the link, so a concurrent change of the source's text

@@ -259,6 +259,44 @@ struct CorrectionsTests {
     }
   }
 
+  @Test("a claim's words quoted by another claim's link cannot be edited away")
+  func quotedClaimText() async throws {
+    try await withLedger { ledger in
+      let earlier = try await TrustedRecordTests.claim(
+        "We don't have any gays. If there are any, take them to Canada.", by: "Ramzan Kadyrov", said: "2017-07",
+        in: ledger)
+      let later = try await ledger.createClaim(
+        Make.claim("There are gay people in Chechnya", speaker: earlier.speakerID, said: "2019"), caller: Self.editor
+      ).claim!
+      let flipFlop = try await ledger.createLink(
+        Make.link(later.id, claimTarget: earlier.id, .contradicts, quote: "We don't have any gays"),
+        caller: Self.editor)
+      func edit(_ text: String) -> UpdateClaimRequest {
+        var claim = Claim()
+        claim.id = earlier.id
+        claim.text = text
+        var request = UpdateClaimRequest()
+        request.claim = claim
+        request.updateMask = FieldMask(paths: ["text"])
+        request.reason = "transcript corrected"
+        return request
+      }
+      let refused = await #expect(throws: LedgerError.self) {
+        _ = try await ledger.updateClaim(edit("We have no such people."), caller: Self.editor)
+      }
+      #expect(refused?.code == .failedPrecondition && refused?.message.contains(flipFlop.id) == true)
+      #expect(refused?.message.contains("gainsay link withdraw") == true)
+      // An edit that keeps the quoted words goes through.
+      _ = try await ledger.updateClaim(edit("We don't have any gays. Take them to Canada."), caller: Self.editor)
+      var withdraw = WithdrawLinkRequest()
+      withdraw.id = flipFlop.id
+      withdraw.reason = "the quote was wrong"
+      _ = try await ledger.withdrawLink(withdraw, caller: Self.editor)
+      _ = try await ledger.updateClaim(edit("We have no such people."), caller: Self.editor)
+      try await TransferRoundTrip.restoresCleanly(ledger)
+    }
+  }
+
   @Test("claims carry their speaker's current name when read, never in the record")
   func speakerNames() async throws {
     try await withLedger { ledger in
