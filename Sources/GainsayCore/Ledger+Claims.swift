@@ -97,12 +97,8 @@ extension Ledger {
     try require(.reader, caller, to: "reading claims")
     var filter = ClaimFilter()
     filter.speakerID = try Validate.line(request.speakerID, field: "speaker_id", required: false)
-    if !filter.speakerID.isEmpty {
-      // A merged speaker's id lists the claims of the speaker it was merged into.
-      if case .speaker(let speaker)? = try await store.resource(.speaker, id: filter.speakerID)?.kind {
-        filter.speakerID = try await following(speaker).id
-      }
-    }
+    // A merged speaker's id lists the claims of the speaker it was merged into.
+    filter.speakerID = try await redirectedSpeakerID(filter.speakerID)
     filter.topic = try Validate.line(request.topic, field: "topic", required: false, maximum: 64).lowercased()
     filter.saidFrom = try Validate.date(
       request.saidFrom, field: "said_from", required: false, today: PartialDate(year: 9999))

@@ -7,11 +7,7 @@ extension Ledger {
     try require(.reader, caller, to: "searching")
     var checked = request
     checked.query = try Validate.line(request.query, field: "query", required: true, maximum: 500)
-    if !request.speakerID.isEmpty,
-      case .speaker(let speaker)? = try await store.resource(.speaker, id: request.speakerID)?.kind
-    {
-      checked.speakerID = try await following(speaker).id
-    }
+    checked.speakerID = try await redirectedSpeakerID(request.speakerID)
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
     guard request.limit <= Self.maximumSearchHits else {
       throw LedgerError.invalid(

@@ -59,6 +59,14 @@ extension Ledger {
     throw LedgerError.notFound("speaker with the id, name or alias", key, field: "id")
   }
 
+  /// The id of the speaker a merged speaker's `id` redirects to; any other id (or none) as it is.
+  func redirectedSpeakerID(_ id: String) async throws -> String {
+    guard !id.isEmpty, case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind else {
+      return id
+    }
+    return try await following(speaker).id
+  }
+
   /// The speaker a merged speaker redirects to (itself if it was not merged).
   func following(_ speaker: Speaker) async throws -> Speaker {
     var current = speaker

@@ -81,7 +81,7 @@ public protocol LedgerStore: Sendable {
   /// alias folds to the same as `name` (``SpeakerNameMatch/fold(_:)``).
   func speaker(named name: String) async throws -> Speaker?
 
-  /// Speakers with a name or alias close to `query` (``SpeakerNameMatch/closeness(of:to:)``), best first;
+  /// Speakers with a name or alias close to `query` (``SpeakerNameMatch/Query/closeness(toFolded:)``), best first;
   /// merged speakers are left out.
   func similarSpeakers(to query: String, limit: Int) async throws -> [Speaker]
 

@@ -11,18 +11,27 @@ public enum SpeakerNameMatch {
     Similarity.normalised(name)
   }
 
-  /// How close `query` is to `name`, from 0 (not close) to 1 (the same after folding); nil when it is not
-  /// close enough to offer. Every word of the query must match a different word of the name, exactly or
-  /// within ``allowedEdits(_:)`` typing mistakes; a query of fewer words than the name scores lower.
-  public static func closeness(of query: String, to name: String) -> Double? {
-    let queryWords = words(fold(query))
-    guard !queryWords.isEmpty else { return nil }
-    var best: Double?
-    let folded = fold(name)
-    for candidate in Set([folded, transliterated(folded)]) {
-      if let score = closeness(queryWords, words(candidate)) { best = max(best ?? 0, score) }
+  /// A journalist's reference, folded once, to compare with many names.
+  public struct Query: Sendable {
+    let words: [[Character]]
+
+    public init(_ reference: String) {
+      words = SpeakerNameMatch.words(SpeakerNameMatch.fold(reference))
     }
-    return best
+
+    /// How close the reference is to a name `folded` as ``SpeakerNameMatch/fold(_:)`` folds it (as it is
+    /// stored), from 0 (not close) to 1 (the same); nil when it is not close enough to offer. Every word
+    /// of the reference must match a different word of the name, exactly or within ``allowedEdits(_:)``
+    /// typing mistakes; fewer words than the name score lower.
+    public func closeness(toFolded folded: String) -> Double? {
+      guard !words.isEmpty else { return nil }
+      let latin = SpeakerNameMatch.transliterated(folded)
+      let score = SpeakerNameMatch.closeness(words, SpeakerNameMatch.words(folded))
+      guard latin != folded, let other = SpeakerNameMatch.closeness(words, SpeakerNameMatch.words(latin)) else {
+        return score
+      }
+      return max(score ?? 0, other)
+    }
   }
 
   private static func closeness(_ queryWords: [[Character]], _ nameWords: [[Character]]) -> Double? {

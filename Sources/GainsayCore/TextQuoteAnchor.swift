@@ -57,6 +57,25 @@ public enum TextQuoteAnchor {
     return .notFound(closest: ClosestPassage.search(needle, in: normal))
   }
 
+  /// Each of `quotes` anchored again in a new `text`, which is normalised once for all of them: where
+  /// the passage occurs with its old prefix and suffix, else its first occurrence; nil where the text no
+  /// longer holds it. What a source's new text does to the links anchored in its old one.
+  public static func reanchor(_ quotes: [TextQuote], in text: String) -> [TextQuote?] {
+    guard !quotes.isEmpty, !text.isEmpty else { return quotes.map { _ in nil } }
+    let normal = NormalizedText(text)
+    return quotes.map { quote in
+      let context = Context(prefix: NormalizedText.needle(quote.prefix), suffix: NormalizedText.needle(quote.suffix))
+      var first: Range<Int>?
+      var fitting: Range<Int>?
+      forEachMatch(of: NormalizedText.needle(quote.exact), in: normal) { match in
+        if first == nil { first = match }
+        if context.fits(match, in: normal.scalars) { fitting = match }
+        return fitting == nil
+      }
+      return (fitting ?? first).map { anchored(normal.originalRange(of: $0), in: normal) }
+    }
+  }
+
   /// The first occurrence of `quote` in `text`, as the text has it; nil if it does not occur.
   public static func anchor(_ quote: TextQuote, in text: String) -> TextQuote? {
     guard case .anchored(let anchored) = find(quote, in: text) else { return nil }

@@ -76,48 +76,38 @@ extension SQLiteLedgerStore {
     return (stored, events)
   }
 
-  /// Anchors the active links of source `id` in its new `text`: each passage is looked for again (with its
-  /// old prefix and suffix, then alone) and, where its place or context changed, the link is updated with
-  /// an UPDATE event. A passage no longer found is withdrawn with `reason` when it is given; otherwise it
-  /// is left for ``checkConstraints(_:for:replacing:)`` to refuse the update, naming the link.
+  /// Anchors the active links of source `id` in its new `text` (``TextQuoteAnchor/reanchor(_:in:)``):
+  /// where a passage's place or context changed, the link is updated with an UPDATE event. Passages no
+  /// longer found are withdrawn with `reason` when it is given; otherwise the update fails with
+  /// FAILED_PRECONDITION naming those links.
   static func reanchorLinks(
     _ db: Database, of id: String, in text: String, audit: AuditDraft, withdrawing reason: String?,
     clock: AuditClock
   ) throws -> [AuditEvent] {
-    var events: [AuditEvent] = []
-    let ids = try String.fetchAll(
-      db.cachedStatement(sql: "SELECT id FROM link WHERE source_id = ? AND state = 1 AND quote <> '' ORDER BY rowid"),
+    let rows = try Data.fetchAll(
+      db.cachedStatement(
+        sql: "SELECT record FROM link WHERE source_id = ? AND state = 1 AND quote <> '' ORDER BY rowid"),
       arguments: [id])
-    for linkID in ids {
-      guard let before = try fetch(db, .link, id: linkID), case .link(var link) = before.kind,
-        let old = link.quote
-      else { continue }
-      var anchored: TextQuote?
-      if !text.isEmpty {
-        if case .anchored(let found) = TextQuoteAnchor.find(old, in: text) {
-          anchored = found
-        } else {
-          var alone = TextQuote()
-          alone.exact = old.exact
-          anchored = TextQuoteAnchor.anchor(alone, in: text)
-        }
-      }
+    let links = try rows.map { try Link(serializedBytes: $0) }
+    let anchors = TextQuoteAnchor.reanchor(links.map { $0.quote ?? TextQuote() }, in: text)
+    let broken = zip(links, anchors).filter { $0.1 == nil }.map(\.0.id)
+    if reason == nil, !broken.isEmpty { throw brokenEvidence(broken, in: id) }
+    var events: [AuditEvent] = []
+    for (before, anchored) in zip(links, anchors) where anchored != before.quote {
+      var link = before
       var change = audit
       change.relatedIDs = [id]
       if let anchored {
-        guard anchored != old else { continue }
         link.quote = anchored
         change.reason = "re-anchored in the updated text of \(id)"
-      } else if let reason {
-        link.state = .withdrawn
-        link.withdrawalReason = reason
-        change.action = .withdraw
-        change.reason = reason
       } else {
-        continue
+        link.state = .withdrawn
+        link.withdrawalReason = reason ?? ""
+        change.action = .withdraw
+        change.reason = reason ?? ""
       }
       try store(db, Resource(link), isNew: false)
-      events.append(try appendAudit(db, change, before: before, after: Resource(link), clock: clock))
+      events.append(try appendAudit(db, change, before: Resource(before), after: Resource(link), clock: clock))
     }
     return events
   }

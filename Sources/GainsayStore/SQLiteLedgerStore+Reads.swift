@@ -92,9 +92,11 @@ extension SQLiteLedgerStore {
     try await read { db in
       // Every name and alias on record (merged speakers have none): a speaker lookup by hand, not a hot path.
       var best: [String: Double] = [:]
-      let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT speaker_id, name FROM speaker_name"))
+      let reference = SpeakerNameMatch.Query(query)
+      // Folded when stored: only the reference is folded here.
+      let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT speaker_id, fold FROM speaker_name"))
       while let row = try rows.next() {
-        guard let score = SpeakerNameMatch.closeness(of: query, to: row[1] as String) else { continue }
+        guard let score = reference.closeness(toFolded: row[1] as String) else { continue }
         let id: String = row[0]
         best[id] = max(best[id] ?? 0, score)
       }

@@ -63,15 +63,7 @@ extension SQLiteLedgerStore {
       let broken = quotes.filter { row in
         source.archivedText.isEmpty || !TextQuoteAnchor.occurs(row[1] as String, in: source.archivedText)
       }.map { $0[0] as String }
-      if !broken.isEmpty {
-        throw LedgerError(
-          .failedPrecondition,
-          "source.archived_text: the evidence of \(broken.prefix(5).joined(separator: ", "))"
-            + "\(broken.count > 5 ? " and \(broken.count - 5) more" : "") is anchored in the archived text of "
-            + "\(source.id) and would no longer occur in it; fix the new text, or withdraw those links with it "
-            + "(--withdraw-broken-links; UpdateSourceRequest.withdraw_broken_links)",
-          field: "source.archived_text", resource: source.id)
-      }
+      if !broken.isEmpty { throw brokenEvidence(broken, in: source.id) }
     case .claim(let claim):
       guard
         let mergedInto = try String.fetchOne(
@@ -132,6 +124,17 @@ extension SQLiteLedgerStore {
     default:
       break
     }
+  }
+
+  /// The refusal of a new text for source `id` that no longer holds the passages of links `ids`.
+  static func brokenEvidence(_ ids: [String], in id: String) -> LedgerError {
+    LedgerError(
+      .failedPrecondition,
+      "source.archived_text: the evidence of \(ids.prefix(5).joined(separator: ", "))"
+        + "\(ids.count > 5 ? " and \(ids.count - 5) more" : "") is anchored in the archived text of "
+        + "\(id) and would no longer occur in it; fix the new text, or withdraw those links with it "
+        + "(--withdraw-broken-links; UpdateSourceRequest.withdraw_broken_links)",
+      field: "source.archived_text", resource: id)
   }
 
   struct LinkColumns {
