@@ -89,7 +89,15 @@ extension SQLiteLedgerStore {
         sql: "SELECT record FROM link WHERE source_id = ? AND state = 1 AND quote <> '' ORDER BY rowid"),
       arguments: [id])
     let links = try rows.map { try Link(serializedBytes: $0) }
-    let anchors = TextQuoteAnchor.reanchor(links.map { $0.quote ?? TextQuote() }, in: text)
+    var anchors = TextQuoteAnchor.reanchor(links.map { $0.quote ?? TextQuote() }, in: text)
+    // Two links that quoted the same words at two places may both land on one place in the new text:
+    // the later one has lost its place, as if its passage were gone.
+    var taken = Set<String>()
+    for (index, link) in links.enumerated() {
+      guard let anchored = anchors[index] else { continue }
+      let key = "\(link.claimID)\u{0}\(link.relation.rawValue)\u{0}\(anchored.exact)\u{0}\(anchored.start)"
+      if !taken.insert(key).inserted { anchors[index] = nil }
+    }
     let broken = zip(links, anchors).filter { $0.1 == nil }.map(\.0.id)
     if reason == nil, !broken.isEmpty { throw brokenEvidence(broken, in: id) }
     var events: [AuditEvent] = []

@@ -53,17 +53,6 @@ extension SQLiteLedgerStore {
             resource: owner)
         }
       }
-    case .source(let source):
-      // Evidence stays anchored: a new text must still hold every active link's passage (checked in the
-      // transaction that writes the text, so a link made meanwhile counts too).
-      guard case .source(let old)? = replacing?.kind, old.archivedText != source.archivedText else { break }
-      let quotes = try Row.fetchAll(
-        db.cachedStatement(sql: "SELECT id, quote FROM link WHERE source_id = ? AND state = 1 AND quote <> ''"),
-        arguments: [source.id])
-      let broken = quotes.filter { row in
-        source.archivedText.isEmpty || !TextQuoteAnchor.occurs(row[1] as String, in: source.archivedText)
-      }.map { $0[0] as String }
-      if !broken.isEmpty { throw brokenEvidence(broken, in: source.id) }
     case .claim(let claim):
       guard
         let mergedInto = try String.fetchOne(
@@ -88,9 +77,9 @@ extension SQLiteLedgerStore {
       if !broken.isEmpty {
         throw LedgerError(
           .failedPrecondition,
-          "claim.text: \(broken.prefix(5).joined(separator: ", "))\(broken.count > 5 ? " and \(broken.count - 5) more" : "") "
-            + "quote\(broken.count == 1 ? "s" : "") words of \(claim.id) that the new text no longer holds; withdraw "
-            + "\(broken.count == 1 ? "that link" : "those links") first (gainsay link withdraw LINK --reason …)",
+          "claim.text: the evidence of \(listed(broken)) quotes words of \(claim.id) that the new text no longer "
+            + "holds; withdraw \(broken.count == 1 ? "that link" : "those links") first (gainsay link withdraw LINK "
+            + "--reason …)",
           field: "claim.text", resource: claim.id)
       }
     case .link(let link) where link.state == .active && replacing == nil:
@@ -130,11 +119,15 @@ extension SQLiteLedgerStore {
   static func brokenEvidence(_ ids: [String], in id: String) -> LedgerError {
     LedgerError(
       .failedPrecondition,
-      "source.archived_text: the evidence of \(ids.prefix(5).joined(separator: ", "))"
-        + "\(ids.count > 5 ? " and \(ids.count - 5) more" : "") is anchored in the archived text of "
+      "source.archived_text: the evidence of \(listed(ids)) is anchored in the archived text of "
         + "\(id) and would no longer occur in it; fix the new text, or withdraw those links with it "
         + "(--withdraw-broken-links; UpdateSourceRequest.withdraw_broken_links)",
       field: "source.archived_text", resource: id)
+  }
+
+  /// Up to five ids, then how many more: "lnk_1, lnk_2 and 3 more".
+  static func listed(_ ids: [String]) -> String {
+    ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")
   }
 
   struct LinkColumns {
@@ -295,22 +288,11 @@ extension SQLiteLedgerStore {
   static func index(
     _ db: Database, _ type: ResourceType, _ id: String, title: String, body: String, fresh: Bool
   ) throws {
-    if !fresh,
-      let entry = try Int64.fetchOne(
-        db.cachedStatement(sql: "SELECT entry FROM search_entry WHERE resource_type = ? AND resource_id = ?"),
-        arguments: [type.rawValue, id])
-    {
-      try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(
-        arguments: [entry])
-    }
+    if !fresh { try unindex(db, type, id) }
     try db.cachedStatement(sql: "INSERT INTO search_index(resource_type, resource_id, title, body) VALUES (?, ?, ?, ?)")
       .execute(
         arguments: [type.rawValue, id, title, body])
-    try db.cachedStatement(
-      sql: fresh
-        ? "INSERT INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
-        : "INSERT OR REPLACE INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)"
-    ).execute(
+    try db.cachedStatement(sql: "INSERT INTO search_entry(resource_type, resource_id, entry) VALUES (?, ?, ?)").execute(
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 

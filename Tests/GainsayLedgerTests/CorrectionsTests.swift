@@ -255,6 +255,22 @@ struct CorrectionsTests {
         _ = try await ledger.createLink(first, caller: Self.editor)
       }
       #expect(again?.code == .alreadyExists && again?.message.contains(two.id) == true)
+      // A new text that keeps only the first place: the second link cannot move onto the first's.
+      var update = TrustedRecordTests.sourceUpdate(source.id, "archived_text") {
+        $0.archivedText = "They said: “not people”. Later, nothing."
+      }
+      let refused = await #expect(throws: LedgerError.self) {
+        _ = try await ledger.updateSource(update, caller: Self.editor)
+      }
+      #expect(refused?.code == .failedPrecondition && refused?.message.contains(two.id) == true)
+      #expect(refused?.message.contains(one.id) == false)
+      update.withdrawBrokenLinks = true
+      _ = try await ledger.updateSource(update, caller: Self.editor)
+      var get = GetLinkRequest()
+      get.id = two.id
+      #expect(try await ledger.getLink(get, caller: Self.editor).state == .withdrawn)
+      get.id = one.id
+      #expect(try await ledger.getLink(get, caller: Self.editor).state == .active)
       try await TransferRoundTrip.restoresCleanly(ledger)
     }
   }
