@@ -119,7 +119,7 @@ struct ClaimCommand: AsyncParsableCommand {
           claims.map { claim in
             [
               claim.id, claim.saidOn?.iso ?? "",
-              Output.short(claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName, 24),
+              Output.short(claim.speakerLabel, 24),
               String(claim.evidence?.contradicting ?? 0), claim.latestRating, Output.short(claim.text),
             ]
           })
@@ -160,7 +160,9 @@ struct ClaimCommand: AsyncParsableCommand {
         claim.id = id
         var mask = FieldMask()
         if let quote { claim.text = quote; mask.paths.append("text") }
-        if let speaker { claim.speakerID = try await session.speakerID(speaker); mask.paths.append("speaker_id") }
+        if let speaker {
+          claim.speakerID = try await session.speakerID(speaker, guessing: false); mask.paths.append("speaker_id")
+        }
         if let date { claim.saidOn = date; mask.paths.append("said_on") }
         if let context { claim.context = context; mask.paths.append("context") }
         if !url.isEmpty { claim.appearanceUrls = url; mask.paths.append("appearance_urls") }

@@ -32,10 +32,9 @@ extension ClaimCommand {
         let evidence = try await session.evidence(try await session.allLinks(links), seenFrom: claim.id)
         let verdicts = try await session.verdicts(of: claim.id, includingWithdrawn: withdrawn)
         if connection.json {
-          guard case .object(var fields) = claim.jsonValue else { return Output.json(claim) }
-          fields.append(("links", .array(evidence.map(\.json))))
-          fields.append(("verdicts", .array(verdicts.map(\.evidenceJSON))))
-          return Output.jsonLine(JSONValue.object(fields).serialized())
+          return Output.json(
+            claim,
+            adding: [("links", .array(evidence.map(\.json))), ("verdicts", .array(verdicts.map(\.evidenceJSON)))])
         }
         show(claim, evidence, verdicts)
       }
@@ -44,7 +43,7 @@ extension ClaimCommand {
     private func show(_ claim: Claim, _ evidence: [Evidence], _ verdicts: [Verdict]) {
       Output.line(Output.bold("“\(claim.text)”"))
       Output.record([
-        ("id", claim.id), ("speaker", claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName),
+        ("id", claim.id), ("speaker", claim.speakerLabel),
         ("said", claim.saidOn?.iso ?? ""), ("context", claim.context),
         ("appeared", claim.appearanceUrls.joined(separator: " ")), ("topics", claim.topics.joined(separator: ", ")),
         ("language", claim.language),

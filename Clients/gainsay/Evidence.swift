@@ -19,7 +19,7 @@ struct Evidence {
   /// The name of the speaker of the claim the link is from, or the claim's speaker id, or "".
   var speakerName: String {
     guard let claim else { return "" }
-    return claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName
+    return claim.speakerLabel
   }
 
   /// Whether the link is active (UNSPECIFIED in old records means active).
@@ -38,7 +38,7 @@ struct Evidence {
       guard let source else { return id }
       return source.outlet.isEmpty ? source.title : "\(source.outlet): \(source.title)"
     case .targetClaimID?:
-      let speaker = otherClaim.map { $0.speakerName.isEmpty ? $0.speakerID : $0.speakerName } ?? ""
+      let speaker = otherClaim?.speakerLabel ?? ""
       return "claim \(otherClaimID)" + (speaker.isEmpty ? "" : " (\(speaker))")
     case nil:
       return "?"

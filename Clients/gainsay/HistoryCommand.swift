@@ -35,15 +35,11 @@ struct HistoryCommand: AsyncParsableCommand {
       // A resource reached twice (a link from the claim to itself) would repeat its events.
       var seen = Set<Int64>()
       events = events.filter { seen.insert($0.sequence).inserted }.sorted { $0.sequence < $1.sequence }
+      guard !events.isEmpty else { throw CLIError(code: .notFound, message: "no history for \"\(id)\"") }
       if connection.json {
-        for event in events {
-          guard case .object(var fields) = event.jsonValue else { continue }
-          fields.append(("changes", .array(AuditDiff.changes(event).map(\.json))))
-          Output.jsonLine(JSONValue.object(fields).serialized())
-        }
+        for event in events { Output.json(event, adding: [("changes", .array(AuditDiff.changes(event).map(\.json)))]) }
         return
       }
-      guard !events.isEmpty else { throw CLIError(code: .notFound, message: "no history for \"\(id)\"") }
       for (index, event) in events.enumerated() {
         if index > 0 { Output.line() }
         show(event)

@@ -143,11 +143,7 @@ struct LinkCommand: AsyncParsableCommand {
         let evidence = try await session.evidence(
           try await session.allLinks(request), seenFrom: claim ?? "", withClaims: true)
         if connection.json {
-          for item in evidence {
-            guard case .object(var fields) = item.link.jsonValue else { continue }
-            fields.append(("speakerName", .string(item.speakerName)))
-            Output.jsonLine(JSONValue.object(fields).serialized())
-          }
+          for item in evidence { Output.json(item.link, adding: [("speakerName", .string(item.speakerName))]) }
           return
         }
         Output.table(

@@ -121,6 +121,13 @@ enum Output {
   }
 
   /// One JSON object on one line, exactly.
+  /// `message` as one line of proto JSON with `extra` keys after its own (a message that is not a JSON
+  /// object is printed as it is).
+  static func json(_ message: some ProtoJSONEncodable, adding extra: [(String, JSONValue)]) {
+    guard case .object(let fields) = message.jsonValue else { return json(message) }
+    jsonLine(JSONValue.object(fields + extra).serialized())
+  }
+
   static func json(_ message: some ProtoJSONEncodable) {
     jsonLine(message.jsonValue.serialized())
   }
@@ -176,4 +183,9 @@ enum Output {
 extension Relation {
   /// The word journalists use: contradicts, supports, context, repeats.
   var word: String { protoName.replacingOccurrences(of: "RELATION_", with: "").lowercased() }
+}
+
+extension Claim {
+  /// Who said it, for people: the speaker's name, or the id when the daemon sent no name.
+  var speakerLabel: String { speakerName.isEmpty ? speakerID : speakerName }
 }

@@ -67,7 +67,7 @@ struct SearchCommand: AsyncParsableCommand {
   /// daemon sends with the claim, or the speaker's id from a daemon that does not send it yet.
   static func speaker(of hit: SearchHit) -> String {
     guard case .claim(let claim)? = hit.resource?.kind else { return "" }
-    let name = claim.speakerName.isEmpty ? claim.speakerID : claim.speakerName
+    let name = claim.speakerLabel
     return name.isEmpty ? "" : Output.visible(name.replacingOccurrences(of: "\n", with: " ")) + ": "
   }
 

@@ -96,9 +96,7 @@ struct SourceCommand: AsyncParsableCommand {
         links.includeWithdrawn = withdrawn
         let found = try await session.allLinks(links)
         if connection.json {
-          guard case .object(var fields) = source.jsonValue else { return Output.json(source) }
-          fields.append(("links", .array(found.map(\.jsonValue))))
-          return Output.jsonLine(JSONValue.object(fields).serialized())
+          return Output.json(source, adding: [("links", .array(found.map(\.jsonValue)))])
         }
         Output.line(Output.bold(source.title))
         Output.record([

@@ -62,35 +62,31 @@ extension SourceCommand {
         request.updateMask = mask
         request.reason = reason
         request.withdrawBrokenLinks = withdrawBrokenLinks
-        let before = text == nil ? [] : try await activeLinkIDs(session)
-        let updated: Source
-        do {
-          updated = try await session.call(LedgerService.updateSource, request)
-        } catch let error as RPCError
-          where error.code == .failedPrecondition && text != nil && !error.message.contains("--withdraw-broken-links")
-        {
-          // The daemon names the links; say how to go ahead if it does not.
-          throw CLIError(
-            code: error.code,
-            message: error.message + "; to withdraw those links with the update, pass --withdraw-broken-links")
-        }
-        let after = text == nil ? [] : try await activeLinkIDs(session)
-        let withdrawn = before.filter { !after.contains($0) }
+        // A refusal names the links the new text would break and the flag; with the flag, the links
+        // this update withdrew are those active before and now withdrawn with its reason.
+        let reports = withdrawBrokenLinks && text != nil
+        let before = reports ? try await linksOfSource(session).filter { $0.state != .withdrawn }.map(\.id) : []
+        let updated = try await session.call(LedgerService.updateSource, request)
+        let withdrawn =
+          reports
+          ? try await linksOfSource(session).filter { link in
+            before.contains(link.id) && link.state == .withdrawn
+              && link.withdrawalReason.hasPrefix("the passage no longer occurs in the updated text of \(id)")
+          }.map(\.id) : []
         if connection.json {
-          guard case .object(var fields) = updated.jsonValue else { return Output.json(updated) }
-          fields.append(("withdrawnLinks", .array(withdrawn.map { .string($0) })))
-          return Output.jsonLine(JSONValue.object(fields).serialized())
+          return Output.json(updated, adding: [("withdrawnLinks", .array(withdrawn.map { .string($0) }))])
         }
         for link in withdrawn { Output.error("gainsay: withdrew link \(link): its quote is not in the new text") }
         Output.line(updated.id)
       }
     }
 
-    /// The ids of the source's active links, in the daemon's order.
-    private func activeLinkIDs(_ session: Session) async throws -> [String] {
+    /// The source's links, withdrawn ones included, in the daemon's order.
+    private func linksOfSource(_ session: Session) async throws -> [Link] {
       var links = ListLinksRequest()
       links.sourceID = id
-      return try await session.allLinks(links).filter { $0.state != .withdrawn }.map(\.id)
+      links.includeWithdrawn = true
+      return try await session.allLinks(links)
     }
   }
 }

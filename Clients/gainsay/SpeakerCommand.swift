@@ -150,7 +150,7 @@ struct SpeakerCommand: AsyncParsableCommand {
 
     func run() async throws {
       try await connection.run { session in
-        let id = try await session.speakerID(speaker)
+        let id = try await session.speakerID(speaker, guessing: false)
         var change = Speaker()
         change.id = id
         var mask = FieldMask()

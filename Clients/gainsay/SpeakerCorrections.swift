@@ -31,9 +31,7 @@ extension SpeakerCommand {
 
     func run() async throws {
       try await connection.run { session in
-        var get = GetSpeakerRequest()
-        get.id = try await session.speakerID(speaker)
-        let current = try await session.call(LedgerService.getSpeaker, get)
+        let current = try await session.speaker(speaker, guessing: false)
         guard current.name != newName else {
           throw CLIError(code: .invalidArgument, message: "\(current.id) is already called \"\(newName)\"")
         }
@@ -76,8 +74,8 @@ extension SpeakerCommand {
     func run() async throws {
       try await connection.run { session in
         var request = MergeSpeakersRequest()
-        request.duplicateID = try await session.speakerID(duplicate)
-        request.intoID = try await session.speakerID(into)
+        request.duplicateID = try await session.speakerID(duplicate, guessing: false)
+        request.intoID = try await session.speakerID(into, guessing: false)
         guard request.duplicateID != request.intoID else {
           let what =
             duplicate == into

@@ -12,10 +12,19 @@ import GainsayRPC
 ///    NOT_FOUND (exit 69, as for an unknown name: no speaker is called that), listing them with their ids
 ///    ("did you mean: …"), because the fix is to pass one of the ids. None: NOT_FOUND (exit 69), saying
 ///    how to add the speaker.
+///
+/// Commands that change a speaker for good (rename, merge, edit, moving a claim) never take a close name:
+/// `guessing: false` turns the single close match into NOT_FOUND naming it, so the journalist passes its
+/// id. Close names can be different people.
 extension Session {
   /// A speaker's id, resolved as described on this extension.
-  func speakerID(_ reference: String) async throws -> String {
-    if let exact = try await exactSpeaker(reference) { return exact.id }
+  func speakerID(_ reference: String, guessing: Bool = true) async throws -> String {
+    try await speaker(reference, guessing: guessing).id
+  }
+
+  /// The speaker, resolved as described on this extension.
+  func speaker(_ reference: String, guessing: Bool = true) async throws -> Speaker {
+    if let exact = try await exactSpeaker(reference) { return exact }
     let close = try await similarSpeakers(to: reference)
     switch close.count {
     case 0:
@@ -23,9 +32,9 @@ extension Session {
         code: .notFound,
         message: "no speaker is called \"\(reference)\"; add them with: gainsay speaker add \"\(reference)\""
           + " (or pass --add-speaker)")
-    case 1:
+    case 1 where guessing:
       Output.error("gainsay: note: taking \"\(reference)\" to mean \(close[0].name) (\(close[0].id))")
-      return close[0].id
+      return close[0]
     default:
       throw CLIError(
         code: .notFound,
@@ -39,7 +48,7 @@ extension Session {
   /// does not become a duplicate speaker.
   func speakerIDAddingIfMissing(_ reference: String, allowingNew: Bool) async throws -> String {
     if let exact = try await exactSpeaker(reference) { return exact.id }
-    if !allowingNew { try await refuseNearDuplicate(of: reference) }
+    if !allowingNew { try refuseNearDuplicate(of: reference, close: try await similarSpeakers(to: reference)) }
     var speaker = Speaker()
     speaker.name = reference
     var create = CreateSpeakerRequest()
@@ -54,14 +63,17 @@ extension Session {
   /// A name that is exactly an existing speaker's name or alias (any case) is left to the daemon, whose
   /// ALREADY_EXISTS names the field.
   func refuseNearDuplicate(of name: String) async throws {
-    let close: [Speaker]
     if let exact = try await exactSpeaker(name) {
       let names = ([exact.name] + exact.aliases).map { $0.lowercased() }
       if names.contains(name.lowercased()) { return }
-      close = [exact]
+      try refuseNearDuplicate(of: name, close: [exact])
     } else {
-      close = try await similarSpeakers(to: name)
+      try refuseNearDuplicate(of: name, close: try await similarSpeakers(to: name))
     }
+  }
+
+  /// Fails with ALREADY_EXISTS when `close` (speakers whose names are close to `name`) is not empty.
+  func refuseNearDuplicate(of name: String, close: [Speaker]) throws {
     guard let first = close.first else { return }
     let use =
       close.count == 1
