@@ -53,6 +53,7 @@ extension Ledger {
     claim.text = try Validate.text(input.text, field: field + ".text", required: true, maximum: 10_000)
     claim.saidOn = try Validate.date(input.saidOn, field: field + ".said_on", required: true, today: today)
     claim.context = try Validate.text(input.context, field: field + ".context", required: false, maximum: 2_000)
+    claim.externalID = try Validate.line(input.externalID, field: field + ".external_id", required: false)
     // Counted before each is parsed.
     guard input.appearanceUrls.count <= 20 else {
       throw LedgerError.invalid(field + ".appearance_urls", "has \(input.appearanceUrls.count) URLs; the maximum is 20")
@@ -119,7 +120,7 @@ extension Ledger {
   }
 
   private static let claimFields: Set<String> = [
-    "text", "said_on", "context", "appearance_urls", "language", "topics", "attribution", "speaker_id",
+    "text", "said_on", "context", "appearance_urls", "language", "topics", "attribution", "speaker_id", "external_id",
   ]
 
   public func updateClaim(_ request: UpdateClaimRequest, caller: CallerIdentity) async throws -> Claim {
@@ -152,6 +153,7 @@ extension Ledger {
         case "language": merged.language = input.language
         case "topics": merged.topics = input.topics
         case "attribution": merged.attribution = input.attribution
+        case "external_id": merged.externalID = input.externalID
         default: merged.speakerID = input.speakerID
         }
       }

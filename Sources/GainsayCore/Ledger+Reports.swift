@@ -19,6 +19,21 @@ extension Ledger {
     checked.speakerID = try Validate.line(request.speakerID, field: "speaker_id", required: false)
     checked.topic = try Validate.line(request.topic, field: "topic", required: false, maximum: 64)
     checked.title = try Validate.line(request.title, field: "title", required: false, maximum: 300)
+    checked.publisher = try Validate.line(request.publisher, field: "publisher", required: false)
+    checked.publisherURL = try Validate.url(request.publisherURL, field: "publisher_url")
+    let publisher = checked.publisher.isEmpty ? configuration.publisher : checked.publisher
+    let publisherURL = checked.publisherURL.isEmpty ? configuration.publisherURL : checked.publisherURL
+    if request.format == .claimreview, publisher.isEmpty || publisherURL.isEmpty {
+      let missing = [publisher.isEmpty ? "publisher" : nil, publisherURL.isEmpty ? "publisherURL" : nil]
+        .compactMap { $0 }
+      throw LedgerError(
+        .failedPrecondition,
+        "a ClaimReview names the newsroom that publishes it, and \(missing.joined(separator: " and ")) "
+          + "\(missing.count == 1 ? "is" : "are") not set: add \(missing.map { "\"\($0)\"" }.joined(separator: " and ")) "
+          + "to the daemon's config file, or pass them with the request (gainsay report --publisher NAME "
+          + "--publisher-url URL)",
+        field: missing.first == "publisher" ? "publisher" : "publisher_url")
+    }
     guard !checked.speakerID.isEmpty || !checked.topic.isEmpty || !checked.claimIds.isEmpty else {
       throw LedgerError.invalid("speaker_id", "a report needs a speaker_id, a topic or claim_ids")
     }
@@ -36,19 +51,20 @@ extension Ledger {
     }
     let generateTime = Timestamp(date: now())
     try await store.readReport { reader in
-      let builder = ReportBuilder(reader: reader)
+      let builder = ReportBuilder(reader: reader, configuration: configuration)
       let keys = try await builder.selectClaims(checked)
       var head = Report()
       head.title = checked.title.isEmpty ? try await builder.defaultTitle(checked, claims: keys.count) : checked.title
       head.generateTime = generateTime
-      head.publisher = configuration.publisher
+      head.publisher = publisher
+      head.publisherURL = publisherURL
       head.selection = checked
       var header = ReportChunk()
       header.part = .header(ReportRenderer.header(format: request.format, title: head.title))
       try await deliver(header)
 
       var writer = ReportRenderer.writer(
-        format: request.format, scale: configuration.ratingScale, publisherURL: configuration.publisherURL)
+        format: request.format, scale: configuration.ratingScale, publisherURL: publisherURL)
       // A format that states totals (or a timeline) before its entries gets them from a first pass.
       var overview = writer.overview ?? ReportOverview()
       if writer.overview != nil {

@@ -23,6 +23,7 @@ extension Ledger {
       speaker.role = try Validate.line(input.role, field: field + ".role", required: false)
       speaker.affiliation = try Validate.line(input.affiliation, field: field + ".affiliation", required: false)
       speaker.country = try Validate.country(input.country, field: field + ".country")
+      speaker.region = try Validate.line(input.region, field: field + ".region", required: false, maximum: 100)
       speaker.wikidataID = try Validate.wikidataID(input.wikidataID, field: field + ".wikidata_id")
       return speaker
     }
@@ -103,7 +104,7 @@ extension Ledger {
   }
 
   private static let speakerFields: Set<String> = [
-    "name", "aliases", "kind", "role", "affiliation", "country", "wikidata_id",
+    "name", "aliases", "kind", "role", "affiliation", "country", "region", "wikidata_id",
   ]
 
   public func updateSpeaker(_ request: UpdateSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
@@ -126,6 +127,7 @@ extension Ledger {
         case "role": merged.role = input.role
         case "affiliation": merged.affiliation = input.affiliation
         case "country": merged.country = input.country
+        case "region": merged.region = input.region
         default: merged.wikidataID = input.wikidataID
         }
       }

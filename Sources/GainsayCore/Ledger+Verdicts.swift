@@ -24,12 +24,15 @@ extension Ledger {
     verdict.ratingValue = rating.value
     verdict.explanation = try Validate.text(
       input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
+    verdict.reviewURL = try Validate.url(input.reviewURL, field: "verdict.review_url")
+    verdict.externalReviewer = try Validate.line(
+      input.externalReviewer, field: "verdict.external_reviewer", required: false, maximum: 200)
     verdict.reviewer = caller.unixUser
     verdict.state = .active
     verdict.id = ResourceID.make("vrd")
     verdict.createTime = timestamp
     try await commit(Resource(verdict), draft(caller, "CreateVerdict", .create))
-    return verdict
+    return configuration.signed(verdict)
   }
 
   public func listVerdicts(_ request: ListVerdictsRequest, caller: CallerIdentity) async throws -> ListVerdictsResponse
@@ -41,7 +44,7 @@ extension Ledger {
       claimID: id, includeWithdrawn: request.includeWithdrawn, pageSize: try Self.pageSize(request.pageSize),
       pageToken: request.pageToken)
     var response = ListVerdictsResponse()
-    response.verdicts = page.items
+    response.verdicts = page.items.map(configuration.signed)
     response.nextPageToken = page.nextPageToken
     return response
   }
@@ -63,7 +66,7 @@ extension Ledger {
       return Resource(verdict)
     }
     guard case .verdict(let verdict) = resource.kind else { throw LedgerError(.internal, "not a verdict") }
-    return verdict
+    return configuration.signed(verdict)
   }
 
   public func ratingScale(caller: CallerIdentity) throws -> RatingScale {

@@ -8,11 +8,30 @@ public struct LedgerConfiguration: Sendable {
   public var publisher: String
   /// The newsroom's web address, for ClaimReview (`author.url`, and review URLs under it).
   public var publisherURL: String
+  /// Display names by Unix user name: verdicts are signed "Alice Example", not "alice".
+  public var reviewers: [String: String]
 
-  public init(ratingScale: RatingScale = .standard, publisher: String = "", publisherURL: String = "") {
+  public init(
+    ratingScale: RatingScale = .standard, publisher: String = "", publisherURL: String = "",
+    reviewers: [String: String] = [:]
+  ) {
     self.ratingScale = ratingScale
     self.publisher = publisher
     self.publisherURL = publisherURL
+    self.reviewers = reviewers
+  }
+
+  /// `verdict` with ``Verdict/signedBy`` filled: its external reviewer, else the display name of the
+  /// account that recorded it, else that account's user name.
+  public func signed(_ verdict: Verdict) -> Verdict {
+    var signed = verdict
+    if !verdict.externalReviewer.isEmpty {
+      signed.signedBy = verdict.externalReviewer
+    } else {
+      let user = verdict.reviewer?.userName ?? ""
+      signed.signedBy = reviewers[user] ?? (user.isEmpty ? "uid \(verdict.reviewer?.uid ?? 0)" : user)
+    }
+    return signed
   }
 }
 

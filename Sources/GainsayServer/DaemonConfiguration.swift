@@ -36,6 +36,7 @@ public struct DaemonConfiguration: Sendable {
   /// { "socket": "/run/gainsay/gainsayd.sock", "dataDirectory": "/var/lib/gainsay",
   ///   "publisher": "The Daily Example", "publisherURL": "https://example.org",
   ///   "roles": { "users": { "alice": "editor" }, "groups": { "newsroom": "reader" } },
+  ///   "reviewers": { "alice": "Alice Example" },
   ///   "ratingScale": [ { "label": "true", "value": 6 }, { "label": "false", "value": 1 } ] }
   /// ```
   public mutating func apply(configFile path: String) throws {
@@ -61,7 +62,24 @@ public struct DaemonConfiguration: Sendable {
     if let socket = file.socket { socketPath = socket }
     if let directory = file.dataDirectory { dataDirectory = directory }
     if let publisher = file.publisher { ledger.publisher = publisher }
-    if let url = file.publisherURL { ledger.publisherURL = url }
+    if let url = file.publisherURL {
+      guard (try? Validate.url(url, field: "publisherURL", required: true)) != nil else {
+        throw ConfigurationError("\(path): publisherURL \"\(url)\" is not an http or https URL")
+      }
+      ledger.publisherURL = url
+    }
+    if let reviewers = file.reviewers {
+      for (user, name) in reviewers {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !user.isEmpty, !trimmed.isEmpty, trimmed.count <= 200,
+          !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+          throw ConfigurationError(
+            "\(path): reviewers: \"\(user)\" needs a display name of one line, at most 200 characters")
+        }
+        ledger.reviewers[user] = trimmed
+      }
+    }
     if let roles = file.roles {
       policy.users = try Self.roles(roles.users ?? [:], what: "roles.users", file: path)
       policy.groups = try Self.roles(roles.groups ?? [:], what: "roles.groups", file: path)
@@ -105,6 +123,7 @@ public struct DaemonConfiguration: Sendable {
     var publisher: String?
     var publisherURL: String?
     var roles: Roles?
+    var reviewers: [String: String]?
     var ratingScale: [RatingEntry]?
 
     struct Roles: Decodable {

@@ -257,7 +257,9 @@ extension SQLiteLedgerStore {
           link.state.rawValue, Data(link.serializedBytes()),
         ])
 
-    case .verdict(let verdict):
+    case .verdict(var verdict):
+      // Filled on read from the daemon's config: a record keeps only who recorded it.
+      verdict.signedBy = ""
       let time = (verdict.createTime?.seconds ?? 0) * 1_000_000_000 + Int64(verdict.createTime?.nanos ?? 0)
       try db.cachedStatement(
         sql: """
@@ -297,11 +299,19 @@ extension SQLiteLedgerStore {
   }
 
   /// A resource as the audit log keeps it: a source without its archived text, a claim without the
-  /// speaker's name (which a rename would make stale).
+  /// speaker's name (which a rename would make stale), a verdict without the name it is signed with
+  /// (which the config gives).
   static func auditable(_ resource: Resource) -> Resource {
-    guard case .claim(var claim)? = resource.kind else { return resource.withoutArchivedText }
-    claim.speakerName = ""
-    return Resource(claim)
+    switch resource.kind {
+    case .claim(var claim)?:
+      claim.speakerName = ""
+      return Resource(claim)
+    case .verdict(var verdict)?:
+      verdict.signedBy = ""
+      return Resource(verdict)
+    default:
+      return resource.withoutArchivedText
+    }
   }
 
   /// Removes the search entry of a resource, if it has one.

@@ -6,6 +6,8 @@ import GainsayProto
 /// ``ReportReader``, so the whole report sees one state of the ledger.
 struct ReportBuilder {
   let reader: any ReportReader
+  /// Signs verdicts with their reviewers' display names.
+  var configuration = LedgerConfiguration()
 
   /// At most this many claims in one report.
   static let maximumClaims = 10_000
@@ -57,7 +59,11 @@ struct ReportBuilder {
     let found = try await reader.claims(ids: keys.map(\.id))
     let claims = keys.compactMap { found[$0.id] }
     let evidence = try await reader.evidence(for: claims)
-    return claims.map { Self.entry($0, evidence) }
+    return claims.map { claim in
+      var entry = Self.entry(claim, evidence)
+      entry.verdict = entry.verdict.map(configuration.signed)
+      return entry
+    }
   }
 
   static func entry(_ claim: Claim, _ evidence: ReportEvidence) -> ReportEntry {

@@ -592,7 +592,7 @@ void   gainsay__v1__list_claim_revisions_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__list_claim_revisions_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[17] =
+static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[18] =
 {
   {
     "id",
@@ -798,6 +798,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__claim__field_descriptors[17] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "external_id",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Claim, external_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
   5,   /* field[5] = appearance_urls */
@@ -805,6 +817,7 @@ static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
   4,   /* field[4] = context */
   12,   /* field[12] = create_time */
   14,   /* field[14] = evidence */
+  17,   /* field[17] = external_id */
   0,   /* field[0] = id */
   6,   /* field[6] = language */
   15,   /* field[15] = latest_rating */
@@ -821,7 +834,7 @@ static const unsigned gainsay__v1__claim__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__claim__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__claim__descriptor =
 {
@@ -831,7 +844,7 @@ const ProtobufCMessageDescriptor gainsay__v1__claim__descriptor =
   "Gainsay__V1__Claim",
   "gainsay.v1",
   sizeof(Gainsay__V1__Claim),
-  17,
+  18,
   gainsay__v1__claim__field_descriptors,
   gainsay__v1__claim__field_indices_by_name,
   1,  gainsay__v1__claim__number_ranges,

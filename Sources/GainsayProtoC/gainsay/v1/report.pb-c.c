@@ -412,7 +412,7 @@ void   gainsay__v1__outlet_count__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__outlet_count__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__generate_report_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor gainsay__v1__generate_report_request__field_descriptors[9] =
 {
   {
     "speaker_id",
@@ -498,10 +498,36 @@ static const ProtobufCFieldDescriptor gainsay__v1__generate_report_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "publisher",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__GenerateReportRequest, publisher),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "publisher_url",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__GenerateReportRequest, publisher_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__generate_report_request__field_indices_by_name[] = {
   2,   /* field[2] = claim_ids */
   5,   /* field[5] = format */
+  7,   /* field[7] = publisher */
+  8,   /* field[8] = publisher_url */
   3,   /* field[3] = since */
   0,   /* field[0] = speaker_id */
   6,   /* field[6] = title */
@@ -511,7 +537,7 @@ static const unsigned gainsay__v1__generate_report_request__field_indices_by_nam
 static const ProtobufCIntRange gainsay__v1__generate_report_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__generate_report_request__descriptor =
 {
@@ -521,7 +547,7 @@ const ProtobufCMessageDescriptor gainsay__v1__generate_report_request__descripto
   "Gainsay__V1__GenerateReportRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__GenerateReportRequest),
-  7,
+  9,
   gainsay__v1__generate_report_request__field_descriptors,
   gainsay__v1__generate_report_request__field_indices_by_name,
   1,  gainsay__v1__generate_report_request__number_ranges,
@@ -643,7 +669,7 @@ const ProtobufCMessageDescriptor gainsay__v1__report_header__descriptor =
   (ProtobufCMessageInit) gainsay__v1__report_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__report__field_descriptors[6] =
+static const ProtobufCFieldDescriptor gainsay__v1__report__field_descriptors[7] =
 {
   {
     "title",
@@ -717,11 +743,24 @@ static const ProtobufCFieldDescriptor gainsay__v1__report__field_descriptors[6] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "publisher_url",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Report, publisher_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__report__field_indices_by_name[] = {
   4,   /* field[4] = entries */
   1,   /* field[1] = generate_time */
   2,   /* field[2] = publisher */
+  6,   /* field[6] = publisher_url */
   3,   /* field[3] = selection */
   5,   /* field[5] = summary */
   0,   /* field[0] = title */
@@ -729,7 +768,7 @@ static const unsigned gainsay__v1__report__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__report__descriptor =
 {
@@ -739,7 +778,7 @@ const ProtobufCMessageDescriptor gainsay__v1__report__descriptor =
   "Gainsay__V1__Report",
   "gainsay.v1",
   sizeof(Gainsay__V1__Report),
-  6,
+  7,
   gainsay__v1__report__field_descriptors,
   gainsay__v1__report__field_indices_by_name,
   1,  gainsay__v1__report__number_ranges,
@@ -1003,7 +1042,7 @@ const ProtobufCMessageDescriptor gainsay__v1__related_claim__descriptor =
   (ProtobufCMessageInit) gainsay__v1__related_claim__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__report_summary__field_descriptors[5] =
+static const ProtobufCFieldDescriptor gainsay__v1__report_summary__field_descriptors[6] =
 {
   {
     "claims",
@@ -1065,18 +1104,31 @@ static const ProtobufCFieldDescriptor gainsay__v1__report_summary__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "flip_flops",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ReportSummary, flip_flops),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__report_summary__field_indices_by_name[] = {
   0,   /* field[0] = claims */
   1,   /* field[1] = contradicted_claims */
   3,   /* field[3] = first_contradiction */
+  5,   /* field[5] = flip_flops */
   4,   /* field[4] = latest_contradiction */
   2,   /* field[2] = sources_by_outlet */
 };
 static const ProtobufCIntRange gainsay__v1__report_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__report_summary__descriptor =
 {
@@ -1086,7 +1138,7 @@ const ProtobufCMessageDescriptor gainsay__v1__report_summary__descriptor =
   "Gainsay__V1__ReportSummary",
   "gainsay.v1",
   sizeof(Gainsay__V1__ReportSummary),
-  5,
+  6,
   gainsay__v1__report_summary__field_descriptors,
   gainsay__v1__report_summary__field_indices_by_name,
   1,  gainsay__v1__report_summary__number_ranges,

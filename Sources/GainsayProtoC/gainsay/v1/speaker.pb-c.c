@@ -457,7 +457,7 @@ void   gainsay__v1__merge_speakers_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[11] =
+static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[12] =
 {
   {
     "id",
@@ -591,6 +591,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[11
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "region",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Speaker, region),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   5,   /* field[5] = affiliation */
@@ -601,6 +613,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   3,   /* field[3] = kind */
   10,   /* field[10] = merged_into */
   1,   /* field[1] = name */
+  11,   /* field[11] = region */
   4,   /* field[4] = role */
   9,   /* field[9] = update_time */
   7,   /* field[7] = wikidata_id */
@@ -608,7 +621,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__speaker__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
 {
@@ -618,7 +631,7 @@ const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
   "Gainsay__V1__Speaker",
   "gainsay.v1",
   sizeof(Gainsay__V1__Speaker),
-  11,
+  12,
   gainsay__v1__speaker__field_descriptors,
   gainsay__v1__speaker__field_indices_by_name,
   1,  gainsay__v1__speaker__number_ranges,

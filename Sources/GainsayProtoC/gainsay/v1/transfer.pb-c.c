@@ -708,7 +708,7 @@ const ProtobufCMessageDescriptor gainsay__v1__ledger_record__descriptor =
   (ProtobufCMessageInit) gainsay__v1__ledger_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[4] =
 {
   {
     "strict",
@@ -746,8 +746,21 @@ static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dry_run",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__BeginImportRequest, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__begin_import_request__field_indices_by_name[] = {
+  3,   /* field[3] = dry_run */
   1,   /* field[1] = origin */
   2,   /* field[2] = restore */
   0,   /* field[0] = strict */
@@ -755,7 +768,7 @@ static const unsigned gainsay__v1__begin_import_request__field_indices_by_name[]
 static const ProtobufCIntRange gainsay__v1__begin_import_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
 {
@@ -765,7 +778,7 @@ const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
   "Gainsay__V1__BeginImportRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__BeginImportRequest),
-  3,
+  4,
   gainsay__v1__begin_import_request__field_descriptors,
   gainsay__v1__begin_import_request__field_indices_by_name,
   1,  gainsay__v1__begin_import_request__number_ranges,
@@ -810,7 +823,7 @@ const ProtobufCMessageDescriptor gainsay__v1__begin_import_response__descriptor 
   (ProtobufCMessageInit) gainsay__v1__begin_import_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descriptors[4] =
+static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descriptors[6] =
 {
   {
     "line",
@@ -860,17 +873,43 @@ static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reviewer",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportRecord, reviewer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "speaker_details",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportRecord, speaker_details),
+    &gainsay__v1__speaker__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__import_record__field_indices_by_name[] = {
   0,   /* field[0] = line */
   3,   /* field[3] = rating */
   1,   /* field[1] = record */
+  4,   /* field[4] = reviewer */
+  5,   /* field[5] = speaker_details */
   2,   /* field[2] = speaker_name */
 };
 static const ProtobufCIntRange gainsay__v1__import_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__import_record__descriptor =
 {
@@ -880,7 +919,7 @@ const ProtobufCMessageDescriptor gainsay__v1__import_record__descriptor =
   "Gainsay__V1__ImportRecord",
   "gainsay.v1",
   sizeof(Gainsay__V1__ImportRecord),
-  4,
+  6,
   gainsay__v1__import_record__field_descriptors,
   gainsay__v1__import_record__field_indices_by_name,
   1,  gainsay__v1__import_record__number_ranges,
@@ -1104,7 +1143,7 @@ const ProtobufCMessageDescriptor gainsay__v1__finish_import_request__descriptor 
   (ProtobufCMessageInit) gainsay__v1__finish_import_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__finish_import_response__field_descriptors[4] =
+static const ProtobufCFieldDescriptor gainsay__v1__finish_import_response__field_descriptors[5] =
 {
   {
     "created",
@@ -1154,17 +1193,30 @@ static const ProtobufCFieldDescriptor gainsay__v1__finish_import_response__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "updated",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__FinishImportResponse, updated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__finish_import_response__field_indices_by_name[] = {
   3,   /* field[3] = committed */
   0,   /* field[0] = created */
   2,   /* field[2] = rejected */
   1,   /* field[1] = unchanged */
+  4,   /* field[4] = updated */
 };
 static const ProtobufCIntRange gainsay__v1__finish_import_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__finish_import_response__descriptor =
 {
@@ -1174,7 +1226,7 @@ const ProtobufCMessageDescriptor gainsay__v1__finish_import_response__descriptor
   "Gainsay__V1__FinishImportResponse",
   "gainsay.v1",
   sizeof(Gainsay__V1__FinishImportResponse),
-  4,
+  5,
   gainsay__v1__finish_import_response__field_descriptors,
   gainsay__v1__finish_import_response__field_indices_by_name,
   1,  gainsay__v1__finish_import_response__number_ranges,
@@ -1339,22 +1391,24 @@ const ProtobufCMessageDescriptor gainsay__v1__backup_header__descriptor =
   (ProtobufCMessageInit) gainsay__v1__backup_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue gainsay__v1__import_result__enum_values_by_number[4] =
+static const ProtobufCEnumValue gainsay__v1__import_result__enum_values_by_number[5] =
 {
   { "IMPORT_RESULT_UNSPECIFIED", "GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_UNSPECIFIED", 0 },
   { "IMPORT_RESULT_CREATED", "GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_CREATED", 1 },
   { "IMPORT_RESULT_UNCHANGED", "GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_UNCHANGED", 2 },
   { "IMPORT_RESULT_REJECTED", "GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_REJECTED", 3 },
+  { "IMPORT_RESULT_UPDATED", "GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_UPDATED", 4 },
 };
 static const ProtobufCIntRange gainsay__v1__import_result__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex gainsay__v1__import_result__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex gainsay__v1__import_result__enum_values_by_name[5] =
 {
   { "IMPORT_RESULT_CREATED", 1 },
   { "IMPORT_RESULT_REJECTED", 3 },
   { "IMPORT_RESULT_UNCHANGED", 2 },
   { "IMPORT_RESULT_UNSPECIFIED", 0 },
+  { "IMPORT_RESULT_UPDATED", 4 },
 };
 const ProtobufCEnumDescriptor gainsay__v1__import_result__descriptor =
 {
@@ -1363,9 +1417,9 @@ const ProtobufCEnumDescriptor gainsay__v1__import_result__descriptor =
   "ImportResult",
   "Gainsay__V1__ImportResult",
   "gainsay.v1",
-  4,
+  5,
   gainsay__v1__import_result__enum_values_by_number,
-  4,
+  5,
   gainsay__v1__import_result__enum_values_by_name,
   1,
   gainsay__v1__import_result__value_ranges,

@@ -367,7 +367,7 @@ void   gainsay__v1__withdraw_verdict_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__withdraw_verdict_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[9] =
+static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[12] =
 {
   {
     "id",
@@ -477,22 +477,61 @@ static const ProtobufCFieldDescriptor gainsay__v1__verdict__field_descriptors[9]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "review_url",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Verdict, review_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "external_reviewer",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Verdict, external_reviewer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_by",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Verdict, signed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__verdict__field_indices_by_name[] = {
   1,   /* field[1] = claim_id */
   5,   /* field[5] = create_time */
   3,   /* field[3] = explanation */
+  10,   /* field[10] = external_reviewer */
   0,   /* field[0] = id */
   2,   /* field[2] = rating */
   6,   /* field[6] = rating_value */
+  9,   /* field[9] = review_url */
   4,   /* field[4] = reviewer */
+  11,   /* field[11] = signed_by */
   7,   /* field[7] = state */
   8,   /* field[8] = withdrawal_reason */
 };
 static const ProtobufCIntRange gainsay__v1__verdict__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__verdict__descriptor =
 {
@@ -502,7 +541,7 @@ const ProtobufCMessageDescriptor gainsay__v1__verdict__descriptor =
   "Gainsay__V1__Verdict",
   "gainsay.v1",
   sizeof(Gainsay__V1__Verdict),
-  9,
+  12,
   gainsay__v1__verdict__field_descriptors,
   gainsay__v1__verdict__field_indices_by_name,
   1,  gainsay__v1__verdict__number_ranges,

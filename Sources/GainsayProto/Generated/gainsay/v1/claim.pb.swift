@@ -193,6 +193,9 @@ public struct Claim: Sendable, Hashable {
   /// Output only: the speaker's name as it is now, so lists need not look each speaker up. Not kept in
   /// revisions or audit events (a rename would make it stale there).
   public var speakerName: String = ""
+  /// The claim's id in the data it was imported from, e.g. LIAR's "2635.json". Free-form, at most 200
+  /// characters; not unique.
+  public var externalID: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -400,6 +403,7 @@ extension Claim: CBridgedMessage {
     }
     self.latestRating = try bridgeString(c.pointee.latest_rating, field: "gainsay.v1.Claim.latest_rating")
     self.speakerName = try bridgeString(c.pointee.speaker_name, field: "gainsay.v1.Claim.speaker_name")
+    self.externalID = try bridgeString(c.pointee.external_id, field: "gainsay.v1.Claim.external_id")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -422,6 +426,7 @@ extension Claim: CBridgedMessage {
     c.pointee.evidence = evidence.map { arena.message($0) }
     c.pointee.latest_rating = arena.cString(latestRating)
     c.pointee.speaker_name = arena.cString(speakerName)
+    c.pointee.external_id = arena.cString(externalID)
   }
 }
 
@@ -446,6 +451,7 @@ extension Claim: ProtoJSONEncodable {
     if let value = evidence { fields.append(("evidence", value.jsonValue)) }
     if !latestRating.isEmpty { fields.append(("latestRating", .string(latestRating))) }
     if !speakerName.isEmpty { fields.append(("speakerName", .string(speakerName))) }
+    if !externalID.isEmpty { fields.append(("externalId", .string(externalID))) }
     return .object(fields)
   }
 }
@@ -482,6 +488,7 @@ extension Claim: ProtoJSONDecodable {
       case "evidence": self.evidence = try EvidenceCounts(jsonValue: json, at: fieldPath)
       case "latestRating", "latest_rating": self.latestRating = try json.stringValue(at: fieldPath)
       case "speakerName", "speaker_name": self.speakerName = try json.stringValue(at: fieldPath)
+      case "externalId", "external_id": self.externalID = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

@@ -104,6 +104,11 @@ public struct GenerateReportRequest: Sendable, Hashable {
   public var format: ReportFormat = .unspecified
   /// A title for the report; a default is derived from the selection.
   public var title: String = ""
+  /// For REPORT_FORMAT_CLAIMREVIEW: the newsroom that publishes the reviews and its web address, over the
+  /// daemon's config ("publisher", "publisherURL"). A ClaimReview report needs both, from one or the other.
+  public var publisher: String = ""
+  /// `publisher_url` (field 9).
+  public var publisherURL: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -153,6 +158,8 @@ public struct Report: Sendable, Hashable {
   public var entries: [ReportEntry] = []
   /// `summary` (field 6).
   public var summary: ReportSummary? = nil
+  /// The newsroom's web address (from the request, else the daemon's config).
+  public var publisherURL: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -220,6 +227,8 @@ public struct ReportSummary: Sendable, Hashable {
   public var firstContradiction: PartialDate? = nil
   /// `latest_contradiction` (field 5).
   public var latestContradiction: PartialDate? = nil
+  /// Pairs of claims by the same speaker that contradict each other (flip-flops).
+  public var flipFlops: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -267,6 +276,8 @@ extension GenerateReportRequest: CBridgedMessage {
     }
     self.format = ReportFormat(rawValue: Int32(truncatingIfNeeded: c.pointee.format.rawValue))
     self.title = try bridgeString(c.pointee.title, field: "gainsay.v1.GenerateReportRequest.title")
+    self.publisher = try bridgeString(c.pointee.publisher, field: "gainsay.v1.GenerateReportRequest.publisher")
+    self.publisherURL = try bridgeString(c.pointee.publisher_url, field: "gainsay.v1.GenerateReportRequest.publisher_url")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -278,6 +289,8 @@ extension GenerateReportRequest: CBridgedMessage {
     c.pointee.until = until.map { arena.message($0) }
     c.pointee.format = Gainsay__V1__ReportFormat(rawValue: .init(truncatingIfNeeded: format.rawValue))
     c.pointee.title = arena.cString(title)
+    c.pointee.publisher = arena.cString(publisher)
+    c.pointee.publisher_url = arena.cString(publisherURL)
   }
 }
 
@@ -292,6 +305,8 @@ extension GenerateReportRequest: ProtoJSONEncodable {
     if let value = until { fields.append(("until", value.jsonValue)) }
     if format != .unspecified { fields.append(("format", format.jsonValue)) }
     if !title.isEmpty { fields.append(("title", .string(title))) }
+    if !publisher.isEmpty { fields.append(("publisher", .string(publisher))) }
+    if !publisherURL.isEmpty { fields.append(("publisherUrl", .string(publisherURL))) }
     return .object(fields)
   }
 }
@@ -315,6 +330,8 @@ extension GenerateReportRequest: ProtoJSONDecodable {
       case "until": self.until = try PartialDate(jsonValue: json, at: fieldPath)
       case "format": self.format = try ReportFormat(jsonValue: json, at: fieldPath)
       case "title": self.title = try json.stringValue(at: fieldPath)
+      case "publisher": self.publisher = try json.stringValue(at: fieldPath)
+      case "publisherUrl", "publisher_url": self.publisherURL = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -488,6 +505,7 @@ extension Report: CBridgedMessage {
     if let value = c.pointee.summary {
       self.summary = try ReportSummary(cMessage: value)
     }
+    self.publisherURL = try bridgeString(c.pointee.publisher_url, field: "gainsay.v1.Report.publisher_url")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -498,6 +516,7 @@ extension Report: CBridgedMessage {
     c.pointee.n_entries = entries.count
     c.pointee.entries = arena.messages(entries)
     c.pointee.summary = summary.map { arena.message($0) }
+    c.pointee.publisher_url = arena.cString(publisherURL)
   }
 }
 
@@ -511,6 +530,7 @@ extension Report: ProtoJSONEncodable {
     if let value = selection { fields.append(("selection", value.jsonValue)) }
     if !entries.isEmpty { fields.append(("entries", .array(entries.map { $0.jsonValue }))) }
     if let value = summary { fields.append(("summary", value.jsonValue)) }
+    if !publisherURL.isEmpty { fields.append(("publisherUrl", .string(publisherURL))) }
     return .object(fields)
   }
 }
@@ -533,6 +553,7 @@ extension Report: ProtoJSONDecodable {
           try ReportEntry(jsonValue: item, at: fieldPath + "[\(index)]")
         }
       case "summary": self.summary = try ReportSummary(jsonValue: json, at: fieldPath)
+      case "publisherUrl", "publisher_url": self.publisherURL = try json.stringValue(at: fieldPath)
       default: continue
       }
     }
@@ -807,6 +828,7 @@ extension ReportSummary: CBridgedMessage {
     if let value = c.pointee.latest_contradiction {
       self.latestContradiction = try PartialDate(cMessage: value)
     }
+    self.flipFlops = c.pointee.flip_flops
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -816,6 +838,7 @@ extension ReportSummary: CBridgedMessage {
     c.pointee.sources_by_outlet = arena.messages(sourcesByOutlet)
     c.pointee.first_contradiction = firstContradiction.map { arena.message($0) }
     c.pointee.latest_contradiction = latestContradiction.map { arena.message($0) }
+    c.pointee.flip_flops = flipFlops
   }
 }
 
@@ -828,6 +851,7 @@ extension ReportSummary: ProtoJSONEncodable {
     if !sourcesByOutlet.isEmpty { fields.append(("sourcesByOutlet", .array(sourcesByOutlet.map { $0.jsonValue }))) }
     if let value = firstContradiction { fields.append(("firstContradiction", value.jsonValue)) }
     if let value = latestContradiction { fields.append(("latestContradiction", value.jsonValue)) }
+    if flipFlops != 0 { fields.append(("flipFlops", .integer(Int64(flipFlops)))) }
     return .object(fields)
   }
 }
@@ -849,6 +873,7 @@ extension ReportSummary: ProtoJSONDecodable {
         }
       case "firstContradiction", "first_contradiction": self.firstContradiction = try PartialDate(jsonValue: json, at: fieldPath)
       case "latestContradiction", "latest_contradiction": self.latestContradiction = try PartialDate(jsonValue: json, at: fieldPath)
+      case "flipFlops", "flip_flops": self.flipFlops = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }

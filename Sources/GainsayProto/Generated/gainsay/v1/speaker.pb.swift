@@ -101,6 +101,8 @@ public struct Speaker: Sendable, Hashable {
   /// Output only: set when this speaker was merged into another (see MergeSpeakers). The record is kept as
   /// a redirect: GetSpeaker with this speaker's id returns the speaker it was merged into.
   public var mergedInto: String = ""
+  /// A state, province or region within the country, e.g. "Texas" or "Chechnya".
+  public var region: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -251,6 +253,7 @@ extension Speaker: CBridgedMessage {
       self.updateTime = try Timestamp(cMessage: value)
     }
     self.mergedInto = try bridgeString(c.pointee.merged_into, field: "gainsay.v1.Speaker.merged_into")
+    self.region = try bridgeString(c.pointee.region, field: "gainsay.v1.Speaker.region")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -266,6 +269,7 @@ extension Speaker: CBridgedMessage {
     c.pointee.create_time = createTime.map { arena.message($0) }
     c.pointee.update_time = updateTime.map { arena.message($0) }
     c.pointee.merged_into = arena.cString(mergedInto)
+    c.pointee.region = arena.cString(region)
   }
 }
 
@@ -284,6 +288,7 @@ extension Speaker: ProtoJSONEncodable {
     if let value = createTime { fields.append(("createTime", value.jsonValue)) }
     if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
     if !mergedInto.isEmpty { fields.append(("mergedInto", .string(mergedInto))) }
+    if !region.isEmpty { fields.append(("region", .string(region))) }
     return .object(fields)
   }
 }
@@ -311,6 +316,7 @@ extension Speaker: ProtoJSONDecodable {
       case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "mergedInto", "merged_into": self.mergedInto = try json.stringValue(at: fieldPath)
+      case "region": self.region = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

@@ -12,11 +12,13 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
   case unchanged
   /// `IMPORT_RESULT_REJECTED` (3).
   case rejected
+  /// An existing record gained fields it lacked (e.g. a speaker's role from the file).
+  case updated
   /// A value this version of the contract does not know; kept so nothing is lost.
   case unrecognized(Int32)
 
   /// The known cases.
-  public static let allCases: [ImportResult] = [.unspecified, .created, .unchanged, .rejected]
+  public static let allCases: [ImportResult] = [.unspecified, .created, .unchanged, .rejected, .updated]
 
   /// Creates the case for a wire value.
   public init(rawValue: Int32) {
@@ -25,6 +27,7 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     case 1: self = .created
     case 2: self = .unchanged
     case 3: self = .rejected
+    case 4: self = .updated
     default: self = .unrecognized(rawValue)
     }
   }
@@ -36,6 +39,7 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     case .created: 1
     case .unchanged: 2
     case .rejected: 3
+    case .updated: 4
     case .unrecognized(let value): value
     }
   }
@@ -47,6 +51,7 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     case .created: "IMPORT_RESULT_CREATED"
     case .unchanged: "IMPORT_RESULT_UNCHANGED"
     case .rejected: "IMPORT_RESULT_REJECTED"
+    case .updated: "IMPORT_RESULT_UPDATED"
     case .unrecognized(let value): String(value)
     }
   }
@@ -77,6 +82,7 @@ public enum ImportResult: Sendable, Hashable, CaseIterable {
     case "IMPORT_RESULT_CREATED": self = .created
     case "IMPORT_RESULT_UNCHANGED": self = .unchanged
     case "IMPORT_RESULT_REJECTED": self = .rejected
+    case "IMPORT_RESULT_UPDATED": self = .updated
     default: return nil
     }
   }
@@ -121,6 +127,9 @@ public struct BeginImportRequest: Sendable, Hashable {
   /// committed in one transaction, or not at all. An ordinary import (false) creates new records through
   /// the same validation as the Create methods and refuses records that carry ids.
   public var restore: Bool = false
+  /// Check every record as the import would and report each outcome, but commit nothing: FinishImport
+  /// answers with the counts and `committed` false.
+  public var dryRun: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -145,6 +154,14 @@ public struct ImportRecord: Sendable, Hashable {
   public var speakerName: String = ""
   /// For a claim: a rating label to record as a verdict.
   public var rating: String = ""
+  /// For a claim's rating: the fact-checker that gave it, e.g. "PolitiFact" (the verdict's
+  /// external_reviewer). Without it the rating is the importing user's own verdict.
+  public var reviewer: String = ""
+  /// For a claim whose speaker is named by speaker_name: details for the speaker (kind, role,
+  /// affiliation, country, region, wikidata_id). A speaker the import creates gets them; an existing
+  /// speaker gains those it lacks (UPDATED), and a value that differs from the ledger's is reported, not
+  /// applied.
+  public var speakerDetails: Speaker? = nil
 
   /// A message with every field at its default.
   public init() {}
@@ -206,6 +223,8 @@ public struct FinishImportResponse: Sendable, Hashable {
   public var rejected: Int64 = 0
   /// `committed` (field 4).
   public var committed: Bool = false
+  /// `updated` (field 5).
+  public var updated: Int64 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -390,12 +409,14 @@ extension BeginImportRequest: CBridgedMessage {
     self.strict = c.pointee.strict != 0
     self.origin = try bridgeString(c.pointee.origin, field: "gainsay.v1.BeginImportRequest.origin")
     self.restore = c.pointee.restore != 0
+    self.dryRun = c.pointee.dry_run != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.strict = strict ? 1 : 0
     c.pointee.origin = arena.cString(origin)
     c.pointee.restore = restore ? 1 : 0
+    c.pointee.dry_run = dryRun ? 1 : 0
   }
 }
 
@@ -406,6 +427,7 @@ extension BeginImportRequest: ProtoJSONEncodable {
     if strict { fields.append(("strict", .bool(true))) }
     if !origin.isEmpty { fields.append(("origin", .string(origin))) }
     if restore { fields.append(("restore", .bool(true))) }
+    if dryRun { fields.append(("dryRun", .bool(true))) }
     return .object(fields)
   }
 }
@@ -422,6 +444,7 @@ extension BeginImportRequest: ProtoJSONDecodable {
       case "strict": self.strict = try json.boolValue(at: fieldPath)
       case "origin": self.origin = try json.stringValue(at: fieldPath)
       case "restore": self.restore = try json.boolValue(at: fieldPath)
+      case "dryRun", "dry_run": self.dryRun = try json.boolValue(at: fieldPath)
       default: continue
       }
     }
@@ -507,6 +530,10 @@ extension ImportRecord: CBridgedMessage {
     }
     self.speakerName = try bridgeString(c.pointee.speaker_name, field: "gainsay.v1.ImportRecord.speaker_name")
     self.rating = try bridgeString(c.pointee.rating, field: "gainsay.v1.ImportRecord.rating")
+    self.reviewer = try bridgeString(c.pointee.reviewer, field: "gainsay.v1.ImportRecord.reviewer")
+    if let value = c.pointee.speaker_details {
+      self.speakerDetails = try Speaker(cMessage: value)
+    }
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -514,6 +541,8 @@ extension ImportRecord: CBridgedMessage {
     c.pointee.record = record.map { arena.message($0) }
     c.pointee.speaker_name = arena.cString(speakerName)
     c.pointee.rating = arena.cString(rating)
+    c.pointee.reviewer = arena.cString(reviewer)
+    c.pointee.speaker_details = speakerDetails.map { arena.message($0) }
   }
 }
 
@@ -525,6 +554,8 @@ extension ImportRecord: ProtoJSONEncodable {
     if let value = record { fields.append(("record", value.jsonValue)) }
     if !speakerName.isEmpty { fields.append(("speakerName", .string(speakerName))) }
     if !rating.isEmpty { fields.append(("rating", .string(rating))) }
+    if !reviewer.isEmpty { fields.append(("reviewer", .string(reviewer))) }
+    if let value = speakerDetails { fields.append(("speakerDetails", value.jsonValue)) }
     return .object(fields)
   }
 }
@@ -542,6 +573,8 @@ extension ImportRecord: ProtoJSONDecodable {
       case "record": self.record = try LedgerRecord(jsonValue: json, at: fieldPath)
       case "speakerName", "speaker_name": self.speakerName = try json.stringValue(at: fieldPath)
       case "rating": self.rating = try json.stringValue(at: fieldPath)
+      case "reviewer": self.reviewer = try json.stringValue(at: fieldPath)
+      case "speakerDetails", "speaker_details": self.speakerDetails = try Speaker(jsonValue: json, at: fieldPath)
       default: continue
       }
     }
@@ -812,6 +845,7 @@ extension FinishImportResponse: CBridgedMessage {
     self.unchanged = c.pointee.unchanged
     self.rejected = c.pointee.rejected
     self.committed = c.pointee.committed != 0
+    self.updated = c.pointee.updated
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -819,6 +853,7 @@ extension FinishImportResponse: CBridgedMessage {
     c.pointee.unchanged = unchanged
     c.pointee.rejected = rejected
     c.pointee.committed = committed ? 1 : 0
+    c.pointee.updated = updated
   }
 }
 
@@ -830,6 +865,7 @@ extension FinishImportResponse: ProtoJSONEncodable {
     if unchanged != 0 { fields.append(("unchanged", .string(String(unchanged)))) }
     if rejected != 0 { fields.append(("rejected", .string(String(rejected)))) }
     if committed { fields.append(("committed", .bool(true))) }
+    if updated != 0 { fields.append(("updated", .string(String(updated)))) }
     return .object(fields)
   }
 }
@@ -847,6 +883,7 @@ extension FinishImportResponse: ProtoJSONDecodable {
       case "unchanged": self.unchanged = try json.integerValue(Int64.self, at: fieldPath)
       case "rejected": self.rejected = try json.integerValue(Int64.self, at: fieldPath)
       case "committed": self.committed = try json.boolValue(at: fieldPath)
+      case "updated": self.updated = try json.integerValue(Int64.self, at: fieldPath)
       default: continue
       }
     }

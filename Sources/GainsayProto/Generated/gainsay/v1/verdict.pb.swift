@@ -97,6 +97,17 @@ public struct Verdict: Sendable, Hashable {
   public var state: VerdictState = .unspecified
   /// Output only: set when withdrawn.
   public var withdrawalReason: String = ""
+  /// The web address (http or https) of the published fact-check, e.g.
+  /// "https://example.org/fact-checks/kadyrov-gays". ClaimReview uses it as the review's `url`.
+  public var reviewURL: String = ""
+  /// The fact-checker that gave the rating when it was given elsewhere, e.g. "PolitiFact" for ratings
+  /// imported from its data. The verdict is signed with this name; `reviewer` is still the account that
+  /// recorded it. Empty for the newsroom's own verdicts.
+  public var externalReviewer: String = ""
+  /// Output only: the name the verdict is signed with: `external_reviewer` when set, else the display
+  /// name the daemon's config gives `reviewer` ("reviewers": {"alice": "Alice Example"}), else the
+  /// reviewer's user name. Filled on read; not kept in the record.
+  public var signedBy: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -211,6 +222,9 @@ extension Verdict: CBridgedMessage {
     self.ratingValue = c.pointee.rating_value
     self.state = VerdictState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
     self.withdrawalReason = try bridgeString(c.pointee.withdrawal_reason, field: "gainsay.v1.Verdict.withdrawal_reason")
+    self.reviewURL = try bridgeString(c.pointee.review_url, field: "gainsay.v1.Verdict.review_url")
+    self.externalReviewer = try bridgeString(c.pointee.external_reviewer, field: "gainsay.v1.Verdict.external_reviewer")
+    self.signedBy = try bridgeString(c.pointee.signed_by, field: "gainsay.v1.Verdict.signed_by")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -223,6 +237,9 @@ extension Verdict: CBridgedMessage {
     c.pointee.rating_value = ratingValue
     c.pointee.state = Gainsay__V1__VerdictState(rawValue: .init(truncatingIfNeeded: state.rawValue))
     c.pointee.withdrawal_reason = arena.cString(withdrawalReason)
+    c.pointee.review_url = arena.cString(reviewURL)
+    c.pointee.external_reviewer = arena.cString(externalReviewer)
+    c.pointee.signed_by = arena.cString(signedBy)
   }
 }
 
@@ -239,6 +256,9 @@ extension Verdict: ProtoJSONEncodable {
     if ratingValue != 0 { fields.append(("ratingValue", .integer(Int64(ratingValue)))) }
     if state != .unspecified { fields.append(("state", state.jsonValue)) }
     if !withdrawalReason.isEmpty { fields.append(("withdrawalReason", .string(withdrawalReason))) }
+    if !reviewURL.isEmpty { fields.append(("reviewUrl", .string(reviewURL))) }
+    if !externalReviewer.isEmpty { fields.append(("externalReviewer", .string(externalReviewer))) }
+    if !signedBy.isEmpty { fields.append(("signedBy", .string(signedBy))) }
     return .object(fields)
   }
 }
@@ -261,6 +281,9 @@ extension Verdict: ProtoJSONDecodable {
       case "ratingValue", "rating_value": self.ratingValue = try json.integerValue(Int32.self, at: fieldPath)
       case "state": self.state = try VerdictState(jsonValue: json, at: fieldPath)
       case "withdrawalReason", "withdrawal_reason": self.withdrawalReason = try json.stringValue(at: fieldPath)
+      case "reviewUrl", "review_url": self.reviewURL = try json.stringValue(at: fieldPath)
+      case "externalReviewer", "external_reviewer": self.externalReviewer = try json.stringValue(at: fieldPath)
+      case "signedBy", "signed_by": self.signedBy = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

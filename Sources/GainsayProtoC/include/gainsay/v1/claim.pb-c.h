@@ -143,10 +143,15 @@ struct  Gainsay__V1__Claim
    * revisions or audit events (a rename would make it stale there).
    */
   char *speaker_name;
+  /*
+   * The claim's id in the data it was imported from, e.g. LIAR's "2635.json". Free-form, at most 200
+   * characters; not unique.
+   */
+  char *external_id;
 };
 #define GAINSAY__V1__CLAIM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__claim__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__ATTRIBUTION_STATUS__ATTRIBUTION_STATUS_UNSPECIFIED, GAINSAY__V1__CLAIM_STATE__CLAIM_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__ATTRIBUTION_STATUS__ATTRIBUTION_STATUS_UNSPECIFIED, GAINSAY__V1__CLAIM_STATE__CLAIM_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*

@@ -75,10 +75,16 @@ struct  Gainsay__V1__GenerateReportRequest
    * A title for the report; a default is derived from the selection.
    */
   char *title;
+  /*
+   * For REPORT_FORMAT_CLAIMREVIEW: the newsroom that publishes the reviews and its web address, over the
+   * daemon's config ("publisher", "publisherURL"). A ClaimReview report needs both, from one or the other.
+   */
+  char *publisher;
+  char *publisher_url;
 };
 #define GAINSAY__V1__GENERATE_REPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__generate_report_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, GAINSAY__V1__REPORT_FORMAT__REPORT_FORMAT_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, GAINSAY__V1__REPORT_FORMAT__REPORT_FORMAT_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -145,10 +151,14 @@ struct  Gainsay__V1__Report
   size_t n_entries;
   Gainsay__V1__ReportEntry **entries;
   Gainsay__V1__ReportSummary *summary;
+  /*
+   * The newsroom's web address (from the request, else the daemon's config).
+   */
+  char *publisher_url;
 };
 #define GAINSAY__V1__REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__report__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -225,10 +235,14 @@ struct  Gainsay__V1__ReportSummary
   Gainsay__V1__OutletCount **sources_by_outlet;
   Gainsay__V1__PartialDate *first_contradiction;
   Gainsay__V1__PartialDate *latest_contradiction;
+  /*
+   * Pairs of claims by the same speaker that contradict each other (flip-flops).
+   */
+  int32_t flip_flops;
 };
 #define GAINSAY__V1__REPORT_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__report_summary__descriptor) \
-    , 0, 0, 0,NULL, NULL, NULL }
+    , 0, 0, 0,NULL, NULL, NULL, 0 }
 
 
 struct  Gainsay__V1__OutletCount

@@ -89,10 +89,14 @@ struct  Gainsay__V1__Speaker
    * a redirect: GetSpeaker with this speaker's id returns the speaker it was merged into.
    */
   char *merged_into;
+  /*
+   * A state, province or region within the country, e.g. "Texas" or "Chechnya".
+   */
+  char *region;
 };
 #define GAINSAY__V1__SPEAKER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__speaker__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Gainsay__V1__CreateSpeakerRequest

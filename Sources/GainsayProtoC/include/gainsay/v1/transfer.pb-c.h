@@ -45,7 +45,11 @@ typedef enum _Gainsay__V1__ImportResult {
    * Already in the ledger: nothing changed (re-imports create no duplicates).
    */
   GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_UNCHANGED = 2,
-  GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_REJECTED = 3
+  GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_REJECTED = 3,
+  /*
+   * An existing record gained fields it lacked (e.g. a speaker's role from the file).
+   */
+  GAINSAY__V1__IMPORT_RESULT__IMPORT_RESULT_UPDATED = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__IMPORT_RESULT)
 } Gainsay__V1__ImportResult;
 
@@ -110,10 +114,15 @@ struct  Gainsay__V1__BeginImportRequest
    * the same validation as the Create methods and refuses records that carry ids.
    */
   protobuf_c_boolean restore;
+  /*
+   * Check every record as the import would and report each outcome, but commit nothing: FinishImport
+   * answers with the counts and `committed` false.
+   */
+  protobuf_c_boolean dry_run;
 };
 #define GAINSAY__V1__BEGIN_IMPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__begin_import_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Gainsay__V1__BeginImportResponse
@@ -145,10 +154,22 @@ struct  Gainsay__V1__ImportRecord
    * For a claim: a rating label to record as a verdict.
    */
   char *rating;
+  /*
+   * For a claim's rating: the fact-checker that gave it, e.g. "PolitiFact" (the verdict's
+   * external_reviewer). Without it the rating is the importing user's own verdict.
+   */
+  char *reviewer;
+  /*
+   * For a claim whose speaker is named by speaker_name: details for the speaker (kind, role,
+   * affiliation, country, region, wikidata_id). A speaker the import creates gets them; an existing
+   * speaker gains those it lacks (UPDATED), and a value that differs from the ledger's is reported, not
+   * applied.
+   */
+  Gainsay__V1__Speaker *speaker_details;
 };
 #define GAINSAY__V1__IMPORT_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__import_record__descriptor) \
-    , 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Gainsay__V1__ImportRecordsRequest
@@ -220,10 +241,11 @@ struct  Gainsay__V1__FinishImportResponse
   int64_t unchanged;
   int64_t rejected;
   protobuf_c_boolean committed;
+  int64_t updated;
 };
 #define GAINSAY__V1__FINISH_IMPORT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__finish_import_response__descriptor) \
-    , 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0 }
 
 
 struct  Gainsay__V1__ExportRequest

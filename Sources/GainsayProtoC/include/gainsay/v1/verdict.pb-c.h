@@ -81,10 +81,27 @@ struct  Gainsay__V1__Verdict
    * Output only: set when withdrawn.
    */
   char *withdrawal_reason;
+  /*
+   * The web address (http or https) of the published fact-check, e.g.
+   * "https://example.org/fact-checks/kadyrov-gays". ClaimReview uses it as the review's `url`.
+   */
+  char *review_url;
+  /*
+   * The fact-checker that gave the rating when it was given elsewhere, e.g. "PolitiFact" for ratings
+   * imported from its data. The verdict is signed with this name; `reviewer` is still the account that
+   * recorded it. Empty for the newsroom's own verdicts.
+   */
+  char *external_reviewer;
+  /*
+   * Output only: the name the verdict is signed with: `external_reviewer` when set, else the display
+   * name the daemon's config gives `reviewer` ("reviewers": {"alice": "Alice Example"}), else the
+   * reviewer's user name. Filled on read; not kept in the record.
+   */
+  char *signed_by;
 };
 #define GAINSAY__V1__VERDICT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__verdict__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0, GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0, GAINSAY__V1__VERDICT_STATE__VERDICT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
