@@ -14,6 +14,7 @@ gainsay_packages=(
   sqlite3                # tests only: integrity checks of the database files the tests leave behind
   python3-markdown       # tests only: Markdown reports rendered by Python-Markdown must hold no injected HTML
   python3-markdown-it    # tests only: … and by markdown-it (CommonMark)
+  python3-jsonschema     # tests only: every ClaimReview checked against an independent JSON Schema
 )
 
 gainsay_missing_packages() {
@@ -35,6 +36,7 @@ gainsay_missing_test_packages() {
   command -v sqlite3 >/dev/null || echo sqlite3
   /usr/bin/python3 -c 'import markdown' 2>/dev/null || echo python3-markdown
   /usr/bin/python3 -c 'import markdown_it' 2>/dev/null || echo python3-markdown-it
+  /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || echo python3-jsonschema
 }
 
 gainsay_ensure_dependencies() {
