@@ -37,6 +37,7 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "A topic (repeatable).") var topic: [String] = []
     @Option(help: "Language of the quote, e.g. en or ru.") var lang = ""
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
+    @Option(help: "The claim's id in the data it came from, e.g. 2635.json.") var externalID = ""
     @Flag(help: "Add the speaker first if no speaker has that name or alias.") var addSpeaker = false
     @Flag(help: "With --add-speaker: add them even if their name is close to an existing speaker's.")
     var new = false
@@ -61,6 +62,7 @@ struct ClaimCommand: AsyncParsableCommand {
         claim.topics = topic
         claim.language = lang
         claim.attribution = attributionStatus ?? .unspecified
+        claim.externalID = externalID
         var request = CreateClaimRequest()
         request.claim = claim
         let response = try await session.call(LedgerService.createClaim, request)
@@ -148,6 +150,7 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "A topic (repeatable; replaces the list).") var topic: [String] = []
     @Option(help: "Language of the quote.") var lang: String?
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
+    @Option(help: "The claim's id in the data it came from (empty to clear).") var externalID: String?
 
     func validate() throws { try requireReason(reason) }
 
@@ -169,6 +172,7 @@ struct ClaimCommand: AsyncParsableCommand {
         if !topic.isEmpty { claim.topics = topic; mask.paths.append("topics") }
         if let lang { claim.language = lang; mask.paths.append("language") }
         if let attributionStatus { claim.attribution = attributionStatus; mask.paths.append("attribution") }
+        if let externalID { claim.externalID = externalID; mask.paths.append("external_id") }
         guard !mask.paths.isEmpty else {
           throw CLIError(code: .invalidArgument, message: "nothing to change: give at least one option")
         }

@@ -11,7 +11,7 @@ extension ClaimCommand {
       discussion: """
         Shows the claim's active links (from it, and to it from other claims) with their quotes, and its active verdicts with their explanations; --withdrawn adds the withdrawn ones. A contradicts or supports link without a quote is marked [unquoted].
 
-        --json prints one object: the claim's fields (proto JSON names, e.g. speakerName) plus "links", each with id, relation, state, withdrawalReason, quote (exact, prefix, suffix, start, end; null when unquoted), unquoted, unverified, note, createdBy, createTime and either "source" (id, title, outlet, url, publishedOn) or "claim" (id, text, speakerId, speakerName), and "verdicts", each with id, rating, ratingValue, explanation, reviewer, createTime, state and withdrawalReason.
+        --json prints one object: the claim's fields (proto JSON names, e.g. speakerName) plus "links", each with id, relation, state, withdrawalReason, quote (exact, prefix, suffix, start, end; null when unquoted), unquoted, unverified, note, createdBy, createTime and either "source" (id, title, outlet, url, publishedOn) or "claim" (id, text, speakerId, speakerName), and "verdicts", each with id, rating, ratingValue, explanation, reviewer (the Unix account that recorded it), signedBy (the name it is signed with), externalReviewer, reviewUrl, createTime, state and withdrawalReason.
 
         EXAMPLES:
           gainsay claim show clm_1
@@ -46,7 +46,7 @@ extension ClaimCommand {
         ("id", claim.id), ("speaker", claim.speakerLabel),
         ("said", claim.saidOn?.iso ?? ""), ("context", claim.context),
         ("appeared", claim.appearanceUrls.joined(separator: " ")), ("topics", claim.topics.joined(separator: ", ")),
-        ("language", claim.language),
+        ("language", claim.language), ("external id", claim.externalID),
         ("state", claim.state == .retracted ? Output.red("retracted: \(claim.retractionReason)") : "active"),
         ("revision", String(claim.revision)), ("rating", claim.latestRating),
       ])
@@ -68,9 +68,10 @@ extension ClaimCommand {
       for verdict in verdicts {
         let state = verdict.state == .withdrawn ? " " + Output.red("[withdrawn: \(verdict.withdrawalReason)]") : ""
         Output.line(
-          "verdict \(Output.dim(verdict.id)) \(Output.bold(verdict.rating)) by \(verdict.reviewer?.userName ?? "?")"
+          "verdict \(Output.dim(verdict.id)) \(Output.bold(verdict.rating)) by \(verdict.signedBy)"
             + " \(Output.time(verdict.createTime))\(state)")
         if !verdict.explanation.isEmpty { Output.line("    \(verdict.explanation)") }
+        if !verdict.reviewURL.isEmpty { Output.line("    published: <\(verdict.reviewURL)>") }
       }
     }
   }

@@ -168,6 +168,8 @@ extension Verdict {
     .object([
       ("id", .string(id)), ("rating", .string(rating)), ("ratingValue", .integer(Int64(ratingValue))),
       ("explanation", .string(explanation)), ("reviewer", .string(reviewer?.userName ?? "")),
+      ("signedBy", .string(signedBy)), ("externalReviewer", .string(externalReviewer)),
+      ("reviewUrl", .string(reviewURL)),
       ("createTime", .string(Output.time(createTime))), ("state", .string(stateWord)),
       ("withdrawalReason", .string(withdrawalReason)),
     ])

@@ -34,6 +34,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     @Option(help: "Title or office.") var role = ""
     @Option(help: "Party, government or employer.") var affiliation = ""
     @Option(help: "Two-letter country code, e.g. RU.") var country = ""
+    @Option(help: "State, province or region, e.g. Chechnya.") var region = ""
     @Option(help: "Another name or spelling (repeatable).") var alias: [String] = []
     @Option(help: "Wikidata item id, e.g. Q312296.") var wikidata = ""
     @Flag(help: "The speaker is an organisation, not a person.") var organisation = false
@@ -47,6 +48,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         speaker.role = role
         speaker.affiliation = affiliation
         speaker.country = country
+        speaker.region = region
         speaker.aliases = alias
         speaker.wikidataID = wikidata
         speaker.kind = organisation ? .organisation : .person
@@ -80,7 +82,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         Output.line(Output.bold(found.name))
         Output.record([
           ("id", found.id), ("aliases", found.aliases.joined(separator: ", ")), ("role", found.role),
-          ("affiliation", found.affiliation), ("country", found.country), ("wikidata", found.wikidataID),
+          ("affiliation", found.affiliation), ("country", found.country), ("region", found.region), ("wikidata", found.wikidataID),
           ("added", Output.time(found.createTime)), ("merged into", found.mergedInto),
         ])
       }
@@ -143,6 +145,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     @Option(help: "Title or office.") var role: String?
     @Option(help: "Party, government or employer.") var affiliation: String?
     @Option(help: "Two-letter country code.") var country: String?
+    @Option(help: "State, province or region.") var region: String?
     @Option(help: "Wikidata item id.") var wikidata: String?
     @Option(help: "Add an alias (repeatable).") var addAlias: [String] = []
     @Option(help: "Remove an alias (repeatable).") var removeAlias: [String] = []
@@ -158,6 +161,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         if let role { change.role = role; mask.paths.append("role") }
         if let affiliation { change.affiliation = affiliation; mask.paths.append("affiliation") }
         if let country { change.country = country; mask.paths.append("country") }
+        if let region { change.region = region; mask.paths.append("region") }
         if let wikidata { change.wikidataID = wikidata; mask.paths.append("wikidata_id") }
         guard !mask.paths.isEmpty || !addAlias.isEmpty || !removeAlias.isEmpty else {
           throw CLIError(code: .invalidArgument, message: "nothing to change: give at least one option")
