@@ -68,7 +68,7 @@ extension ClaimCommand {
       for verdict in verdicts {
         let state = verdict.state == .withdrawn ? " " + Output.red("[withdrawn: \(verdict.withdrawalReason)]") : ""
         Output.line(
-          "verdict \(Output.dim(verdict.id)) \(Output.bold(verdict.rating)) by \(verdict.reviewer?.userName ?? "?")"
+          "verdict \(Output.dim(verdict.id)) \(Output.bold(verdict.rating)) by \(verdict.signedBy.isEmpty ? verdict.reviewer?.userName ?? "?" : verdict.signedBy)"
             + " \(Output.time(verdict.createTime))\(state)")
         if !verdict.explanation.isEmpty { Output.line("    \(verdict.explanation)") }
       }
