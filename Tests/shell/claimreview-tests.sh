@@ -115,7 +115,7 @@ check_human() {
   for expected in "$kclaim “We don’t have any"$'\u00a0'"gays. If there are any, take th…”: passes" \
     "$rclaim “They simply do not exist in the republic”: lacks required fields" \
     "  required url: missing: the address of the published fact-check" \
-    "    fix: gainsay verdict $rclaim --rating 'unverifiable' --review-url URL" \
+    "    fix: gainsay verdict $rclaim --rating 'unverifiable' --reviewer 'PolitiFact' --review-url URL" \
     "  recommended datePublished: missing" "none in Gainsay: PolitiFact gave the rating" \
     "  recommended itemReviewed.author.sameAs: missing" "    fix: gainsay speaker edit 'Alvi Karimov' --wikidata QID" \
     "2 ClaimReviews: 1 pass; 1 required and 2 recommended fields to fix"; do
@@ -194,7 +194,7 @@ check "hostile text: escaped, kept exactly, still valid" hostile
 liar_rows() {
   # Up to 12 rows of the test split whose statement holds a quote mark. LIAR has no dates: each claim
   # is said 2007, the year PolitiFact began, which the test needs only because a claim needs a date.
-  /usr/bin/python3 - "$liar/test.tsv" "$work/liar.tsv" <<'PY'
+  /usr/bin/python3 - "$liar/test.tsv" "$work/liar.tsv" <<'PY' || return 1
 import csv, sys
 labels = {"true": "true", "mostly-true": "mostly true", "half-true": "half true", "barely-true": "mostly false",
           "false": "false", "pants-fire": "pants on fire"}
@@ -217,7 +217,7 @@ PY
     g verdict "$claim" --rating "$rating" --reviewer PolitiFact >/dev/null || { echo "verdict $id"; return 1; }
   done <"$work/liar.tsv"
   g report --topic liar --format claimreview --output "$work/liar.jsonld" 2>/dev/null || return 1
-  /usr/bin/python3 - "$work/liar.tsv" "$work/liar.jsonld" <<'PY'
+  /usr/bin/python3 - "$work/liar.tsv" "$work/liar.jsonld" <<'PY' || return 1
 import json, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1], encoding="utf-8")]
 reviews = json.load(open(sys.argv[2], encoding="utf-8"))
@@ -254,7 +254,7 @@ JSON
   grep -q "url: 'urn:gainsay" "$work/v" && grep -q "ratingValue: -1 is less than the minimum of 1" "$work/v" || {
     cat "$work/v"; return 1; }
   # Each break alone, on the valid document.
-  /usr/bin/python3 - "$work/fixed.jsonld" "$work" <<'PY'
+  /usr/bin/python3 - "$work/fixed.jsonld" "$work" <<'PY' || return 1
 import json, sys
 reviews = json.load(open(sys.argv[1]))
 breaks = [
@@ -279,6 +279,39 @@ PY
   printf 'not json' | "$validate" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "not JSON: not exit 2"; return 1; }
 }
 check "the validator rejects broken reviews (and what Gainsay wrote before)" negative
+
+# -- docs/REPORTS.md: its example is what these commands write, and passes --check --------------------------
+doc_example() {
+  kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null
+  "$bin/gainsayd" --data-dir "$work/doc-data" 2>"$work/daemon.log" &
+  daemon_pid=$!
+  for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && g status >/dev/null 2>&1 && break; sleep 0.05; done
+  /usr/bin/python3 - "$here/../../docs/REPORTS.md" "$work" <<'PY' || return 1
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+section = text[text.index("\n## ClaimReview\n"):]
+open(f"{sys.argv[2]}/doc.sh", "w").write(re.search(r"```sh\n(.*?)```", section, re.S).group(1))
+open(f"{sys.argv[2]}/doc.json", "w").write(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+printed = re.search(r"prints `(.*?)` and `(.*?)`, exits 0", section.replace("\n", " "), re.S)
+open(f"{sys.argv[2]}/doc.out", "w").write(printed.group(1) + "\n" + printed.group(2) + "\n")
+PY
+  (cd "$work" && gainsay() { "$bin/gainsay" "$@"; } && set -e && . "$work/doc.sh") >"$work/ran.out" 2>"$work/ran.err" ||
+    { cat "$work/ran.out" "$work/ran.err"; return 1; }
+  /usr/bin/python3 - "$work" <<'PY' || return 1
+import json, re, sys
+work = sys.argv[1]
+def normal(text):
+    return re.sub(r"clm_[0-9a-z]+", "CLAIM", re.sub(r'"datePublished": "\d{4}-\d{2}-\d{2}"', '"datePublished": DAY', text))
+written, shown = open(f"{work}/kadyrov.jsonld").read(), open(f"{work}/doc.json").read()
+assert json.loads(normal(written).replace("DAY", '"D"')) == json.loads(normal(shown).replace("DAY", '"D"')), written
+# The ids the commands print, then the two lines of --check the section quotes.
+out = "\n".join(normal(open(f"{work}/ran.out").read()).splitlines()[-2:]) + "\n"
+doc_out = normal(open(f"{work}/doc.out").read())
+assert out == doc_out, (out, doc_out)
+PY
+  valid "$work/kadyrov.jsonld" complete
+}
+check "docs/REPORTS.md: the example is what its commands write; it passes --check and the schema" doc_example
 
 echo "claimreview: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

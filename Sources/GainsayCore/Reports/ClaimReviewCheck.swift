@@ -90,8 +90,19 @@ private struct Checker {
   var claimID: String { string(value(review, "itemReviewed"), "identifier") ?? "" }
   private var claim: String { claimID.isEmpty ? "CLAIM" : claimID }
   private var label: String { string(value(review, "reviewRating"), "alternateName") ?? "" }
+  /// The command that adds a verdict like the review's (a rating another fact-checker gave stays theirs).
   private var verdict: String {
-    "gainsay verdict \(claim) --rating \(ClaimReviewCheck.quoted(label.isEmpty ? "RATING" : label))"
+    let reviewer = externalReviewer.map { " --reviewer \(ClaimReviewCheck.quoted($0))" } ?? ""
+    return "gainsay verdict \(claim) --rating \(ClaimReviewCheck.quoted(label.isEmpty ? "RATING" : label))\(reviewer)"
+  }
+
+  /// The author's name when the review's author is not its publisher: another fact-checker's rating.
+  private var externalReviewer: String? {
+    guard let author = string(value(review, "author"), "name"),
+      let publisher = string(value(review, "publisher"), "name"),
+      author != publisher
+    else { return nil }
+    return author
   }
   private static let regenerate = "write it with gainsay report --format claimreview"
 
@@ -195,9 +206,7 @@ private struct Checker {
 
   /// A review by another fact-checker (its author is not the publisher) has no date Gainsay knows.
   private var reviewDateFix: String {
-    let author = string(value(review, "author"), "name")
-    let publisher = string(value(review, "publisher"), "name")
-    if let author, let publisher, author != publisher {
+    if let author = externalReviewer {
       return "none in Gainsay: \(author) gave the rating and Gainsay does not know when they published it"
     }
     return "the date of the verdict: " + Self.regenerate
