@@ -222,7 +222,9 @@ struct ClaimReviewTests {
     #expect(external.findings.map(\.field) == ["url", "datePublished", "itemReviewed.author.sameAs"])
     let url = try #require(external.findings.first)
     #expect(url.level == .required)
-    #expect(url.fix.hasPrefix("gainsay verdict \(fixture.repeated.id) --rating 'unverifiable' --reviewer 'PolitiFact' --review-url URL"))
+    #expect(
+      url.fix.hasPrefix(
+        "gainsay verdict \(fixture.repeated.id) --rating 'unverifiable' --reviewer 'PolitiFact' --review-url URL"))
     #expect(external.findings[1].level == .recommended && external.findings[1].fix.contains("PolitiFact"))
     #expect(external.findings[2].fix.hasPrefix("gainsay speaker edit 'Alvi Karimov' --wikidata QID"))
 
