@@ -123,6 +123,8 @@ let package = Package(
       dependencies: [
         "GainsayRPC",
         "GainsayProto",
+        // For `gainsay report --check` (ClaimReviewCheck), the one rule set the CLI shares with the daemon.
+        "GainsayCore",
         "CSQLite",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],

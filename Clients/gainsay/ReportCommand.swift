@@ -13,10 +13,22 @@ struct ReportCommand: AsyncParsableCommand {
       markdown (default), html (one self-contained page with a timeline), json, and claimreview \
       (schema.org ClaimReview JSON-LD for every reviewed claim).
 
+      A ClaimReview names the newsroom that publishes it: the daemon's config keys "publisher" and \
+      "publisherURL", or --publisher and --publisher-url; without them it is refused (exit 73). Each \
+      review's url is its verdict's --review-url.
+
+      --check (claimreview only) checks the reviews against the fields Google's Fact Check markup \
+      requires and recommends, and prints what each claim lacks and how to fix it (with --json, one \
+      object per claim) instead of the document; --output still writes the document. It exits 73 \
+      (FAILED_PRECONDITION) when a required field is missing, 0 when only recommended ones are.
+
       EXAMPLES:
         gainsay report --speaker 'Ramzan Kadyrov' > kadyrov.md
         gainsay report --topic chechnya --since 2017 --format html > chechnya.html
         gainsay report --claim CLAIM --claim CLAIM --format claimreview
+        gainsay report --topic lgbt --format claimreview --check \\
+          --publisher 'The Daily Example' --publisher-url https://daily.example \\
+          --output reviews.jsonld
       """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "Claims by this speaker (id, name or alias).") var speaker: String?
@@ -28,6 +40,18 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "A title instead of the one derived from the selection.") var title = ""
   @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
   var output: String?
+  @Option(help: "The newsroom publishing a ClaimReview (instead of the config's \"publisher\").")
+  var publisher = ""
+  @Option(name: .customLong("publisher-url"), help: "The newsroom's web address (instead of \"publisherURL\").")
+  var publisherURL = ""
+  @Flag(help: "With --format claimreview: check each review's required and recommended fields.")
+  var check = false
+
+  func validate() throws {
+    if check && format.lowercased() != "claimreview" {
+      throw ValidationError("--check checks ClaimReview output: add --format claimreview")
+    }
+  }
 
   func run() async throws {
     let formats: [String: ReportFormat] = [
@@ -50,6 +74,8 @@ struct ReportCommand: AsyncParsableCommand {
       request.until = to
       request.format = chosen
       request.title = title
+      request.publisher = publisher
+      request.publisherURL = publisherURL
       var bytes: [UInt8] = []
       var header: ReportHeader?
       for try await chunk in session.stream(LedgerService.generateReport, request) {
@@ -62,7 +88,10 @@ struct ReportCommand: AsyncParsableCommand {
       if let output {
         try PrivateFile.write(bytes, to: output)
         Output.error("gainsay: wrote \(output) (\(bytes.count) bytes, \(header?.contentType ?? "?"))")
-      } else {
+      }
+      if check {
+        try await ClaimReviewCheckOutput.run(bytes, session: session)
+      } else if output == nil {
         Output.raw(bytes)
       }
     }

@@ -27,15 +27,24 @@ struct VerdictCommand: AsyncParsableCommand {
       discussion: """
         The rating must be a label of the newsroom's scale (`gainsay verdict ratings` lists it). --list-ratings, kept for older scripts, prints the scale instead.
 
+        --review-url is the address of the published fact-check: ClaimReview output uses it as the review's url. --reviewer records a rating another fact-checker gave (e.g. PolitiFact): the verdict is signed with that name, and its ClaimReview is that fact-checker's, published by the newsroom.
+
         EXAMPLES:
           gainsay verdict add clm_1 --rating 'mostly false' \\
             --explanation 'The detentions are documented by two reports.'
+          gainsay verdict clm_1 --rating false \\
+            --review-url https://daily.example/fact-checks/no-gays
+          gainsay verdict clm_2 --rating 'pants on fire' --reviewer PolitiFact
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The claim.") var claim: String
     @Option(help: "A rating on the newsroom's scale, e.g. \"mostly false\" (see gainsay verdict ratings).")
     var rating: String?
     @Option(help: "Why, in a few sentences.") var explanation = ""
+    @Option(name: .customLong("review-url"), help: "The published fact-check's address (http or https).")
+    var reviewURL = ""
+    @Option(help: "The fact-checker that gave the rating, when not the newsroom, e.g. PolitiFact.")
+    var reviewer = ""
     @Flag(help: "Print the rating scale and exit (as gainsay verdict ratings).") var listRatings = false
 
     func run() async throws {
@@ -51,6 +60,8 @@ struct VerdictCommand: AsyncParsableCommand {
         verdict.claimID = claim
         verdict.rating = rating ?? ""
         verdict.explanation = explanation
+        verdict.reviewURL = reviewURL
+        verdict.externalReviewer = reviewer
         var request = CreateVerdictRequest()
         request.verdict = verdict
         let created = try await session.call(LedgerService.createVerdict, request)
@@ -91,7 +102,7 @@ struct VerdictCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "List a claim's verdicts, newest first.",
       discussion: """
-        --json prints one Verdict object per line (JSON Lines).
+        SIGNED BY is the name the verdict is signed with: the fact-checker that gave the rating, else the reviewer's display name from the daemon's config, else their user name. --json prints one whole Verdict object per line (JSON Lines), with reviewer, signedBy, reviewUrl and externalReviewer.
 
         EXAMPLES:
           gainsay verdict list clm_1 --withdrawn
@@ -105,10 +116,10 @@ struct VerdictCommand: AsyncParsableCommand {
         let verdicts = try await session.verdicts(of: claim, includingWithdrawn: withdrawn)
         if connection.json { return verdicts.forEach { Output.json($0) } }
         Output.table(
-          ["ID", "RATING", "STATE", "REVIEWER", "TIME", "EXPLANATION"],
+          ["ID", "RATING", "STATE", "SIGNED BY", "TIME", "EXPLANATION"],
           verdicts.map {
             [
-              $0.id, $0.rating, $0.stateWord, $0.reviewer?.userName ?? "", Output.time($0.createTime),
+              $0.id, $0.rating, $0.stateWord, $0.signedBy, Output.time($0.createTime),
               Output.short($0.state == .withdrawn ? "withdrawn: \($0.withdrawalReason)" : $0.explanation, 50),
             ]
           })

@@ -199,13 +199,14 @@ struct ReportTests {
     for review in reviews {
       #expect(review["@context"] as? String == "https://schema.org")
       #expect(review["@type"] as? String == "ClaimReview")
-      for field in ["url", "claimReviewed", "datePublished", "itemReviewed", "reviewRating", "author"] {
+      for field in ["claimReviewed", "datePublished", "itemReviewed", "reviewRating", "author", "publisher"] {
         #expect(review[field] != nil, "missing \(field)")
       }
+      // No verdict gave the address of a published fact-check: no url is made up (ClaimReviewTests).
+      #expect(review["url"] == nil)
       let rating = try #require(review["reviewRating"] as? [String: Any])
       #expect(rating["@type"] as? String == "Rating")
       #expect(rating["alternateName"] as? String != nil)
-      #expect(rating["ratingValue"] != nil)
       let author = try #require(review["author"] as? [String: Any])
       #expect(author["name"] as? String == "The Daily Example")
       #expect(author["url"] as? String == "https://news.example")
@@ -215,7 +216,6 @@ struct ReportTests {
       #expect(item["datePublished"] != nil)
     }
     let reviewed = try #require(reviews.first { $0["claimReviewed"] as? String == "We don't have any gays" })
-    #expect(reviewed["url"] as? String == "https://news.example/claims/\(fixture.noGays.id)")
     #expect(reviewed["datePublished"] as? String == "2024-01-01")
     let rating = try #require(reviewed["reviewRating"] as? [String: Any])
     #expect(rating["ratingValue"] as? Int == 1)
