@@ -69,6 +69,13 @@ let package = Package(
       dependencies: ["GainsayProto"],
       swiftSettings: swiftSettings
     ),
+    // What Google's Fact Check markup requires of a ClaimReview, checked claim by claim: shared by the CLI
+    // (`gainsay report --check`) and the tests, without the CLI depending on the ledger's domain.
+    .target(
+      name: "GainsayClaimReview",
+      dependencies: ["GainsayProto"],
+      swiftSettings: swiftSettings
+    ),
     // Search ranking in C: an FTS5 auxiliary function (bm25 with document counts given by the caller).
     .target(
       name: "GainsayRanking",
@@ -123,8 +130,8 @@ let package = Package(
       dependencies: [
         "GainsayRPC",
         "GainsayProto",
-        // For `gainsay report --check` (ClaimReviewCheck), the one rule set the CLI shares with the daemon.
-        "GainsayCore",
+        // `gainsay report --check` (ClaimReviewCheck).
+        "GainsayClaimReview",
         "CSQLite",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -147,6 +154,7 @@ let package = Package(
       dependencies: [
         "GainsayTestSupport",
         "GainsayCore",
+        "GainsayClaimReview",
         "GainsayStore",
         "GainsayServer",
         "GainsayRPC",

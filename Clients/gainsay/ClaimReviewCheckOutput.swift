@@ -1,5 +1,5 @@
 import Foundation
-import GainsayCore
+import GainsayClaimReview
 import GainsayProto
 import GainsayRPC
 

@@ -1,4 +1,5 @@
 import Foundation
+import GainsayClaimReview
 import GainsayProto
 import GainsayStore
 import GainsayTestSupport
