@@ -8,6 +8,8 @@ import GainsayProto
 struct ReportTimeline {
   /// Past this many claims the timeline counts claims and contradicting citations by month.
   static let binThreshold = 60
+  /// At most this many flip-flops are drawn (as arcs); the report lists and counts them all.
+  static let maximumArcs = 200
 
   /// The days a date can mean: `[start, end)` in day numbers (days since 1970-01-01).
   struct Span: Equatable {
@@ -112,8 +114,10 @@ struct ReportTimeline {
             tooltip: tooltip, claimIDs: [claim.id]))
       }
     }
-    for pair in FlipFlop.pairs(of: entry) where pairKeys.insert(FlipFlop.key(pair.first.id, pair.second.id)).inserted {
-      guard pair.first.saidOn != nil, pair.second.saidOn != nil else { continue }
+    for pair in FlipFlop.pairs(of: entry) where pairs.count < Self.maximumArcs {
+      guard pair.first.saidOn != nil, pair.second.saidOn != nil,
+        pairKeys.insert(FlipFlop.key(pair.first.id, pair.second.id)).inserted
+      else { continue }
       pairs.append(
         Pair(
           first: Self.mark(pair.first, speaker: entry.speaker), second: Self.mark(pair.second, speaker: entry.speaker)))
