@@ -140,7 +140,7 @@ enum HTMLReport {
       var said = "Said \(e(claim.saidOn?.iso ?? "?"))"
       if !claim.context.isEmpty { said += " · \(e(claim.context))" }
       html += "<p class=\"said\">\(said)\(attributionMark(claim))</p>\n"
-      html += "<blockquote><a href=\"#\(e(claim.id))\">“\(e(claim.text))”</a></blockquote>\n"
+      html += "<blockquote>“\(e(claim.text))”</blockquote>\n"
     }
     if !pair.link.note.isEmpty { html += "<p class=\"meta\">Note: \(e(pair.link.note))</p>\n" }
     return html + "</article>\n"
