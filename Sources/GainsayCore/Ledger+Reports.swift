@@ -54,7 +54,7 @@ extension Ledger {
       let builder = ReportBuilder(reader: reader, configuration: configuration)
       let keys = try await builder.selectClaims(checked)
       var head = Report()
-      head.title = checked.title.isEmpty ? try await builder.defaultTitle(checked, claims: keys.count) : checked.title
+      head.title = checked.title.isEmpty ? try await builder.defaultTitle(checked) : checked.title
       head.generateTime = generateTime
       head.publisher = publisher
       head.publisherURL = publisherURL
@@ -65,28 +65,16 @@ extension Ledger {
 
       var writer = ReportRenderer.writer(
         format: request.format, scale: configuration.ratingScale, publisherURL: publisherURL)
-      // A format that states totals (or a timeline) before its entries gets them from a first pass.
-      var overview = writer.overview ?? ReportOverview()
-      if writer.overview != nil {
-        try await builder.forEachPage(keys) { entries in
-          for entry in entries { overview.add(entry) }
-        }
-      }
       let sink = ReportSink { bytes in
         var chunk = ReportChunk()
         chunk.part = .data(bytes)
         try await deliver(chunk)
       }
-      try await writer.begin(head, overview: overview, to: sink)
-      var tally = ReportTally()
-      try await builder.forEachPage(keys) { entries in
-        for entry in entries {
-          try await writer.entry(entry, index: tally.claims, to: sink)
-          tally.add(entry)
-        }
+      // Formats that state totals, sections or a timeline read the pages more than once (ReportComposer).
+      let composer = ReportComposer(claims: keys.count) { indices, body in
+        try await builder.forEachPage(indices.map { keys[$0] }, body)
       }
-      try await writer.end(tally.summary, entries: tally.claims, to: sink)
-      try await sink.finish()
+      try await composer.write(head, with: &writer, to: sink)
     }
   }
 

@@ -88,6 +88,25 @@ struct ReportInjectionTests {
         source("src_unchecked", url: "https://news.example/unchecked"), quote: "an unchecked passage",
         unverified: true),
     ]
+    // A flip-flop: another claim of the same speaker, as hostile, disputed, contradicts it.
+    var other = Claim()
+    other.id = "clm_2"
+    other.speakerID = speaker.id
+    other.text = "Other " + hostileClaim
+    other.saidOn = PartialDate(iso: "2018")
+    other.context = "ctx </script>\n# h"
+    other.attribution = .disputed
+    var related = RelatedClaim()
+    var relatedLink = Link()
+    relatedLink.id = "lnk_ff"
+    relatedLink.claimID = claim.id
+    relatedLink.target = .targetClaimID(other.id)
+    relatedLink.relation = .contradicts
+    relatedLink.note = "note </script>\n- item"
+    related.link = relatedLink
+    related.claim = other
+    related.speaker = speaker
+    entry.contradictingClaims = [related]
     var tally = ReportTally()
     tally.add(entry)
     var report = Report()
@@ -108,8 +127,10 @@ struct ReportInjectionTests {
   /// How the Markdown report's own lines begin: every line must begin with one of them, so no line
   /// begins with ledger text.
   static let markdownLineStarts = [
-    "# ", "_Generated ", "## “", "## Summary", "**", "Appeared: ", "_Retracted from the record: ", "### ",
-    "- **", "  > ", "  _Note: ", "- “", "- Claims: ", "- Sources by outlet: ", "- First contradiction: ",
+    "# ", "_Generated ", "## Contradicted by the record", "## Flip-flops", "## Not contradicted by the record",
+    "_Claims that reporting", "_Claims of one speaker", "_Supported, or not yet checked", "## Summary", "### “",
+    "### ", "**", "Appeared: ", "_Retracted from the record: ", "#### ", "- **", "  > ", "  _Note: ", "- “",
+    "- Said ", "- Claims: ", "- Flip-flops: ", "- Sources by outlet: ", "- First contradiction: ",
   ]
 
   @Test("Markdown: no HTML, no link but to the web, no line begun by ledger text, controls shown")
@@ -171,7 +192,8 @@ struct ReportInjectionTests {
         #expect(!lower.contains(forbidden), "renderer \(index): \(forbidden) in \(rendered)")
       }
       #expect(lower.components(separatedBy: "<h1").count == 2, "renderer \(index): one title")
-      #expect(lower.components(separatedBy: "<h2").count == 3, "renderer \(index): the claim and the summary")
+      #expect(
+        lower.components(separatedBy: "<h2").count == 4, "renderer \(index): its two sections and the summary")
       #expect(lower.components(separatedBy: "<blockquote").count <= 3, "renderer \(index): at most the two quotes")
       #expect(lower.contains("href=\"https://ok.example/a%20b%3cc%3e%28d%29%22e%27%60f%5cg\""), "renderer \(index)")
       #expect(

@@ -180,6 +180,17 @@ struct ReportStreamingTests {
     let (_, json) = try await Self.streamed(fixture.ledger, bySpeaker)
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
     #expect((object["entries"] as? [Any])?.count == 449)
+    // Flip-flops across pages: each pair listed once, as many as the summary counts.
+    let flipFlops = try #require((object["summary"] as? [String: Any])?["flipFlops"] as? Int)
+    #expect(flipFlops > 40)
+    bySpeaker.format = .html
+    let html = String(decoding: try await Self.streamed(fixture.ledger, bySpeaker).1, as: UTF8.self)
+    #expect(html.components(separatedBy: "<article class=\"flip-flop\">").count == flipFlops + 1)
+    #expect(html.contains("<rect class=\"claim bin\""), "449 claims are counted by month")
+    bySpeaker.format = .markdown
+    let markdown = String(decoding: try await Self.streamed(fixture.ledger, bySpeaker).1, as: UTF8.self)
+    let sections = markdown.components(separatedBy: "\n## ").dropFirst().map { $0.prefix(while: { $0 != "\n" }) }
+    #expect(sections == ["Contradicted by the record", "Flip-flops", "Not contradicted by the record", "Summary"])
   }
 
   @Test("an empty selection renders as before")

@@ -17,6 +17,8 @@ struct ReportTests {
     let noGays: Claim
     let notExist: Claim
     let unreviewed: Claim
+    /// Kadyrov's, disputed, and contradicted by his own "We don't have any gays": a flip-flop.
+    let notPeople: Claim
     let novaya: Source
     let directory: String
   }
@@ -26,7 +28,8 @@ struct ReportTests {
     let store = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
     let ledger = Ledger(
       store: store,
-      configuration: LedgerConfiguration(publisher: "The Daily Example", publisherURL: "https://news.example"),
+      configuration: LedgerConfiguration(
+        publisher: "The Daily Example", publisherURL: "https://news.example", reviewers: ["desk-editor": "Desk Editor"]),
       now: { fixedNow })
     let kadyrov = try await ledger.createSpeaker(
       {
@@ -47,6 +50,9 @@ struct ReportTests {
     let unreviewed = try await ledger.createClaim(
       Make.claim("Chechnya is <calm>", speaker: kadyrov.id, said: "2016", topics: ["chechnya"]), caller: editor
     ).claim!
+    var disputed = Make.claim("Those people are not people", speaker: kadyrov.id, said: "2017", topics: ["lgbt"])
+    disputed.claim!.attribution = .disputed
+    let notPeople = try await ledger.createClaim(disputed, caller: editor).claim!
     let novaya = try await ledger.createSource(
       Make.source(
         "Honour killing", outlet: "Novaya Gazeta", text: "More than a hundred men were detained & three killed.",
@@ -61,6 +67,11 @@ struct ReportTests {
     _ = try await ledger.createLink(
       Make.link(noGays.id, source: hrw.id, .context, quote: "Violence against LGBT people"), caller: editor)
     _ = try await ledger.createLink(Make.link(notExist.id, claimTarget: noGays.id, .repeats), caller: editor)
+    _ = try await ledger.createLink(
+      Make.link(
+        noGays.id, claimTarget: notPeople.id, .contradicts,
+        note: "One denies they exist, the other calls them not people"),
+      caller: editor)
     // Linked without a quote, as a contradicts link to a source with archived text may be only when asked.
     var unquoted = Make.link(notExist.id, source: novaya.id, .contradicts)
     unquoted.unquoted = true
@@ -69,7 +80,9 @@ struct ReportTests {
       Make.verdict(noGays.id, "pants on fire", "Detentions are documented."), caller: editor)
     _ = try await ledger.createVerdict(Make.verdict(notExist.id, "unverifiable"), caller: editor)
     return Fixture(
-      ledger: ledger, kadyrov: kadyrov, noGays: noGays, notExist: notExist, unreviewed: unreviewed, novaya: novaya,
+      ledger: ledger, kadyrov: kadyrov, noGays: noGays, notExist: notExist, unreviewed: unreviewed,
+      notPeople: notPeople,
+      novaya: novaya,
       directory: directory)
   }
 
@@ -92,42 +105,73 @@ struct ReportTests {
     defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
     let (header, text) = try await Self.render(fixture, .markdown, speaker: fixture.kadyrov.id)
     #expect(header.contentType == "text/markdown; charset=utf-8")
-    #expect(header.suggestedFileName == "contradictions-ramzan-kadyrov.md")
+    #expect(header.suggestedFileName == "what-ramzan-kadyrov-said-and-what-the-record-shows.md")
     #expect(
       text == """
-        # Contradictions: Ramzan Kadyrov
+        # What Ramzan Kadyrov said, and what the record shows
 
-        _Generated 2024-01-01 by The Daily Example · 2 claims, 1 contradicted_
+        _Generated 2024-01-01 by The Daily Example · 3 claims, 2 contradicted, 1 flip-flop_
 
-        ## “Chechnya is &lt;calm&gt;”
+        ## Contradicted by the record
 
-        **Ramzan Kadyrov**, Head of the Chechen Republic · said 2016
+        _Claims that reporting or other statements contradict, oldest first._
 
-        ## “We don't have any gays”
+        ### “Those people are not people”
+
+        **Ramzan Kadyrov**, Head of the Chechen Republic · said 2017 (**attribution disputed**: whether the speaker said it is contested)
+
+        #### Contradicting claims
+
+        - “We don't have any gays” — Ramzan Kadyrov, 2017-07
+
+        ### “We don't have any gays”
 
         **Ramzan Kadyrov**, Head of the Chechen Republic · said 2017-07 · HBO \\*Real Sports\\* interview
 
         Appeared: <https://www.hbo.com/real-sports>
 
-        **Verdict: pants on fire** — Detentions are documented. _(reviewed 2024-01-01 by desk-editor)_
+        **Verdict: pants on fire** — Detentions are documented. _(reviewed 2024-01-01 by Desk Editor)_
 
-        ### Contradicted by
+        #### Contradicted by
 
         - **Novaya Gazeta**, “Honour killing”, 2017-04-01 — <https://novayagazeta.example/71983>
           > More than a hundred men were detained
 
-        ### Context
+        #### Context
 
         - **Human Rights Watch**, “License to Harm”, 2014-12-15
           > Violence against LGBT people
 
-        ### Repeats
+        #### Contradicting claims
+
+        - “Those people are not people” — Ramzan Kadyrov, 2017 (**attribution disputed**: whether the speaker said it is contested)
+
+        #### Repeats
 
         - “They simply do not exist in the republic” — Alvi Karimov, 2017-04
 
+        ## Flip-flops
+
+        _Claims of one speaker that contradict each other, each pair once, oldest first._
+
+        ### Ramzan Kadyrov: 2017 and 2017-07
+
+        - Said 2017: “Those people are not people” (**attribution disputed**: whether the speaker said it is contested)
+        - Said 2017-07: “We don't have any gays” · HBO \\*Real Sports\\* interview
+          _Note: One denies they exist, the other calls them not people_
+
+        ## Not contradicted by the record
+
+        _Supported, or not yet checked: nothing in the ledger contradicts them._
+
+        ### “Chechnya is &lt;calm&gt;”
+
+        **Ramzan Kadyrov**, Head of the Chechen Republic · said 2016
+
         ## Summary
 
-        - Claims: 2; contradicted: 1
+        - Claims: 3; contradicted: 2
+        - Flip-flops: 1
         - Sources by outlet: Human Rights Watch (1), Novaya Gazeta (1)
         - First contradiction: 2017-04-01; latest: 2017-04-01
 
@@ -147,11 +191,23 @@ struct ReportTests {
       #expect(!html.contains(external), "found \(external)")
     }
     #expect(html.contains("<svg"))
-    #expect(html.contains("<circle"), "claims on the timeline")
-    #expect(html.contains("<rect"), "contradicting reports on the timeline")
+    #expect(html.contains("<circle class=\"legend claim\""), "the legend")
+    #expect(html.contains("<rect class=\"claim span\" data-id=\"\(fixture.noGays.id)\" data-date=\"2017-07\""))
+    #expect(html.contains("<rect class=\"source day\""), "contradicting reports on the timeline")
+    #expect(html.contains("<path class=\"flip-flop\""), "the flip-flop drawn as a pair")
+    // A doubted claim's label, shortened to fit, with the whole of it in its title.
+    #expect(html.contains(">disputed: “Those people"))
+    #expect(html.contains("…<title>disputed: “Those people are not people”</title></text>"))
     #expect(html.contains("More than a hundred men were detained"))
     #expect(html.contains("<span class=\"verdict pants-on-fire\">pants on fire</span>"))
-    #expect(html.contains("<section id=\"\(fixture.noGays.id)\">"))
+    #expect(html.contains("<article id=\"\(fixture.noGays.id)\">"))
+    #expect(html.contains("<section class=\"part\" id=\"flip-flops\">"))
+    #expect(html.contains("(reviewed 2024-01-01 by Desk Editor)"))
+    // Sections in order, the claim without contradiction last.
+    let contradicted = try #require(html.range(of: "id=\"contradicted\""))
+    let flipFlops = try #require(html.range(of: "id=\"flip-flops\""))
+    #expect(contradicted.lowerBound < flipFlops.lowerBound)
+    #expect(!html.contains("id=\"not-contradicted\""), "every lgbt claim is contradicted")
     #expect(!html.contains("Chechnya is <calm>"), "the unreviewed claim has another topic")
   }
 
@@ -171,20 +227,28 @@ struct ReportTests {
     let (header, text) = try await Self.render(fixture, .json, topic: "lgbt")
     #expect(header.contentType == "application/json")
     let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    #expect(Set(object.keys) == ["title", "generateTime", "publisher", "selection", "entries", "summary"])
-    #expect(object["title"] as? String == "Contradictions: on lgbt")
+    #expect(
+      Set(object.keys) == ["title", "generateTime", "publisher", "selection", "entries", "summary", "publisherUrl"])
+    #expect(object["title"] as? String == "Claims on lgbt, and what the record shows")
     #expect(object["generateTime"] as? String == "2024-01-01T00:00:00Z")
     let entries = try #require(object["entries"] as? [[String: Any]])
-    #expect(entries.count == 2)
+    #expect(entries.count == 3)
+    // Chronological, as ever: "2017" (its first day), then 2017-04, then 2017-07.
+    #expect(Set(entries[0].keys) == ["claim", "speaker", "contradictingClaims"])
     // Karimov's claim: a source contradicts it, and it repeats Kadyrov's (shown from both sides).
-    #expect(Set(entries[0].keys) == ["claim", "speaker", "verdict", "contradictedBy", "repeats"])
-    #expect(Set(entries[1].keys) == ["claim", "speaker", "verdict", "contradictedBy", "context", "repeats"])
-    let evidence = try #require((entries[1]["contradictedBy"] as? [[String: Any]])?.first)
+    #expect(Set(entries[1].keys) == ["claim", "speaker", "verdict", "contradictedBy", "repeats"])
+    #expect(
+      Set(entries[2].keys) == [
+        "claim", "speaker", "verdict", "contradictedBy", "context", "contradictingClaims", "repeats",
+      ])
+    #expect((entries[2]["verdict"] as? [String: Any])?["signedBy"] as? String == "Desk Editor")
+    let evidence = try #require((entries[2]["contradictedBy"] as? [[String: Any]])?.first)
     #expect(Set(evidence.keys) == ["link", "source"])
     #expect((evidence["link"] as? [String: Any])?["relation"] as? String == "RELATION_CONTRADICTS")
     let summary = try #require(object["summary"] as? [String: Any])
-    #expect(summary["claims"] as? Int == 2)
-    #expect(summary["contradictedClaims"] as? Int == 2)
+    #expect(summary["claims"] as? Int == 3)
+    #expect(summary["contradictedClaims"] as? Int == 3)
+    #expect(summary["flipFlops"] as? Int == 1)
     #expect((summary["firstContradiction"] as? [String: Any])?["year"] as? Int == 2017)
   }
 

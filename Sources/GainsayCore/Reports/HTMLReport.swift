@@ -7,9 +7,10 @@ enum HTMLReport {
   struct Writer: ReportFormatWriter {
     var overview: ReportOverview? {
       var overview = ReportOverview()
-      overview.timeline = Timeline()
+      overview.timeline = ReportTimeline()
       return overview
     }
+    var sections: [ReportSection] { [.contradicted, .flipFlops, .notContradicted] }
 
     func begin(_ head: Report, overview: ReportOverview, to sink: ReportSink) async throws {
       try await sink.write(
@@ -22,6 +23,7 @@ enum HTMLReport {
         <title>\(e(head.title))</title>
         <style>
         \(css)
+        \(TimelineLayout.css)
         </style>
         </head>
         <body>
@@ -30,15 +32,31 @@ enum HTMLReport {
       var html = "<header><h1>\(e(head.title))</h1>\n"
       var byline = "Generated \(ReportRenderer.day(head.generateTime))"
       if !head.publisher.isEmpty { byline += " by \(head.publisher)" }
-      byline +=
-        " · \(overview.claims) claim\(overview.claims == 1 ? "" : "s"), \(overview.contradictedClaims) contradicted"
+      byline += " · " + ReportRenderer.totals(overview)
       html += "<p class=\"byline\">\(e(byline))</p></header>\n"
       try await sink.write(html)
-      if let timeline = overview.timeline { try await timeline.write(to: sink) }
+      if let timeline = overview.timeline, let layout = TimelineLayout(timeline) {
+        for piece in layout.svg() { try await sink.write(piece) }
+      }
+    }
+
+    func beginSection(_ section: ReportSection, overview: ReportOverview, to sink: ReportSink) async throws {
+      let heading = ReportText.heading(section)
+      try await sink.write(
+        "<section class=\"part\" id=\"\(HTMLReport.sectionID(section))\">\n<h2>\(e(heading.title))</h2>\n"
+          + "<p class=\"lede\">\(e(heading.lede))</p>\n")
     }
 
     func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
-      try await sink.write(claimSection(entry))
+      try await sink.write(claimArticle(entry))
+    }
+
+    func flipFlop(_ pair: FlipFlop, to sink: ReportSink) async throws {
+      try await sink.write(flipFlopArticle(pair))
+    }
+
+    func endSection(_ section: ReportSection, to sink: ReportSink) async throws {
+      try await sink.write("</section>\n")
     }
 
     func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
@@ -46,34 +64,53 @@ enum HTMLReport {
     }
   }
 
+  /// The id of a section's element.
+  static func sectionID(_ section: ReportSection) -> String {
+    switch section {
+    case .all: "claims"
+    case .contradicted: "contradicted"
+    case .flipFlops: "flip-flops"
+    case .notContradicted: "not-contradicted"
+    }
+  }
+
   static let css = """
     body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
     h1 { font-size: 1.9rem; margin-bottom: 0.2rem; }
-    h2 { font-size: 1.35rem; margin: 2rem 0 0.4rem; border-top: 1px solid #ccc; padding-top: 1rem; }
-    h3 { font-family: Helvetica, Arial, sans-serif; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em; color: #555; margin: 1rem 0 0.3rem; }
-    .byline, .said, .meta { font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; color: #555; }
+    h2 { font-family: Helvetica, Arial, sans-serif; font-size: 1.1rem; text-transform: uppercase; letter-spacing: 0.04em; margin: 2.5rem 0 0.2rem; border-top: 3px solid #1a1a1a; padding-top: 0.5rem; }
+    h3 { font-size: 1.3rem; margin: 1.6rem 0 0.4rem; border-top: 1px solid #ccc; padding-top: 1rem; }
+    h4 { font-family: Helvetica, Arial, sans-serif; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em; color: #555; margin: 1rem 0 0.3rem; }
+    .byline, .said, .meta, .lede { font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; color: #555; }
     .verdict { display: inline-block; font-family: Helvetica, Arial, sans-serif; font-weight: bold; background: #b3261e; color: #fff; padding: 0.1rem 0.5rem; border-radius: 0.2rem; }
     .verdict.true, .verdict.mostly-true { background: #2e7d32; }
     .verdict.half-true, .verdict.unverifiable { background: #8d6e00; }
     blockquote { margin: 0.3rem 0 0.6rem 1rem; padding-left: 0.8rem; border-left: 3px solid #b3261e; font-style: italic; }
     ul { padding-left: 1.2rem; } li { margin-bottom: 0.5rem; }
     .retracted { color: #b3261e; font-family: Helvetica, Arial, sans-serif; font-size: 0.85rem; }
-    .unverified, .unquoted { font-family: Helvetica, Arial, sans-serif; font-size: 0.75rem; font-weight: bold; text-transform: uppercase; color: #8d6e00; border: 1px solid #8d6e00; border-radius: 0.2rem; padding: 0 0.3rem; }
+    .unverified, .unquoted, .attribution { font-family: Helvetica, Arial, sans-serif; font-size: 0.75rem; font-weight: bold; text-transform: uppercase; color: #8d6e00; border: 1px solid #8d6e00; border-radius: 0.2rem; padding: 0 0.3rem; }
+    .attribution { color: #6a1b9a; border-color: #6a1b9a; }
     blockquote.unverified-quote { border-left-style: dashed; border-left-color: #8d6e00; }
-    svg { width: 100%; height: auto; margin: 1rem 0; }
-    svg text { font-family: Helvetica, Arial, sans-serif; font-size: 11px; fill: #333; }
+    .flip-flop blockquote { border-left-color: #6a1b9a; }
     a { color: #1a4f8b; word-break: break-all; }
-    @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } section { break-inside: avoid; } a { color: #1a1a1a; } }
+    @media print { body { margin: 0; max-width: none; } h2, h3 { break-after: avoid; } article { break-inside: avoid; } a { color: #1a1a1a; } }
     """
 
-  private static func claimSection(_ entry: ReportEntry) -> String {
+  /// How a claim whose attribution is disputed or false is marked (after a space), or "".
+  static func attributionMark(_ claim: Claim) -> String {
+    guard let mark = ReportText.attribution(claim.attribution) else { return "" }
+    return
+      " <span class=\"attribution\" title=\"\(e(mark.meaning.prefix(1).uppercased() + mark.meaning.dropFirst()))\">"
+      + "\(e(mark.label))</span>"
+  }
+
+  private static func claimArticle(_ entry: ReportEntry) -> String {
     let claim = entry.claim ?? Claim()
-    var html = "<section id=\"\(e(claim.id))\">\n<h2>“\(e(claim.text))”</h2>\n"
+    var html = "<article id=\"\(e(claim.id))\">\n<h3>“\(e(claim.text))”</h3>\n"
     var said = "<strong>\(e(entry.speaker?.name ?? claim.speakerID))</strong>"
     if let role = entry.speaker?.role, !role.isEmpty { said += ", \(e(role))" }
     said += " · said \(e(claim.saidOn?.iso ?? "?"))"
     if !claim.context.isEmpty { said += " · \(e(claim.context))" }
-    html += "<p class=\"said\">\(said)</p>\n"
+    html += "<p class=\"said\">\(said)\(attributionMark(claim))</p>\n"
     if !claim.appearanceUrls.isEmpty {
       html += "<p class=\"meta\">Appeared: " + claim.appearanceUrls.map(link).joined(separator: ", ") + "</p>\n"
     }
@@ -84,19 +121,34 @@ enum HTMLReport {
       let kind = ReportRenderer.slug(verdict.rating)
       html += "<p><span class=\"verdict \(e(kind))\">\(e(verdict.rating))</span> \(e(verdict.explanation))"
       html +=
-        " <span class=\"meta\">(reviewed \(e(ReportRenderer.day(verdict.createTime))) by \(e(verdict.reviewer?.userName ?? "?")))</span></p>\n"
+        " <span class=\"meta\">(reviewed \(e(ReportRenderer.day(verdict.createTime))) by \(e(ReportRenderer.signature(verdict))))</span></p>\n"
     }
     html += evidenceList("Contradicted by", entry.contradictedBy)
     html += evidenceList("Supported by", entry.supportedBy)
     html += evidenceList("Context", entry.context)
     html += relatedList("Contradicting claims", entry.contradictingClaims)
     html += relatedList("Repeats", entry.repeats)
-    return html + "</section>\n"
+    return html + "</article>\n"
+  }
+
+  /// A flip-flop: the speaker and both dates, then each quote with its date.
+  private static func flipFlopArticle(_ pair: FlipFlop) -> String {
+    let name = pair.speaker.name.isEmpty ? pair.first.speakerID : pair.speaker.name
+    var html = "<article class=\"flip-flop\">\n<h3>\(e(name)): \(e(pair.first.saidOn?.iso ?? "?")) and "
+    html += "\(e(pair.second.saidOn?.iso ?? "?"))</h3>\n"
+    for claim in [pair.first, pair.second] {
+      var said = "Said \(e(claim.saidOn?.iso ?? "?"))"
+      if !claim.context.isEmpty { said += " · \(e(claim.context))" }
+      html += "<p class=\"said\">\(said)\(attributionMark(claim))</p>\n"
+      html += "<blockquote>“\(e(claim.text))”</blockquote>\n"
+    }
+    if !pair.link.note.isEmpty { html += "<p class=\"meta\">Note: \(e(pair.link.note))</p>\n" }
+    return html + "</article>\n"
   }
 
   private static func evidenceList(_ title: String, _ evidence: [Evidence]) -> String {
     guard !evidence.isEmpty else { return "" }
-    var html = "<h3>\(e(title))</h3>\n<ul>\n"
+    var html = "<h4>\(e(title))</h4>\n<ul>\n"
     for item in evidence {
       let source = item.source ?? Source()
       html += "<li><strong>\(e(source.outlet))</strong>, “\(e(source.title))”"
@@ -117,11 +169,12 @@ enum HTMLReport {
 
   private static func relatedList(_ title: String, _ claims: [RelatedClaim]) -> String {
     guard !claims.isEmpty else { return "" }
-    var html = "<h3>\(e(title))</h3>\n<ul>\n"
+    var html = "<h4>\(e(title))</h4>\n<ul>\n"
     for item in claims {
       let claim = item.claim ?? Claim()
       html +=
-        "<li>“\(e(claim.text))” — \(e(item.speaker?.name ?? claim.speakerID)), \(e(claim.saidOn?.iso ?? "?"))</li>\n"
+        "<li>“\(e(claim.text))” — \(e(item.speaker?.name ?? claim.speakerID)), \(e(claim.saidOn?.iso ?? "?"))"
+        + "\(attributionMark(claim))</li>\n"
     }
     return html + "</ul>\n"
   }
@@ -129,6 +182,7 @@ enum HTMLReport {
   private static func summarySection(_ summary: ReportSummary) -> String {
     var html = "<section id=\"summary\">\n<h2>Summary</h2>\n<ul>\n"
     html += "<li>Claims: \(summary.claims); contradicted: \(summary.contradictedClaims)</li>\n"
+    if summary.flipFlops > 0 { html += "<li>Flip-flops: \(summary.flipFlops)</li>\n" }
     if !summary.sourcesByOutlet.isEmpty {
       html +=
         "<li>Sources by outlet: "
@@ -138,109 +192,6 @@ enum HTMLReport {
       html += "<li>First contradiction: \(e(first.iso)); latest: \(e(latest.iso))</li>\n"
     }
     return html + "</ul>\n</section>\n"
-  }
-
-  /// An SVG timeline: claims above the axis (circles), the reporting that contradicts them below
-  /// (squares), a line from each contradiction to its claim. Its marks are gathered entry by entry in a
-  /// first pass (a few numbers per claim and per contradicting source), then written in pieces.
-  struct Timeline {
-    struct Mark {
-      let day: Double
-      let label: String
-      let claimIndex: Int
-    }
-    private(set) var claims: [Mark] = []
-    private(set) var sources: [Mark] = []
-
-    mutating func add(_ entry: ReportEntry, index: Int) {
-      guard let said = entry.claim?.saidOn else { return }
-      claims.append(Mark(day: dayNumber(said), label: said.iso, claimIndex: index))
-      for evidence in entry.contradictedBy {
-        if let published = evidence.source?.publishedOn {
-          sources.append(Mark(day: dayNumber(published), label: evidence.source?.outlet ?? "", claimIndex: index))
-        }
-      }
-    }
-
-    func write(to sink: ReportSink) async throws {
-      guard !claims.isEmpty else { return }
-      var low = Double.infinity
-      var high = -Double.infinity
-      for mark in claims + sources {
-        low = min(low, mark.day)
-        high = max(high, mark.day)
-      }
-      if high - low < 60 {
-        low -= 30
-        high += 30
-      }
-      let width = 760.0
-      let left = 40.0
-      let right = width - 40
-      func x(_ day: Double) -> Double { left + (day - low) / (high - low) * (right - left) }
-      var svg =
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) 180\" role=\"img\" aria-label=\"Timeline of claims and contradicting reports\">\n"
-      svg += "<title>Claims (above) and the reporting that contradicts them (below)</title>\n"
-      svg += "<line x1=\"\(left)\" y1=\"90\" x2=\"\(right)\" y2=\"90\" stroke=\"#888\" stroke-width=\"1\"/>\n"
-      let firstYear = Int(yearOf(low)), lastYear = Int(yearOf(high))
-      let step = max(1, (lastYear - firstYear) / 8)
-      for year in stride(from: firstYear, through: lastYear + 1, by: step) {
-        let position = x(dayNumber(year: Int32(year), month: 1, day: 1))
-        guard position >= left - 0.5, position <= right + 0.5 else { continue }
-        svg += "<line x1=\"\(fmt(position))\" y1=\"86\" x2=\"\(fmt(position))\" y2=\"94\" stroke=\"#888\"/>"
-        svg += "<text x=\"\(fmt(position))\" y=\"108\" text-anchor=\"middle\">\(year)</text>\n"
-      }
-      try await sink.write(svg)
-      // Each contradiction's claim, by the claim's index in the report.
-      var claimDays: [Int: Double] = [:]
-      for claim in claims { claimDays[claim.claimIndex] = claimDays[claim.claimIndex] ?? claim.day }
-      for source in sources {
-        let claimX = x(claimDays[source.claimIndex]!)
-        try await sink.write(
-          "<line x1=\"\(fmt(x(source.day)))\" y1=\"140\" x2=\"\(fmt(claimX))\" y2=\"50\" stroke=\"#b3261e\" stroke-opacity=\"0.35\"/>\n"
-        )
-      }
-      for (index, claim) in claims.enumerated() {
-        let position = x(claim.day)
-        // Claims said close together alternate their numbers between two rows.
-        let crowded = index > 0 && abs(position - x(claims[index - 1].day)) < 14
-        try await sink.write(
-          "<circle cx=\"\(fmt(position))\" cy=\"50\" r=\"7\" fill=\"#1a4f8b\"><title>\(e(claim.label))</title></circle>"
-            + "<text x=\"\(fmt(position))\" y=\"\(crowded && index.isMultiple(of: 2) == false ? 26 : 38)\" text-anchor=\"middle\">\(claim.claimIndex + 1)</text>\n"
-        )
-      }
-      for source in sources {
-        let position = x(source.day)
-        try await sink.write(
-          "<rect x=\"\(fmt(position - 6))\" y=\"134\" width=\"12\" height=\"12\" fill=\"#b3261e\"><title>\(e(source.label))</title></rect>\n"
-        )
-      }
-      try await sink.write(
-        "<text x=\"\(right)\" y=\"14\" text-anchor=\"end\">● claims, numbered as below</text>"
-          + "<text x=\"\(right)\" y=\"172\" text-anchor=\"end\">■ reporting that contradicts them</text>\n"
-          + "</svg>\n")
-    }
-  }
-
-  private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
-
-  private static func dayNumber(_ date: PartialDate) -> Double {
-    dayNumber(year: date.year, month: max(date.month, 1), day: max(date.day, 1))
-  }
-
-  /// Days since 1970-01-01 (proleptic Gregorian).
-  private static func dayNumber(year: Int32, month: Int32, day: Int32) -> Double {
-    let y = Int(month <= 2 ? year - 1 : year)
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let m = Int(month)
-    let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int(day) - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return Double(era * 146_097 + doe - 719_468)
-  }
-
-  private static func yearOf(_ dayNumber: Double) -> Double {
-    1970 + dayNumber / 365.2425
   }
 
   /// How evidence whose quote could not be checked is marked, after its source.

@@ -6,13 +6,23 @@ import GainsayProto
 enum MarkdownReport {
   struct Writer: ReportFormatWriter {
     var overview: ReportOverview? { ReportOverview() }
+    var sections: [ReportSection] { [.contradicted, .flipFlops, .notContradicted] }
 
     func begin(_ head: Report, overview: ReportOverview, to sink: ReportSink) async throws {
       try await sink.write(lines(MarkdownReport.head(head, overview: overview)))
     }
 
+    func beginSection(_ section: ReportSection, overview: ReportOverview, to sink: ReportSink) async throws {
+      let heading = ReportText.heading(section)
+      try await sink.write(lines(["", "## \(heading.title)", "", "_\(heading.lede)_"]))
+    }
+
     func entry(_ entry: ReportEntry, index: Int, to sink: ReportSink) async throws {
       try await sink.write(lines(MarkdownReport.entry(entry)))
+    }
+
+    func flipFlop(_ pair: FlipFlop, to sink: ReportSink) async throws {
+      try await sink.write(lines(MarkdownReport.flipFlop(pair)))
     }
 
     func end(_ summary: ReportSummary, entries: Int, to sink: ReportSink) async throws {
@@ -30,14 +40,20 @@ enum MarkdownReport {
   /// How evidence linked without a quote is marked, after its source.
   static let unquotedMark = " (**unquoted**: linked without a passage of the source as evidence)"
 
+  /// How a claim whose attribution is disputed or false is marked, after its speaker and date; "" when
+  /// it is not in doubt.
+  static func attributionMark(_ claim: Claim) -> String {
+    guard let mark = ReportText.attribution(claim.attribution) else { return "" }
+    return " (**\(mark.label)**: \(mark.meaning))"
+  }
+
   static func head(_ report: Report, overview: ReportOverview) -> [String] {
     var out: [String] = []
     out.append("# \(escape(report.title))")
     out.append("")
     var byline = "Generated \(ReportRenderer.day(report.generateTime))"
     if !report.publisher.isEmpty { byline += " by \(escape(report.publisher))" }
-    byline +=
-      " · \(overview.claims) claim\(overview.claims == 1 ? "" : "s"), \(overview.contradictedClaims) contradicted"
+    byline += " · " + ReportRenderer.totals(overview)
     out.append("_\(byline)_")
     return out
   }
@@ -46,12 +62,13 @@ enum MarkdownReport {
     var out: [String] = []
     let claim = entry.claim ?? Claim()
     out.append("")
-    out.append("## “\(escape(claim.text))”")
+    out.append("### “\(escape(claim.text))”")
     out.append("")
     var said = "**\(escape(entry.speaker?.name ?? claim.speakerID))**"
     if let role = entry.speaker?.role, !role.isEmpty { said += ", \(escape(role))" }
     said += " · said \(claim.saidOn?.iso ?? "?")"
     if !claim.context.isEmpty { said += " · \(escape(claim.context))" }
+    said += attributionMark(claim)
     out.append(said)
     if !claim.appearanceUrls.isEmpty {
       out.append("")
@@ -65,8 +82,7 @@ enum MarkdownReport {
       out.append("")
       var line = "**Verdict: \(escape(verdict.rating))**"
       if !verdict.explanation.isEmpty { line += " — \(escape(verdict.explanation))" }
-      line +=
-        " _(reviewed \(ReportRenderer.day(verdict.createTime)) by \(escape(verdict.reviewer?.userName ?? "?")))_"
+      line += " _(reviewed \(ReportRenderer.day(verdict.createTime)) by \(escape(ReportRenderer.signature(verdict))))_"
       out.append(line)
     }
     section(&out, "Contradicted by", entry.contradictedBy)
@@ -77,12 +93,29 @@ enum MarkdownReport {
     return out
   }
 
+  /// A flip-flop: the speaker and both dates as a heading, then each quote with its date.
+  static func flipFlop(_ pair: FlipFlop) -> [String] {
+    var out: [String] = []
+    let name = pair.speaker.name.isEmpty ? pair.first.speakerID : pair.speaker.name
+    out.append("")
+    out.append("### \(escape(name)): \(pair.first.saidOn?.iso ?? "?") and \(pair.second.saidOn?.iso ?? "?")")
+    out.append("")
+    for claim in [pair.first, pair.second] {
+      var line = "- Said \(claim.saidOn?.iso ?? "?"): “\(escape(claim.text))”"
+      if !claim.context.isEmpty { line += " · \(escape(claim.context))" }
+      out.append(line + attributionMark(claim))
+    }
+    if !pair.link.note.isEmpty { out.append("  _Note: \(escape(pair.link.note))_") }
+    return out
+  }
+
   static func summary(_ summary: ReportSummary) -> [String] {
     var out: [String] = []
     out.append("")
     out.append("## Summary")
     out.append("")
     out.append("- Claims: \(summary.claims); contradicted: \(summary.contradictedClaims)")
+    if summary.flipFlops > 0 { out.append("- Flip-flops: \(summary.flipFlops)") }
     if !summary.sourcesByOutlet.isEmpty {
       out.append(
         "- Sources by outlet: "
@@ -97,7 +130,7 @@ enum MarkdownReport {
   private static func section(_ out: inout [String], _ title: String, _ evidence: [Evidence]) {
     guard !evidence.isEmpty else { return }
     out.append("")
-    out.append("### \(title)")
+    out.append("#### \(title)")
     out.append("")
     for item in evidence {
       let source = item.source ?? Source()
@@ -115,12 +148,13 @@ enum MarkdownReport {
   private static func related(_ out: inout [String], _ title: String, _ claims: [RelatedClaim]) {
     guard !claims.isEmpty else { return }
     out.append("")
-    out.append("### \(title)")
+    out.append("#### \(title)")
     out.append("")
     for item in claims {
       let claim = item.claim ?? Claim()
       out.append(
-        "- “\(escape(claim.text))” — \(escape(item.speaker?.name ?? claim.speakerID)), \(claim.saidOn?.iso ?? "?")")
+        "- “\(escape(claim.text))” — \(escape(item.speaker?.name ?? claim.speakerID)), \(claim.saidOn?.iso ?? "?")"
+          + attributionMark(claim))
     }
   }
 

@@ -103,21 +103,11 @@ struct ReportBuilder {
     return entry
   }
 
-  /// The title when the request names none: the speaker (when the report holds their claims), the topic
-  /// and the dates.
-  func defaultTitle(_ request: GenerateReportRequest, claims: Int) async throws -> String {
-    var parts: [String] = []
-    if !request.speakerID.isEmpty, claims > 0,
-      let name = try await reader.speakers(ids: [request.speakerID])[request.speakerID]?.name
-    {
-      parts.append(name)
-    }
-    if !request.topic.isEmpty { parts.append("on \(request.topic.lowercased())") }
-    if parts.isEmpty { parts.append("selected claims") }
-    var title = "Contradictions: " + parts.joined(separator: " ")
-    if let since = request.since { title += ", from \(since.iso)" }
-    if let until = request.until { title += ", until \(until.iso)" }
-    return title
+  /// The title when the request names none (``ReportTitle``): the speaker's name, the topic and the dates.
+  func defaultTitle(_ request: GenerateReportRequest) async throws -> String {
+    let name =
+      request.speakerID.isEmpty ? nil : try await reader.speakers(ids: [request.speakerID])[request.speakerID]?.name
+    return ReportTitle.make(speakerName: name, topic: request.topic, since: request.since, until: request.until)
   }
 
   /// When a piece of evidence appeared: the source's publication date, else the day it was linked.
@@ -129,51 +119,4 @@ struct ReportBuilder {
 
   /// ``day(of:)`` as a sortable string ("" when unknown).
   static func date(of evidence: Evidence) -> String { day(of: evidence)?.rangeStart ?? "" }
-}
-
-/// The report's summary, counted entry by entry as the report streams.
-struct ReportTally {
-  private(set) var claims = 0
-  private(set) var contradictedClaims = 0
-  /// Source ids by outlet.
-  private var outlets: [String: Set<String>] = [:]
-  /// The earliest and the latest contradiction (the first of equals for the earliest, the last for the
-  /// latest, as a stable sort of them all would give).
-  private var first: (key: String, date: PartialDate)?
-  private var latest: (key: String, date: PartialDate)?
-
-  static func isContradicted(_ entry: ReportEntry) -> Bool {
-    !entry.contradictedBy.isEmpty || !entry.contradictingClaims.isEmpty
-  }
-
-  mutating func add(_ entry: ReportEntry) {
-    claims += 1
-    if Self.isContradicted(entry) { contradictedClaims += 1 }
-    for list in [entry.contradictedBy, entry.supportedBy, entry.context] {
-      for evidence in list {
-        if let source = evidence.source { outlets[source.outlet, default: []].insert(source.id) }
-      }
-    }
-    for evidence in entry.contradictedBy {
-      guard let day = ReportBuilder.day(of: evidence) else { continue }
-      let key = day.rangeStart
-      if first.map({ key < $0.key }) ?? true { first = (key, day) }
-      if latest.map({ key >= $0.key }) ?? true { latest = (key, day) }
-    }
-  }
-
-  var summary: ReportSummary {
-    var summary = ReportSummary()
-    summary.claims = Int32(claims)
-    summary.contradictedClaims = Int32(contradictedClaims)
-    summary.sourcesByOutlet = outlets.map { outlet, ids in
-      var count = OutletCount()
-      count.outlet = outlet
-      count.sources = Int32(ids.count)
-      return count
-    }.sorted { ($1.sources, $0.outlet) < ($0.sources, $1.outlet) }
-    summary.firstContradiction = first?.date
-    summary.latestContradiction = latest?.date
-    return summary
-  }
 }

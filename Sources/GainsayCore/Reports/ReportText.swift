@@ -35,6 +35,30 @@ enum ReportText {
     return link.quote?.exact.isEmpty ?? true
   }
 
+  /// How a claim whose attribution is in doubt is marked wherever it is shown (its label, a shorter one
+  /// for the timeline, and what it means), or nil when the speaker is not in doubt (sourced, or not stated).
+  static func attribution(_ status: AttributionStatus) -> (label: String, short: String, meaning: String)? {
+    switch status {
+    case .disputed: ("attribution disputed", "disputed", "whether the speaker said it is contested")
+    case .misattributed:
+      ("misattributed", "misattributed", "the speaker did not say it; it circulates under their name")
+    default: nil
+    }
+  }
+
+  /// The section headings of Markdown and HTML, and the line under each.
+  static func heading(_ section: ReportSection) -> (title: String, lede: String) {
+    switch section {
+    case .all: ("Claims", "Oldest first.")
+    case .contradicted:
+      ("Contradicted by the record", "Claims that reporting or other statements contradict, oldest first.")
+    case .flipFlops:
+      ("Flip-flops", "Claims of one speaker that contradict each other, each pair once, oldest first.")
+    case .notContradicted:
+      ("Not contradicted by the record", "Supported, or not yet checked: nothing in the ledger contradicts them.")
+    }
+  }
+
   /// `json` with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`: the same JSON value, but
   /// text that cannot close a `<script>` element or open a comment in it, so it can be pasted into
   /// `<script type="application/ld+json">`. These characters occur in JSON only inside strings, where

@@ -13,7 +13,7 @@ enum ReferenceReport {
   static func render(
     _ request: GenerateReportRequest, store: any LedgerStore, configuration: LedgerConfiguration, now: Date
   ) async throws -> (ReportHeader, [UInt8]) {
-    let report = try await ReportBuilder(store: store, publisher: configuration.publisher, now: now).build(request)
+    let report = try await ReportBuilder(store: store, configuration: configuration, now: now).build(request)
     return try await render(
       report, format: request.format, scale: configuration.ratingScale, publisherURL: configuration.publisherURL)
   }
@@ -32,18 +32,18 @@ enum ReferenceReport {
       let reviews = GainsayCore.ClaimReviewExport.render(report, scale: scale, publisherURL: publisherURL)
       return (header, Array(ReportText.scriptSafeJSON(reviews.serialized(pretty: true) + "\n").utf8))
     default:
+      // Markdown and HTML by the same composer and writers as the streamed report, over the whole report
+      // in memory as one page.
       var writer = GainsayCore.ReportRenderer.writer(format: format, scale: scale, publisherURL: publisherURL)
-      var overview = writer.overview ?? ReportOverview()
-      for entry in report.entries { overview.add(entry) }
       let collected = Collected()
       let sink = ReportSink { collected.bytes += $0 }
       var head = report
       head.entries = []
       head.summary = nil
-      try await writer.begin(head, overview: overview, to: sink)
-      for (index, entry) in report.entries.enumerated() { try await writer.entry(entry, index: index, to: sink) }
-      try await writer.end(report.summary ?? ReportSummary(), entries: report.entries.count, to: sink)
-      try await sink.finish()
+      let composer = ReportComposer(claims: report.entries.count) { indices, body in
+        try await body(indices.map { report.entries[$0] })
+      }
+      try await composer.write(head, with: &writer, to: sink)
       return (header, collected.bytes)
     }
   }
@@ -57,7 +57,8 @@ enum ReferenceReport {
   /// verdict and evidence grouped by relation, and a summary.
   struct ReportBuilder {
     let store: any LedgerStore
-    let publisher: String
+    /// The publisher, and the reviewers' display names that sign verdicts.
+    let configuration: LedgerConfiguration
     let now: Date
 
     /// At most this many claims in one report.
@@ -66,7 +67,8 @@ enum ReferenceReport {
     func build(_ request: GenerateReportRequest) async throws -> Report {
       var report = Report()
       report.generateTime = Timestamp(date: now)
-      report.publisher = publisher
+      report.publisher = configuration.publisher
+      report.publisherURL = configuration.publisherURL
       report.selection = request
       let claims = try await selectClaims(request)
       var speakers: [String: Speaker] = [:]
@@ -99,7 +101,7 @@ enum ReferenceReport {
         entry.speaker = try await speaker(claim.speakerID)
         entry.verdict = try await store.listVerdicts(
           claimID: claim.id, includeWithdrawn: false, pageSize: 1, pageToken: ""
-        ).items.first
+        ).items.first.map(configuration.signed)
         var query = ListLinksRequest()
         query.claimID = claim.id
         var token = ""
@@ -137,7 +139,7 @@ enum ReferenceReport {
         report.entries.append(entry)
       }
       report.summary = Self.summary(of: report.entries)
-      report.title = request.title.isEmpty ? defaultTitle(request, speakers: speakers) : request.title
+      report.title = request.title.isEmpty ? try await defaultTitle(request) : request.title
       return report
     }
 
@@ -179,15 +181,14 @@ enum ReferenceReport {
       return claims.sorted { ($0.saidOn?.rangeStart ?? "", $0.id) < ($1.saidOn?.rangeStart ?? "", $1.id) }
     }
 
-    private func defaultTitle(_ request: GenerateReportRequest, speakers: [String: Speaker]) -> String {
-      var parts: [String] = []
-      if let name = speakers[request.speakerID]?.name { parts.append(name) }
-      if !request.topic.isEmpty { parts.append("on \(request.topic.lowercased())") }
-      if parts.isEmpty { parts.append("selected claims") }
-      var title = "Contradictions: " + parts.joined(separator: " ")
-      if let since = request.since { title += ", from \(since.iso)" }
-      if let until = request.until { title += ", until \(until.iso)" }
-      return title
+    private func defaultTitle(_ request: GenerateReportRequest) async throws -> String {
+      var name: String?
+      if !request.speakerID.isEmpty,
+        case .speaker(let speaker)? = try await store.resource(.speaker, id: request.speakerID)?.kind
+      {
+        name = speaker.name
+      }
+      return ReportTitle.make(speakerName: name, topic: request.topic, since: request.since, until: request.until)
     }
 
     /// When a piece of evidence appeared: the source's publication date, else when it was linked.
@@ -217,6 +218,17 @@ enum ReferenceReport {
           }
         }
       }
+      // Flip-flops: pairs of claims of one speaker joined by a contradicts link, each pair once.
+      var pairs: Set<[String]> = []
+      for entry in entries {
+        guard let claim = entry.claim, !claim.speakerID.isEmpty else { continue }
+        for related in entry.contradictingClaims {
+          guard let other = related.claim, other.speakerID == claim.speakerID, !other.id.isEmpty, other.id != claim.id
+          else { continue }
+          pairs.insert([claim.id, other.id].sorted())
+        }
+      }
+      summary.flipFlops = Int32(pairs.count)
       summary.sourcesByOutlet = outlets.map { outlet, ids in
         var count = OutletCount()
         count.outlet = outlet
