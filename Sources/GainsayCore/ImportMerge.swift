@@ -67,7 +67,7 @@ extension Ledger {
         return try Self.same(Resource(claim), as: existing)
       }
       guard case .speaker(let speaker)? = try await lookup(.speaker, claim.speakerID, session: session)?.kind else {
-        throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
+        throw missing("speaker", claim.speakerID, field: "claim.speaker_id", session: session)
       }
       try Self.refuseMerged(speaker, field: "claim.speaker_id")
       let key = ImportKnown.claimKey(claim)
@@ -108,7 +108,7 @@ extension Ledger {
         return try Self.same(Resource(verdict), as: existing)
       }
       guard try await lookup(.claim, verdict.claimID, session: session) != nil else {
-        throw LedgerError.notFound("claim", verdict.claimID, field: "verdict.claim_id")
+        throw missing("claim", verdict.claimID, field: "verdict.claim_id", session: session)
       }
       // Given in another ledger, by someone this one does not know as an account: signed with their name.
       let giver = [input.externalReviewer, input.signedBy, input.reviewer?.userName ?? ""].first { !$0.isEmpty } ?? ""
@@ -157,13 +157,13 @@ extension Ledger {
         input.withdrawalReason, field: "link.withdrawal_reason", required: true, maximum: 2_000)
     }
     guard try await lookup(.claim, link.claimID, session: session) != nil else {
-      throw LedgerError.notFound("claim", link.claimID, field: "link.claim_id")
+      throw missing("claim", link.claimID, field: "link.claim_id", session: session)
     }
     switch input.target {
     case .sourceID(let id)?:
       let id = try Validate.id(id, field: "link.source_id")
       guard case .source(let source)? = try await lookup(.source, id, session: session)?.kind else {
-        throw LedgerError.notFound("source", id, field: "link.source_id")
+        throw missing("source", id, field: "link.source_id", session: session)
       }
       if let quote = link.quote, !source.archivedText.isEmpty,
         !TextQuoteAnchor.occurs(quote.exact, in: source.archivedText)
@@ -175,7 +175,7 @@ extension Ledger {
     case .targetClaimID(let id)?:
       let id = try Validate.id(id, field: "link.target_claim_id")
       guard case .claim(let target)? = try await lookup(.claim, id, session: session)?.kind else {
-        throw LedgerError.notFound("claim", id, field: "link.target_claim_id")
+        throw missing("claim", id, field: "link.target_claim_id", session: session)
       }
       if let quote = link.quote, !TextQuoteAnchor.occurs(quote.exact, in: target.text) {
         throw LedgerError.invalid("link.quote.exact", "does not occur in the text of \(id)")
@@ -187,6 +187,12 @@ extension Ledger {
     link.createdBy = caller.unixUser
     link.createTime = time
     return link
+  }
+
+  /// The refusal of a reference to `id`: a record this import rejected earlier, or none at all.
+  private func missing(_ noun: String, _ id: String, field: String, session: ImportSessions.Session) -> LedgerError {
+    guard let line = session.rejectedIDs[id] else { return LedgerError.notFound(noun, id, field: field) }
+    return LedgerError.invalid(field, "\(noun) \(id) is rejected (line \(line)), so this record is too")
   }
 
   /// A record's id, checked: the file's own, well-formed for its type.

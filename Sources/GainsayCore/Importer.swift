@@ -31,6 +31,8 @@ public final class ImportSessions: Sendable {
     /// Records with ids this import creates and has not committed yet (an export merged in), so later
     /// records may refer to them; sources keep their archived text, for the quotes of links.
     var merged: [String: Resource] = [:]
+    /// Records with ids this import rejected, by id, with their line: what refers to them says so.
+    var rejectedIDs: [String: Int64] = [:]
     /// Restore: every record so far, in order, with its line.
     var restoreRecords: [RestoreRecord] = []
     /// Restore: the encoded size of `restoreRecords`, bounded by ``ImportSessions/restoreByteLimit``.
@@ -169,6 +171,7 @@ extension Ledger {
         outcome.result = .rejected
         outcome.error = error.message
         session.failed = true
+        if !item.carriedID.isEmpty { session.rejectedIDs[item.carriedID] = item.line }
       }
       session.count(outcome.result)
       outcomes.append(outcome)
