@@ -19,7 +19,8 @@ extension Ledger {
     guard session.staging else {
       throw LedgerError.invalid(
         "record", "carries an id: records of an export merge all or nothing, in a strict or dry-run import "
-          + "(`gainsay import FILE` begins one)")
+          + "(`gainsay import FILE` begins one), or restore with their history into an empty ledger "
+          + "(`gainsay restore FILE`, admin)")
     }
     let time = timestamp
     let resource: Resource
