@@ -34,16 +34,13 @@ extension ImportCommand {
     interruption.update { $0.strict = allOrNothing || dryRun }
     for chunk in ImportChunks.split(parsed.records, maximumCount: chunkSize) {
       if interruption.requested { break }
-      var request = ImportRecordsRequest()
-      request.importID = importID
-      request.records = chunk
       interruption.update { $0.inFlight = chunk.count }
-      let response = try await session.call(LedgerService.importRecords, request)
+      let outcomes = try await importChunk(chunk, importID: importID, session: session)
       interruption.update {
         $0.committed += chunk.count
         $0.inFlight = 0
       }
-      for outcome in response.outcomes {
+      for outcome in outcomes {
         if outcome.result == .rejected {
           answers.rejected.append((outcome.line, outcome.error))
         } else if !outcome.error.isEmpty {
@@ -51,7 +48,7 @@ extension ImportCommand {
         }
       }
       sent += chunk.count
-      done += request.records.count
+      done += chunk.count
       progress.update(done)
       // --strict stops at the first bad chunk; an export and a dry run are checked whole.
       if strict && !dryRun && !answers.rejected.isEmpty { break }
@@ -71,6 +68,24 @@ extension ImportCommand {
       let why = strict ? "--strict" : "an export is merged whole or not at all"
       throw CLIError(
         code: .invalidArgument, message: "\(answers.rejected.count) bad record(s); nothing imported (\(why))")
+    }
+  }
+
+  /// Sends `records`, halving them while the daemon finds the request too complex to decode (many tiny
+  /// records: the memory a request may take to decode grows with its size in bytes). Such a request is
+  /// refused before any of it is read, so sending its halves imports nothing twice.
+  private func importChunk(
+    _ records: [ImportRecord], importID: String, session: Session
+  ) async throws -> [ImportOutcome] {
+    var request = ImportRecordsRequest()
+    request.importID = importID
+    request.records = records
+    do {
+      return try await session.call(LedgerService.importRecords, request).outcomes
+    } catch let error as RPCError where error.reason == "REQUEST_TOO_COMPLEX" && records.count > 1 {
+      let half = records.count / 2
+      return try await importChunk(Array(records[..<half]), importID: importID, session: session)
+        + importChunk(Array(records[half...]), importID: importID, session: session)
     }
   }
 

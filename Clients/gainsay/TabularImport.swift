@@ -100,7 +100,7 @@ struct TabularImport {
       claim.text = cell("text")
       claim.context = cell("context")
       claim.language = cell("lang")
-      claim.externalID = cell("external_id")
+      if !cell("external_id").isEmpty { claim.externalID = cell("external_id") }
       if !cell("url").isEmpty { claim.appearanceUrls = [cell("url")] }
       claim.topics = cell("topics").components(separatedBy: topicSeparator).map {
         $0.trimmingCharacters(in: .whitespaces)
