@@ -99,7 +99,8 @@ extension ImportCommand {
           ("unchanged", .integer(summary.unchanged)), ("rejected", .integer(rejected)),
           ("committed", .bool(summary.committed)), ("dryRun", .bool(dryRun)),
           ("unmappedColumns", .array(parsed.unmappedColumns.map { .string($0) })),
-          ("ownRatings", .integer(Int64(parsed.ownRatings))), ("leftOutHistory", .integer(Int64(parsed.leftOutHistory))),
+          ("ownRatings", .integer(Int64(parsed.ownRatings))),
+          ("leftOutHistory", .integer(Int64(parsed.leftOutHistory))),
         ]).serialized())
     } else if dryRun {
       Output.line(
@@ -144,7 +145,8 @@ extension ImportCommand {
     let message: String
     if allOrNothing || !summary.committed {
       let why =
-        dryRun ? "a dry run commits nothing" : strict ? "--strict imports all rows or none" : "an export is merged whole"
+        dryRun
+        ? "a dry run commits nothing" : strict ? "--strict imports all rows or none" : "an export is merged whole"
       message = "nothing committed (\(why)); run the same command again to import"
     } else if sent == 0 {
       message = "0 of \(total) rows committed; run the same command again to import"

@@ -21,7 +21,8 @@ enum TSVRows {
       let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
       let texts = fields.compactMap { String(validating: $0, as: UTF8.self) }
       rows.append(
-        TabularRow(line: number, cells: texts.count == fields.count ? .success(texts) : .failure("not valid UTF-8 text")))
+        TabularRow(
+          line: number, cells: texts.count == fields.count ? .success(texts) : .failure("not valid UTF-8 text")))
     }
     // The line break that ends the last row starts no row of its own.
     if case .success(let cells)? = rows.last?.cells, cells == [""] { rows.removeLast() }

@@ -18,7 +18,8 @@ extension Ledger {
   ) async throws -> StagedRecord {
     guard session.staging else {
       throw LedgerError.invalid(
-        "record", "carries an id: records of an export merge all or nothing, in a strict or dry-run import "
+        "record",
+        "carries an id: records of an export merge all or nothing, in a strict or dry-run import "
           + "(`gainsay import FILE` begins one), or restore with their history into an empty ledger "
           + "(`gainsay restore FILE`, admin)")
     }
@@ -34,7 +35,8 @@ extension Ledger {
       }
       guard input.mergedInto.isEmpty else {
         throw LedgerError.invalid(
-          "speaker.merged_into", "\(speaker.id) was merged into \(input.mergedInto) in the exported ledger; a merge "
+          "speaker.merged_into",
+          "\(speaker.id) was merged into \(input.mergedInto) in the exported ledger; a merge "
             + "is history, which an import does not carry: merge the speakers here (`gainsay speaker merge`)")
       }
       try checkNamesFree(speaker, session: session, known: known)
@@ -74,7 +76,8 @@ extension Ledger {
       let key = ImportKnown.claimKey(claim)
       if claim.state == .active, let other = session.claimKeys[key] ?? known.claims[key]?.id {
         throw LedgerError(
-          .alreadyExists, "claim: the same statement (speaker, date and text) is already \(other) here; the "
+          .alreadyExists,
+          "claim: the same statement (speaker, date and text) is already \(other) here; the "
             + "file's \(claim.id) is another record of it", field: "claim", resource: other)
       }
       claim.revision = 1
@@ -121,7 +124,8 @@ extension Ledger {
 
     case .claimRevision?, .auditEvent?:
       throw LedgerError.invalid(
-        "record", "revisions and audit events are the history of the exported ledger; an import does not carry "
+        "record",
+        "revisions and audit events are the history of the exported ledger; an import does not carry "
           + "them (`gainsay import` leaves them out): restore the export into an empty ledger to keep them")
 
     case nil:
@@ -199,7 +203,8 @@ extension Ledger {
   /// A record's id, checked: the file's own, well-formed for its type.
   private static func carried(_ id: String, _ type: ResourceType, field: String) throws -> String {
     guard ResourceID.isWellFormed(id, prefix: type.idPrefix) else {
-      throw LedgerError.invalid(field, "\"\(id)\" is not a well-formed id (\(type.idPrefix)_ and 16 base-32 characters)")
+      throw LedgerError.invalid(
+        field, "\"\(id)\" is not a well-formed id (\(type.idPrefix)_ and 16 base-32 characters)")
     }
     return id
   }
@@ -219,13 +224,15 @@ extension Ledger {
   static func same(_ file: Resource, as held: Resource) throws -> StagedRecord {
     let (type, id) = held.typeAndID
     guard file.typeAndID.0 == type else {
-      throw LedgerError(.alreadyExists, "\(id) is a \(type.importNoun) here, not a \(file.typeAndID.0.importNoun)", resource: id)
+      throw LedgerError(
+        .alreadyExists, "\(id) is a \(type.importNoun) here, not a \(file.typeAndID.0.importNoun)", resource: id)
     }
     let mine = MergeContent(held).fields
     let theirs = MergeContent(file).fields
     var differences: [String] = []
     for (index, (name, value)) in theirs.enumerated() where mine[index].1 != value {
-      differences.append("\(name) (\(MergeContent.shown(mine[index].1)) here, \(MergeContent.shown(value)) in the file)")
+      differences.append(
+        "\(name) (\(MergeContent.shown(mine[index].1)) here, \(MergeContent.shown(value)) in the file)")
     }
     guard differences.isEmpty else {
       throw LedgerError(

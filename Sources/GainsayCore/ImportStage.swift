@@ -142,7 +142,8 @@ extension Ledger {
       // Check the rating before staging anything, so a rejected row leaves nothing behind.
       let verdict =
         item.rating.isEmpty
-        ? nil : try importedVerdict(claimID: claim.id, label: item.rating, reviewer: reviewer, caller: caller, time: time)
+        ? nil
+        : try importedVerdict(claimID: claim.id, label: item.rating, reviewer: reviewer, caller: caller, time: time)
       if let newSpeaker {
         batch.created.append(Resource(newSpeaker))
         register(newSpeaker, in: &session)
@@ -167,7 +168,8 @@ extension Ledger {
     session: inout ImportSessions.Session, time: Timestamp
   ) throws -> StagedRecord {
     var filled = Self.filled(current, from: input)
-    for alias in input.aliases where !([filled.speaker.name] + filled.speaker.aliases).contains(where: {
+    for alias in input.aliases
+    where !([filled.speaker.name] + filled.speaker.aliases).contains(where: {
       $0.lowercased() == alias.lowercased()
     }) {
       filled.conflicts.append("speaker \"\(current.name)\" (\(current.id)) has no alias \"\(alias)\"; not added")
@@ -181,8 +183,9 @@ extension Ledger {
   }
 
   /// `speaker` with the details of `details` it lacks, and a warning for each detail that differs.
-  static func filled(_ speaker: Speaker, from details: Speaker) -> (speaker: Speaker, changed: Bool, conflicts: [String])
-  {
+  static func filled(
+    _ speaker: Speaker, from details: Speaker
+  ) -> (speaker: Speaker, changed: Bool, conflicts: [String]) {
     var result = speaker
     var changed = false
     var conflicts: [String] = []

@@ -109,12 +109,16 @@ struct ImportTests {
       details.affiliation = "republican"
       details.region = "Texas"
       let (created, _) = try await Self.run(
-        client, [Self.row(1, "Says the Annies List group supports abortions", speaker: "dwayne-bohac", details: details)])
+        client,
+        [Self.row(1, "Says the Annies List group supports abortions", speaker: "dwayne-bohac", details: details)])
       #expect(created.map(\.result) == [.created])
       var get = GetSpeakerRequest()
       get.id = "dwayne-bohac"
       let bohac = try await client.call(LedgerService.getSpeaker, get)
-      #expect((bohac.role, bohac.affiliation, bohac.region, bohac.kind) == ("State representative", "republican", "Texas", .person))
+      #expect(
+        (bohac.role, bohac.affiliation, bohac.region, bohac.kind) == (
+          "State representative", "republican", "Texas", .person
+        ))
 
       var sparse = Make.speaker("Scott Surovell", country: "")
       sparse.speaker?.role = "State delegate"
@@ -130,7 +134,8 @@ struct ImportTests {
           Self.row(2, "When did the decline of coal start?", speaker: "Scott Surovell", details: more),
         ])
       #expect(outcomes.map(\.result) == [.unchanged, .created])
-      #expect(outcomes[1].error.contains("has role \"State delegate\" in the ledger; the file's \"Senator\" was not applied"))
+      #expect(
+        outcomes[1].error.contains("has role \"State delegate\" in the ledger; the file's \"Senator\" was not applied"))
       #expect(summary.updated == 0 && summary.created == 1)
       get.id = "Scott Surovell"
       let surovell = try await client.call(LedgerService.getSpeaker, get)
