@@ -9,43 +9,82 @@ struct ImportCommand: AsyncParsableCommand {
     commandName: "import",
     abstract: "Bring a spreadsheet of claims, a ClaimReview feed or an export into the ledger.",
     discussion: """
-      CSV and TSV need a column mapping, from their header row or --columns and --map. The fields: text \
-      (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url, lang, rating. \
-      JSON Lines hold one LedgerRecord per line (speakers, sources and claims without ids); ClaimReview \
-      JSON-LD may be one object, an array, or a DataFeed.
+      CSV and TSV need a column mapping, from their header row or --columns and --map. The claim's fields: \
+      text (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url, lang, \
+      external_id (the record's id in the file); its rating: rating, reviewer; its speaker's: role, \
+      affiliation, country (an ISO 3166-1 code such as US), region (a state or province, such as Texas). \
+      Columns mapped to no field are listed in the summary. The format comes from --format, else the file \
+      name: .tsv or .tab is TSV, .jsonl or .ndjson JSON Lines, .json or .jsonld ClaimReview, anything else \
+      CSV. TSV has no quoting: a field is everything between two tabs, quote marks included. CSV follows \
+      RFC 4180: a field with a quote mark, comma or line break is quoted whole, with quote marks doubled; \
+      a quote mark anywhere else is an error on its line, never silently dropped.
+
+      A rating from a file was given by a fact-checker: name it with --reviewer (or map a reviewer column) \
+      and the verdict is that reviewer's, recorded by you. A rating without a reviewer is recorded as your \
+      own verdict, and the summary says how many were. Before anything is sent, the file's rating labels \
+      are checked against the ledger's scale: labels the scale lacks are listed and nothing is imported, \
+      unless --allow-unmapped-labels (those rows are then rejected). A speaker the import creates gets the \
+      row's role, affiliation, country and region; an existing speaker gains those it lacks (counted as \
+      updated), and a value that differs from the ledger's is reported as a warning, not applied.
 
       Every record is created as the Create methods create it: validated, with you as its actor and the \
       daemon's clock. Records go to the daemon in chunks, each committed as it arrives; bad rows are \
       reported with their line number and the rest imported, unless --strict (then nothing is committed). \
-      Re-importing the same file creates no duplicates: a claim already in the ledger (same speaker, date \
-      and text) is counted as unchanged, so an interrupted import (Ctrl-C) resumes by running the same \
-      command again. An export (records with ids, revisions and audit history) is not imported but \
-      restored: `gainsay restore FILE`.
+      --dry-run checks every row as the import would, against the ledger and the rest of the file, and \
+      commits nothing. Re-importing the same file creates no duplicates: a claim already in the ledger \
+      (same speaker, date and text) is counted as unchanged, so an interrupted import (Ctrl-C) resumes by \
+      running the same command again.
+
+      An export (`gainsay export`, records with ids) is merged whole or not at all: records the ledger \
+      already holds, the same, are unchanged; a record whose id the ledger holds with other content, a new \
+      speaker whose name another speaker has, or a new claim another claim already records, is reported \
+      by line with what differs, and then nothing is imported. Its revisions and audit events are left out \
+      (an import brings records, not their history); `gainsay restore FILE` keeps them, into an empty \
+      ledger.
 
       EXAMPLES:
         gainsay import claims.csv --said 2024
-        # LIAR (no header row): name the columns, map the fields and labels
+        gainsay import claims.csv --said 2024 --dry-run
+        # LIAR (no header row): name the columns, map every field and label
         cols=id,label,statement,subjects,speaker,job,state,party
-        cols=$cols,c1,c2,c3,c4,c5,context
-        gainsay import liar.tsv --columns "$cols" --said 2007 \\
+        cols=$cols,barely_true_count,false_count,half_true_count
+        cols=$cols,mostly_true_count,pants_fire_count,context
+        gainsay import train.tsv --columns "$cols" --said 2007 \\
           --map text=statement,speaker=speaker,rating=label,topics=subjects \\
-          --topic-separator , \\
-          --rating-map barely-true="mostly false",pants-fire="pants on fire"
+          --map external_id=id,role=job,affiliation=party,region=state \\
+          --map context=context --topic-separator , --reviewer PolitiFact \\
+          --rating-map true=true,mostly-true="mostly true" \\
+          --rating-map half-true="half true",barely-true="mostly false" \\
+          --rating-map false=false,pants-fire="pants on fire"
         gainsay import reviews.json --format claimreview
+        gainsay import ledger.jsonl      # an export of another ledger
       """)
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The file, or - for standard input.") var file: String
   @Option(help: "csv, tsv, jsonl or claimreview (default: from the file name).") var format: String?
   @Option(help: "Column names for a file without a header row, comma-separated.") var columns: String?
-  @Option(help: "FIELD=COLUMN pairs, comma-separated (default: columns named like the fields).") var map: String?
-  @Option(help: "LABEL=RATING pairs mapping the file's labels to the rating scale.") var ratingMap: String?
+  @Option(help: "FIELD=COLUMN pairs, comma-separated; may repeat (default: columns named like the fields).")
+  var map: [String] = []
+  @Option(help: "LABEL=RATING pairs mapping the file's labels to the rating scale; may repeat.")
+  var ratingMap: [String] = []
+  @Option(help: "The fact-checker that gave the file's ratings, e.g. PolitiFact.") var reviewer: String?
+  @Flag(help: "Import even if some rating labels are not on the scale (their rows are rejected).")
+  var allowUnmappedLabels = false
   @Option(help: "What separates topics in the topics column.") var topicSeparator = ";"
   @Option(help: "The date for rows without one (YYYY, YYYY-MM or YYYY-MM-DD).") var said: String?
   @Flag(help: "Abort at the first bad row and commit nothing.") var strict = false
+  @Flag(help: "Check every row as the import would and report what it would do; commit nothing.")
+  var dryRun = false
   @Option(help: "Records per chunk sent to the daemon.") var chunkSize = 500
 
-  func run() async throws {
+  func validate() throws {
     guard (1...1_000).contains(chunkSize) else { throw ValidationError("--chunk-size must be 1 to 1000") }
+    if let reviewer, reviewer.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("--reviewer: give the fact-checker's name, e.g. --reviewer PolitiFact")
+    }
+  }
+
+  func run() async throws {
     let interruption = ImportInterruption()
     defer { interruption.uninstall() }
     let parsed = try parse()
@@ -56,6 +95,7 @@ struct ImportCommand: AsyncParsableCommand {
     var options = connection
     options.timeout = max(connection.timeout, 300)
     try await options.run { session in
+      try await checkLabels(parsed, session: session)
       try await send(parsed, session: session, interruption: interruption)
     }
   }
@@ -73,23 +113,19 @@ struct ImportCommand: AsyncParsableCommand {
     }
     let kind = format?.lowercased() ?? Self.guessFormat(file)
     let defaultDate = try said.map { try parseDate($0, option: "--said") }
+    let ratings = ratingMap.joined(separator: ",")
     let parsed: ParsedImport
     switch kind {
     case "csv", "tsv":
       parsed = try TabularImport(
-        separator: kind == "tsv" ? "\t" : ",", columns: columns, map: map, ratingMap: ratingMap,
-        topicSeparator: topicSeparator, defaultDate: defaultDate
+        dialect: kind == "tsv" ? .tsv : .csv, columns: columns, map: map.joined(separator: ","), ratingMap: ratings,
+        topicSeparator: topicSeparator, defaultDate: defaultDate, reviewer: reviewer
       ).parse(data)
     case "jsonl":
-      parsed = JSONLinesImport.parse(data)
-      if let line = parsed.records.first(where: \.isFromExport)?.line {
-        throw CLIError(
-          code: .failedPrecondition,
-          message: "\(file) line \(line) carries an id: the file is an export; restore it with `gainsay restore "
-            + "\(file)` (admin, into an empty ledger)")
-      }
+      parsed = JSONLinesImport.parse(data, leavingOutHistory: true)
     case "claimreview":
-      parsed = try ClaimReviewImport.parse(data, ratingMap: try TabularImport.pairs(ratingMap, option: "--rating-map"))
+      parsed = try ClaimReviewImport.parse(
+        data, ratingMap: try TabularImport.pairs(ratings, option: "--rating-map"), reviewer: reviewer)
     default: throw ValidationError("--format: \"\(kind)\" is not csv, tsv, jsonl or claimreview")
     }
     return parsed
@@ -103,175 +139,26 @@ struct ImportCommand: AsyncParsableCommand {
     return "csv"
   }
 
-  private func send(_ parsed: ParsedImport, session: Session, interruption: ImportInterruption) async throws {
-    var begin = BeginImportRequest()
-    begin.strict = strict
-    begin.origin = file == "-" ? "standard input" : (file as NSString).lastPathComponent
-    let importID = try await session.call(LedgerService.beginImport, begin).importID
-    let progress = Progress(total: parsed.records.count + parsed.errors.count)
-    var rejected = parsed.errors
-    if strict, !parsed.errors.isEmpty {
-      var finish = FinishImportRequest()
-      finish.importID = importID
-      finish.commit = false
-      _ = try await session.call(LedgerService.finishImport, finish)
-      report(rejected)
-      throw CLIError(code: .invalidArgument, message: "\(parsed.errors.count) bad row(s); nothing imported (--strict)")
+  /// Refuses, before anything is sent, a file whose rating labels the ledger's scale lacks, listing them.
+  private func checkLabels(_ parsed: ParsedImport, session: Session) async throws {
+    guard !parsed.labels.isEmpty else { return }
+    let scale = try await session.call(LedgerService.getRatingScale, GetRatingScaleRequest())
+    let known = Set(scale.ratings.map { $0.label.lowercased() })
+    let missing = parsed.labels.filter { !known.contains($0.key.lowercased()) }.sorted { $0.key < $1.key }
+    guard !missing.isEmpty else { return }
+    let listed = missing.map { label, lines in
+      "\"\(label)\" (\(ImportInterruption.grouped(lines.count)) row\(lines.count == 1 ? "" : "s"), first line \(lines.min()!))"
+    }.joined(separator: ", ")
+    let ratings = scale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
+    let rows = ImportInterruption.grouped(missing.reduce(0) { $0 + $1.value.count })
+    if allowUnmappedLabels {
+      Output.error("gainsay: warning: labels not on the rating scale, their \(rows) rows will be rejected: \(listed)")
+      return
     }
-    var done = parsed.errors.count
-    var sent = 0
-    interruption.update { $0.strict = strict }
-    for chunk in ImportChunks.split(parsed.records, maximumCount: chunkSize) {
-      if interruption.requested { break }
-      var request = ImportRecordsRequest()
-      request.importID = importID
-      request.records = chunk
-      interruption.update { $0.inFlight = chunk.count }
-      let response = try await session.call(LedgerService.importRecords, request)
-      interruption.update {
-        $0.committed += chunk.count
-        $0.inFlight = 0
-      }
-      for outcome in response.outcomes where outcome.result == .rejected {
-        rejected.append((outcome.line, outcome.error))
-      }
-      sent += chunk.count
-      done += request.records.count
-      progress.update(done)
-      if strict && !rejected.isEmpty { break }
-    }
-    if interruption.requested && sent < parsed.records.count {
-      progress.finish()
-      try await stop(importID: importID, parsed: parsed, sent: sent, rejected: rejected, session: session)
-    }
-    var finish = FinishImportRequest()
-    finish.importID = importID
-    finish.commit = !(strict && !rejected.isEmpty)
-    let summary = try await session.call(LedgerService.finishImport, finish)
-    progress.finish()
-    report(rejected)
-    let counts =
-      "created \(summary.created), unchanged \(summary.unchanged), rejected \(summary.rejected + Int64(parsed.errors.count))"
-    if connection.json {
-      Output.line(
-        JSONValue.object([
-          ("created", .integer(summary.created)), ("unchanged", .integer(summary.unchanged)),
-          ("rejected", .integer(summary.rejected + Int64(parsed.errors.count))),
-          ("committed", .bool(summary.committed)),
-        ]).serialized())
-    } else {
-      Output.line(summary.committed ? "imported: \(counts)" : "nothing imported (--strict): \(counts)")
-    }
-    if strict && !summary.committed {
-      throw CLIError(code: .invalidArgument, message: "\(rejected.count) bad row(s); nothing imported (--strict)")
-    }
-  }
-
-  /// After the first Ctrl-C: closes the session (abandoning a strict import), reports the bad rows seen
-  /// so far, says what is in the ledger and how to resume, and exits 130.
-  private func stop(
-    importID: String, parsed: ParsedImport, sent: Int, rejected: [(Int64, String)], session: Session
-  ) async throws -> Never {
-    var finish = FinishImportRequest()
-    finish.importID = importID
-    finish.commit = !strict
-    let summary = try await session.call(LedgerService.finishImport, finish)
-    report(rejected)
-    let total = ImportInterruption.grouped(parsed.records.count)
-    let message: String
-    if strict || !summary.committed {
-      message = "nothing committed (--strict imports all rows or none); run the same command again to import"
-    } else if sent == 0 {
-      message = "0 of \(total) rows committed; run the same command again to import"
-    } else {
-      let lastLine = parsed.records[sent - 1].line
-      let origin = file == "-" ? "standard input" : file
-      let count = ImportInterruption.grouped(sent)
-      message =
-        "\(count) of \(total) rows committed (rows 1–\(count), up to line "
-        + "\(ImportInterruption.grouped(Int(lastLine))) of \(origin): \(ImportInterruption.grouped(Int(summary.created))) "
-        + "created, \(ImportInterruption.grouped(Int(summary.unchanged))) unchanged, "
-        + "\(ImportInterruption.grouped(Int(summary.rejected))) rejected); run the same command again to resume — "
-        + "rows already in the ledger (same speaker, date and text) are skipped as unchanged"
-    }
-    Output.error("gainsay: interrupted: " + message)
-    throw ExitCode(130)
-  }
-
-  private func report(_ rejected: [(Int64, String)]) {
-    for (line, error) in rejected.sorted(by: { $0.0 < $1.0 }).prefix(1_000) {
-      Output.error("gainsay: line \(line): \(error)")
-    }
-    if rejected.count > 1_000 { Output.error("gainsay: … and \(rejected.count - 1_000) more bad rows") }
-  }
-}
-
-/// Records ready to send, and the rows that could not even be read, by line.
-struct ParsedImport {
-  var records: [ImportRecord] = []
-  var errors: [(Int64, String)] = []
-}
-
-/// A progress line on a terminal: rows, rows per second, time left.
-final class Progress {
-  private let total: Int
-  private let start = Date()
-  private let enabled = isatty(2) == 1
-
-  init(total: Int) { self.total = total }
-
-  func update(_ done: Int) {
-    guard enabled, total > 0 else { return }
-    let elapsed = max(Date().timeIntervalSince(start), 0.001)
-    let rate = Double(done) / elapsed
-    let left = rate > 0 ? Int(Double(total - done) / rate) : 0
-    let width = 30
-    let filled = width * done / total
-    let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-    Output.error(
-      "\u{1B}[2K\r\(bar) \(done)/\(total) rows  \(Int(rate)) rows/s  ETA \(left / 60):\(String(format: "%02d", left % 60))",
-      newline: false)
-  }
-
-  func finish() {
-    if enabled && total > 0 { Output.error("") }
-  }
-}
-
-extension ImportRecord {
-  /// Whether the record can only come from an export: it carries an id, or it is a revision, link,
-  /// verdict or audit event.
-  var isFromExport: Bool {
-    switch record?.record {
-    case .speaker(let value)?: !value.id.isEmpty
-    case .source(let value)?: !value.id.isEmpty
-    case .claim(let value)?: !value.id.isEmpty
-    case .claimRevision?, .link?, .verdict?, .auditEvent?: true
-    case nil: false
-    }
-  }
-}
-
-/// Records cut into the chunks ImportRecords takes: at most `maximumCount` records and about
-/// ``maximumBytes`` encoded bytes each (a source can hold megabytes of text; a request frame at most 4 MiB).
-enum ImportChunks {
-  static let maximumBytes = 2 << 20
-
-  static func split(_ records: [ImportRecord], maximumCount: Int) -> [[ImportRecord]] {
-    var chunks: [[ImportRecord]] = []
-    var current: [ImportRecord] = []
-    var bytes = 0
-    for record in records {
-      let size = record.serializedBytes().count + 8
-      if !current.isEmpty && (current.count == maximumCount || bytes + size > maximumBytes) {
-        chunks.append(current)
-        current = []
-        bytes = 0
-      }
-      current.append(record)
-      bytes += size
-    }
-    if !current.isEmpty { chunks.append(current) }
-    return chunks
+    throw CLIError(
+      code: .failedPrecondition,
+      message: "the file's rating labels \(listed) are not on the rating scale (\(ratings)); map them with "
+        + "--rating-map LABEL=RATING, or pass --allow-unmapped-labels to import the rest and reject those "
+        + "\(rows) rows; nothing imported")
   }
 }

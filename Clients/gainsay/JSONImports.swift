@@ -5,7 +5,9 @@ import GainsayRPC
 
 /// JSON Lines in the export format: one LedgerRecord per line.
 enum JSONLinesImport {
-  static func parse(_ data: Data) -> ParsedImport {
+  /// The file's records; with `leavingOutHistory`, without an export's revisions and audit events (counted
+  /// in ``ParsedImport/leftOutHistory``): an import brings records, a restore their history too.
+  static func parse(_ data: Data, leavingOutHistory: Bool = false) -> ParsedImport {
     var parsed = ParsedImport()
     var number: Int64 = 0
     for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -19,6 +21,14 @@ enum JSONLinesImport {
         var record = ImportRecord()
         record.line = number
         record.record = try LedgerRecord(jsonText: text)
+        switch record.record?.record {
+        case .claimRevision?, .auditEvent?:
+          if leavingOutHistory {
+            parsed.leftOutHistory += 1
+            continue
+          }
+        default: break
+        }
         parsed.records.append(record)
       } catch {
         parsed.errors.append((number, "not a LedgerRecord: \(error)"))
@@ -30,7 +40,8 @@ enum JSONLinesImport {
 
 /// schema.org ClaimReview JSON-LD: one object, an array, or a DataFeed of them.
 enum ClaimReviewImport {
-  static func parse(_ data: Data, ratingMap: [String: String]) throws -> ParsedImport {
+  /// The feed's reviews as claims with ratings, each given by `reviewer`, else by the review's author.
+  static func parse(_ data: Data, ratingMap: [String: String], reviewer: String?) throws -> ParsedImport {
     guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("the file is not UTF-8 text") }
     let root: JSONValue
     do { root = try JSONValue.parse(text) } catch { throw ValidationError("not JSON: \(error)") }
@@ -84,6 +95,10 @@ enum ClaimReviewImport {
       record.speakerName = speaker
       let label = string(review, "reviewRating", "alternateName")
       record.rating = ratingMap[label.lowercased()] ?? label
+      if !record.rating.isEmpty {
+        record.reviewer = reviewer ?? string(review, "author", "name")
+        parsed.labels[record.rating, default: []].append(line)
+      }
       var ledgerRecord = LedgerRecord()
       ledgerRecord.record = .claim(claim)
       record.record = ledgerRecord

@@ -3,16 +3,29 @@ import Foundation
 import GainsayProto
 import GainsayRPC
 
-/// CSV (RFC 4180) and TSV with a column mapping.
+/// CSV (RFC 4180) and TSV (no quoting) with a column mapping.
 struct TabularImport {
-  let separator: Character
+  enum Dialect {
+    /// Comma-separated, RFC 4180 quoting; a bad quote is an error on its line.
+    case csv
+    /// Tab-separated, no quoting: a field is everything between tabs.
+    case tsv
+  }
+
+  let dialect: Dialect
   let columns: String?
   let map: String?
   let ratingMap: String?
   let topicSeparator: String
   let defaultDate: PartialDate?
+  /// Who gave the ratings, for rows without a reviewer column (or with it empty).
+  let reviewer: String?
 
-  static let fields = ["text", "speaker", "said", "context", "topics", "url", "lang", "rating"]
+  /// The fields a column can be mapped to: the claim's, its rating and reviewer, and its speaker's details.
+  static let fields = [
+    "text", "speaker", "said", "context", "topics", "url", "lang", "rating", "reviewer", "external_id", "role",
+    "affiliation", "country", "region",
+  ]
 
   static func pairs(_ text: String?, option: String) throws -> [String: String] {
     guard let text, !text.isEmpty else { return [:] }
@@ -28,7 +41,7 @@ struct TabularImport {
   }
 
   func parse(_ data: Data) throws -> ParsedImport {
-    var rows = Self.rows(data, separator: separator)
+    var rows = dialect == .tsv ? TSVRows.rows(data) : CSVRows.rows(data)
     var header: [String]
     if let columns {
       header = columns.split(separator: ",", omittingEmptySubsequences: false).map {
@@ -63,6 +76,9 @@ struct TabularImport {
     }
     let ratings = try Self.pairs(ratingMap, option: "--rating-map")
     var parsed = ParsedImport()
+    let used = Set(index.values)
+    parsed.unmappedColumns = header.enumerated().filter { !used.contains($0.offset) }.map(\.element)
+    let kind = dialect == .tsv ? "fields" : "columns"
     for row in rows {
       let cells: [String]
       switch row.cells {
@@ -73,7 +89,8 @@ struct TabularImport {
       }
       if cells.count == 1 && cells[0].isEmpty { continue }  // a blank line
       guard cells.count == header.count else {
-        parsed.errors.append((row.line, "\(cells.count) columns where the header has \(header.count)"))
+        let hint = dialect == .tsv ? " (TSV has no quoting: every tab ends a field)" : ""
+        parsed.errors.append((row.line, "\(cells.count) \(kind) where the header has \(header.count)\(hint)"))
         continue
       }
       func cell(_ field: String) -> String {
@@ -83,6 +100,7 @@ struct TabularImport {
       claim.text = cell("text")
       claim.context = cell("context")
       claim.language = cell("lang")
+      if !cell("external_id").isEmpty { claim.externalID = cell("external_id") }
       if !cell("url").isEmpty { claim.appearanceUrls = [cell("url")] }
       claim.topics = cell("topics").components(separatedBy: topicSeparator).map {
         $0.trimmingCharacters(in: .whitespaces)
@@ -101,74 +119,23 @@ struct TabularImport {
       record.speakerName = cell("speaker")
       let label = cell("rating")
       record.rating = ratings[label.lowercased()] ?? label
+      if !record.rating.isEmpty {
+        record.reviewer = cell("reviewer").isEmpty ? (reviewer ?? "") : cell("reviewer")
+        parsed.labels[record.rating, default: []].append(row.line)
+      }
+      var details = Speaker()
+      details.role = cell("role")
+      details.affiliation = cell("affiliation")
+      details.country = cell("country")
+      details.region = cell("region")
+      if !(details.role.isEmpty && details.affiliation.isEmpty && details.country.isEmpty && details.region.isEmpty) {
+        record.speakerDetails = details
+      }
       var ledgerRecord = LedgerRecord()
       ledgerRecord.record = .claim(claim)
       record.record = ledgerRecord
       parsed.records.append(record)
     }
     return parsed
-  }
-
-  struct Row {
-    enum Cells {
-      case success([String])
-      case failure(String)
-    }
-    let line: Int64
-    let cells: Cells
-  }
-
-  /// Splits CSV/TSV text into rows of cells: quoted cells may hold separators, quotes ("") and line
-  /// breaks. A row that is not valid UTF-8 is reported rather than guessed at.
-  static func rows(_ data: Data, separator: Character) -> [Row] {
-    let separatorByte = separator.asciiValue!
-    var rows: [Row] = []
-    var cells: [String] = []
-    var cell: [UInt8] = []
-    var quoted = false
-    var line: Int64 = 1
-    var rowLine: Int64 = 1
-    var invalid = false
-    let bytes = [UInt8](data)
-    var index = 0
-    func endCell() {
-      if let text = String(validating: cell, as: UTF8.self) { cells.append(text) } else { invalid = true }
-      cell.removeAll(keepingCapacity: true)
-    }
-    func endRow() {
-      endCell()
-      rows.append(Row(line: rowLine, cells: invalid ? .failure("not valid UTF-8 text") : .success(cells)))
-      cells.removeAll(keepingCapacity: true)
-      invalid = false
-    }
-    while index < bytes.count {
-      let byte = bytes[index]
-      if quoted {
-        if byte == UInt8(ascii: "\"") {
-          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
-            cell.append(byte)
-            index += 1
-          } else {
-            quoted = false
-          }
-        } else {
-          if byte == UInt8(ascii: "\n") { line += 1 }
-          cell.append(byte)
-        }
-      } else if byte == UInt8(ascii: "\"") && cell.isEmpty {
-        quoted = true
-      } else if byte == separatorByte {
-        endCell()
-      } else if byte == UInt8(ascii: "\n") {
-        endRow()
-        line += 1
-        rowLine = line
-      } else if byte != UInt8(ascii: "\r") {
-        cell.append(byte)
-      }
-      index += 1
-    }
-    if !cell.isEmpty || !cells.isEmpty { endRow() }
-    return rows
   }
 }

@@ -6,23 +6,33 @@ import Synchronization
 ///
 /// Without `strict`, each chunk's valid records are committed when the chunk arrives and bad ones are
 /// reported by line. With `strict`, records are staged and the whole import commits at FinishImport, or
-/// nothing does if any record was bad.
+/// nothing does if any record was bad; every record is still checked, so every problem is reported. A
+/// `dryRun` session checks every record as the import would and commits nothing. Records that carry ids
+/// (an export) are merged all or nothing: only in a strict or dry-run session (see `Ledger+ImportMerge`).
 public final class ImportSessions: Sendable {
   struct Session: Sendable {
     let strict: Bool
+    let dryRun: Bool
     let origin: String
     let owner: UInt32
     /// A restore of an export (admin, empty ledger), staged whole and verified at FinishImport.
     let restore: Bool
     var lastUsed: Date
     var failed = false
-    var counts = (created: Int64(0), unchanged: Int64(0), rejected: Int64(0))
+    var counts = (created: Int64(0), updated: Int64(0), unchanged: Int64(0), rejected: Int64(0))
     /// Strict mode: what FinishImport will commit.
     var staged = Staged()
-    /// Speakers created by this import, by lower-cased name, so later rows find them.
+    /// Speakers created by this import, by lower-cased name and alias, so later rows find them.
     var speakersByName: [String: String] = [:]
+    /// Speakers this import created or changed and has not committed yet, as they will be written.
+    var speakers: [String: Speaker] = [:]
     /// Claims created by this import, by de-duplication key, so repeated rows are UNCHANGED.
     var claimKeys: [String: String] = [:]
+    /// Records with ids this import creates and has not committed yet (an export merged in), so later
+    /// records may refer to them; sources keep their archived text, for the quotes of links.
+    var merged: [String: Resource] = [:]
+    /// Records with ids this import rejected, by id, with their line: what refers to them says so.
+    var rejectedIDs: [String: Int64] = [:]
     /// Restore: every record so far, in order, with its line.
     var restoreRecords: [RestoreRecord] = []
     /// Restore: the encoded size of `restoreRecords`, bounded by ``ImportSessions/restoreByteLimit``.
@@ -30,18 +40,52 @@ public final class ImportSessions: Sendable {
     /// Strict import: the encoded size of `staged`, bounded by ``ImportSessions/strictByteLimit``.
     var stagedBytes = 0
 
+    /// Whether nothing commits until FinishImport (strict), or ever (dry run).
+    var staging: Bool { strict || dryRun }
+
     mutating func count(_ result: ImportResult) {
       switch result {
       case .created: counts.created += 1
+      case .updated: counts.updated += 1
       case .unchanged: counts.unchanged += 1
       default: counts.rejected += 1
       }
     }
   }
 
+  /// What one chunk (or, strict, the whole import) writes: new records in order, and existing records
+  /// changed (speakers that gained details), each once, as they will be stored.
   struct Staged: Sendable {
     var created: [Resource] = []
-    var isEmpty: Bool { created.isEmpty }
+    var updated: [Resource] = []
+    var isEmpty: Bool { created.isEmpty && updated.isEmpty }
+    var bytes: Int { (created + updated).reduce(0) { $0 + $1.serializedBytes().count } }
+
+    /// Adds `speaker`, or replaces the version of it this batch already holds.
+    mutating func put(_ speaker: Speaker, isNew: Bool) {
+      let resource = Resource(speaker)
+      if let index = created.firstIndex(where: { $0.typeAndID.1 == speaker.id }) {
+        created[index] = resource
+      } else if let index = updated.firstIndex(where: { $0.typeAndID.1 == speaker.id }) {
+        updated[index] = resource
+      } else if isNew {
+        created.append(resource)
+      } else {
+        updated.append(resource)
+      }
+    }
+
+    /// Adds the next chunk's records: updates of the same record keep the latest.
+    mutating func append(_ other: Staged) {
+      created += other.created
+      for resource in other.updated {
+        if let index = updated.firstIndex(where: { $0.typeAndID.1 == resource.typeAndID.1 }) {
+          updated[index] = resource
+        } else {
+          updated.append(resource)
+        }
+      }
+    }
   }
 
   let sessions = Mutex<[String: Session]>([:])
@@ -63,6 +107,9 @@ extension Ledger {
   public func beginImport(_ request: BeginImportRequest, caller: CallerIdentity) async throws -> BeginImportResponse {
     try require(request.restore ? .admin : .editor, caller, to: request.restore ? "restoring an export" : "importing")
     let origin = try Validate.line(request.origin, field: "origin", required: false, maximum: 500)
+    if request.restore && request.dryRun {
+      throw LedgerError.invalid("dry_run", "a restore is checked whole before it commits; it has no dry run")
+    }
     if request.restore { try await requireEmptyLedger() }
     let id = ResourceID.make("imp")
     let now = Date()
@@ -73,8 +120,8 @@ extension Ledger {
       let open = sessions.values.filter { $0.owner == caller.uid }.count
       guard open < ImportSessions.sessionsPerUser else { return open }
       sessions[id] = ImportSessions.Session(
-        strict: request.strict || request.restore, origin: origin, owner: caller.uid, restore: request.restore,
-        lastUsed: now)
+        strict: request.strict || request.restore, dryRun: request.dryRun, origin: origin, owner: caller.uid,
+        restore: request.restore, lastUsed: now)
       return open
     }
     guard open < ImportSessions.sessionsPerUser else {
@@ -114,25 +161,25 @@ extension Ledger {
     for item in request.records {
       var outcome = ImportOutcome()
       outcome.line = item.line
-      if session.strict && session.failed {
+      do {
+        // A rejected record stages nothing: stage checks everything before it adds to batch or session.
+        let staged = try await stage(item, into: &batch, session: &session, known: known, caller: caller)
+        outcome.result = staged.result
+        outcome.resourceID = staged.id
+        outcome.error = staged.warnings.joined(separator: "; ")
+      } catch let error as LedgerError {
         outcome.result = .rejected
-        outcome.error = "not imported: an earlier record was rejected and the import is strict"
-      } else {
-        do {
-          let (result, id) = try await stage(item, into: &batch, session: &session, known: known, caller: caller)
-          outcome.result = result
-          outcome.resourceID = id
-        } catch let error as LedgerError {
-          outcome.result = .rejected
-          outcome.error = error.message
-          session.failed = true
-        }
+        outcome.error = error.message
+        session.failed = true
+        if !item.carriedID.isEmpty { session.rejectedIDs[item.carriedID] = item.line }
       }
       session.count(outcome.result)
       outcomes.append(outcome)
     }
-    if session.strict {
-      session.stagedBytes += batch.created.reduce(0) { $0 + $1.serializedBytes().count }
+    if session.dryRun {
+      // Nothing is kept but what later chunks need to find (names, claim keys, merged ids).
+    } else if session.strict {
+      session.stagedBytes += batch.bytes
       guard session.stagedBytes <= ImportSessions.strictByteLimit else {
         _ = imports.sessions.withLock { $0.removeValue(forKey: request.importID) }
         throw LedgerError(
@@ -140,15 +187,15 @@ extension Ledger {
           "a strict import may stage at most \(ImportSessions.strictByteLimit >> 20) MiB before it commits; this "
             + "one was abandoned, nothing written: import without --strict, or in smaller files")
       }
-      session.staged.created += batch.created
-    } else if !batch.isEmpty {
-      try await commitBatch(batch, session: session, caller: caller)
-    }
-    if !session.strict {
+      session.staged.append(batch)
+    } else {
+      if !batch.isEmpty { try await commitBatch(batch, session: session, caller: caller) }
       // Committed: the ledger itself now answers for these speakers and claims (prefetch reads them),
       // so the session stays small however long the import.
       session.speakersByName.removeAll()
+      session.speakers.removeAll()
       session.claimKeys.removeAll()
+      session.merged.removeAll()
     }
     return saved(session, id: request.importID, outcomes: outcomes)
   }
@@ -173,14 +220,21 @@ extension Ledger {
     var response = FinishImportResponse()
     response.rejected = session.counts.rejected
     response.unchanged = session.counts.unchanged
-    if session.strict {
+    if session.dryRun {
+      // What the import would have done; nothing was written.
+      response.committed = false
+      response.created = session.counts.created
+      response.updated = session.counts.updated
+    } else if session.strict {
       let commit = request.commit && !session.failed
       if commit && !session.staged.isEmpty { try await commitBatch(session.staged, session: session, caller: caller) }
       response.committed = commit
       response.created = commit ? session.counts.created : 0
+      response.updated = commit ? session.counts.updated : 0
     } else {
       response.committed = true
       response.created = session.counts.created
+      response.updated = session.counts.updated
     }
     return response
   }
@@ -191,188 +245,7 @@ extension Ledger {
     let audit = AuditDraft(
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
-    let events = try await store.importBatch(created: batch.created, audit: audit)
+    let events = try await store.importBatch(created: batch.created, updated: batch.updated, audit: audit)
     for event in events { feed.publish(event) }
-  }
-
-  /// What the ledger already holds of a chunk, read in a few queries rather than one per record.
-  struct Known {
-    var ids: [ResourceType: Set<String>] = [:]
-    var speakers: [String: String] = [:]
-    var claims: [String: Claim] = [:]
-
-    /// What makes two claims the same statement: speaker, date as given, and normalised text.
-    static func claimKey(_ claim: Claim) -> String {
-      claim.speakerID + "|" + (claim.saidOn?.iso ?? "") + "|" + Similarity.normalised(claim.text)
-    }
-
-    func exists(_ type: ResourceType, _ id: String) -> Bool { ids[type]?.contains(id) ?? false }
-  }
-
-  private func prefetch(_ records: [ImportRecord], session: ImportSessions.Session) async throws -> Known {
-    var ids: [ResourceType: [String]] = [:]
-    var names: [String] = []
-    for item in records {
-      switch item.record?.record {
-      case .speaker(let value)?: names.append(value.name)
-      case .claim(let value)?:
-        if !value.speakerID.isEmpty { ids[.speaker, default: []].append(value.speakerID) }
-        if !item.speakerName.isEmpty { names.append(item.speakerName) }
-      default: break
-      }
-    }
-    var known = Known()
-    for (type, list) in ids { known.ids[type] = try await store.existingIDs(type, among: list) }
-    known.speakers = try await store.speakerIDs(named: names)
-    var keys: [(speakerID: String, text: String)] = []
-    for item in records {
-      guard case .claim(let claim)? = item.record?.record, claim.id.isEmpty else { continue }
-      let speakerID =
-        claim.speakerID.isEmpty
-        ? (session.speakersByName[item.speakerName.lowercased()] ?? known.speakers[item.speakerName.lowercased()])
-        : claim.speakerID
-      if let speakerID { keys.append((speakerID, claim.text)) }
-    }
-    for claim in try await store.claims(matching: keys) {
-      known.claims[Known.claimKey(claim)] = claim
-    }
-    return known
-  }
-
-  /// Validates one record as the Create methods do and adds what it creates to `batch`, with the caller
-  /// as actor and the server's clock; returns CREATED or UNCHANGED and the id. Records that carry ids, and
-  /// revisions, links, verdicts and audit events, come only from an export: they are restored, not imported.
-  private func stage(
-    _ item: ImportRecord, into batch: inout ImportSessions.Staged, session: inout ImportSessions.Session,
-    known: Known, caller: CallerIdentity
-  ) async throws -> (ImportResult, String) {
-    let time = timestamp
-    switch item.record?.record {
-    case .speaker(let input)?:
-      try Self.refuseID(input.id, field: "speaker.id")
-      var speaker = try Self.validated(input, field: "speaker")
-      if let existing = findSpeaker(speaker.name, session: session, known: known) { return (.unchanged, existing) }
-      speaker.id = ResourceID.make("spk")
-      speaker.createTime = time
-      speaker.updateTime = time
-      batch.created.append(Resource(speaker))
-      session.speakersByName[speaker.name.lowercased()] = speaker.id
-      return (.created, speaker.id)
-
-    case .source(let input)?:
-      try Self.refuseID(input.id, field: "source.id")
-      var source = try validated(input, field: "source")
-      source.archivedText = try Validate.text(
-        input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
-      Self.seal(&source)
-      source.id = ResourceID.make("src")
-      source.createTime = time
-      source.updateTime = time
-      batch.created.append(Resource(source))
-      return (.created, source.id)
-
-    case .claim(let input)?:
-      try Self.refuseID(input.id, field: "claim.id")
-      var claimInput = input
-      // A speaker named by the row and not yet in the ledger; staged only if the row is accepted.
-      var newSpeaker: Speaker?
-      if claimInput.speakerID.isEmpty {
-        let name = try Validate.line(item.speakerName, field: "speaker_name", required: true)
-        if let id = findSpeaker(name, session: session, known: known) {
-          claimInput.speakerID = id
-        } else {
-          var speaker = try Self.validated(Speaker.named(name), field: "speaker_name")
-          speaker.id = ResourceID.make("spk")
-          speaker.createTime = time
-          speaker.updateTime = time
-          newSpeaker = speaker
-          claimInput.speakerID = speaker.id
-        }
-      } else if !known.exists(.speaker, claimInput.speakerID),
-        !session.speakersByName.values.contains(claimInput.speakerID),
-        try await store.resource(.speaker, id: claimInput.speakerID) == nil
-      {
-        throw LedgerError.notFound("speaker", claimInput.speakerID, field: "claim.speaker_id")
-      }
-      var claim = try validated(claimInput, field: "claim")
-      // The same statement by the same speaker on the same date is the same claim: re-imports add nothing.
-      let key = Known.claimKey(claim)
-      if let existing = session.claimKeys[key] { return (.unchanged, existing) }
-      if let existing = known.claims[key] {
-        session.claimKeys[key] = existing.id
-        if !item.rating.isEmpty, existing.latestRating.isEmpty {
-          batch.created.append(
-            Resource(try importedVerdict(claimID: existing.id, label: item.rating, caller: caller, time: time)))
-          return (.created, existing.id)
-        }
-        return (.unchanged, existing.id)
-      }
-      claim.id = ResourceID.make("clm")
-      claim.state = .active
-      claim.revision = 1
-      claim.createTime = time
-      claim.updateTime = time
-      // Check the rating before staging anything, so a rejected row leaves nothing behind.
-      let verdict =
-        item.rating.isEmpty
-        ? nil : try importedVerdict(claimID: claim.id, label: item.rating, caller: caller, time: time)
-      if let newSpeaker {
-        batch.created.append(Resource(newSpeaker))
-        session.speakersByName[newSpeaker.name.lowercased()] = newSpeaker.id
-      }
-      batch.created.append(Resource(claim))
-      if let verdict { batch.created.append(Resource(verdict)) }
-      session.claimKeys[key] = claim.id
-      return (.created, claim.id)
-
-    case .claimRevision?, .link?, .verdict?, .auditEvent?:
-      throw LedgerError.invalid(
-        "record", "revisions, links, verdicts and audit events come from an export: " + Self.restoreHint)
-
-    case nil:
-      throw LedgerError.invalid("record", "is empty")
-    }
-  }
-
-  static let restoreHint = "restore an export with `gainsay restore FILE` (admin, into an empty ledger)"
-
-  /// Imports create records: an id in the file is refused rather than trusted.
-  private static func refuseID(_ id: String, field: String) throws {
-    guard id.isEmpty else {
-      throw LedgerError.invalid(field, "an import creates new records and takes no ids; " + restoreHint)
-    }
-  }
-
-  private func findSpeaker(_ name: String, session: ImportSessions.Session, known: Known) -> String? {
-    session.speakersByName[name.lowercased()] ?? known.speakers[name.lowercased()]
-  }
-
-  private func importedVerdict(
-    claimID: String, label: String, caller: CallerIdentity, time: Timestamp
-  ) throws -> Verdict {
-    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
-    else {
-      let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
-      throw LedgerError.invalid(
-        "rating", "\"\(label)\" is not on the rating scale (\(labels)); map it with --rating-map")
-    }
-    var verdict = Verdict()
-    verdict.id = ResourceID.make("vrd")
-    verdict.claimID = claimID
-    verdict.rating = rating.label
-    verdict.ratingValue = rating.value
-    verdict.reviewer = caller.unixUser
-    verdict.createTime = time
-    return verdict
-  }
-}
-
-extension Speaker {
-  /// A person known only by name, as an imported row names its speaker.
-  fileprivate static func named(_ name: String) -> Speaker {
-    var speaker = Speaker()
-    speaker.name = name
-    speaker.kind = .person
-    return speaker
   }
 }

@@ -129,9 +129,10 @@ public protocol LedgerStore: Sendable {
   /// copy open for reading; the copy is deleted when `body` returns.
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T
 
-  /// Writes a batch of imported records in one transaction, each new to the ledger with an IMPORT audit
-  /// event by `audit`'s actor. Constraint violations fail the whole batch.
-  func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent]
+  /// Writes a batch of imported records in one transaction, with an IMPORT audit event each by `audit`'s
+  /// actor: `created` new to the ledger, in order, then `updated`, existing records in their new state.
+  /// Constraint violations fail the whole batch.
+  func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent]
 
   /// Writes a verified restore in one transaction, as it is: ids, revisions and the audit log with its
   /// sequence numbers. Fails, writing nothing, unless the ledger is empty when the transaction begins.

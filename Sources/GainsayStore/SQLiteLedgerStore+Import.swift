@@ -6,7 +6,7 @@ import Synchronization
 
 /// Imports: batches of records in one transaction, and the lookups that resolve their references.
 extension SQLiteLedgerStore {
-  public func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+  public func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
     let clock = auditClock
     let events = try await write { db in
       var events: [AuditEvent] = []
@@ -15,9 +15,18 @@ extension SQLiteLedgerStore {
         try Self.store(db, resource, isNew: true, fresh: true)
         events.append(try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock))
       }
+      for resource in updated {
+        let (type, id) = resource.typeAndID
+        guard let before = try Self.fetch(db, type, id: id) else {
+          throw LedgerError.notFound(type.noun, id, field: "id")
+        }
+        try Self.checkConstraints(db, for: resource, replacing: before)
+        try Self.store(db, resource, isNew: false)
+        events.append(try Self.appendAudit(db, audit, before: before, after: resource, clock: clock))
+      }
       return events
     }
-    countWords(of: created)
+    countWords(of: created + updated)
     return events
   }
 

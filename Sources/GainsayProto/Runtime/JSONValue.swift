@@ -77,7 +77,11 @@ public enum JSONValue: Sendable, Hashable {
       case "\n": output += "\\n"
       case "\r": output += "\\r"
       case "\t": output += "\\t"
-      case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+      // Controls, bidirectional embeddings, overrides and isolates, and the line and paragraph separators
+      // as \u escapes: still the same JSON, and nothing in it acts on a terminal (`gainsay … --json`).
+      case _
+      where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x2028...0x202E).contains(scalar.value)
+        || (0x2066...0x2069).contains(scalar.value):
         let hex = String(scalar.value, radix: 16)
         output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
       default:
