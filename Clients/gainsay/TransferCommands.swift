@@ -55,18 +55,28 @@ struct ExportCommand: AsyncParsableCommand {
 
       EXAMPLES:
         gainsay export --audit --output ledger.jsonl
-        gainsay export --format claimreview > reviews.jsonld
+        gainsay export --format claimreview --publisher 'The Daily Example' \\
+          --publisher-url https://daily.example > reviews.jsonld
+
+      ClaimReview names the newsroom: --publisher and --publisher-url, or the
+      daemon's config ("publisher", "publisherURL").
       """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
   var format = "jsonl"
   @Flag(help: "Include the audit log (jsonl).") var audit = false
+  @Option(help: "claimreview: the newsroom's name, over the daemon's config.") var publisher = ""
+  @Option(name: .customLong("publisher-url"), help: "claimreview: the newsroom's web address, over the daemon's config.")
+  var publisherURL = ""
   @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
   var output: String?
 
   func run() async throws {
     guard ["jsonl", "claimreview"].contains(format.lowercased()) else {
       throw ValidationError("--format: \"\(format)\" is not jsonl or claimreview")
+    }
+    guard format.lowercased() == "claimreview" || (publisher.isEmpty && publisherURL.isEmpty) else {
+      throw ValidationError("--publisher and --publisher-url go with --format claimreview")
     }
     var options = connection
     options.timeout = max(connection.timeout, 600)
@@ -107,6 +117,8 @@ extension ExportCommand {
         var request = GenerateReportRequest()
         request.speakerID = speaker.id
         request.format = .claimreview
+        request.publisher = publisher
+        request.publisherURL = publisherURL
         var bytes: [UInt8] = []
         for try await chunk in session.stream(LedgerService.generateReport, request) {
           if case .data(let data)? = chunk.part { bytes += data }

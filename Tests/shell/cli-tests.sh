@@ -178,7 +178,9 @@ private_output() {  # private_output FILE COMMAND...: FILE written by COMMAND is
 check "export --output: mode 0600" private_output "$work/export.jsonl" g export --output "$work/export.jsonl"
 over_existing() { chmod 644 "$work/export.jsonl" && private_output "$work/export.jsonl" g export --output "$work/export.jsonl"; }
 check "export --output over an existing 0644 file: 0600" over_existing
-check "export --format claimreview --output: mode 0600" private_output "$work/reviews.jsonld" g export --format claimreview --output "$work/reviews.jsonld"
+check "export --format claimreview --output: mode 0600" private_output "$work/reviews.jsonld" g export --format claimreview --publisher "The Daily Example" --publisher-url https://daily.example --output "$work/reviews.jsonld"
+check "export --format claimreview: valid by the JSON Schema" "$(dirname "$0")/validate-claimreview.py" --level structure "$work/reviews.jsonld"
+expect_usage_error_fixed "--publisher and --publisher-url go with --format claimreview" g export --publisher X
 check "report --output: mode 0600" private_output "$work/report.md" g report --speaker "$speaker" --output "$work/report.md"
 symlink_at_temp_name() {
   echo untouched > "$work/victim"

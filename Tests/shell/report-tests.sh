@@ -66,7 +66,7 @@ check "json report" json_report
 claimreview() {
   g report --topic lgbt --format claimreview --publisher "The Daily Example" --publisher-url https://daily.example \
     --output "$work/reviews.jsonld" 2>/dev/null || return 1
-  /usr/bin/python3 - "$work/reviews.jsonld" <<'PY'
+  /usr/bin/python3 - "$work/reviews.jsonld" <<'PY' || return 1
 import json, sys
 reviews = json.load(open(sys.argv[1]))
 assert len(reviews) == 3, len(reviews)  # the unreviewed claim has no ClaimReview
@@ -78,6 +78,7 @@ for review in reviews:
     assert review["itemReviewed"]["@type"] == "Claim" and review["itemReviewed"]["author"]["name"]
     assert review["reviewRating"]["alternateName"]
 PY
+  "$(dirname "$0")/validate-claimreview.py" --level structure "$work/reviews.jsonld" >/dev/null
 }
 check "claimreview JSON-LD for every reviewed claim" claimreview
 
@@ -129,6 +130,8 @@ hostile_report() {
   g report --topic hostile --format json > "$work/hostile.json" || return 1
   g report --topic hostile --format claimreview > "$work/hostile.jsonld" || return 1
   g export --format claimreview > "$work/export.jsonld" || return 1
+  "$(dirname "$0")/validate-claimreview.py" --level structure "$work/hostile.jsonld" "$work/export.jsonld" \
+    >/dev/null || { echo "hostile ClaimReview not valid by the JSON Schema"; return 1; }
   /usr/bin/python3 - "$work" <<'PY'
 import json, re, sys
 work = sys.argv[1]

@@ -125,7 +125,8 @@ public struct BeginImportRequest: Sendable, Hashable {
   /// an empty ledger; records are staged and verified together at FinishImport (audit sequences 1..N,
   /// contiguous revisions, quotes present in their sources, well-formed ids, no future times) and
   /// committed in one transaction, or not at all. An ordinary import (false) creates new records through
-  /// the same validation as the Create methods and refuses records that carry ids.
+  /// the same validation as the Create methods; records that carry ids (an export) are merged only in a
+  /// strict or dry_run session, whole or not at all (docs/PROTOCOL.md), and refused otherwise.
   public var restore: Bool = false
   /// Check every record as the import would and report each outcome, but commit nothing: FinishImport
   /// answers with the counts and `committed` false.

@@ -111,7 +111,8 @@ struct  Gainsay__V1__BeginImportRequest
    * an empty ledger; records are staged and verified together at FinishImport (audit sequences 1..N,
    * contiguous revisions, quotes present in their sources, well-formed ids, no future times) and
    * committed in one transaction, or not at all. An ordinary import (false) creates new records through
-   * the same validation as the Create methods and refuses records that carry ids.
+   * the same validation as the Create methods; records that carry ids (an export) are merged only in a
+   * strict or dry_run session, whole or not at all (docs/PROTOCOL.md), and refused otherwise.
    */
   protobuf_c_boolean restore;
   /*
