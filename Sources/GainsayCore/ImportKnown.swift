@@ -94,29 +94,3 @@ extension Ledger {
     return known
   }
 }
-
-extension ResourceType {
-  /// The prefix of this type's ids, e.g. "spk".
-  var idPrefix: String {
-    switch self {
-    case .speaker: "spk"
-    case .claim: "clm"
-    case .source: "src"
-    case .link: "lnk"
-    case .verdict: "vrd"
-    default: ""
-    }
-  }
-
-  /// The word for a record of this type in an import's messages, e.g. "speaker".
-  var importNoun: String {
-    switch self {
-    case .speaker: "speaker"
-    case .claim: "claim"
-    case .source: "source"
-    case .link: "link"
-    case .verdict: "verdict"
-    default: "record"
-    }
-  }
-}

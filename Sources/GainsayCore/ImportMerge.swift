@@ -225,7 +225,7 @@ extension Ledger {
     let (type, id) = held.typeAndID
     guard file.typeAndID.0 == type else {
       throw LedgerError(
-        .alreadyExists, "\(id) is a \(type.importNoun) here, not a \(file.typeAndID.0.importNoun)", resource: id)
+        .alreadyExists, "\(id) is a \(type.noun) here, not a \(file.typeAndID.0.noun)", resource: id)
     }
     let mine = MergeContent(held).fields
     let theirs = MergeContent(file).fields
@@ -237,7 +237,7 @@ extension Ledger {
     guard differences.isEmpty else {
       throw LedgerError(
         .alreadyExists,
-        "\(type.importNoun) \(id) is already in the ledger and differs: " + differences.joined(separator: ", ")
+        "\(type.noun) \(id) is already in the ledger and differs: " + differences.joined(separator: ", ")
           + "; nothing was changed (edit it here, or fix the file)",
         resource: id)
     }

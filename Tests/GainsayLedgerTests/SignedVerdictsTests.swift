@@ -32,17 +32,6 @@ struct SignedVerdictsTests {
     return try #require(response.claim)
   }
 
-  static func refusal(_ body: () async throws -> Void) async -> LedgerError? {
-    do {
-      try await body()
-      return nil
-    } catch let error as LedgerError {
-      return error
-    } catch {
-      return LedgerError(.internal, "\(error)")
-    }
-  }
-
   @Test("a verdict is signed with the reviewer's display name, else the user name; records keep neither")
   func signedByDisplayName() async throws {
     try await withLedger { ledger in
@@ -98,13 +87,13 @@ struct SignedVerdictsTests {
       for bad in ["javascript:alert(1)", "ftp://example.org/x", "not a url", "https://"] {
         var hostile = Make.verdict(claim.id, "false")
         hostile.verdict?.reviewURL = bad
-        let error = await Self.refusal { _ = try await ledger.createVerdict(hostile, caller: Self.alice) }
+        let error = await RequestBoundsTests.refusal { _ = try await ledger.createVerdict(hostile, caller: Self.alice) }
         #expect(error?.code == .invalidArgument)
         #expect(error?.field == "verdict.review_url")
       }
       var long = Make.verdict(claim.id, "false")
       long.verdict?.externalReviewer = String(repeating: "P", count: 201)
-      let error = await Self.refusal { _ = try await ledger.createVerdict(long, caller: Self.alice) }
+      let error = await RequestBoundsTests.refusal { _ = try await ledger.createVerdict(long, caller: Self.alice) }
       #expect(error?.field == "verdict.external_reviewer")
     }
   }
@@ -117,20 +106,20 @@ struct SignedVerdictsTests {
       var request = GenerateReportRequest()
       request.claimIds = [claim.id]
       request.format = .claimreview
-      let error = await Self.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }
+      let error = await RequestBoundsTests.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }
       #expect(error?.code == .failedPrecondition)
       #expect(error?.message.contains("\"publisher\" and \"publisherURL\"") == true)
       #expect(error?.message.contains("--publisher-url") == true)
 
       request.publisher = "The Daily Example"
-      let urlMissing = await Self.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }
+      let urlMissing = await RequestBoundsTests.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }
       #expect(urlMissing?.code == .failedPrecondition)
       #expect(urlMissing?.field == "publisher_url")
       #expect(urlMissing?.message.contains("\"publisherURL\" is not set") == false)
       #expect(urlMissing?.message.contains("publisherURL is not set") == true)
 
       request.publisherURL = "javascript:alert(1)"
-      #expect(await Self.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }?.code
+      #expect(await RequestBoundsTests.refusal { _ = try await ledger.generateReport(request, caller: Self.alice) }?.code
         == .invalidArgument)
       request.publisherURL = "https://daily.example"
       let (header, chunks) = try await ledger.generateReport(request, caller: Self.alice)
@@ -174,15 +163,15 @@ struct SignedVerdictsTests {
       speakerUpdate.speaker?.region = "Chechnya\nRepublic"
       speakerUpdate.updateMask = FieldMask()
       speakerUpdate.updateMask?.paths = ["region"]
-      let error = await Self.refusal { _ = try await ledger.updateSpeaker(speakerUpdate, caller: Self.alice) }
+      let error = await RequestBoundsTests.refusal { _ = try await ledger.updateSpeaker(speakerUpdate, caller: Self.alice) }
       #expect(error?.field == "speaker.region")
       speakerUpdate.speaker?.region = String(repeating: "r", count: 101)
-      #expect(await Self.refusal { _ = try await ledger.updateSpeaker(speakerUpdate, caller: Self.alice) }?.field
+      #expect(await RequestBoundsTests.refusal { _ = try await ledger.updateSpeaker(speakerUpdate, caller: Self.alice) }?.field
         == "speaker.region")
 
       var tooLong = Make.claim("Another statement", speaker: speaker.id, said: "2011")
       tooLong.claim?.externalID = String(repeating: "x", count: 201)
-      #expect(await Self.refusal { _ = try await ledger.createClaim(tooLong, caller: Self.alice) }?.field
+      #expect(await RequestBoundsTests.refusal { _ = try await ledger.createClaim(tooLong, caller: Self.alice) }?.field
         == "claim.external_id")
     }
   }
