@@ -11,7 +11,7 @@ struct ImportCommand: AsyncParsableCommand {
     discussion: """
       CSV and TSV need a column mapping, from their header row or --columns and --map. The claim's fields: \
       text (required), speaker (required), said (YYYY, YYYY-MM or YYYY-MM-DD), context, topics, url, lang, \
-      external_id (the record's id in the file); its rating: rating, reviewer; its speaker's: role, \
+      external_id (the record's id in the file); its rating: rating, reviewer, explanation, review_url (the published fact-check); its speaker's: role, \
       affiliation, country (an ISO 3166-1 code such as US), region (a state or province, such as Texas). \
       Columns mapped to no field are listed in the summary. The format comes from --format, else the file \
       name: .tsv or .tab is TSV, .jsonl or .ndjson JSON Lines, .json or .jsonld ClaimReview, anything else \
@@ -72,7 +72,7 @@ struct ImportCommand: AsyncParsableCommand {
   var allowUnmappedLabels = false
   @Option(help: "What separates topics in the topics column.") var topicSeparator = ";"
   @Option(help: "The date for rows without one (YYYY, YYYY-MM or YYYY-MM-DD).") var said: String?
-  @Flag(help: "Abort at the first bad row and commit nothing.") var strict = false
+  @Flag(help: "Commit nothing if any row is bad (every row is still checked and reported).") var strict = false
   @Flag(help: "Check every row as the import would and report what it would do; commit nothing.")
   var dryRun = false
   @Option(help: "Records per chunk sent to the daemon.") var chunkSize = 500

@@ -119,8 +119,8 @@ extension ImportCommand {
     }
     if parsed.ownRatings > 0 {
       Output.error(
-        "gainsay: \(ImportInterruption.grouped(parsed.ownRatings)) rating(s) had no reviewer and are "
-          + "\(dryRun ? "would be " : "")recorded as your own verdicts; if a fact-checker gave them, import with "
+        "gainsay: \(ImportInterruption.grouped(parsed.ownRatings)) rating(s) had no reviewer: the verdicts made "
+          + "from them \(dryRun ? "would be" : "are") recorded as your own verdicts; if a fact-checker gave them, import with "
           + "--reviewer NAME or map a reviewer column")
     }
     if parsed.leftOutHistory > 0 {

@@ -97,8 +97,21 @@ enum ClaimReviewImport {
       record.rating = ratingMap[label.lowercased()] ?? label
       if !record.rating.isEmpty {
         record.reviewer = reviewer ?? string(review, "author", "name")
+        record.ratingExplanation = string(review, "reviewRating", "ratingExplanation")
+        record.reviewURL = string(review, "url")
         parsed.labels[record.rating, default: []].append(line)
       }
+      var details = Speaker()
+      details.role = string(review, "itemReviewed", "author", "jobTitle")
+      if let range = string(review, "itemReviewed", "author", "sameAs").range(of: "wikidata.org/wiki/") {
+        details.wikidataID = String(string(review, "itemReviewed", "author", "sameAs")[range.upperBound...])
+      }
+      switch string(review, "itemReviewed", "author", "@type") {
+      case "Organization": details.kind = .organisation
+      case "Person": details.kind = .person
+      default: break
+      }
+      if details != Speaker() { record.speakerDetails = details }
       var ledgerRecord = LedgerRecord()
       ledgerRecord.record = .claim(claim)
       record.record = ledgerRecord

@@ -11,7 +11,8 @@ struct ReportCommand: AsyncParsableCommand {
     discussion: """
       Select by speaker, topic, claims or dates (at least one of --speaker, --topic, --claim). Formats: \
       markdown (default), html (one self-contained page with a timeline), json, and claimreview \
-      (schema.org ClaimReview JSON-LD for every reviewed claim).
+      (schema.org ClaimReview JSON-LD for every reviewed claim). --json without --format is \
+      --format json; with --check it prints the findings as JSON.
 
       A ClaimReview names the newsroom that publishes it: the daemon's config keys "publisher" and \
       "publisherURL", or --publisher and --publisher-url; without them it is refused (exit 73). Each \
@@ -36,7 +37,7 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "This claim (repeatable).") var claim: [String] = []
   @Option(help: "Said on or after (YYYY, YYYY-MM or YYYY-MM-DD).") var since: String?
   @Option(help: "Said on or before.") var until: String?
-  @Option(help: "markdown, html, json or claimreview.") var format = "markdown"
+  @Option(help: "markdown (default; json with --json), html, json or claimreview.") var format: String?
   @Option(help: "A title instead of the one derived from the selection.") var title = ""
   @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
   var output: String?
@@ -48,7 +49,7 @@ struct ReportCommand: AsyncParsableCommand {
   var check = false
 
   func validate() throws {
-    if check && format.lowercased() != "claimreview" {
+    if check && format?.lowercased() != "claimreview" {
       throw ValidationError("--check checks ClaimReview output: add --format claimreview")
     }
   }
@@ -57,6 +58,7 @@ struct ReportCommand: AsyncParsableCommand {
     let formats: [String: ReportFormat] = [
       "markdown": .markdown, "html": .html, "json": .json, "claimreview": .claimreview,
     ]
+    let format = self.format ?? (connection.json ? "json" : "markdown")
     guard let chosen = formats[format.lowercased()] else {
       throw ValidationError("--format: \"\(format)\" is not markdown, html, json or claimreview")
     }

@@ -23,8 +23,8 @@ struct TabularImport {
 
   /// The fields a column can be mapped to: the claim's, its rating and reviewer, and its speaker's details.
   static let fields = [
-    "text", "speaker", "said", "context", "topics", "url", "lang", "rating", "reviewer", "external_id", "role",
-    "affiliation", "country", "region",
+    "text", "speaker", "said", "context", "topics", "url", "lang", "rating", "reviewer", "explanation",
+    "review_url", "external_id", "role", "affiliation", "country", "region",
   ]
 
   static func pairs(_ text: String?, option: String) throws -> [String: String] {
@@ -121,6 +121,8 @@ struct TabularImport {
       record.rating = ratings[label.lowercased()] ?? label
       if !record.rating.isEmpty {
         record.reviewer = cell("reviewer").isEmpty ? (reviewer ?? "") : cell("reviewer")
+        record.ratingExplanation = cell("explanation")
+        record.reviewURL = cell("review_url")
         parsed.labels[record.rating, default: []].append(row.line)
       }
       var details = Speaker()

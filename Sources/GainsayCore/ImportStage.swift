@@ -123,7 +123,7 @@ extension Ledger {
       if !item.rating.isEmpty {
         if existing.latestRating.isEmpty {
           let verdict = try importedVerdict(
-            claimID: existing.id, label: item.rating, reviewer: reviewer, caller: caller, time: time)
+            claimID: existing.id, item: item, reviewer: reviewer, caller: caller, time: time)
           batch.created.append(Resource(verdict))
           result.result = .created
         } else if existing.latestRating.lowercased() != (try ratingLabel(item.rating)).lowercased() {
@@ -143,7 +143,7 @@ extension Ledger {
       let verdict =
         item.rating.isEmpty
         ? nil
-        : try importedVerdict(claimID: claim.id, label: item.rating, reviewer: reviewer, caller: caller, time: time)
+        : try importedVerdict(claimID: claim.id, item: item, reviewer: reviewer, caller: caller, time: time)
       if let newSpeaker {
         batch.created.append(Resource(newSpeaker))
         register(newSpeaker, in: &session)
@@ -259,12 +259,13 @@ extension Ledger {
     return rating.label
   }
 
-  /// The verdict a row's rating records: given by `reviewer` (another fact-checker, the verdict's
-  /// external reviewer) when named, else by the caller. The caller is its recording account either way.
+  /// The verdict a row's rating records, with the row's explanation and review URL: given by `reviewer`
+  /// (another fact-checker, the verdict's external reviewer) when named, else by the caller. The caller is
+  /// its recording account either way.
   func importedVerdict(
-    claimID: String, label: String, reviewer: String, caller: CallerIdentity, time: Timestamp
+    claimID: String, item: ImportRecord, reviewer: String, caller: CallerIdentity, time: Timestamp
   ) throws -> Verdict {
-    let rating = try ratingLabel(label)
+    let rating = try ratingLabel(item.rating)
     var verdict = Verdict()
     verdict.id = ResourceID.make("vrd")
     verdict.claimID = claimID
@@ -272,6 +273,9 @@ extension Ledger {
     verdict.ratingValue = configuration.ratingScale.ratings.first { $0.label == rating }?.value ?? 0
     verdict.reviewer = caller.unixUser
     verdict.externalReviewer = reviewer
+    verdict.explanation = try Validate.text(
+      item.ratingExplanation, field: "rating_explanation", required: false, maximum: 5_000)
+    verdict.reviewURL = try Validate.url(item.reviewURL, field: "review_url")
     verdict.state = .active
     verdict.createTime = time
     return verdict

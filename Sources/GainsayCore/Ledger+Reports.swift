@@ -30,8 +30,8 @@ extension Ledger {
         .failedPrecondition,
         "a ClaimReview names the newsroom that publishes it, and \(missing.joined(separator: " and ")) "
           + "\(missing.count == 1 ? "is" : "are") not set: add \(missing.map { "\"\($0)\"" }.joined(separator: " and ")) "
-          + "to the daemon's config file, or pass them with the request (gainsay report --publisher NAME "
-          + "--publisher-url URL)",
+          + "to the daemon's config file, or pass them with the request (--publisher NAME --publisher-url URL "
+          + "with gainsay report or gainsay export)",
         field: missing.first == "publisher" ? "publisher" : "publisher_url")
     }
     guard !checked.speakerID.isEmpty || !checked.topic.isEmpty || !checked.claimIds.isEmpty else {

@@ -112,6 +112,28 @@ struct ReportSectionTests {
       ])
   }
 
+  @Test("a pair joined by links both ways is listed once under each claim; a retracted claim contradicts nothing")
+  func relatedOnceAndRetracted() async throws {
+    let fixture = try await Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+    var request = GenerateReportRequest()
+    request.speakerID = fixture.speaker.id
+    let before = try await Self.render(fixture.ledger, request)
+    let quote = "- “Those people are not people” — Ramzan Kadyrov, 2017"
+    // Claims 0 and 1 are linked both ways: claim 0's entry names claim 1 once.
+    #expect(before.components(separatedBy: quote).count == 2, "\(before)")
+    #expect(before.contains("2 flip-flops"))
+
+    var retraction = RetractClaimRequest()
+    retraction.id = fixture.claims[2].id
+    retraction.reason = "the interview was a hoax"
+    _ = try await fixture.ledger.retractClaim(retraction, caller: Self.editor)
+    let after = try await Self.render(fixture.ledger, request)
+    #expect(!after.contains("There are gays in Chechnya"), "\(after)")
+    #expect(after.contains("1 flip-flop"))
+    #expect(!after.contains("2019-01-15"))
+  }
+
   @Test("misattribution is shown with the claim, under the claim it contradicts, and in HTML")
   func attribution() async throws {
     let fixture = try await Self.fixture()

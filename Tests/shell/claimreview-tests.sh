@@ -313,5 +313,33 @@ PY
 }
 check "docs/REPORTS.md: the example is what its commands write; it passes --check and the schema" doc_example
 
+# -- --json means JSON for a report too; a ClaimReview feed comes back in whole --------------------------------
+check "gainsay --json report: the JSON format" bash -c "'$bin/gainsay' --json report --speaker 'Ramzan Kadyrov' |
+  /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"entries\"] and \"summary\" in r'"
+feed_round_trip() {
+  g export --format claimreview --publisher "The Daily Example" --publisher-url https://daily.example \
+    >"$work/feed-a.jsonld" || return 1
+  kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null
+  "$bin/gainsayd" --data-dir "$work/feed-data" 2>"$work/daemon.log" &
+  daemon_pid=$!
+  for _ in $(seq 100); do [ -S "$GAINSAY_SOCKET" ] && g status >/dev/null 2>&1 && break; sleep 0.05; done
+  g import "$work/feed-a.jsonld" >"$work/feed.out" 2>&1 || { cat "$work/feed.out"; return 1; }
+  g export --format claimreview --publisher "The Daily Example" --publisher-url https://daily.example \
+    >"$work/feed-b.jsonld" || return 1
+  /usr/bin/python3 - "$work/feed-a.jsonld" "$work/feed-b.jsonld" <<'PY'
+import json, sys
+a, b = (json.load(open(path)) for path in sys.argv[1:])
+assert a and len(a) == len(b), (len(a), len(b))
+def kept(review):
+    rating, author = review["reviewRating"], review["itemReviewed"]["author"]
+    return (review["claimReviewed"], review.get("url"), rating["alternateName"], rating.get("ratingExplanation"),
+            review["author"]["name"], author["name"], author.get("jobTitle"), author.get("sameAs"), author["@type"])
+assert sorted(map(kept, a), key=str) == sorted(map(kept, b), key=str), (list(map(kept, a)), list(map(kept, b)))
+assert any(review.get("url") for review in b), "the review URL came back"
+PY
+}
+check "a ClaimReview feed imported into another ledger keeps its url, explanation and the speaker's details" \
+  feed_round_trip
+
 echo "claimreview: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

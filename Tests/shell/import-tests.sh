@@ -235,7 +235,7 @@ for l in sys.stdin:
   [ "$(signer 'Mine to review')" = "PolitiFact | PolitiFact | $me" ] || { signer 'Mine to review'; return 1; }
   printf 'text,speaker,said,rating\nMy own rating,Rev Speaker,2011,false\n' > "$work/own.csv"
   g import "$work/own.csv" >"$work/stdout" 2>"$work/stderr" || return 1
-  grep -qF "1 rating(s) had no reviewer and are recorded as your own verdicts" "$work/stderr" || { cat "$work/stderr"; return 1; }
+  grep -qF "1 rating(s) had no reviewer: the verdicts made from them are recorded as your own verdicts" "$work/stderr" || { cat "$work/stderr"; return 1; }
   [ "$(signer 'My own rating')" = " | $me | $me" ] || { signer 'My own rating'; return 1; }
 }
 check "ratings from a file are their reviewer's (flag or column), signed so; without one, yours, and said so" reviewers

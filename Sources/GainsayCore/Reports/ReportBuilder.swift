@@ -71,6 +71,8 @@ struct ReportBuilder {
     entry.claim = claim
     entry.speaker = evidence.speakers[claim.speakerID] ?? Speaker()
     entry.verdict = evidence.latestVerdicts[claim.id]
+    // Each other claim once per relation, however many links join the two.
+    var relatedSeen: Set<String> = []
     for link in evidence.links[claim.id] ?? [] {
       switch link.target {
       case .sourceID(let sourceID)?:
@@ -88,6 +90,10 @@ struct ReportBuilder {
         var related = RelatedClaim()
         related.link = link
         let other = evidence.relatedClaims[otherID] ?? Claim()
+        // A retracted claim was withdrawn from the record: it contradicts and repeats nothing any more.
+        guard other.state != .retracted, relatedSeen.insert("\(link.relation.rawValue) \(otherID)").inserted else {
+          continue
+        }
         related.claim = other
         related.speaker = evidence.speakers[other.speakerID] ?? Speaker()
         switch link.relation {

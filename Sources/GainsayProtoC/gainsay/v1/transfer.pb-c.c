@@ -823,7 +823,7 @@ const ProtobufCMessageDescriptor gainsay__v1__begin_import_response__descriptor 
   (ProtobufCMessageInit) gainsay__v1__begin_import_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descriptors[6] =
+static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descriptors[8] =
 {
   {
     "line",
@@ -897,11 +897,37 @@ static const ProtobufCFieldDescriptor gainsay__v1__import_record__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rating_explanation",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportRecord, rating_explanation),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "review_url",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportRecord, review_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__import_record__field_indices_by_name[] = {
   0,   /* field[0] = line */
   3,   /* field[3] = rating */
+  6,   /* field[6] = rating_explanation */
   1,   /* field[1] = record */
+  7,   /* field[7] = review_url */
   4,   /* field[4] = reviewer */
   5,   /* field[5] = speaker_details */
   2,   /* field[2] = speaker_name */
@@ -909,7 +935,7 @@ static const unsigned gainsay__v1__import_record__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__import_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__import_record__descriptor =
 {
@@ -919,7 +945,7 @@ const ProtobufCMessageDescriptor gainsay__v1__import_record__descriptor =
   "Gainsay__V1__ImportRecord",
   "gainsay.v1",
   sizeof(Gainsay__V1__ImportRecord),
-  6,
+  8,
   gainsay__v1__import_record__field_descriptors,
   gainsay__v1__import_record__field_indices_by_name,
   1,  gainsay__v1__import_record__number_ranges,

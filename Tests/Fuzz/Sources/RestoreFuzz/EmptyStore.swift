@@ -44,7 +44,9 @@ struct EmptyStore: LedgerStore {
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
     unused()
   }
-  func importBatch(created: [Resource], audit: AuditDraft) async throws -> [AuditEvent] { unused() }
+  func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+    unused()
+  }
   func restore(_ restore: VerifiedRestore) async throws { unused() }
   func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> { unused() }
   func speakerIDs(named names: [String]) async throws -> [String: String] { unused() }

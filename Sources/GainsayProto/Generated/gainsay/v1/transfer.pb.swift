@@ -163,6 +163,11 @@ public struct ImportRecord: Sendable, Hashable {
   /// speaker gains those it lacks (UPDATED), and a value that differs from the ledger's is reported, not
   /// applied.
   public var speakerDetails: Speaker? = nil
+  /// For a claim's rating: why (the verdict's explanation), and the address of the published
+  /// fact-check (the verdict's review_url, ClaimReview's url).
+  public var ratingExplanation: String = ""
+  /// `review_url` (field 8).
+  public var reviewURL: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -535,6 +540,8 @@ extension ImportRecord: CBridgedMessage {
     if let value = c.pointee.speaker_details {
       self.speakerDetails = try Speaker(cMessage: value)
     }
+    self.ratingExplanation = try bridgeString(c.pointee.rating_explanation, field: "gainsay.v1.ImportRecord.rating_explanation")
+    self.reviewURL = try bridgeString(c.pointee.review_url, field: "gainsay.v1.ImportRecord.review_url")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -544,6 +551,8 @@ extension ImportRecord: CBridgedMessage {
     c.pointee.rating = arena.cString(rating)
     c.pointee.reviewer = arena.cString(reviewer)
     c.pointee.speaker_details = speakerDetails.map { arena.message($0) }
+    c.pointee.rating_explanation = arena.cString(ratingExplanation)
+    c.pointee.review_url = arena.cString(reviewURL)
   }
 }
 
@@ -557,6 +566,8 @@ extension ImportRecord: ProtoJSONEncodable {
     if !rating.isEmpty { fields.append(("rating", .string(rating))) }
     if !reviewer.isEmpty { fields.append(("reviewer", .string(reviewer))) }
     if let value = speakerDetails { fields.append(("speakerDetails", value.jsonValue)) }
+    if !ratingExplanation.isEmpty { fields.append(("ratingExplanation", .string(ratingExplanation))) }
+    if !reviewURL.isEmpty { fields.append(("reviewUrl", .string(reviewURL))) }
     return .object(fields)
   }
 }
@@ -576,6 +587,8 @@ extension ImportRecord: ProtoJSONDecodable {
       case "rating": self.rating = try json.stringValue(at: fieldPath)
       case "reviewer": self.reviewer = try json.stringValue(at: fieldPath)
       case "speakerDetails", "speaker_details": self.speakerDetails = try Speaker(jsonValue: json, at: fieldPath)
+      case "ratingExplanation", "rating_explanation": self.ratingExplanation = try json.stringValue(at: fieldPath)
+      case "reviewUrl", "review_url": self.reviewURL = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

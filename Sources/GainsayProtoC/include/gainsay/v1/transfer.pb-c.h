@@ -167,10 +167,16 @@ struct  Gainsay__V1__ImportRecord
    * applied.
    */
   Gainsay__V1__Speaker *speaker_details;
+  /*
+   * For a claim's rating: why (the verdict's explanation), and the address of the published
+   * fact-check (the verdict's review_url, ClaimReview's url).
+   */
+  char *rating_explanation;
+  char *review_url;
 };
 #define GAINSAY__V1__IMPORT_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__import_record__descriptor) \
-    , 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+    , 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Gainsay__V1__ImportRecordsRequest
