@@ -30,8 +30,9 @@ struct ImportCommand: AsyncParsableCommand {
       Every record is created as the Create methods create it: validated, with you as its actor and the \
       daemon's clock. Records go to the daemon in chunks, each committed as it arrives; bad rows are \
       reported with their line number and the rest imported, unless --strict (then nothing is committed). \
-      --dry-run checks every row as the import would, against the ledger and the rest of the file, and \
-      commits nothing. Re-importing the same file creates no duplicates: a claim already in the ledger \
+      --dry-run checks every row as the import would, against the ledger and the rest of the file, \
+      commits nothing, and exits as the import would (67 when --strict or an export would import \
+      nothing). Re-importing the same file creates no duplicates: a claim already in the ledger \
       (same speaker, date and text) is counted as unchanged, so an interrupted import (Ctrl-C) resumes by \
       running the same command again.
 

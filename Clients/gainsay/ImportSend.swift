@@ -69,6 +69,12 @@ extension ImportCommand {
       throw CLIError(
         code: .invalidArgument, message: "\(answers.rejected.count) bad record(s); nothing imported (\(why))")
     }
+    // A dry run exits as the import would, so a script can gate on it.
+    let bad = answers.rejected.count + parsed.errors.count
+    if dryRun && (strict || parsed.isExport) && bad > 0 {
+      let why = strict ? "--strict" : "an export is merged whole or not at all"
+      throw CLIError(code: .invalidArgument, message: "\(bad) bad record(s); the import would import nothing (\(why))")
+    }
   }
 
   /// Sends `records`, halving them while the daemon finds the request too complex to decode (many tiny

@@ -12,6 +12,10 @@ import Glibc
 enum PrivateFile {
   /// Writes `bytes` to `path` as described above; on failure nothing is left behind.
   static func write(_ bytes: [UInt8], to path: String) throws {
+    var info = stat()
+    if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+      throw CLIError(code: .invalidArgument, message: "\(path) is a folder: give a file name in it, e.g. \(path)/out")
+    }
     let (descriptor, temporary) = try createTemporary(beside: path)
     var isOpen = true
     do {

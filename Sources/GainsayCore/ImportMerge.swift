@@ -6,8 +6,9 @@ import GainsayProto
 /// Records keep their ids. One the ledger already holds is UNCHANGED when its content is the same
 /// (times, revision numbers, accounts and counts aside) and REJECTED, naming what differs, when it is
 /// not; a new one is created through the Create rules, with the caller as actor and the server's clock,
-/// as a fresh record here (revision 1; a verdict's reviewer becomes its external reviewer). A new speaker
-/// whose name another speaker holds, or a new claim whose statement another claim records, is REJECTED.
+/// as a fresh record here (revision 1; a verdict's signature, else its reviewer's user name, becomes its
+/// external reviewer). A new speaker whose name another speaker holds, or a new claim whose statement
+/// another claim records, is REJECTED.
 /// Only strict and dry-run sessions take such records, so an export is merged whole or not at all.
 /// Revisions and audit events are the history of the ledger the export came from: they are refused here
 /// (`gainsay import` leaves them out and says so); `gainsay restore` keeps them, into an empty ledger.

@@ -64,7 +64,8 @@ extension Ledger {
       repeat {
         let page = try await store.listVerdicts(
           claimID: id, includeWithdrawn: true, pageSize: 1000, pageToken: verdictToken)
-        for verdict in page.items.reversed() { try await deliver(record(.verdict(verdict))) }
+        // Signed, as every verdict the daemon returns: a ledger that merges the export keeps the name.
+        for verdict in page.items.reversed() { try await deliver(record(.verdict(configuration.signed(verdict)))) }
         verdictToken = page.nextPageToken
       } while !verdictToken.isEmpty
     }

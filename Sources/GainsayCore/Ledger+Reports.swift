@@ -46,6 +46,9 @@ extension Ledger {
     let farFuture = PartialDate(year: 9999)
     checked.since = try Validate.date(request.since, field: "since", required: false, today: farFuture)
     checked.until = try Validate.date(request.until, field: "until", required: false, today: farFuture)
+    if let since = checked.since, let until = checked.until, since.rangeStart > until.rangeEnd {
+      throw LedgerError.invalid("until", "\(until.iso) is before since, \(since.iso): nothing could be selected")
+    }
     if case .unrecognized(let value) = request.format {
       throw LedgerError.invalid("format", "\(value) is not a report format")
     }

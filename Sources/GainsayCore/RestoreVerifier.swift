@@ -356,10 +356,14 @@ public struct RestoreVerifier {
   }
 
   /// A resource as audit events and stored records show it: without evidence counts or latest rating
-  /// (computed when read) and without a source's archived text (its hash and size stand for it).
+  /// (computed when read), a verdict without its signature (the config's), and without a source's
+  /// archived text (its hash and size stand for it).
   static func comparable(_ resource: Resource) -> Resource {
     switch resource.kind {
     case .claim(let claim)?: return Resource(comparable(claim))
+    case .verdict(var verdict)?:
+      verdict.signedBy = ""
+      return Resource(verdict)
     default: return resource.withoutArchivedText
     }
   }

@@ -52,23 +52,55 @@ struct SignedVerdictsTests {
       withdraw.reason = "given in error"
       #expect(try await ledger.withdrawVerdict(withdraw, caller: Self.alice).signedBy == "bob")
 
-      // The signature is the config's, applied on read: the stored record and the audit log hold none.
+      // The signature is the config's, applied on read: an export shows it, the audit log holds none, and
+      // the export still restores (the verifier compares records without it).
       var export = ExportRequest()
       export.includeAuditEvents = true
       var records: [LedgerRecord] = []
       try await ledger.export(export, caller: Self.admin) { records.append($0) }
-      var verdicts = 0
+      var signatures: [String] = []
       for record in records {
         switch record.record {
         case .verdict(let verdict)?:
-          verdicts += 1
-          #expect(verdict.signedBy.isEmpty)
+          signatures.append(verdict.signedBy)
         case .auditEvent(let event)?:
           if case .verdict(let verdict)? = event.after?.kind { #expect(verdict.signedBy.isEmpty) }
         default: break
         }
       }
-      #expect(verdicts == 2)
+      #expect(signatures.sorted() == ["Alice Example", "bob"])
+      try await TransferRoundTrip.restoresCleanly(ledger)
+
+      // Merged into another newsroom's ledger, a verdict keeps the name it was signed with.
+      try await withLedger(LedgerConfiguration()) { other in
+        var begin = BeginImportRequest()
+        begin.strict = true
+        let session = try await other.beginImport(begin, caller: Self.alice).importID
+        var chunk = ImportRecordsRequest()
+        chunk.importID = session
+        for record in records {
+          switch record.record {
+          case .claimRevision?, .auditEvent?: continue
+          default: break
+          }
+          var item = ImportRecord()
+          item.line = Int64(chunk.records.count + 1)
+          item.record = record
+          chunk.records.append(item)
+        }
+        let outcomes = try await other.importRecords(chunk, caller: Self.alice).outcomes
+        #expect(outcomes.allSatisfy { $0.result == .created }, "\(outcomes.map(\.error))")
+        var finish = FinishImportRequest()
+        finish.importID = session
+        finish.commit = true
+        #expect(try await other.finishImport(finish, caller: Self.alice).committed)
+        var list = ListVerdictsRequest()
+        list.claimID = claim.id
+        list.includeWithdrawn = true
+        let merged = try await other.listVerdicts(list, caller: Self.alice).verdicts
+        #expect(merged.map(\.externalReviewer).sorted() == ["Alice Example", "bob"])
+        #expect(merged.map(\.signedBy).sorted() == ["Alice Example", "bob"])
+      }
     }
   }
 

@@ -180,8 +180,10 @@ over_existing() { chmod 644 "$work/export.jsonl" && private_output "$work/export
 check "export --output over an existing 0644 file: 0600" over_existing
 check "export --format claimreview --output: mode 0600" private_output "$work/reviews.jsonld" g export --format claimreview --publisher "The Daily Example" --publisher-url https://daily.example --output "$work/reviews.jsonld"
 check "export --format claimreview: valid by the JSON Schema" "$(dirname "$0")/validate-claimreview.py" --level structure "$work/reviews.jsonld"
-expect_usage_error_fixed "--publisher and --publisher-url go with --format claimreview" g export --publisher X
+check "export --publisher without claimreview: usage error" expect_usage_error_fixed "--publisher and --publisher-url go with --format claimreview" g export --publisher X
 check "report --output: mode 0600" private_output "$work/report.md" g report --speaker "$speaker" --output "$work/report.md"
+check "report --output FOLDER: exit 67, naming it" expect_exit 67 "is a folder: give a file name in it" g report --speaker "$speaker" --output "$work"
+check "report --since after --until: exit 67" expect_exit 67 "2017 is before since, 2019" g report --speaker "$speaker" --since 2019 --until 2017
 symlink_at_temp_name() {
   echo untouched > "$work/victim"
   ln -sf "$work/victim" "$work/.redirected.jsonl.gainsay-tmp"

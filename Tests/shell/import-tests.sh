@@ -399,7 +399,10 @@ merge_exports() {
   grep -qF "claim.speaker_id: speaker $kadyrov is rejected (line 1), so this record is too" "$work/stderr" || { cat "$work/stderr"; return 1; }
   [ "$(GAINSAY_SOCKET=$work/other.sock g claim list --json | wc -l)" -eq 0 ] || { echo "claims were imported"; return 1; }
   # The same, dry: the same report, and nothing committed either way.
-  GAINSAY_SOCKET=$work/other.sock g import "$work/origin2.jsonl" --dry-run >"$work/stdout" 2>/dev/null
+  # It exits as the import would (67), so a script can gate on it.
+  local code=0
+  GAINSAY_SOCKET=$work/other.sock g import "$work/origin2.jsonl" --dry-run >"$work/stdout" 2>/dev/null || code=$?
+  [ "$code" -eq 67 ] || { echo "dry run exit $code, expected 67 as the import"; return 1; }
   grep -q "would create 1, would update 0, unchanged 0, would reject 6" "$work/stdout" || { cat "$work/stdout"; return 1; }
 }
 check "an export merges into a ledger sharing records: same skipped, differing reported, nothing half-imported" merge_exports
