@@ -55,7 +55,7 @@ struct ClaimCommand: AsyncParsableCommand {
         claim.text = quote
         claim.speakerID =
           try await addSpeaker
-          ? session.speakerIDAddingIfMissing(speaker, allowingNew: new) : session.speakerID(speaker)
+          ? session.speakerIDAddingIfMissing(speaker, allowingNew: new) : session.speakerID(speaker, addable: true)
         claim.saidOn = date
         claim.context = context
         claim.appearanceUrls = url

@@ -17,13 +17,14 @@ import GainsayRPC
 /// `guessing: false` turns the single close match into NOT_FOUND naming it, so the journalist passes its
 /// id. Close names can be different people.
 extension Session {
-  /// A speaker's id, resolved as described on this extension.
-  func speakerID(_ reference: String, guessing: Bool = true) async throws -> String {
-    try await speaker(reference, guessing: guessing).id
+  /// A speaker's id, resolved as described on this extension. `addable`: the command takes
+  /// `--add-speaker` (`claim add`), which an unknown name's message then mentions.
+  func speakerID(_ reference: String, guessing: Bool = true, addable: Bool = false) async throws -> String {
+    try await speaker(reference, guessing: guessing, addable: addable).id
   }
 
   /// The speaker, resolved as described on this extension.
-  func speaker(_ reference: String, guessing: Bool = true) async throws -> Speaker {
+  func speaker(_ reference: String, guessing: Bool = true, addable: Bool = false) async throws -> Speaker {
     if let exact = try await exactSpeaker(reference) { return exact }
     let close = try await similarSpeakers(to: reference)
     switch close.count {
@@ -31,7 +32,7 @@ extension Session {
       throw CLIError(
         code: .notFound,
         message: "no speaker is called \"\(reference)\"; add them with: gainsay speaker add \"\(reference)\""
-          + " (or pass --add-speaker)")
+          + (addable ? " (or pass --add-speaker)" : ""))
     case 1 where guessing:
       Output.error("gainsay: note: taking \"\(reference)\" to mean \(close[0].name) (\(close[0].id))")
       return close[0]

@@ -184,6 +184,9 @@ check "export --publisher without claimreview: usage error" expect_usage_error_f
 check "report --output: mode 0600" private_output "$work/report.md" g report --speaker "$speaker" --output "$work/report.md"
 check "report --output FOLDER: exit 67, naming it" expect_exit 67 "is a folder: give a file name in it" g report --speaker "$speaker" --output "$work"
 check "report --since after --until: exit 67" expect_exit 67 "2017 is before since, 2019" g report --speaker "$speaker" --since 2019 --until 2017
+check "report of an unknown speaker: no --add-speaker hint (report has none)" bash -c "
+  ! '$bin/gainsay' report --speaker 'Nobody Atall' 2>'$work/unknown.err' && grep -q 'no speaker is called' '$work/unknown.err' &&
+  ! grep -q -- '--add-speaker' '$work/unknown.err'"
 symlink_at_temp_name() {
   echo untouched > "$work/victim"
   ln -sf "$work/victim" "$work/.redirected.jsonl.gainsay-tmp"
