@@ -47,10 +47,7 @@ extension Ledger {
       resource = Resource(speaker)
 
     case .source(let input)?:
-      var source = try validated(input, field: "source")
-      source.archivedText = try Validate.text(
-        input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
-      Self.seal(&source)
+      var source = try validatedWithText(input)
       source.id = try Self.carried(input.id, .source, field: "source.id")
       if let existing = try existing(source.id, session: session, known: known) {
         return try Self.same(Resource(source), as: existing)
@@ -95,15 +92,12 @@ extension Ledger {
       resource = Resource(link)
 
     case .verdict(let input)?:
-      var verdict = Verdict()
+      var content = input
+      // Set below, once the record is known to be new: who gave it is not part of what is compared.
+      content.externalReviewer = ""
+      var verdict = try reviewed(content, fields: .init(advice: "; map it with --rating-map"))
       verdict.id = try Self.carried(input.id, .verdict, field: "verdict.id")
       verdict.claimID = try Validate.id(input.claimID, field: "verdict.claim_id")
-      let label = try Validate.line(input.rating, field: "verdict.rating", required: true, maximum: 64)
-      verdict.rating = try ratingLabel(label)
-      verdict.ratingValue = configuration.ratingScale.ratings.first { $0.label == verdict.rating }?.value ?? 0
-      verdict.explanation = try Validate.text(
-        input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
-      verdict.reviewURL = try Validate.url(input.reviewURL, field: "verdict.review_url")
       verdict.state = input.state == .withdrawn ? .withdrawn : .active
       if verdict.state == .withdrawn {
         verdict.withdrawalReason = try Validate.text(

@@ -40,10 +40,7 @@ extension Ledger {
       return StagedRecord(result: .created, id: speaker.id)
 
     case .source(let input)?:
-      var source = try validated(input, field: "source")
-      source.archivedText = try Validate.text(
-        input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
-      Self.seal(&source)
+      var source = try validatedWithText(input)
       source.id = ResourceID.make("src")
       source.createTime = time
       source.updateTime = time
@@ -126,7 +123,9 @@ extension Ledger {
             claimID: existing.id, item: item, reviewer: reviewer, caller: caller, time: time)
           batch.created.append(Resource(verdict))
           result.result = .created
-        } else if existing.latestRating.lowercased() != (try ratingLabel(item.rating)).lowercased() {
+        } else if existing.latestRating.lowercased()
+          != (try scaleRating(item.rating, fields: .importRow)).label.lowercased()
+        {
           result.warnings.append(
             "claim \(existing.id) is already rated \"\(existing.latestRating)\"; the file's \"\(item.rating)\" "
               + "was not recorded")
@@ -248,34 +247,21 @@ extension Ledger {
     session.speakersByName[name.lowercased()] ?? known.speakers[name.lowercased()]
   }
 
-  /// The scale's label for `label` (ignoring case), or the refusal naming the scale.
-  func ratingLabel(_ label: String) throws -> String {
-    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
-    else {
-      let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
-      throw LedgerError.invalid(
-        "rating", "\"\(label)\" is not on the rating scale (\(labels)); map it with --rating-map")
-    }
-    return rating.label
-  }
-
   /// The verdict a row's rating records, with the row's explanation and review URL: given by `reviewer`
   /// (another fact-checker, the verdict's external reviewer) when named, else by the caller. The caller is
   /// its recording account either way.
   func importedVerdict(
     claimID: String, item: ImportRecord, reviewer: String, caller: CallerIdentity, time: Timestamp
   ) throws -> Verdict {
-    let rating = try ratingLabel(item.rating)
-    var verdict = Verdict()
+    var row = Verdict()
+    row.rating = item.rating
+    row.explanation = item.ratingExplanation
+    row.reviewURL = item.reviewURL
+    row.externalReviewer = reviewer
+    var verdict = try reviewed(row, fields: .importRow)
     verdict.id = ResourceID.make("vrd")
     verdict.claimID = claimID
-    verdict.rating = rating
-    verdict.ratingValue = configuration.ratingScale.ratings.first { $0.label == rating }?.value ?? 0
     verdict.reviewer = caller.unixUser
-    verdict.externalReviewer = reviewer
-    verdict.explanation = try Validate.text(
-      item.ratingExplanation, field: "rating_explanation", required: false, maximum: 5_000)
-    verdict.reviewURL = try Validate.url(item.reviewURL, field: "review_url")
     verdict.state = .active
     verdict.createTime = time
     return verdict

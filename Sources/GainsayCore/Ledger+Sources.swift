@@ -6,14 +6,21 @@ extension Ledger {
   public func createSource(_ request: CreateSourceRequest, caller: CallerIdentity) async throws -> Source {
     try require(.editor, caller, to: "recording a source")
     guard let input = request.source else { throw LedgerError.invalid("source", "is required") }
-    var source = try validated(input, field: "source")
-    source.archivedText = try Validate.text(
-      input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
-    Self.seal(&source)
+    var source = try validatedWithText(input)
     source.id = ResourceID.make("src")
     source.createTime = timestamp
     source.updateTime = source.createTime
     try await commit(Resource(source), draft(caller, "CreateSource", .create))
+    return source
+  }
+
+  /// A new source as every way into the ledger takes it (`source.…` in errors): its fields, its archived
+  /// text (at most 3,000,000 characters) and that text's size and hash.
+  func validatedWithText(_ input: Source) throws -> Source {
+    var source = try validated(input, field: "source")
+    source.archivedText = try Validate.text(
+      input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
+    Self.seal(&source)
     return source
   }
 

@@ -6,27 +6,15 @@ extension Ledger {
   public func createVerdict(_ request: CreateVerdictRequest, caller: CallerIdentity) async throws -> Verdict {
     try require(.editor, caller, to: "recording a verdict")
     guard let input = request.verdict else { throw LedgerError.invalid("verdict", "is required") }
-    var verdict = Verdict()
-    verdict.claimID = try Validate.id(input.claimID, field: "verdict.claim_id")
-    let claim = try await existingClaim(verdict.claimID, field: "verdict.claim_id")
+    let claimID = try Validate.id(input.claimID, field: "verdict.claim_id")
+    let claim = try await existingClaim(claimID, field: "verdict.claim_id")
     guard claim.state == .active else {
       throw LedgerError(
         .failedPrecondition, "claim \(claim.id) is retracted; it cannot be reviewed", field: "verdict.claim_id",
         resource: claim.id)
     }
-    let label = try Validate.line(input.rating, field: "verdict.rating", required: true, maximum: 64)
-    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
-    else {
-      let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
-      throw LedgerError.invalid("verdict.rating", "\"\(label)\" is not on the rating scale: \(labels)")
-    }
-    verdict.rating = rating.label
-    verdict.ratingValue = rating.value
-    verdict.explanation = try Validate.text(
-      input.explanation, field: "verdict.explanation", required: false, maximum: 5_000)
-    verdict.reviewURL = try Validate.url(input.reviewURL, field: "verdict.review_url")
-    verdict.externalReviewer = try Validate.line(
-      input.externalReviewer, field: "verdict.external_reviewer", required: false, maximum: 200)
+    var verdict = try reviewed(input)
+    verdict.claimID = claim.id
     verdict.reviewer = caller.unixUser
     verdict.state = .active
     verdict.id = ResourceID.make("vrd")
@@ -67,6 +55,49 @@ extension Ledger {
     }
     guard case .verdict(let verdict) = resource.kind else { throw LedgerError(.internal, "not a verdict") }
     return configuration.signed(verdict)
+  }
+
+  /// Where a verdict's reviewable fields come from, for errors: a verdict's own fields, or an import
+  /// row's.
+  struct ReviewFields {
+    var rating = "verdict.rating"
+    var explanation = "verdict.explanation"
+    var reviewURL = "verdict.review_url"
+    var externalReviewer = "verdict.external_reviewer"
+    /// After the list of labels when a rating is off the scale, e.g. "; map it with --rating-map".
+    var advice = ""
+
+    static let importRow = ReviewFields(
+      rating: "rating", explanation: "rating_explanation", reviewURL: "review_url", externalReviewer: "reviewer",
+      advice: "; map it with --rating-map")
+  }
+
+  /// A verdict's reviewable content checked as every way into the ledger checks it: the rating on the
+  /// scale (its label as the scale spells it, and its value), the explanation, the review URL and the
+  /// external reviewer. Ids, accounts, times and state are the caller's to set.
+  func reviewed(_ input: Verdict, fields: ReviewFields = .init()) throws -> Verdict {
+    let rating = try scaleRating(input.rating, fields: fields)
+    var verdict = Verdict()
+    verdict.rating = rating.label
+    verdict.ratingValue = rating.value
+    verdict.explanation = try Validate.text(
+      input.explanation, field: fields.explanation, required: false, maximum: 5_000)
+    verdict.reviewURL = try Validate.url(input.reviewURL, field: fields.reviewURL)
+    verdict.externalReviewer = try Validate.line(
+      input.externalReviewer, field: fields.externalReviewer, required: false, maximum: 200)
+    return verdict
+  }
+
+  /// The scale's rating labelled `label` (ignoring case), or INVALID_ARGUMENT listing the scale.
+  func scaleRating(_ label: String, fields: ReviewFields = .init()) throws -> Rating {
+    let label = try Validate.line(label, field: fields.rating, required: true, maximum: 64)
+    guard let rating = configuration.ratingScale.ratings.first(where: { $0.label.lowercased() == label.lowercased() })
+    else {
+      let labels = configuration.ratingScale.ratings.map { "\"\($0.label)\"" }.joined(separator: ", ")
+      throw LedgerError.invalid(
+        fields.rating, "\"\(label)\" is not on the rating scale (\(labels))\(fields.advice)")
+    }
+    return rating
   }
 
   public func ratingScale(caller: CallerIdentity) throws -> RatingScale {
