@@ -41,10 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "A title instead of the one derived from the selection.") var title = ""
   @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
   var output: String?
-  @Option(help: "The newsroom publishing a ClaimReview (instead of the config's \"publisher\").")
-  var publisher = ""
-  @Option(name: .customLong("publisher-url"), help: "The newsroom's web address (instead of \"publisherURL\").")
-  var publisherURL = ""
+  @OptionGroup var newsroom: PublisherOptions
   @Flag(help: "With --format claimreview: check each review's required and recommended fields.")
   var check = false
 
@@ -76,8 +73,7 @@ struct ReportCommand: AsyncParsableCommand {
       request.until = to
       request.format = chosen
       request.title = title
-      request.publisher = publisher
-      request.publisherURL = publisherURL
+      newsroom.apply(to: &request)
       var bytes: [UInt8] = []
       var header: ReportHeader?
       for try await chunk in session.stream(LedgerService.generateReport, request) {

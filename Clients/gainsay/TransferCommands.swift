@@ -65,9 +65,7 @@ struct ExportCommand: AsyncParsableCommand {
   @Option(help: "jsonl (everything, re-importable) or claimreview (schema.org JSON-LD of every reviewed claim).")
   var format = "jsonl"
   @Flag(help: "Include the audit log (jsonl).") var audit = false
-  @Option(help: "claimreview: the newsroom's name, over the daemon's config.") var publisher = ""
-  @Option(name: .customLong("publisher-url"), help: "claimreview: the newsroom's web address, over the daemon's config.")
-  var publisherURL = ""
+  @OptionGroup var newsroom: PublisherOptions
   @Option(help: "Write to this file (new or replaced whole, mode 0600) instead of standard output.")
   var output: String?
 
@@ -75,7 +73,7 @@ struct ExportCommand: AsyncParsableCommand {
     guard ["jsonl", "claimreview"].contains(format.lowercased()) else {
       throw ValidationError("--format: \"\(format)\" is not jsonl or claimreview")
     }
-    guard format.lowercased() == "claimreview" || (publisher.isEmpty && publisherURL.isEmpty) else {
+    guard format.lowercased() == "claimreview" || newsroom.isEmpty else {
       throw ValidationError("--publisher and --publisher-url go with --format claimreview")
     }
     var options = connection
@@ -117,8 +115,7 @@ extension ExportCommand {
         var request = GenerateReportRequest()
         request.speakerID = speaker.id
         request.format = .claimreview
-        request.publisher = publisher
-        request.publisherURL = publisherURL
+        newsroom.apply(to: &request)
         var bytes: [UInt8] = []
         for try await chunk in session.stream(LedgerService.generateReport, request) {
           if case .data(let data)? = chunk.part { bytes += data }
