@@ -76,10 +76,11 @@ let package = Package(
       dependencies: ["GainsayProto"],
       swiftSettings: swiftSettings
     ),
-    // Search ranking in C: an FTS5 auxiliary function (bm25 with document counts given by the caller).
+    // Search in C: an FTS5 auxiliary function (bm25 with document counts given by the caller) and an FTS5
+    // tokenizer stemming Russian and English with Snowball (Debian's libstemmer-dev; it has no pkg-config).
     .target(
       name: "GainsayRanking",
-      linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
+      linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("stemmer"), .linkedLibrary("m")]
     ),
     // Persistence: the ledger in SQLite through GRDB (schema, migrations, queries, FTS5).
     .target(

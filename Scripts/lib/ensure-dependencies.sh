@@ -10,6 +10,7 @@ gainsay_packages=(
   pkg-config             # how SwiftPM finds libprotobuf-c
   socat                  # the shell client's transport, used by the tests
   libsqlite3-dev         # the ledger's store
+  libstemmer-dev         # Snowball stemmers for the search tokenizer (no pkg-config file: linked by name)
   chromium               # tests only: renders the HTML report headless
   sqlite3                # tests only: integrity checks of the database files the tests leave behind
   python3-markdown       # tests only: Markdown reports rendered by Python-Markdown must hold no injected HTML
@@ -26,6 +27,7 @@ gainsay_missing_packages() {
   [ -f /usr/include/protobuf-c/protobuf-c.h ] || missing+=(libprotobuf-c-dev)
   [ -f /usr/include/google/protobuf/timestamp.proto ] || missing+=(libprotobuf-dev)
   [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+  [ -f /usr/include/libstemmer.h ] || missing+=(libstemmer-dev)
   /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
   echo "${missing[@]:-}"
 }

@@ -1,4 +1,5 @@
 #include "GainsayRanking.h"
+#include "fts5_access.h"
 
 #include <math.h>
 
@@ -52,9 +53,10 @@ static void gainsay_rank(
   sqlite3_result_double(context, -score);
 }
 
-int gainsay_register_rank(sqlite3 *db) {
+int gainsay_fts5_api(sqlite3 *db, fts5_api **api) {
   fts5_api *fts5 = 0;
   sqlite3_stmt *statement = 0;
+  *api = 0;
   int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, 0);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_pointer(statement, 1, (void *)&fts5, "fts5_api_ptr", 0);
@@ -62,5 +64,13 @@ int gainsay_register_rank(sqlite3 *db) {
   rc = sqlite3_finalize(statement);
   if (rc != SQLITE_OK) return rc;
   if (fts5 == 0 || fts5->iVersion < 2) return SQLITE_ERROR;
+  *api = fts5;
+  return SQLITE_OK;
+}
+
+int gainsay_register_rank(sqlite3 *db) {
+  fts5_api *fts5 = 0;
+  int rc = gainsay_fts5_api(db, &fts5);
+  if (rc != SQLITE_OK) return rc;
   return fts5->xCreateFunction(fts5, "gainsay_rank", 0, gainsay_rank, 0);
 }

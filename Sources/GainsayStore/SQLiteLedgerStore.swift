@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 public import GainsayCore
 import GainsayProto
-import GainsayRanking
 import Synchronization
 
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
@@ -44,12 +43,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     configuration.foreignKeysEnabled = true
     configuration.busyMode = .timeout(10)
     configuration.label = "gainsay"
-    configuration.prepareDatabase { db in
-      let registered = gainsay_register_rank(db.sqliteConnection)
-      guard registered == 0 else {
-        throw DatabaseError(resultCode: ResultCode(rawValue: registered), message: "cannot register gainsay_rank")
-      }
-    }
+    configuration.prepareDatabase { db in try SearchExtensions.register(db) }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
       committer = try GroupCommitter(pool: pool)
