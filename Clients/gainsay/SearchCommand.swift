@@ -9,11 +9,19 @@ struct SearchCommand: AsyncParsableCommand {
     commandName: "search",
     abstract: "Search claims, speakers and sources, best match first.",
     discussion: """
-      Words, "exact phrases", prefix* and OR. Claims show who said them. At most \(maximumLimit) results \
-      (--limit).
+      Type words as you would say them, in Russian or English: every form of a word matches \
+      (Россия finds "Россией", sanction finds "sanctions"), case, ё and accents do not matter, and \
+      a speaker's name matches in any script or common spelling (Кадыров, Kadyrov, Kadirov), with \
+      that speaker's claims first. "Exact phrases" match the words as written; prefix* matches \
+      words beginning so; OR between words takes either. A negation in the query (не, not, \
+      don't, never…) ranks the hits that share it first; a hit that lacks it, or that negates what \
+      the query states, is marked. A search that finds nothing suggests the closest words and \
+      speaker names. Claims show who said them. At most \(maximumLimit) results (--limit). See \
+      docs/SEARCH.md.
 
       EXAMPLES:
         gainsay search '"no gays" OR propaganda'
+        gainsay search 'санкции не работают'
         gainsay search 'detain*' --type source --limit 100
         gainsay search gays --speaker 'Ramzan Kadyrov'
       """)
@@ -50,7 +58,9 @@ struct SearchCommand: AsyncParsableCommand {
       request.limit = Int32(limit)
       request.resourceTypes = types
       if let speaker { request.speakerID = try await session.speakerID(speaker) }
+      var found = 0
       for try await hit in session.stream(LedgerService.search, request) {
+        found += 1
         if connection.json {
           Output.json(hit)
           continue
@@ -58,8 +68,45 @@ struct SearchCommand: AsyncParsableCommand {
         let kind = hit.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
         Output.line(
           "\(Output.dim(kind.padding(toLength: 7, withPad: " ", startingAt: 0))) \(hit.resourceID)  "
-            + Self.speaker(of: hit) + Self.marked(hit))
+            + Self.speaker(of: hit) + Self.marked(hit) + Self.negationNote(hit))
       }
+      if found == 0 {
+        var suggest = SuggestSearchRequest()
+        suggest.query = query
+        let suggestion = try await session.call(LedgerService.suggestSearch, suggest)
+        for line in Self.didYouMean(query, suggestion) { Output.error(line) }
+      }
+    }
+  }
+
+  /// What a search that found nothing may have meant, for stderr: the query with its words corrected,
+  /// and the speakers whose names are closest.
+  static func didYouMean(_ query: String, _ suggestion: SuggestSearchResponse) -> [String] {
+    /// Single-quoted for a POSIX shell (an apostrophe as `'\''`); `--` first when it starts with a dash.
+    func quoted(_ text: String) -> String {
+      (text.hasPrefix("-") ? "-- " : "") + "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+    var lines = ["nothing matches \(quoted(query))"]
+    if !suggestion.query.isEmpty {
+      lines.append("did you mean: gainsay search \(quoted(suggestion.query))")
+    }
+    for word in suggestion.words where word.alternatives.count > 1 {
+      lines.append("  \(Output.visible(word.word)): \(word.alternatives.map { Output.visible($0) }.joined(separator: ", "))")
+    }
+    if !suggestion.speakers.isEmpty {
+      lines.append(
+        "speakers with a name like it: "
+          + suggestion.speakers.map { "\(Output.visible($0.name)) (\($0.id))" }.joined(separator: ", "))
+    }
+    return lines
+  }
+
+  /// A note after a hit whose negation disagrees with the query's.
+  static func negationNote(_ hit: SearchHit) -> String {
+    switch hit.negationMismatch {
+    case .missing: "  " + Output.dim("[lacks the query's negation]")
+    case .added: "  " + Output.dim("[negated]")
+    default: ""
     }
   }
 

@@ -21,6 +21,22 @@ extension Ledger {
     return try await store.search(checked, limit: request.limit == 0 ? 20 : Int(request.limit))
   }
 
+  /// The closest indexed words and speaker names to the words of a query: what a query that found
+  /// nothing may have meant.
+  public func suggestSearch(_ request: SuggestSearchRequest, caller: CallerIdentity) async throws
+    -> SuggestSearchResponse
+  {
+    try require(.reader, caller, to: "searching")
+    let query = try Validate.line(request.query, field: "query", required: true, maximum: 500)
+    guard (0...Self.maximumSearchSuggestions).contains(request.limit) else {
+      throw LedgerError.invalid("limit", "must be between 0 and \(Self.maximumSearchSuggestions)")
+    }
+    return try await store.suggestSearch(query: query, limit: request.limit == 0 ? 3 : Int(request.limit))
+  }
+
+  /// The most alternatives per word, and speakers, one SuggestSearch returns.
+  public static let maximumSearchSuggestions: Int32 = 10
+
   /// The most hits one search returns (`SearchRequest.limit`).
   public static let maximumSearchHits: Int32 = 1_000
 

@@ -121,6 +121,8 @@ public protocol LedgerStore: Sendable {
 
   /// Ranked full-text search.
   func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit]
+  /// The closest indexed words and speaker names to the words of `query`, at most `limit` of each.
+  func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse
 
   /// The highest audit sequence number written so far (0 for an empty ledger).
   func lastSequence() async throws -> Int64

@@ -22,6 +22,7 @@ public enum LedgerAccessControl {
       LedgerService.listClaims.fullName, LedgerService.listClaimRevisions.fullName, LedgerService.getSource.fullName,
       LedgerService.listSources.fullName, LedgerService.getLink.fullName, LedgerService.listLinks.fullName,
       LedgerService.listVerdicts.fullName, LedgerService.getRatingScale.fullName, LedgerService.search.fullName,
+      LedgerService.suggestSearch.fullName,
       LedgerService.suggestEvidence.fullName, LedgerService.listAuditEvents.fullName, LedgerService.watch.fullName,
       LedgerService.generateReport.fullName, LedgerService.export.fullName,
     ]

@@ -41,7 +41,10 @@ public final class LedgerDaemon: Sendable {
     )
     locks = [socketLock, dataLock]
 
-    store = try SQLiteLedgerStore(path: configuration.databasePath)
+    // A migration that rebuilds (the search index at an upgrade) says how far it has got.
+    store = try SQLiteLedgerStore(path: configuration.databasePath) { [logger] message in
+      logger.notice("\(message)", metadata: ["database": "\(configuration.databasePath)"])
+    }
     ledger = Ledger(store: store, configuration: configuration.ledger)
     var serverConfiguration = RPCServerConfiguration(socketPath: configuration.socketPath)
     serverConfiguration.serverVersion = configuration.serverVersion

@@ -59,6 +59,7 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.export) { request, caller, writer in
       try await ledger.export(request, caller: caller) { try await writer.write($0) }
     }
+    unary(&router, LedgerService.suggestSearch) { try await ledger.suggestSearch($0, caller: $1) }
     streaming(&router, LedgerService.suggestEvidence) { request, caller, writer in
       for suggestion in try await ledger.suggestEvidence(request, caller: caller) { try await writer.write(suggestion) }
     }

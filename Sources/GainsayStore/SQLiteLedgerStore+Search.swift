@@ -48,11 +48,13 @@ extension SQLiteLedgerStore {
   /// A phrase's matches counted exactly up to this many; beyond, its count is estimated.
   static let phraseCountLimit = 2_000
 
+  /// Ranked search with the analysis of ``SearchPlan``: claims of the speakers the query names come
+  /// first (``SpeakerNameKeys``), then hits in rank order, those whose negations disagree with the
+  /// query's (``SearchPolarity``) after those that agree.
   public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
-    guard let match = SearchQuery.fts5Expression(request.query) else {
+    guard SearchQuery.fts5Expression(request.query) != nil else {
       throw LedgerError.invalid("query", "has no words to search for")
     }
-    let phrases = SearchQuery.fts5Phrases(request.query)
     let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
     var conditions = [
       "resource_type IN (\(Set(types).map { String($0.rawValue) }.sorted().joined(separator: ",")))"
@@ -65,11 +67,133 @@ extension SQLiteLedgerStore {
     if !request.includeRetracted {
       conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
     }
-    // FTS5 sorts the matches by `rank` itself and the rest of the query (filters, snippets) runs only on
-    // the rows it hands out in that order, until the limit is reached. Snippets are made in Swift over
-    // a bounded prefix of each column (``SearchSnippet``): FTS5's snippet() is quadratic in how often a
-    // word repeats and cannot be interrupted. One character more than the prefix is read, to tell
-    // whether the text goes on.
+    let filters = (conditions: conditions, arguments: filterArguments)
+    let snippets = SearchSnippet(query: request.query)
+    let polarity = SearchPolarity(query: request.query)
+    // Hits that say the opposite of the query rank below the others: a few more are read than asked
+    // for, so that reranking has something to bring up.
+    let fetched = polarity.stems.isEmpty ? limit : limit + min(limit, Self.rerankedExtra)
+    let boostSpeakers = request.speakerID.isEmpty && types.contains(.claim)
+    return try await read { [speakerNames] db in
+      do {
+        let names = try speakerNames.current(db)
+        let named = Self.namedSpeakers(request.query, names: names)
+        guard let plan = SearchPlan(query: request.query, names: { named.keys[$0] ?? [] }) else {
+          throw LedgerError.invalid("query", "has no words to search for")
+        }
+        let window = try self.rankedWindow(db, plan, limit: fetched)
+        let analysis = (snippets: snippets, polarity: polarity)
+        var hits: [SearchHit] = []
+        if boostSpeakers && !named.speakers.isEmpty {
+          // The claims of the speakers the query names, first.
+          hits = try Self.rankedHits(
+            db, plan, window: window, analysis: analysis,
+            conditions: filters.conditions + [
+              "resource_type = 2 AND resource_id IN (SELECT id FROM claim WHERE speaker_id IN "
+                + "(\(Self.placeholders(named.speakers.count))))"
+            ],
+            arguments: filters.arguments + StatementArguments(named.speakers.sorted()), limit: fetched)
+          for index in hits.indices { hits[index].speakerNamed = true }
+        }
+        if hits.count < fetched {
+          let found = Set(hits.map(\.resourceID))
+          hits += try Self.rankedHits(
+            db, plan, window: window, analysis: analysis, conditions: filters.conditions,
+            arguments: filters.arguments, limit: fetched + hits.count
+          ).filter { !found.contains($0.resourceID) }
+        }
+        // Named speakers' claims first, then hits that agree with the query's negations; each in rank order.
+        func place(_ hit: SearchHit) -> Int { (hit.speakerNamed ? 0 : 2) + (hit.negationMismatch == .none ? 0 : 1) }
+        let ordered = hits.indices.sorted { a, b in
+          place(hits[a]) != place(hits[b]) ? place(hits[a]) < place(hits[b]) : a < b
+        }
+        var result = ordered.prefix(limit).map { hits[$0] }
+        // The resources, once the search's statements are done. (A cancelled search stops at the next
+        // statement: GRDB refuses it.)
+        for index in result.indices {
+          result[index].resource = try Self.fetchListed(db, result[index].resourceType, id: result[index].resourceID)
+        }
+        return result
+      } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+        throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
+      }
+    }
+  }
+
+  /// Hits read beyond the limit, at most, for reranking by negation.
+  static let rerankedExtra = 20
+
+  /// The speakers a query names, by any spelling of a name word: those named by the most words of the
+  /// query (so "Dmitry Peskov" names Peskov, not every Dmitry), and each word's matched name keys.
+  static func namedSpeakers(_ query: String, names: SpeakerNameKeys) -> (speakers: Set<String>, keys: [String: [String]]) {
+    var keys: [String: [String]] = [:]
+    var words: [String: Int] = [:]
+    for term in SearchQuery.terms(query) {
+      guard case .word(let word) = term, !SearchPlan.isNegation(word), keys[word] == nil else { continue }
+      let matches = names.matches(word)
+      keys[word] = Array(Set(matches.map(\.key))).sorted()
+      for speaker in Set(matches.map(\.speakerID)) { words[speaker, default: 0] += 1 }
+    }
+    let most = words.values.max() ?? 0
+    return (Set(words.filter { $0.value == most }.keys), keys)
+  }
+
+  /// The oldest entry a search ranks: past `rankedMatchLimit` matches, only the most recent are ranked
+  /// (fewer when every phrase is common: a ranking of such words says little).
+  func rankedWindow(_ db: Database, _ plan: SearchPlan, limit: Int) throws -> (oldest: Int64, rank: String) {
+    let match = plan.expression
+    let (counts, entries) = try Self.phraseCounts(db, phrases: plan.phrases)
+    // Ranking every match of a very common word would cost time in proportion to the ledger: past
+    // `rankedMatchLimit` matches, only that many of the most recent ones are ranked. When even the
+    // rarest phrase is common, finding those matches means scanning many entries (an AND of common
+    // words matches few of them), and a ranking of such words says little: fewer are ranked.
+    let everyPhraseCommon = counts.allSatisfy { $0 >= commonPhraseShare * entries }
+    let window = everyPhraseCommon ? min(commonRankedMatchLimit, rankedMatchLimit) : rankedMatchLimit
+    var oldestRanked: Int64?
+    if everyPhraseCommon {
+      // Words that are each common can still be rare together, and then their window would reach
+      // far back. Look among the newest `commonEntryRange` entries first; only if they hold fewer
+      // matches than were asked for, look further.
+      let lowest = Int64(entries) - Int64(Self.commonEntryRange)
+      if let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT count(*), min(rowid) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?
+              AND rowid >= ? ORDER BY rowid DESC LIMIT ?)
+            """),
+        arguments: [match, lowest, window])
+      {
+        let found: Int = row[0]
+        if found == window {
+          oldestRanked = row[1]
+        } else if found >= limit || lowest <= 0 {
+          oldestRanked = lowest
+        }
+      }
+    }
+    if oldestRanked == nil {
+      oldestRanked =
+        try Int64.fetchOne(
+          db.cachedStatement(
+            sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
+          arguments: [match, window - 1]) ?? Int64.min
+    }
+    return (oldestRanked ?? Int64.min, Self.rankFunction(counts: counts))
+  }
+
+  /// The best `limit` matches of `plan` within `window`, meeting `conditions`, as hits with their snippets
+  /// and how their negations compare with the query's (without their resources).
+  ///
+  /// FTS5 sorts the matches by `rank` itself and the rest of the query (filters) runs only on the rows it
+  /// hands out in that order, until the limit is reached. Snippets are made in Swift over a bounded
+  /// prefix of each column (``SearchSnippet``): FTS5's snippet() is quadratic in how often a word
+  /// repeats and cannot be interrupted. One character more than the prefix is read, to tell whether
+  /// the text goes on.
+  static func rankedHits(
+    _ db: Database, _ plan: SearchPlan, window: (oldest: Int64, rank: String),
+    analysis: (snippets: SearchSnippet, polarity: SearchPolarity), conditions: [String],
+    arguments: StatementArguments, limit: Int
+  ) throws -> [SearchHit] {
     let sql = """
       SELECT resource_type, resource_id, rank,
         substr(title, 1, \(SearchSnippet.maximumBytes + 1)), substr(body, 1, \(SearchSnippet.maximumBytes + 1))
@@ -78,72 +202,29 @@ extension SQLiteLedgerStore {
         AND \(conditions.joined(separator: " AND "))
       ORDER BY rank LIMIT ?
       """
-    let filters = filterArguments
-    let snippets = SearchSnippet(query: request.query)
-    return try await read { [rankedMatchLimit, commonRankedMatchLimit, commonPhraseShare] db in
-      do {
-        let (counts, entries) = try Self.phraseCounts(db, phrases: phrases)
-        // Ranking every match of a very common word would cost time in proportion to the ledger: past
-        // `rankedMatchLimit` matches, only that many of the most recent ones are ranked. When even the
-        // rarest phrase is common, finding those matches means scanning many entries (an AND of common
-        // words matches few of them), and a ranking of such words says little: fewer are ranked.
-        let everyPhraseCommon = counts.allSatisfy { $0 >= commonPhraseShare * entries }
-        let window = everyPhraseCommon ? min(commonRankedMatchLimit, rankedMatchLimit) : rankedMatchLimit
-        var oldestRanked: Int64?
-        if everyPhraseCommon {
-          // Words that are each common can still be rare together, and then their window would reach
-          // far back. Look among the newest `commonEntryRange` entries first; only if they hold fewer
-          // matches than were asked for, look further.
-          let lowest = Int64(entries) - Int64(Self.commonEntryRange)
-          if let row = try Row.fetchOne(
-            db.cachedStatement(
-              sql: """
-                SELECT count(*), min(rowid) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?
-                  AND rowid >= ? ORDER BY rowid DESC LIMIT ?)
-                """),
-            arguments: [match, lowest, window])
-          {
-            let found: Int = row[0]
-            if found == window {
-              oldestRanked = row[1]
-            } else if found >= limit || lowest <= 0 {
-              oldestRanked = lowest
-            }
-          }
-        }
-        if oldestRanked == nil {
-          oldestRanked =
-            try Int64.fetchOne(
-              db.cachedStatement(
-                sql: "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"),
-              arguments: [match, window - 1]) ?? Int64.min
-        }
-        let rank = Self.rankFunction(counts: counts)
-        // A row at a time: each holds up to a snippet's prefix of its title and body.
-        let rows = try Row.fetchCursor(
-          db.cachedStatement(sql: sql), arguments: [match, rank, oldestRanked ?? Int64.min] + filters + [limit])
-        var hits: [SearchHit] = []
-        while let row = try rows.next() {
-          var hit = SearchHit()
-          hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
-          hit.resourceID = row[1]
-          hit.score = -((row[2] as Double?) ?? 0)
-          let title = snippets.snippet(of: row[3] as String)
-          let body: String = row[4]
-          let shown = title.matched || body.isEmpty ? title : snippets.snippet(of: body)
-          (hit.snippet, hit.highlights) = (shown.text, shown.highlights)
-          hits.append(hit)
-        }
-        // The resources, once the search's statement is done. (A cancelled search stops at the next
-        // statement: GRDB refuses it.)
-        for index in hits.indices {
-          hits[index].resource = try Self.fetchListed(db, hits[index].resourceType, id: hits[index].resourceID)
-        }
-        return hits
-      } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
-        throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
+    // A row at a time: each holds up to a snippet's prefix of its title and body.
+    let rows = try Row.fetchCursor(
+      db.cachedStatement(sql: sql), arguments: [plan.expression, window.rank, window.oldest] + arguments + [limit])
+    var hits: [SearchHit] = []
+    while let row = try rows.next() {
+      var hit = SearchHit()
+      hit.resourceType = ResourceType(rawValue: Int32(row[0] as Int64))
+      hit.resourceID = row[1]
+      hit.score = -((row[2] as Double?) ?? 0)
+      let title: String = row[3]
+      let body: String = row[4]
+      let titleSnippet = analysis.snippets.snippet(of: title)
+      let shown = titleSnippet.matched || body.isEmpty ? titleSnippet : analysis.snippets.snippet(of: body)
+      (hit.snippet, hit.highlights) = (shown.text, shown.highlights)
+      // A claim says what its text says; a source, what the passage shown says.
+      if hit.resourceType == .claim {
+        hit.negationMismatch = analysis.polarity.mismatch(in: title)
+      } else if hit.resourceType == .source {
+        hit.negationMismatch = analysis.polarity.mismatch(in: shown.text)
       }
+      hits.append(hit)
     }
+    return hits
   }
 
   /// A resource as a search hit shows it: sources without their archived text, which is not read.

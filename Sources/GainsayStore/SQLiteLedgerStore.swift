@@ -20,7 +20,8 @@ public final class SQLiteLedgerStore: LedgerStore {
   public let commonRankedMatchLimit: Int
   public let commonPhraseShare: Double
 
-  /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+  /// Opens (creating if needed) the database at `path` and migrates it to the current schema, telling
+  /// `progress` how a long migration is getting on.
   ///
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
@@ -30,7 +31,8 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
   /// and after a crash, or any change made while the daemon was down, the check runs.
   public init(
-    path: String, rankedMatchLimit: Int = 1_500, commonRankedMatchLimit: Int = 300, commonPhraseShare: Double = 0.01
+    path: String, rankedMatchLimit: Int = 1_500, commonRankedMatchLimit: Int = 300, commonPhraseShare: Double = 0.01,
+    progress: @escaping @Sendable (String) -> Void = { _ in }
   ) throws {
     self.path = path
     self.rankedMatchLimit = max(1, rankedMatchLimit)
@@ -56,7 +58,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         // default saves re-reading them on every commit. Readers keep the default.
         try db.execute(sql: "PRAGMA cache_size = -32768")
       }
-      try Schema.migrator.migrate(pool)
+      try Schema.migrator(progress: progress).migrate(pool)
       if !sealed {
         try pool.read { db in try Self.checkIntegrity(db, path: path) }
       }
@@ -151,6 +153,8 @@ public final class SQLiteLedgerStore: LedgerStore {
 
   /// Words' match counts (up to ``rarityCountLimit``), remembered and kept up to date by the writes.
   let wordCounts = Mutex(WordCounts())
+  /// Speakers' names by name key, for search (loaded again when a name changes).
+  let speakerNames = SpeakerNameCache()
   /// Keeps audit times from going back.
   let auditClock = AuditClock()
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GainsayCore
 
@@ -7,7 +8,8 @@ import GainsayCore
 /// that queries filter on and that constraints check. The audit log cannot be updated or deleted: triggers
 /// refuse it.
 enum Schema {
-  static var migrator: DatabaseMigrator {
+  /// The migrations; `progress` hears how a long one (the search index's rebuild) is getting on.
+  static func migrator(progress: @escaping @Sendable (String) -> Void = { _ in }) -> DatabaseMigrator {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1: ledger") { db in
       try db.execute(
@@ -171,8 +173,76 @@ enum Schema {
           WHERE state = 1
           """)
     }
+    migrator.registerMigration("v6: search analysed by the gainsay tokenizer") { db in
+      try rebuildSearchIndex(db, progress: progress)
+      // Search keeps speakers' names by name key in memory; it reloads them when this number moves.
+      try db.execute(
+        sql: """
+          CREATE TABLE speaker_names_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+          ) STRICT;
+          INSERT INTO speaker_names_version VALUES (1, 0);
+          CREATE TRIGGER speaker_name_inserted AFTER INSERT ON speaker_name
+            BEGIN UPDATE speaker_names_version SET version = version + 1; END;
+          CREATE TRIGGER speaker_name_deleted AFTER DELETE ON speaker_name
+            BEGIN UPDATE speaker_names_version SET version = version + 1; END;
+          CREATE TRIGGER speaker_name_updated AFTER UPDATE ON speaker_name
+            BEGIN UPDATE speaker_names_version SET version = version + 1; END;
+          """)
+    }
     return migrator
   }
+
+  /// Rebuilds the search index with the `gainsay` tokenizer (Snowball stems, names, negations kept;
+  /// docs/SEARCH.md): the entries are copied, keeping their rowids (which `search_entry` holds), in
+  /// batches, with the progress reported every ``rebuildBatch`` entries. The migration's transaction
+  /// makes it all or nothing: a crash midway leaves the old index.
+  static func rebuildSearchIndex(_ db: Database, progress: (String) -> Void) throws {
+    let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM search_entry") ?? 0
+    progress("rebuilding the search index with the gainsay tokenizer: \(total) entries")
+    try db.execute(
+      sql: """
+        DROP TABLE search_vocabulary;
+        ALTER TABLE search_index RENAME TO search_index_unicode61;
+        CREATE VIRTUAL TABLE search_index USING fts5(
+          resource_type UNINDEXED,
+          resource_id UNINDEXED,
+          title,
+          body,
+          tokenize = 'gainsay'
+        );
+        """)
+    let copy = try db.makeStatement(
+      sql: """
+        INSERT INTO search_index(rowid, resource_type, resource_id, title, body)
+        SELECT rowid, resource_type, resource_id, title, body FROM search_index_unicode61
+        WHERE rowid > ? ORDER BY rowid LIMIT ?
+        """)
+    var last: Int64 = Int64.min
+    var copied = 0
+    let started = ContinuousClock.now
+    while true {
+      try copy.execute(arguments: [last, rebuildBatch])
+      let batch = db.changesCount
+      guard batch > 0 else { break }
+      copied += batch
+      last = db.lastInsertedRowID
+      progress("search index: \(copied) of \(total) entries (\(total == 0 ? 100 : copied * 100 / total)%)")
+    }
+    try db.execute(
+      sql: """
+        DROP TABLE search_index_unicode61;
+        INSERT INTO search_index(search_index) VALUES ('optimize');
+        CREATE VIRTUAL TABLE search_vocabulary USING fts5vocab(search_index, 'col');
+        """)
+    let elapsed = started.duration(to: .now).components
+    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+    progress("search index rebuilt: \(copied) entries in \(String(format: "%.1f", seconds)) s")
+  }
+
+  /// Entries copied per statement while the search index is rebuilt.
+  static let rebuildBatch = 10_000
 
   private static let foldFunction = DatabaseFunction("gainsay_fold", argumentCount: 1, pure: true) { values in
     String.fromDatabaseValue(values[0]).map(SpeakerNameMatch.fold)

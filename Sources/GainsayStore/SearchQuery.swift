@@ -16,8 +16,18 @@ public enum SearchQuery {
     fts5Terms(query).filter { $0 != "OR" }
   }
 
-  private static func fts5Terms(_ query: String) -> [String] {
-    var terms: [String] = []
+  /// The query's terms as typed, in order.
+  enum Term: Equatable {
+    case word(String)
+    case prefix(String)
+    case phrase(String)
+    case or
+  }
+
+  /// The terms of what journalists type: words, "exact phrases", prefix* and OR (a word OR between two
+  /// terms; a dangling one is dropped). Terms made only of punctuation match nothing and are dropped.
+  static func terms(_ query: String) -> [Term] {
+    var terms: [Term] = []
     var current = ""
     var inPhrase = false
     func flush(phrase: Bool) {
@@ -25,13 +35,17 @@ public enum SearchQuery {
       let text = current.trimmingCharacters(in: .whitespaces)
       guard !text.isEmpty else { return }
       if !phrase && text == "OR" {
-        if let last = terms.last, last != "OR" { terms.append("OR") }
+        terms.append(.or)
         return
       }
-      let prefix = !phrase && text.hasSuffix("*") && text.count > 1
-      let word = prefix ? String(text.dropLast()) : text
-      let quoted = "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-      terms.append(prefix ? quoted + "*" : quoted)
+      guard text.contains(where: { $0.isLetter || $0.isNumber }) else { return }
+      if phrase {
+        terms.append(.phrase(text))
+      } else if text.hasSuffix("*") && text.count > 1 {
+        terms.append(.prefix(String(text.dropLast())))
+      } else {
+        terms.append(.word(text))
+      }
     }
     for character in query {
       if character == "\"" {
@@ -44,14 +58,32 @@ public enum SearchQuery {
       }
     }
     flush(phrase: inPhrase)
-    while terms.last == "OR" { terms.removeLast() }
-    while terms.first == "OR" { terms.removeFirst() }
-    // A term made only of punctuation matches nothing and upsets FTS5: drop it.
-    terms = terms.filter { $0 == "OR" || $0.contains(where: { $0.isLetter || $0.isNumber }) }
-    terms = terms.indices.filter { terms[$0] != "OR" || $0 == 0 || terms[$0 - 1] != "OR" }.map { terms[$0] }
-    while terms.last == "OR" { terms.removeLast() }
-    while terms.first == "OR" { terms.removeFirst() }
-    return terms
+    // OR only between two terms, once.
+    var cleaned: [Term] = []
+    for term in terms {
+      if term == .or && (cleaned.isEmpty || cleaned.last == .or) { continue }
+      cleaned.append(term)
+    }
+    while cleaned.last == .or { cleaned.removeLast() }
+    return cleaned
+  }
+
+  /// `text` as one quoted FTS5 string, `mark` first (the tokenizer's `=` exact form or `~` name key).
+  /// Any mark the user typed at the start is dropped: only the query's own marks choose an analysis.
+  static func quoted(_ text: String, mark: String = "") -> String {
+    let plain = text.drop(while: { $0 == "=" || $0 == "~" })
+    return "\"" + mark + plain.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+
+  private static func fts5Terms(_ query: String) -> [String] {
+    terms(query).map { term in
+      switch term {
+      case .word(let word): quoted(word)
+      case .prefix(let word): quoted(word) + "*"
+      case .phrase(let phrase): quoted(phrase)
+      case .or: "OR"
+      }
+    }
   }
 
   /// The distinct words of `text` (at least two letters or digits) as the index holds them: lower-cased,

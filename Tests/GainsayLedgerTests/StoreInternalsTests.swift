@@ -110,7 +110,7 @@ struct StoreInternalsTests {
     claim.state = .active
     do {
       let queue = try DatabaseQueue(path: path)
-      try Schema.migrator.migrate(queue, upTo: "v2: search vocabulary, retracted claims")
+      try Schema.migrator().migrate(queue, upTo: "v2: search vocabulary, retracted claims")
       try await queue.write { [claim] db in
         var speaker = Speaker()
         speaker.id = "spk_old"

@@ -113,6 +113,10 @@ public enum LedgerService {
   public static let search = MethodDescriptor<SearchRequest, SearchHit>(
     service: name, method: "Search", streaming: .serverStreaming)
 
+  /// The closest indexed words and speaker names to the words of a query (for one that found nothing).
+  public static let suggestSearch = MethodDescriptor<SuggestSearchRequest, SuggestSearchResponse>(
+    service: name, method: "SuggestSearch", streaming: .unary)
+
   /// Sources whose archived text most likely bears on a claim, best first.
   public static let suggestEvidence = MethodDescriptor<SuggestEvidenceRequest, EvidenceSuggestion>(
     service: name, method: "SuggestEvidence", streaming: .serverStreaming)
@@ -178,6 +182,7 @@ public enum LedgerService {
     AnyMethodDescriptor(getRatingScale),
     AnyMethodDescriptor(withdrawVerdict),
     AnyMethodDescriptor(search),
+    AnyMethodDescriptor(suggestSearch),
     AnyMethodDescriptor(suggestEvidence),
     AnyMethodDescriptor(listAuditEvents),
     AnyMethodDescriptor(watch),

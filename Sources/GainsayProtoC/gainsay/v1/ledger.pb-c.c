@@ -198,7 +198,7 @@ const ProtobufCEnumDescriptor gainsay__v1__role__descriptor =
   gainsay__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[36] =
+static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[37] =
 {
   { "GetCaller", &gainsay__v1__get_caller_request__descriptor, &gainsay__v1__caller__descriptor },
   { "CreateSpeaker", &gainsay__v1__create_speaker_request__descriptor, &gainsay__v1__speaker__descriptor },
@@ -227,6 +227,7 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "GetRatingScale", &gainsay__v1__get_rating_scale_request__descriptor, &gainsay__v1__rating_scale__descriptor },
   { "WithdrawVerdict", &gainsay__v1__withdraw_verdict_request__descriptor, &gainsay__v1__verdict__descriptor },
   { "Search", &gainsay__v1__search_request__descriptor, &gainsay__v1__search_hit__descriptor },
+  { "SuggestSearch", &gainsay__v1__suggest_search_request__descriptor, &gainsay__v1__suggest_search_response__descriptor },
   { "SuggestEvidence", &gainsay__v1__suggest_evidence_request__descriptor, &gainsay__v1__evidence_suggestion__descriptor },
   { "ListAuditEvents", &gainsay__v1__list_audit_events_request__descriptor, &gainsay__v1__audit_event__descriptor },
   { "Watch", &gainsay__v1__watch_request__descriptor, &gainsay__v1__change_event__descriptor },
@@ -239,24 +240,24 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
 };
 const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   5,        /* AddSpeakerAlias */
-  35,        /* Backup */
-  31,        /* BeginImport */
+  36,        /* Backup */
+  32,        /* BeginImport */
   8,        /* CreateClaim */
   18,        /* CreateLink */
   14,        /* CreateSource */
   1,        /* CreateSpeaker */
   22,        /* CreateVerdict */
-  34,        /* Export */
-  33,        /* FinishImport */
-  30,        /* GenerateReport */
+  35,        /* Export */
+  34,        /* FinishImport */
+  31,        /* GenerateReport */
   0,        /* GetCaller */
   9,        /* GetClaim */
   19,        /* GetLink */
   24,        /* GetRatingScale */
   15,        /* GetSource */
   2,        /* GetSpeaker */
-  32,        /* ImportRecords */
-  28,        /* ListAuditEvents */
+  33,        /* ImportRecords */
+  29,        /* ListAuditEvents */
   13,        /* ListClaimRevisions */
   10,        /* ListClaims */
   20,        /* ListLinks */
@@ -267,11 +268,12 @@ const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   6,        /* RemoveSpeakerAlias */
   12,        /* RetractClaim */
   26,        /* Search */
-  27,        /* SuggestEvidence */
+  28,        /* SuggestEvidence */
+  27,        /* SuggestSearch */
   11,        /* UpdateClaim */
   17,        /* UpdateSource */
   4,        /* UpdateSpeaker */
-  29,        /* Watch */
+  30,        /* Watch */
   21,        /* WithdrawLink */
   25         /* WithdrawVerdict */
 };
@@ -282,7 +284,7 @@ const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
   "Ledger",
   "Gainsay__V1__Ledger",
   "gainsay.v1",
-  36,
+  37,
   gainsay__v1__ledger__method_descriptors,
   gainsay__v1__ledger__method_indices_by_name
 };
@@ -502,13 +504,21 @@ void gainsay__v1__ledger__search(ProtobufCService *service,
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
   service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void gainsay__v1__ledger__suggest_search(ProtobufCService *service,
+                                         const Gainsay__V1__SuggestSearchRequest *input,
+                                         Gainsay__V1__SuggestSearchResponse_Closure closure,
+                                         void *closure_data)
+{
+  assert(service->descriptor == &gainsay__v1__ledger__descriptor);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            const Gainsay__V1__SuggestEvidenceRequest *input,
                                            Gainsay__V1__EvidenceSuggestion_Closure closure,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             const Gainsay__V1__ListAuditEventsRequest *input,
@@ -516,7 +526,7 @@ void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 const Gainsay__V1__WatchRequest *input,
@@ -524,7 +534,7 @@ void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           const Gainsay__V1__GenerateReportRequest *input,
@@ -532,7 +542,7 @@ void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        const Gainsay__V1__BeginImportRequest *input,
@@ -540,7 +550,7 @@ void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          const Gainsay__V1__ImportRecordsRequest *input,
@@ -548,7 +558,7 @@ void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         const Gainsay__V1__FinishImportRequest *input,
@@ -556,7 +566,7 @@ void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__export(ProtobufCService *service,
                                  const Gainsay__V1__ExportRequest *input,
@@ -564,7 +574,7 @@ void gainsay__v1__ledger__export(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
@@ -572,7 +582,7 @@ void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
                                 Gainsay__V1__Ledger_ServiceDestroy destroy)

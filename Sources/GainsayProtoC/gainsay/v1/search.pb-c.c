@@ -97,6 +97,141 @@ void   gainsay__v1__search_hit__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__search_hit__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   gainsay__v1__suggest_search_request__init
+                     (Gainsay__V1__SuggestSearchRequest         *message)
+{
+  static const Gainsay__V1__SuggestSearchRequest init_value = GAINSAY__V1__SUGGEST_SEARCH_REQUEST__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__suggest_search_request__get_packed_size
+                     (const Gainsay__V1__SuggestSearchRequest *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__suggest_search_request__pack
+                     (const Gainsay__V1__SuggestSearchRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__suggest_search_request__pack_to_buffer
+                     (const Gainsay__V1__SuggestSearchRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__SuggestSearchRequest *
+       gainsay__v1__suggest_search_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__SuggestSearchRequest *)
+     protobuf_c_message_unpack (&gainsay__v1__suggest_search_request__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__suggest_search_request__free_unpacked
+                     (Gainsay__V1__SuggestSearchRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__suggest_search_response__init
+                     (Gainsay__V1__SuggestSearchResponse         *message)
+{
+  static const Gainsay__V1__SuggestSearchResponse init_value = GAINSAY__V1__SUGGEST_SEARCH_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__suggest_search_response__get_packed_size
+                     (const Gainsay__V1__SuggestSearchResponse *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__suggest_search_response__pack
+                     (const Gainsay__V1__SuggestSearchResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__suggest_search_response__pack_to_buffer
+                     (const Gainsay__V1__SuggestSearchResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__SuggestSearchResponse *
+       gainsay__v1__suggest_search_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__SuggestSearchResponse *)
+     protobuf_c_message_unpack (&gainsay__v1__suggest_search_response__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__suggest_search_response__free_unpacked
+                     (Gainsay__V1__SuggestSearchResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__suggest_search_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__word_suggestion__init
+                     (Gainsay__V1__WordSuggestion         *message)
+{
+  static const Gainsay__V1__WordSuggestion init_value = GAINSAY__V1__WORD_SUGGESTION__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__word_suggestion__get_packed_size
+                     (const Gainsay__V1__WordSuggestion *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__word_suggestion__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__word_suggestion__pack
+                     (const Gainsay__V1__WordSuggestion *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__word_suggestion__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__word_suggestion__pack_to_buffer
+                     (const Gainsay__V1__WordSuggestion *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__word_suggestion__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__WordSuggestion *
+       gainsay__v1__word_suggestion__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__WordSuggestion *)
+     protobuf_c_message_unpack (&gainsay__v1__word_suggestion__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__word_suggestion__free_unpacked
+                     (Gainsay__V1__WordSuggestion *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__word_suggestion__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   gainsay__v1__suggest_evidence_request__init
                      (Gainsay__V1__SuggestEvidenceRequest         *message)
 {
@@ -277,7 +412,7 @@ const ProtobufCMessageDescriptor gainsay__v1__search_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__search_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__search_hit__field_descriptors[6] =
+static const ProtobufCFieldDescriptor gainsay__v1__search_hit__field_descriptors[8] =
 {
   {
     "resource_type",
@@ -351,19 +486,45 @@ static const ProtobufCFieldDescriptor gainsay__v1__search_hit__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "negation_mismatch",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__SearchHit, negation_mismatch),
+    &gainsay__v1__negation_mismatch__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "speaker_named",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__SearchHit, speaker_named),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__search_hit__field_indices_by_name[] = {
   4,   /* field[4] = highlights */
+  6,   /* field[6] = negation_mismatch */
   5,   /* field[5] = resource */
   1,   /* field[1] = resource_id */
   0,   /* field[0] = resource_type */
   2,   /* field[2] = score */
   3,   /* field[3] = snippet */
+  7,   /* field[7] = speaker_named */
 };
 static const ProtobufCIntRange gainsay__v1__search_hit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__search_hit__descriptor =
 {
@@ -373,11 +534,177 @@ const ProtobufCMessageDescriptor gainsay__v1__search_hit__descriptor =
   "Gainsay__V1__SearchHit",
   "gainsay.v1",
   sizeof(Gainsay__V1__SearchHit),
-  6,
+  8,
   gainsay__v1__search_hit__field_descriptors,
   gainsay__v1__search_hit__field_indices_by_name,
   1,  gainsay__v1__search_hit__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__search_hit__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__suggest_search_request__field_descriptors[2] =
+{
+  {
+    "query",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__SuggestSearchRequest, query),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__SuggestSearchRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__suggest_search_request__field_indices_by_name[] = {
+  1,   /* field[1] = limit */
+  0,   /* field[0] = query */
+};
+static const ProtobufCIntRange gainsay__v1__suggest_search_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__suggest_search_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.SuggestSearchRequest",
+  "SuggestSearchRequest",
+  "Gainsay__V1__SuggestSearchRequest",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__SuggestSearchRequest),
+  2,
+  gainsay__v1__suggest_search_request__field_descriptors,
+  gainsay__v1__suggest_search_request__field_indices_by_name,
+  1,  gainsay__v1__suggest_search_request__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__suggest_search_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__suggest_search_response__field_descriptors[3] =
+{
+  {
+    "query",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__SuggestSearchResponse, query),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "words",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__SuggestSearchResponse, n_words),
+    offsetof(Gainsay__V1__SuggestSearchResponse, words),
+    &gainsay__v1__word_suggestion__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "speakers",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__SuggestSearchResponse, n_speakers),
+    offsetof(Gainsay__V1__SuggestSearchResponse, speakers),
+    &gainsay__v1__speaker__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__suggest_search_response__field_indices_by_name[] = {
+  0,   /* field[0] = query */
+  2,   /* field[2] = speakers */
+  1,   /* field[1] = words */
+};
+static const ProtobufCIntRange gainsay__v1__suggest_search_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__suggest_search_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.SuggestSearchResponse",
+  "SuggestSearchResponse",
+  "Gainsay__V1__SuggestSearchResponse",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__SuggestSearchResponse),
+  3,
+  gainsay__v1__suggest_search_response__field_descriptors,
+  gainsay__v1__suggest_search_response__field_indices_by_name,
+  1,  gainsay__v1__suggest_search_response__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__suggest_search_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__word_suggestion__field_descriptors[2] =
+{
+  {
+    "word",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__WordSuggestion, word),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "alternatives",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Gainsay__V1__WordSuggestion, n_alternatives),
+    offsetof(Gainsay__V1__WordSuggestion, alternatives),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__word_suggestion__field_indices_by_name[] = {
+  1,   /* field[1] = alternatives */
+  0,   /* field[0] = word */
+};
+static const ProtobufCIntRange gainsay__v1__word_suggestion__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__word_suggestion__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.WordSuggestion",
+  "WordSuggestion",
+  "Gainsay__V1__WordSuggestion",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__WordSuggestion),
+  2,
+  gainsay__v1__word_suggestion__field_descriptors,
+  gainsay__v1__word_suggestion__field_indices_by_name,
+  1,  gainsay__v1__word_suggestion__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__word_suggestion__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor gainsay__v1__suggest_evidence_request__field_descriptors[2] =
@@ -494,4 +821,34 @@ const ProtobufCMessageDescriptor gainsay__v1__evidence_suggestion__descriptor =
   1,  gainsay__v1__evidence_suggestion__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__evidence_suggestion__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue gainsay__v1__negation_mismatch__enum_values_by_number[3] =
+{
+  { "NEGATION_MISMATCH_NONE", "GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_NONE", 0 },
+  { "NEGATION_MISMATCH_MISSING", "GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_MISSING", 1 },
+  { "NEGATION_MISMATCH_ADDED", "GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_ADDED", 2 },
+};
+static const ProtobufCIntRange gainsay__v1__negation_mismatch__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex gainsay__v1__negation_mismatch__enum_values_by_name[3] =
+{
+  { "NEGATION_MISMATCH_ADDED", 2 },
+  { "NEGATION_MISMATCH_MISSING", 1 },
+  { "NEGATION_MISMATCH_NONE", 0 },
+};
+const ProtobufCEnumDescriptor gainsay__v1__negation_mismatch__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "gainsay.v1.NegationMismatch",
+  "NegationMismatch",
+  "Gainsay__V1__NegationMismatch",
+  "gainsay.v1",
+  3,
+  gainsay__v1__negation_mismatch__enum_values_by_number,
+  3,
+  gainsay__v1__negation_mismatch__enum_values_by_name,
+  1,
+  gainsay__v1__negation_mismatch__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -40,6 +40,7 @@ struct EmptyStore: LedgerStore {
   ) async throws -> Page<Verdict> { unused() }
   func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] { unused() }
   func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] { unused() }
+  func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse { unused() }
   func lastSequence() async throws -> Int64 { unused() }
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
     unused()

@@ -2,6 +2,80 @@
 
 internal import GainsayProtoC
 
+/// Whether a hit says the opposite of the query by a negation.
+public enum NegationMismatch: Sendable, Hashable, CaseIterable {
+  /// The hit negates what the query negates, or neither negates.
+  case none
+  /// The query negates a word ("sanctions do not work") that the hit states without a negation.
+  case missing
+  /// The hit negates a word of the query ("sanctions don't work" for "sanctions work").
+  case added
+  /// A value this version of the contract does not know; kept so nothing is lost.
+  case unrecognized(Int32)
+
+  /// The known cases.
+  public static let allCases: [NegationMismatch] = [.none, .missing, .added]
+
+  /// Creates the case for a wire value.
+  public init(rawValue: Int32) {
+    switch rawValue {
+    case 0: self = .none
+    case 1: self = .missing
+    case 2: self = .added
+    default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire value.
+  public var rawValue: Int32 {
+    switch self {
+    case .none: 0
+    case .missing: 1
+    case .added: 2
+    case .unrecognized(let value): value
+    }
+  }
+
+  /// The value's name in the .proto file (and in the proto3 JSON mapping).
+  public var protoName: String {
+    switch self {
+    case .none: "NEGATION_MISMATCH_NONE"
+    case .missing: "NEGATION_MISMATCH_MISSING"
+    case .added: "NEGATION_MISMATCH_ADDED"
+    case .unrecognized(let value): String(value)
+    }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
+  /// The case named `protoName` in the .proto file, if there is one.
+  public init?(protoName: String) {
+    switch protoName {
+    case "NEGATION_MISMATCH_NONE": self = .none
+    case "NEGATION_MISMATCH_MISSING": self = .missing
+    case "NEGATION_MISMATCH_ADDED": self = .added
+    default: return nil
+    }
+  }
+}
+
 /// The proto message `gainsay.v1.SearchRequest`.
 public struct SearchRequest: Sendable, Hashable {
   /// Words, "exact phrases", prefix* and OR, as journalists type them.
@@ -33,6 +107,47 @@ public struct SearchHit: Sendable, Hashable {
   public var highlights: [TextSpan] = []
   /// The resource itself (sources without archived text).
   public var resource: Resource? = nil
+  /// How the hit's negation ("не", "ни", "нет", "not", "no", "never", "n't"…) compares with the query's:
+  /// hits that disagree rank below those that agree.
+  public var negationMismatch: NegationMismatch = .none
+  /// A claim by a speaker the query names (by any spelling of a name or alias); such claims rank first.
+  public var speakerNamed: Bool = false
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// The proto message `gainsay.v1.SuggestSearchRequest`.
+public struct SuggestSearchRequest: Sendable, Hashable {
+  /// A query as given to Search (usually one that found nothing).
+  public var query: String = ""
+  /// At most this many alternatives per word and speakers (default 3, at most 10).
+  public var limit: Int32 = 0
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// What a query that found nothing may have meant: the closest indexed words and speaker names.
+public struct SuggestSearchResponse: Sendable, Hashable {
+  /// The query with each word that matches nothing replaced by its closest alternative; empty when no
+  /// word has one.
+  public var query: String = ""
+  /// Each word of the query that matches nothing, with its closest alternatives, closest first.
+  public var words: [WordSuggestion] = []
+  /// Speakers whose names or aliases, in any spelling, are closest to the query's words.
+  public var speakers: [Speaker] = []
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// A word of a query that matches nothing, and the indexed words or names closest to it.
+public struct WordSuggestion: Sendable, Hashable {
+  /// `word` (field 1).
+  public var word: String = ""
+  /// `alternatives` (field 2).
+  public var alternatives: [String] = []
 
   /// A message with every field at its default.
   public init() {}
@@ -163,6 +278,8 @@ extension SearchHit: CBridgedMessage {
     if let value = c.pointee.resource {
       self.resource = try Resource(cMessage: value)
     }
+    self.negationMismatch = NegationMismatch(rawValue: Int32(truncatingIfNeeded: c.pointee.negation_mismatch.rawValue))
+    self.speakerNamed = c.pointee.speaker_named != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -173,6 +290,8 @@ extension SearchHit: CBridgedMessage {
     c.pointee.n_highlights = highlights.count
     c.pointee.highlights = arena.messages(highlights)
     c.pointee.resource = resource.map { arena.message($0) }
+    c.pointee.negation_mismatch = Gainsay__V1__NegationMismatch(rawValue: .init(truncatingIfNeeded: negationMismatch.rawValue))
+    c.pointee.speaker_named = speakerNamed ? 1 : 0
   }
 }
 
@@ -186,6 +305,8 @@ extension SearchHit: ProtoJSONEncodable {
     if !snippet.isEmpty { fields.append(("snippet", .string(snippet))) }
     if !highlights.isEmpty { fields.append(("highlights", .array(highlights.map { $0.jsonValue }))) }
     if let value = resource { fields.append(("resource", value.jsonValue)) }
+    if negationMismatch != .none { fields.append(("negationMismatch", negationMismatch.jsonValue)) }
+    if speakerNamed { fields.append(("speakerNamed", .bool(true))) }
     return .object(fields)
   }
 }
@@ -208,6 +329,195 @@ extension SearchHit: ProtoJSONDecodable {
           try TextSpan(jsonValue: item, at: fieldPath + "[\(index)]")
         }
       case "resource": self.resource = try Resource(jsonValue: json, at: fieldPath)
+      case "negationMismatch", "negation_mismatch": self.negationMismatch = try NegationMismatch(jsonValue: json, at: fieldPath)
+      case "speakerNamed", "speaker_named": self.speakerNamed = try json.boolValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension SuggestSearchRequest: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.SuggestSearchRequest"
+  typealias CMessage = Gainsay__V1__SuggestSearchRequest
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__suggest_search_request__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__suggest_search_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__suggest_search_request__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__suggest_search_request__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__suggest_search_request__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.query = try bridgeString(c.pointee.query, field: "gainsay.v1.SuggestSearchRequest.query")
+    self.limit = c.pointee.limit
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.query = arena.cString(query)
+    c.pointee.limit = limit
+  }
+}
+
+extension SuggestSearchRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !query.isEmpty { fields.append(("query", .string(query))) }
+    if limit != 0 { fields.append(("limit", .integer(Int64(limit)))) }
+    return .object(fields)
+  }
+}
+
+extension SuggestSearchRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "query": self.query = try json.stringValue(at: fieldPath)
+      case "limit": self.limit = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension SuggestSearchResponse: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.SuggestSearchResponse"
+  typealias CMessage = Gainsay__V1__SuggestSearchResponse
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__suggest_search_response__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__suggest_search_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__suggest_search_response__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__suggest_search_response__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__suggest_search_response__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.query = try bridgeString(c.pointee.query, field: "gainsay.v1.SuggestSearchResponse.query")
+    self.words = try bridgeMessages(c.pointee.words, count: c.pointee.n_words)
+    self.speakers = try bridgeMessages(c.pointee.speakers, count: c.pointee.n_speakers)
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.query = arena.cString(query)
+    c.pointee.n_words = words.count
+    c.pointee.words = arena.messages(words)
+    c.pointee.n_speakers = speakers.count
+    c.pointee.speakers = arena.messages(speakers)
+  }
+}
+
+extension SuggestSearchResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !query.isEmpty { fields.append(("query", .string(query))) }
+    if !words.isEmpty { fields.append(("words", .array(words.map { $0.jsonValue }))) }
+    if !speakers.isEmpty { fields.append(("speakers", .array(speakers.map { $0.jsonValue }))) }
+    return .object(fields)
+  }
+}
+
+extension SuggestSearchResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "query": self.query = try json.stringValue(at: fieldPath)
+      case "words":
+        self.words = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try WordSuggestion(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      case "speakers":
+        self.speakers = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try Speaker(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
+  }
+}
+
+extension WordSuggestion: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.WordSuggestion"
+  typealias CMessage = Gainsay__V1__WordSuggestion
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__word_suggestion__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__word_suggestion__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__word_suggestion__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__word_suggestion__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__word_suggestion__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.word = try bridgeString(c.pointee.word, field: "gainsay.v1.WordSuggestion.word")
+    self.alternatives = try bridgeStrings(c.pointee.alternatives, count: c.pointee.n_alternatives, field: "gainsay.v1.WordSuggestion.alternatives")
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.word = arena.cString(word)
+    c.pointee.n_alternatives = alternatives.count
+    c.pointee.alternatives = arena.cStrings(alternatives)
+  }
+}
+
+extension WordSuggestion: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !word.isEmpty { fields.append(("word", .string(word))) }
+    if !alternatives.isEmpty { fields.append(("alternatives", .array(alternatives.map { .string($0) }))) }
+    return .object(fields)
+  }
+}
+
+extension WordSuggestion: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "word": self.word = try json.stringValue(at: fieldPath)
+      case "alternatives":
+        self.alternatives = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
       default: continue
       }
     }

@@ -234,6 +234,10 @@ struct Gainsay__V1__Ledger_Service
                  const Gainsay__V1__SearchRequest *input,
                  Gainsay__V1__SearchHit_Closure closure,
                  void *closure_data);
+  void (*suggest_search)(Gainsay__V1__Ledger_Service *service,
+                         const Gainsay__V1__SuggestSearchRequest *input,
+                         Gainsay__V1__SuggestSearchResponse_Closure closure,
+                         void *closure_data);
   void (*suggest_evidence)(Gainsay__V1__Ledger_Service *service,
                            const Gainsay__V1__SuggestEvidenceRequest *input,
                            Gainsay__V1__EvidenceSuggestion_Closure closure,
@@ -305,6 +309,7 @@ void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
       function_prefix__ ## get_rating_scale,\
       function_prefix__ ## withdraw_verdict,\
       function_prefix__ ## search,\
+      function_prefix__ ## suggest_search,\
       function_prefix__ ## suggest_evidence,\
       function_prefix__ ## list_audit_events,\
       function_prefix__ ## watch,\
@@ -422,6 +427,10 @@ void gainsay__v1__ledger__search(ProtobufCService *service,
                                  const Gainsay__V1__SearchRequest *input,
                                  Gainsay__V1__SearchHit_Closure closure,
                                  void *closure_data);
+void gainsay__v1__ledger__suggest_search(ProtobufCService *service,
+                                         const Gainsay__V1__SuggestSearchRequest *input,
+                                         Gainsay__V1__SuggestSearchResponse_Closure closure,
+                                         void *closure_data);
 void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            const Gainsay__V1__SuggestEvidenceRequest *input,
                                            Gainsay__V1__EvidenceSuggestion_Closure closure,

@@ -18,15 +18,37 @@ PROTOBUF_C__BEGIN_DECLS
 #include "gainsay/v1/common.pb-c.h"
 #include "gainsay/v1/link.pb-c.h"
 #include "gainsay/v1/source.pb-c.h"
+#include "gainsay/v1/speaker.pb-c.h"
 
 typedef struct Gainsay__V1__SearchRequest Gainsay__V1__SearchRequest;
 typedef struct Gainsay__V1__SearchHit Gainsay__V1__SearchHit;
+typedef struct Gainsay__V1__SuggestSearchRequest Gainsay__V1__SuggestSearchRequest;
+typedef struct Gainsay__V1__SuggestSearchResponse Gainsay__V1__SuggestSearchResponse;
+typedef struct Gainsay__V1__WordSuggestion Gainsay__V1__WordSuggestion;
 typedef struct Gainsay__V1__SuggestEvidenceRequest Gainsay__V1__SuggestEvidenceRequest;
 typedef struct Gainsay__V1__EvidenceSuggestion Gainsay__V1__EvidenceSuggestion;
 
 
 /* --- enums --- */
 
+/*
+ * Whether a hit says the opposite of the query by a negation.
+ */
+typedef enum _Gainsay__V1__NegationMismatch {
+  /*
+   * The hit negates what the query negates, or neither negates.
+   */
+  GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_NONE = 0,
+  /*
+   * The query negates a word ("sanctions do not work") that the hit states without a negation.
+   */
+  GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_MISSING = 1,
+  /*
+   * The hit negates a word of the query ("sanctions don't work" for "sanctions work").
+   */
+  GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_ADDED = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__NEGATION_MISMATCH)
+} Gainsay__V1__NegationMismatch;
 
 /* --- messages --- */
 
@@ -85,10 +107,78 @@ struct  Gainsay__V1__SearchHit
    * The resource itself (sources without archived text).
    */
   Gainsay__V1__Resource *resource;
+  /*
+   * How the hit's negation ("не", "ни", "нет", "not", "no", "never", "n't"…) compares with the query's:
+   * hits that disagree rank below those that agree.
+   */
+  Gainsay__V1__NegationMismatch negation_mismatch;
+  /*
+   * A claim by a speaker the query names (by any spelling of a name or alias); such claims rank first.
+   */
+  protobuf_c_boolean speaker_named;
 };
 #define GAINSAY__V1__SEARCH_HIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__search_hit__descriptor) \
-    , GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, NULL }
+    , GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, NULL, GAINSAY__V1__NEGATION_MISMATCH__NEGATION_MISMATCH_NONE, 0 }
+
+
+struct  Gainsay__V1__SuggestSearchRequest
+{
+  ProtobufCMessage base;
+  /*
+   * A query as given to Search (usually one that found nothing).
+   */
+  char *query;
+  /*
+   * At most this many alternatives per word and speakers (default 3, at most 10).
+   */
+  int32_t limit;
+};
+#define GAINSAY__V1__SUGGEST_SEARCH_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__suggest_search_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * What a query that found nothing may have meant: the closest indexed words and speaker names.
+ */
+struct  Gainsay__V1__SuggestSearchResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The query with each word that matches nothing replaced by its closest alternative; empty when no
+   * word has one.
+   */
+  char *query;
+  /*
+   * Each word of the query that matches nothing, with its closest alternatives, closest first.
+   */
+  size_t n_words;
+  Gainsay__V1__WordSuggestion **words;
+  /*
+   * Speakers whose names or aliases, in any spelling, are closest to the query's words.
+   */
+  size_t n_speakers;
+  Gainsay__V1__Speaker **speakers;
+};
+#define GAINSAY__V1__SUGGEST_SEARCH_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__suggest_search_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+
+
+/*
+ * A word of a query that matches nothing, and the indexed words or names closest to it.
+ */
+struct  Gainsay__V1__WordSuggestion
+{
+  ProtobufCMessage base;
+  char *word;
+  size_t n_alternatives;
+  char **alternatives;
+};
+#define GAINSAY__V1__WORD_SUGGESTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__word_suggestion__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Gainsay__V1__SuggestEvidenceRequest
@@ -161,6 +251,63 @@ Gainsay__V1__SearchHit *
 void   gainsay__v1__search_hit__free_unpacked
                      (Gainsay__V1__SearchHit *message,
                       ProtobufCAllocator *allocator);
+/* Gainsay__V1__SuggestSearchRequest methods */
+void   gainsay__v1__suggest_search_request__init
+                     (Gainsay__V1__SuggestSearchRequest         *message);
+size_t gainsay__v1__suggest_search_request__get_packed_size
+                     (const Gainsay__V1__SuggestSearchRequest   *message);
+size_t gainsay__v1__suggest_search_request__pack
+                     (const Gainsay__V1__SuggestSearchRequest   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__suggest_search_request__pack_to_buffer
+                     (const Gainsay__V1__SuggestSearchRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__SuggestSearchRequest *
+       gainsay__v1__suggest_search_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__suggest_search_request__free_unpacked
+                     (Gainsay__V1__SuggestSearchRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__SuggestSearchResponse methods */
+void   gainsay__v1__suggest_search_response__init
+                     (Gainsay__V1__SuggestSearchResponse         *message);
+size_t gainsay__v1__suggest_search_response__get_packed_size
+                     (const Gainsay__V1__SuggestSearchResponse   *message);
+size_t gainsay__v1__suggest_search_response__pack
+                     (const Gainsay__V1__SuggestSearchResponse   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__suggest_search_response__pack_to_buffer
+                     (const Gainsay__V1__SuggestSearchResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__SuggestSearchResponse *
+       gainsay__v1__suggest_search_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__suggest_search_response__free_unpacked
+                     (Gainsay__V1__SuggestSearchResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__WordSuggestion methods */
+void   gainsay__v1__word_suggestion__init
+                     (Gainsay__V1__WordSuggestion         *message);
+size_t gainsay__v1__word_suggestion__get_packed_size
+                     (const Gainsay__V1__WordSuggestion   *message);
+size_t gainsay__v1__word_suggestion__pack
+                     (const Gainsay__V1__WordSuggestion   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__word_suggestion__pack_to_buffer
+                     (const Gainsay__V1__WordSuggestion   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__WordSuggestion *
+       gainsay__v1__word_suggestion__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__word_suggestion__free_unpacked
+                     (Gainsay__V1__WordSuggestion *message,
+                      ProtobufCAllocator *allocator);
 /* Gainsay__V1__SuggestEvidenceRequest methods */
 void   gainsay__v1__suggest_evidence_request__init
                      (Gainsay__V1__SuggestEvidenceRequest         *message);
@@ -207,6 +354,15 @@ typedef void (*Gainsay__V1__SearchRequest_Closure)
 typedef void (*Gainsay__V1__SearchHit_Closure)
                  (const Gainsay__V1__SearchHit *message,
                   void *closure_data);
+typedef void (*Gainsay__V1__SuggestSearchRequest_Closure)
+                 (const Gainsay__V1__SuggestSearchRequest *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__SuggestSearchResponse_Closure)
+                 (const Gainsay__V1__SuggestSearchResponse *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__WordSuggestion_Closure)
+                 (const Gainsay__V1__WordSuggestion *message,
+                  void *closure_data);
 typedef void (*Gainsay__V1__SuggestEvidenceRequest_Closure)
                  (const Gainsay__V1__SuggestEvidenceRequest *message,
                   void *closure_data);
@@ -219,8 +375,12 @@ typedef void (*Gainsay__V1__EvidenceSuggestion_Closure)
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    gainsay__v1__negation_mismatch__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__search_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__search_hit__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__suggest_search_request__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__suggest_search_response__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__word_suggestion__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__suggest_evidence_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__evidence_suggestion__descriptor;
 

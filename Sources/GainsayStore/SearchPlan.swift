@@ -1,0 +1,102 @@
+import GainsayCore
+
+/// A search as FTS5 runs it over the `gainsay` tokenizer (docs/SEARCH.md): what journalists type, with no
+/// special syntax, turned into a MATCH expression.
+///
+/// - A word matches its word forms: the tokenizer stems it as it stemmed the index.
+/// - A word that names a speaker (in any script or spelling, see ``SpeakerNameKeys``), or that is typed
+///   with a capital letter, also matches as a name: its name key (`~` terms, which the tokenizer gives
+///   every capitalised word of the index), as a prefix so inflected names match ("Кадырова").
+/// - "An exact phrase" matches the words as written, after folding case, `ё` and diacritics (`=` terms).
+/// - `word*` matches every word beginning so, after the same folding.
+/// - Negations ("не", "not", "don't"…), and an English auxiliary just before one ("do not"), are left out
+///   of the match when other words remain, so that texts saying the opposite are found too;
+///   ``SearchPolarity`` then ranks them below and says so.
+struct SearchPlan {
+  /// The MATCH expression; every term is quoted, so no input can inject FTS5 syntax.
+  let expression: String
+  /// Each phrase of ``expression`` as an expression of its own, in the order FTS5 numbers them.
+  let phrases: [String]
+
+  /// Name alternatives are given to words of at least this many characters.
+  static let shortestName = 3
+  /// A name key shorter than this is not shortened into a prefix.
+  static let shortestNamePrefix = 4
+
+  /// The plan of `query`; `names` gives, for a word, the name keys it matches (a speaker's, exact or
+  /// fuzzy). Nil when there is nothing to search for.
+  init?(query: String, names: (String) -> [String]) {
+    let terms = SearchQuery.terms(query)
+    let hasWords = terms.contains { term in
+      if case .word(let word) = term { return !Self.isNegation(word) }
+      return term != .or
+    }
+    var parts: [String] = []
+    var phrases: [String] = []
+    for (index, term) in terms.enumerated() {
+      switch term {
+      case .or:
+        if let last = parts.last, last != "OR" { parts.append("OR") }
+      case .phrase(let text):
+        let phrase = SearchQuery.quoted(text, mark: "=")
+        parts.append(phrase)
+        phrases.append(phrase)
+      case .prefix(let word):
+        let phrase = SearchQuery.quoted(word) + "*"
+        parts.append(phrase)
+        phrases.append(phrase)
+      case .word(let word):
+        if hasWords && Self.isNegation(word) { continue }
+        // "do" in "sanctions do not work": the statement it negates says "sanctions work".
+        if hasWords, index + 1 < terms.count, case .word(let next) = terms[index + 1], Self.isNegation(next),
+          Self.auxiliaries.contains(word.lowercased())
+        {
+          continue
+        }
+        let plain = SearchQuery.quoted(word)
+        var keys = names(word)
+        if keys.isEmpty && word.count >= Self.shortestName && word.first?.isUppercase == true {
+          keys = [TextAnalysis.nameKey(word)]
+        }
+        let alternatives = Array(Set(keys.map(Self.namePrefix).filter { !$0.isEmpty })).sorted()
+          .map { SearchQuery.quoted($0, mark: "~") + "*" }
+        phrases.append(plain)
+        phrases.append(contentsOf: alternatives)
+        parts.append(alternatives.isEmpty ? plain : "(" + ([plain] + alternatives).joined(separator: " OR ") + ")")
+      }
+    }
+    while parts.last == "OR" { parts.removeLast() }
+    while parts.first == "OR" { parts.removeFirst() }
+    guard !parts.isEmpty else { return nil }
+    // FTS5 takes an implicit AND only between phrases: spelt out, with AND binding tighter than OR as the
+    // implicit one does.
+    var joined = parts[0]
+    for (previous, part) in zip(parts, parts.dropFirst()) {
+      joined += previous == "OR" || part == "OR" ? " " + part : " AND " + part
+    }
+    expression = joined
+    self.phrases = phrases
+  }
+
+  /// English auxiliaries, left out of the match with the negation after them ("do not", "is not").
+  static let auxiliaries: Set<String> = [
+    "do", "does", "did", "is", "are", "was", "were", "will", "would", "can", "could", "should", "shall", "have",
+    "has", "had", "must", "may", "might",
+  ]
+
+  /// Whether a word of the query is a negation: "не", "not", "never", "don't" (which the tokenizer
+  /// reads as "do not")…
+  static func isNegation(_ word: String) -> Bool {
+    let words = TextAnalysis.words(of: word)
+    return !words.isEmpty && words.contains(where: \.isNegation)
+  }
+
+  /// A name key as a prefix that its inflections share: without its final vowels ("zelenski" →
+  /// "zelensk", which "Зеленского" begins with), unless that leaves it shorter than
+  /// ``shortestNamePrefix``.
+  static func namePrefix(_ key: String) -> String {
+    var prefix = Substring(key)
+    while let last = prefix.last, "aeiou".contains(last), prefix.count > Self.shortestNamePrefix { prefix.removeLast() }
+    return String(prefix)
+  }
+}
