@@ -66,7 +66,7 @@ let package = Package(
     // The domain: validation, access rules and the ledger's operations, independent of storage and wire.
     .target(
       name: "GainsayCore",
-      dependencies: ["GainsayProto"],
+      dependencies: ["GainsayProto", "GainsayStemming"],
       swiftSettings: swiftSettings
     ),
     // What Google's Fact Check markup requires of a ClaimReview, checked claim by claim: shared by the CLI
@@ -76,11 +76,18 @@ let package = Package(
       dependencies: ["GainsayProto"],
       swiftSettings: swiftSettings
     ),
-    // Search in C: an FTS5 auxiliary function (bm25 with document counts given by the caller) and an FTS5
-    // tokenizer stemming Russian and English with Snowball (Debian's libstemmer-dev; it has no pkg-config).
+    // Word analysis in C, shared by the tokenizer and GainsayCore: folding, Snowball stems of Russian and English
+    // (Debian's libstemmer-dev; it has no pkg-config), name keys across scripts, negations.
+    .target(
+      name: "GainsayStemming",
+      linkerSettings: [.linkedLibrary("stemmer")]
+    ),
+    // Search in C: an FTS5 auxiliary function (bm25 with document counts given by the caller) and the FTS5
+    // tokenizer `gainsay`, built on GainsayStemming.
     .target(
       name: "GainsayRanking",
-      linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("stemmer"), .linkedLibrary("m")]
+      dependencies: ["GainsayStemming"],
+      linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
     ),
     // Persistence: the ledger in SQLite through GRDB (schema, migrations, queries, FTS5).
     .target(

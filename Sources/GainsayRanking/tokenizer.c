@@ -1,165 +1,111 @@
-// The `gainsay` FTS5 tokenizer: unicode61, then Russian and English Snowball stems. See GainsayRanking.h.
+// The `gainsay` FTS5 tokenizer: unicode61, then GainsayStemming's folds, stems and name keys. See GainsayRanking.h.
 #include "GainsayRanking.h"
+#include "GainsayStemming.h"
 #include "fts5_access.h"
 
-#include <libstemmer.h>
-#include <stdlib.h>
 #include <string.h>
 
-// Longer words are kept as unicode61 made them (no stem, no further folding).
-#define GAINSAY_WORD_MAX 256
 // Words with more apostrophe-separated parts are kept whole.
 #define GAINSAY_PARTS_MAX 16
 // Marks a folded (unstemmed) form: unicode61 never makes a token holding "=".
 #define GAINSAY_FORM_MARK '='
+// Marks a name key: unicode61 never makes a token holding "~".
+#define GAINSAY_KEY_MARK '~'
+// Room for a stem (Snowball never lengthens a word much) and for a marked name key.
+#define GAINSAY_STEM_CAP (2 * GAINSAY_WORD_MAX + 16)
+#define GAINSAY_KEY_CAP (4 * GAINSAY_WORD_MAX + 16)
 
 typedef struct GainsayTokenizer {
   fts5_tokenizer inner;
   Fts5Tokenizer *innerTokenizer;
-  struct sb_stemmer *english;
-  struct sb_stemmer *russian;
 } GainsayTokenizer;
 
 /// What a tokenization emits at each position.
-typedef enum { EMIT_STEM_AND_FORM, EMIT_STEM, EMIT_FORM } Emit;
+typedef enum { EMIT_STEM_AND_FORM, EMIT_STEM, EMIT_FORM, EMIT_KEY } Emit;
 
 typedef struct Tokenization {
-  GainsayTokenizer *tokenizer;
   void *context;
   int (*xToken)(void *, int, const char *, int, int, int);
   const char *text;
   int base;
   Emit emit;
+  // A document's name key ("~" and the key), colocated with the next word emitted; keyLength 0 for none.
+  char key[GAINSAY_KEY_CAP];
+  int keyLength;
 } Tokenization;
 
 typedef struct Part {
   int start, length;
 } Part;
 
-typedef enum { SCRIPT_OTHER, SCRIPT_LATIN, SCRIPT_CYRILLIC } Script;
-
-static int decode(const unsigned char *s, int n, unsigned *codepoint) {
-  if (s[0] < 0x80 || n < 2) {
-    *codepoint = s[0];
-    return 1;
-  }
-  if ((s[0] & 0xE0) == 0xC0) {
-    *codepoint = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-    return 2;
-  }
-  if ((s[0] & 0xF0) == 0xE0 && n >= 3) {
-    *codepoint = ((unsigned)(s[0] & 0x0F) << 12) | ((unsigned)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-    return 3;
-  }
-  if ((s[0] & 0xF8) == 0xF0 && n >= 4) {
-    *codepoint = ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3F) << 12) |
-                 ((unsigned)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-    return 4;
-  }
-  *codepoint = s[0];
-  return 1;
+/// The size of the apostrophe (', U+2019 or U+02BC) at s[i], or 0.
+static int apostrophe_at(const unsigned char *s, int i, int n) {
+  if (s[i] == '\'') return 1;
+  if (i + 1 < n && s[i] == 0xCA && s[i + 1] == 0xBC) return 2;
+  if (i + 2 < n && s[i] == 0xE2 && s[i + 1] == 0x80 && s[i + 2] == 0x99) return 3;
+  return 0;
 }
 
-static int encode(unsigned codepoint, unsigned char *out) {
-  if (codepoint < 0x80) {
-    out[0] = (unsigned char)codepoint;
-    return 1;
-  }
-  if (codepoint < 0x800) {
-    out[0] = (unsigned char)(0xC0 | (codepoint >> 6));
-    out[1] = (unsigned char)(0x80 | (codepoint & 0x3F));
-    return 2;
-  }
-  if (codepoint < 0x10000) {
-    out[0] = (unsigned char)(0xE0 | (codepoint >> 12));
-    out[1] = (unsigned char)(0x80 | ((codepoint >> 6) & 0x3F));
-    out[2] = (unsigned char)(0x80 | (codepoint & 0x3F));
-    return 3;
-  }
-  out[0] = (unsigned char)(0xF0 | (codepoint >> 18));
-  out[1] = (unsigned char)(0x80 | ((codepoint >> 12) & 0x3F));
-  out[2] = (unsigned char)(0x80 | ((codepoint >> 6) & 0x3F));
-  out[3] = (unsigned char)(0x80 | (codepoint & 0x3F));
-  return 4;
+/// Whether the text of a token starts with an upper-case letter (Latin, Latin-1 and Extended-A, Greek,
+/// Cyrillic), after any apostrophes.
+static int starts_upper_case(const unsigned char *s, int n) {
+  int i = 0;
+  for (int size; i < n && (size = apostrophe_at(s, i, n)) > 0;) i += size;
+  if (i >= n) return 0;
+  unsigned c = s[i];
+  if (c < 0x80) return c >= 'A' && c <= 'Z';
+  if ((c & 0xE0) != 0xC0 || i + 1 >= n) return 0;
+  c = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);
+  if (c >= 0xC0 && c <= 0xDE) return c != 0xD7;
+  if (c >= 0x100 && c <= 0x137) return c % 2 == 0;
+  if (c >= 0x139 && c <= 0x148) return c % 2 == 1;
+  if (c >= 0x14A && c <= 0x177) return c % 2 == 0;
+  if (c >= 0x178 && c <= 0x17E) return c == 0x178 || c % 2 == 1;
+  if (c >= 0x386 && c <= 0x3AB) return c != 0x387 && c != 0x3A2;
+  return c >= 0x400 && c <= 0x42F;
 }
 
-static int is_apostrophe(unsigned codepoint) {
-  return codepoint == '\'' || codepoint == 0x2019 || codepoint == 0x02BC;
-}
-
-/// What unicode61 leaves unfolded: ё, Greek accents and final sigma; combining marks are dropped.
-static unsigned fold(unsigned c) {
-  if (c == 0x0451) return 0x0435;  // ё → е (unicode61 has already lower-cased Ё)
-  if (c >= 0x0300 && c <= 0x036F) return 0;
-  switch (c) {
-  case 0x03AC: return 0x03B1;
-  case 0x03AD: return 0x03B5;
-  case 0x03AE: return 0x03B7;
-  case 0x03AF: case 0x0390: case 0x03CA: return 0x03B9;
-  case 0x03CC: return 0x03BF;
-  case 0x03CD: case 0x03B0: case 0x03CB: return 0x03C5;
-  case 0x03CE: return 0x03C9;
-  case 0x03C2: return 0x03C3;
-  default: return c;
-  }
-}
-
-/// `word` folded into `out` (at least GAINSAY_WORD_MAX + 4 bytes); its length.
-static int fold_word(const unsigned char *word, int n, unsigned char *out) {
-  int length = 0;
-  for (int i = 0; i < n && length < GAINSAY_WORD_MAX;) {
-    unsigned codepoint;
-    i += decode(word + i, n - i, &codepoint);
-    unsigned folded = fold(codepoint);
-    if (folded != 0) length += encode(folded, out + length);
-  }
-  return length;
-}
-
-static Script script_of(const unsigned char *word, int n) {
-  int latin = 0, cyrillic = 0;
-  for (int i = 0; i < n;) {
-    unsigned c;
-    i += decode(word + i, n - i, &c);
-    if ((c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0x24F && c != 0xF7)) {
-      latin = 1;
-    } else if (c >= 0x0430 && c <= 0x045F) {
-      cyrillic = 1;
-    } else {
-      return SCRIPT_OTHER;
+/// The marked name key of a token folded by unicode61 (a possessive "'s" dropped) into t->key; 0 if it has none.
+static int make_key(Tokenization *t, const unsigned char *token, int n) {
+  t->keyLength = 0;
+  if (n > GAINSAY_WORD_MAX) return 0;
+  if (n >= 2 && token[n - 1] == 's') {
+    for (int size = 1; size <= 3; size++) {
+      if (n - 1 - size >= 0 && apostrophe_at(token, n - 1 - size, n) == size) {
+        n -= 1 + size;
+        break;
+      }
     }
   }
-  if (latin && cyrillic) return SCRIPT_OTHER;
-  return cyrillic ? SCRIPT_CYRILLIC : latin ? SCRIPT_LATIN : SCRIPT_OTHER;
+  t->key[0] = GAINSAY_KEY_MARK;
+  int length = gainsay_name_key((const char *)token, n, t->key + 1, GAINSAY_KEY_CAP - 1);
+  if (length > 0) t->keyLength = length + 1;
+  return length > 0;
 }
 
 /// Emits one word (already folded by unicode61) spanning [start, end) of the text.
 static int emit_word(Tokenization *t, const unsigned char *word, int n, int start, int end) {
-  unsigned char form[GAINSAY_WORD_MAX + 8];
-  form[0] = GAINSAY_FORM_MARK;
-  int length = n <= GAINSAY_WORD_MAX ? fold_word(word, n, form + 1) : 0;
   if (n > GAINSAY_WORD_MAX) {
     return t->emit == EMIT_FORM ? SQLITE_OK : t->xToken(t->context, 0, (const char *)word, n, start, end);
   }
+  char form[GAINSAY_WORD_MAX + 1];
+  form[0] = GAINSAY_FORM_MARK;
+  int length = gainsay_fold((const char *)word, n, form + 1, GAINSAY_WORD_MAX);
+  if (length < 0) return SQLITE_NOMEM;
   if (length == 0) return SQLITE_OK;
   if (t->emit == EMIT_FORM) {
-    return t->xToken(t->context, 0, (const char *)form, length + 1, start, end);
+    return t->xToken(t->context, 0, form, length + 1, start, end);
   }
-  const unsigned char *stem = form + 1;
-  int stemLength = length;
-  Script script = script_of(form + 1, length);
-  struct sb_stemmer *stemmer = script == SCRIPT_CYRILLIC ? t->tokenizer->russian
-                               : script == SCRIPT_LATIN  ? t->tokenizer->english
-                                                         : 0;
-  if (stemmer != 0) {
-    const sb_symbol *stemmed = sb_stemmer_stem(stemmer, form + 1, length);
-    if (stemmed == 0) return SQLITE_NOMEM;
-    stem = stemmed;
-    stemLength = sb_stemmer_length(stemmer);
-  }
-  int rc = t->xToken(t->context, 0, (const char *)stem, stemLength, start, end);
+  char stem[GAINSAY_STEM_CAP];
+  int stemLength = gainsay_stem(form + 1, length, stem, (int)sizeof stem);
+  if (stemLength < 0) return SQLITE_NOMEM;
+  int rc = t->xToken(t->context, 0, stem, stemLength, start, end);
   if (rc != SQLITE_OK || t->emit == EMIT_STEM) return rc;
-  return t->xToken(t->context, FTS5_TOKEN_COLOCATED, (const char *)form, length + 1, start, end);
+  rc = t->xToken(t->context, FTS5_TOKEN_COLOCATED, form, length + 1, start, end);
+  if (rc != SQLITE_OK || t->keyLength == 0) return rc;
+  rc = t->xToken(t->context, FTS5_TOKEN_COLOCATED, t->key, t->keyLength, start, end);
+  t->keyLength = 0;
+  return rc;
 }
 
 static int equals(const unsigned char *word, int n, const char *literal) {
@@ -179,14 +125,15 @@ static int emit_part(Tokenization *t, const unsigned char *word, int n, int star
 static int split(const unsigned char *s, int n, Part *parts) {
   int count = 0, start = 0;
   for (int i = 0; i < n;) {
-    unsigned c;
-    int size = decode(s + i, n - i, &c);
-    if (is_apostrophe(c)) {
+    int size = apostrophe_at(s, i, n);
+    if (size > 0) {
       if (count == GAINSAY_PARTS_MAX) return -1;
       parts[count++] = (Part){start, i - start};
       start = i + size;
+      i += size;
+    } else {
+      i++;
     }
-    i += size;
   }
   if (count == GAINSAY_PARTS_MAX) return -1;
   parts[count++] = (Part){start, n - start};
@@ -199,6 +146,15 @@ static int on_token(void *context, int flags, const char *token, int n, int star
   Tokenization *t = context;
   const unsigned char *folded = (const unsigned char *)token;
   const unsigned char *original = (const unsigned char *)t->text + start;
+  if (t->emit == EMIT_KEY) {
+    // A query for a name: the key of the whole token, apostrophes and all.
+    if (!make_key(t, folded, n)) return SQLITE_OK;
+    int length = t->keyLength;
+    t->keyLength = 0;
+    return t->xToken(t->context, 0, t->key, length, t->base + start, t->base + end);
+  }
+  t->keyLength = 0;
+  if (t->emit == EMIT_STEM_AND_FORM && starts_upper_case(original, end - start)) make_key(t, folded, n);
   Part foldedParts[GAINSAY_PARTS_MAX], originalParts[GAINSAY_PARTS_MAX];
   int count = split(folded, n, foldedParts);
   // unicode61 keeps apostrophes as they are, so the parts of the token and of its text correspond.
@@ -248,11 +204,11 @@ static int gainsay_tokenize(
     Fts5Tokenizer *tokenizer, void *context, int flags, const char *text, int n,
     int (*xToken)(void *, int, const char *, int, int, int)) {
   GainsayTokenizer *self = (GainsayTokenizer *)tokenizer;
-  Tokenization t = {self, context, xToken, text, 0, EMIT_STEM_AND_FORM};
+  Tokenization t = {context, xToken, text, 0, EMIT_STEM_AND_FORM, {0}, 0};
   if (flags & FTS5_TOKENIZE_QUERY) {
     t.emit = (flags & FTS5_TOKENIZE_PREFIX) ? EMIT_FORM : EMIT_STEM;
-    if (n > 0 && text[0] == GAINSAY_FORM_MARK) {
-      t.emit = EMIT_FORM;
+    if (n > 0 && (text[0] == GAINSAY_FORM_MARK || text[0] == GAINSAY_KEY_MARK)) {
+      t.emit = text[0] == GAINSAY_KEY_MARK ? EMIT_KEY : EMIT_FORM;
       t.text = text + 1;
       t.base = 1;
       text++;
@@ -266,8 +222,6 @@ static void gainsay_delete(Fts5Tokenizer *tokenizer) {
   GainsayTokenizer *self = (GainsayTokenizer *)tokenizer;
   if (self == 0) return;
   if (self->innerTokenizer != 0) self->inner.xDelete(self->innerTokenizer);
-  sb_stemmer_delete(self->english);
-  sb_stemmer_delete(self->russian);
   sqlite3_free(self);
 }
 
@@ -283,11 +237,6 @@ static int gainsay_create(void *context, const char **arguments, int count, Fts5
   int rc = fts5->xFindTokenizer(fts5, "unicode61", &unicode61, &self->inner);
   const char *options[] = {"remove_diacritics", "2", "tokenchars", "'\xE2\x80\x99\xCA\xBC"};
   if (rc == SQLITE_OK) rc = self->inner.xCreate(unicode61, options, 4, &self->innerTokenizer);
-  if (rc == SQLITE_OK) {
-    self->english = sb_stemmer_new("english", 0);
-    self->russian = sb_stemmer_new("russian", 0);
-    if (self->english == 0 || self->russian == 0) rc = SQLITE_NOMEM;
-  }
   if (rc != SQLITE_OK) {
     gainsay_delete((Fts5Tokenizer *)self);
     return rc;

@@ -20,6 +20,11 @@ struct StemmingTokenizerTests {
     (10, "Ελλάδα"),
     (11, "Ни шагу назад, нет и никогда: no, not ever, never"),
     (12, "Sanctions do work"),
+    (13, "Kadyrov's men"),
+    (14, "Dmitry Peskov said"),
+    (15, "Kadyrova criticised"),
+    (16, "шойгу в нижнем регистре"),
+    (17, "Naval'ny"),
   ]
 
   func database() throws -> DatabaseQueue {
@@ -115,5 +120,48 @@ struct StemmingTokenizerTests {
     #expect(try matches(queue, "\"=Россией\"") == [])
     #expect(try matches(queue, "\"=санкции работают\"") == [3])
     #expect(try matches(queue, "\"=зеленый\"") == [8])
+  }
+
+  @Test("a phrase starting with ~ matches names in any script and common spelling")
+  func nameKeys() throws {
+    let queue = try database()
+    #expect(try matches(queue, "\"~Kadirov\"*") == [7, 13, 15])
+    #expect(try matches(queue, "\"~Kadirov\"") == [7, 13])
+    #expect(try matches(queue, "\"~Kadyrow\"") == [7, 13])
+    #expect(try matches(queue, "\"~Кадыров\"") == [7, 13])
+    #expect(try matches(queue, "\"~Песков\"") == [2, 14])
+    #expect(try matches(queue, "\"~Dmitriy Peskow\"") == [14])
+    #expect(try matches(queue, "\"~Navalny\"") == [17])
+    #expect(try matches(queue, "\"~Навальный\"") == [17])
+    // Without the mark, a name is a word like any other: no transliteration.
+    #expect(try matches(queue, "\"Kadirov\"") == [])
+    #expect(try matches(queue, "\"Кадыров\"") == [7])
+  }
+
+  @Test("lower-case words get no name key")
+  func noKeyForLowerCase() throws {
+    let queue = try database()
+    #expect(try matches(queue, "\"~Shoigu\"") == [])
+    #expect(try matches(queue, "\"шойгу\"") == [16])
+    #expect(try matches(queue, "\"~ввела\"") == [])
+    #expect(try matches(queue, "\"~Россия\"") == [1, 9])
+    let keys = try queue.write { db in
+      try db.execute(sql: "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, t, row)")
+      return try String.fetchAll(db, sql: "SELECT term FROM temp.v WHERE term LIKE '~%' ORDER BY term")
+    }
+    #expect(keys.contains("~kadirov") && keys.contains("~peskov") && keys.contains("~navalni"))
+    #expect(!keys.contains("~shoigu") && !keys.contains("~vvela") && !keys.contains("~muzh"))
+  }
+
+  @Test("the key sits at its word's position: a name phrase keeps word order")
+  func keyPositions() throws {
+    let queue = try database()
+    #expect(try matches(queue, "\"~Peskov\" + \"said\"") == [14])
+    #expect(try matches(queue, "\"~Dmitry\" + \"~Peskov\"") == [14])
+    let highlighted = try queue.read { db in
+      try String.fetchOne(
+        db, sql: "SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH '\"~Kadirov\"' AND rowid = 13")
+    }
+    #expect(highlighted == "[Kadyrov's] men")
   }
 }

@@ -15,15 +15,21 @@ int gainsay_register_rank(sqlite3 *db);
 /// Registers the FTS5 tokenizer `gainsay` on `db`; returns an SQLite result code.
 ///
 /// It wraps FTS5's unicode61 (remove_diacritics 2: case and Latin diacritics folded, combining marks such
-/// as the Russian stress mark dropped), then folds ё to е, Greek accents and final sigma, and stems each
-/// word with Snowball (libstemmer): Russian for Cyrillic words, English for Latin ones; words mixing
-/// scripts or holding digits are kept whole. No word is dropped: negations stay, and an English "n't"
-/// becomes the word "not" after its verb ("don't" is "do not", "can't" "can not", "won't" "will not"),
-/// as does "cannot". A possessive "'s" joins its word; other apostrophes split words, as unicode61 does.
+/// as the Russian stress mark dropped), then folds (ё to е, Greek accents and final sigma) and stems each word
+/// with GainsayStemming (Snowball: Russian for Cyrillic words, English for Latin ones; words mixing scripts or
+/// holding digits are kept whole). No word is dropped: negations stay, and an English "n't" becomes the word
+/// "not" after its verb ("don't" is "do not", "can't" "can not", "won't" "will not"), as does "cannot". A
+/// possessive "'s" joins its word; other apostrophes split words, as unicode61 does.
 ///
 /// Documents get at each position the stem and, colocated, the folded form marked with a leading "=":
 /// queries match stems, while a prefix query (`word*`) and an exact query (a phrase whose text starts
 /// with "=") match the marked folded forms, so neither is stemmed.
+///
+/// A token whose text starts with an upper-case letter (Latin, Greek or Cyrillic) also gets, colocated with its
+/// first word, its name key (gainsay_name_key of the whole token, apostrophes and a possessive "'s" dropped)
+/// marked with a leading "~". A phrase whose text starts with "~" is tokenized to the name keys of its tokens,
+/// whatever their case, so `"~Kadirov"` finds Кадыров, Kadyrov and Kadyrow, and `"~Kadirov"*` also finds
+/// their inflections (Кадырова, Kadyrova). Lower-case words get no key.
 int gainsay_register_tokenizer(sqlite3 *db);
 
 #endif
