@@ -3,7 +3,9 @@ import GainsayCore
 /// A search as FTS5 runs it over the `gainsay` tokenizer (docs/SEARCH.md): what journalists type, with no
 /// special syntax, turned into a MATCH expression.
 ///
-/// - A word matches its word forms: the tokenizer stems it as it stemmed the index.
+/// - A word matches its word forms: the tokenizer stems it as it stemmed the index. A Russian word of five
+///   letters or more also matches the words written that begin with it («Газпром», which Snowball cuts
+///   as газпр-ом, finds «Газпрома»).
 /// - A word that names a speaker (in any script or spelling, see ``SpeakerNameKeys``), or that is typed
 ///   with a capital letter, also matches as a name: its name key (`~` terms, which the tokenizer gives
 ///   every capitalised word of the index), as a prefix so inflected names match ("Кадырова").
@@ -20,6 +22,13 @@ struct SearchPlan {
 
   /// Name alternatives are given to words of at least this many characters.
   static let shortestName = 3
+  /// A Russian word this long or longer also matches as the beginning of the words written.
+  static let shortestRussianPrefix = 5
+
+  static func isCyrillicLetter(_ scalar: Unicode.Scalar) -> Bool {
+    (0x0400...0x04FF).contains(scalar.value) || (0x0300...0x036F).contains(scalar.value)
+  }
+
   /// A name key shorter than this is not shortened into a prefix.
   static let shortestNamePrefix = 4
 
@@ -58,8 +67,13 @@ struct SearchPlan {
         if keys.isEmpty && word.count >= Self.shortestName && word.first?.isUppercase == true {
           keys = [TextAnalysis.nameKey(word)]
         }
-        let alternatives = Array(Set(keys.map(Self.namePrefix).filter { !$0.isEmpty })).sorted()
+        var alternatives = Array(Set(keys.map(Self.namePrefix).filter { !$0.isEmpty })).sorted()
           .map { SearchQuery.quoted($0, mark: "~") + "*" }
+        // Snowball reads a Russian word's last letters as an ending when they can be one («Газпром» as
+        // газпр-ом): the word as a prefix of the forms written finds «Газпрома» all the same.
+        if word.count >= Self.shortestRussianPrefix && word.unicodeScalars.allSatisfy(Self.isCyrillicLetter) {
+          alternatives.insert(SearchQuery.quoted(word) + "*", at: 0)
+        }
         phrases.append(plain)
         phrases.append(contentsOf: alternatives)
         parts.append(alternatives.isEmpty ? plain : "(" + ([plain] + alternatives).joined(separator: " OR ") + ")")
