@@ -78,7 +78,7 @@ extension SQLiteLedgerStore {
       do {
         let names = try speakerNames.current(db)
         let named = Self.namedSpeakers(request.query, names: names)
-        guard let plan = SearchPlan(query: request.query, names: { named.keys[$0] ?? [] }) else {
+        guard let plan = SearchPlan(query: request.query, names: { named.words[$0] ?? SearchPlan.NameMatch() }) else {
           throw LedgerError.invalid("query", "has no words to search for")
         }
         let window = try self.rankedWindow(db, plan, limit: fetched)
@@ -125,17 +125,20 @@ extension SQLiteLedgerStore {
 
   /// The speakers a query names, by any spelling of a name word: those named by the most words of the
   /// query (so "Dmitry Peskov" names Peskov, not every Dmitry), and each word's matched name keys.
-  static func namedSpeakers(_ query: String, names: SpeakerNameKeys) -> (speakers: Set<String>, keys: [String: [String]]) {
-    var keys: [String: [String]] = [:]
-    var words: [String: Int] = [:]
+  static func namedSpeakers(
+    _ query: String, names: SpeakerNameKeys
+  ) -> (speakers: Set<String>, words: [String: SearchPlan.NameMatch]) {
+    var matched: [String: SearchPlan.NameMatch] = [:]
+    var counts: [String: Int] = [:]
     for term in SearchQuery.terms(query) {
-      guard case .word(let word) = term, !SearchPlan.isNegation(word), keys[word] == nil else { continue }
+      guard case .word(let word) = term, !SearchPlan.isNegation(word), matched[word] == nil else { continue }
       let matches = names.matches(word)
-      keys[word] = Array(Set(matches.map(\.key))).sorted()
-      for speaker in Set(matches.map(\.speakerID)) { words[speaker, default: 0] += 1 }
+      matched[word] = SearchPlan.NameMatch(
+        keys: Array(Set(matches.map(\.key))).sorted(), isName: matches.contains { $0.distance == 0 })
+      for speaker in Set(matches.map(\.speakerID)) { counts[speaker, default: 0] += 1 }
     }
-    let most = words.values.max() ?? 0
-    return (Set(words.filter { $0.value == most }.keys), keys)
+    let most = counts.values.max() ?? 0
+    return (Set(counts.filter { $0.value == most }.keys), matched)
   }
 
   /// The oldest entry a search ranks: past `rankedMatchLimit` matches, only the most recent are ranked

@@ -32,9 +32,16 @@ struct SearchPlan {
   /// A name key shorter than this is not shortened into a prefix.
   static let shortestNamePrefix = 4
 
-  /// The plan of `query`; `names` gives, for a word, the name keys it matches (a speaker's, exact or
-  /// fuzzy). Nil when there is nothing to search for.
-  init?(query: String, names: (String) -> [String]) {
+  /// What a word of the query is as a name: the speakers' name keys it matches, and whether it is one of
+  /// them as written (in any script, or inflected) rather than a misspelling of one.
+  struct NameMatch {
+    var keys: [String] = []
+    var isName = false
+  }
+
+  /// The plan of `query`; `names` tells what a word is as a speaker's name. Nil when there is nothing to
+  /// search for.
+  init?(query: String, names: (String) -> NameMatch) {
     let terms = SearchQuery.terms(query)
     let hasWords = terms.contains { term in
       if case .word(let word) = term { return !Self.isNegation(word) }
@@ -62,8 +69,11 @@ struct SearchPlan {
         {
           continue
         }
-        let plain = SearchQuery.quoted(word)
-        var keys = names(word)
+        let name = names(word)
+        // A speaker's name is matched as a name, not stemmed: «Песков» must not find «песка» (sand),
+        // which Snowball gives the same stem. Its exact form still matches, lower case too.
+        let plain = name.isName ? SearchQuery.quoted(word, mark: "=") : SearchQuery.quoted(word)
+        var keys = name.keys
         if keys.isEmpty && word.count >= Self.shortestName && word.first?.isUppercase == true {
           keys = [TextAnalysis.nameKey(word)]
         }
@@ -71,7 +81,9 @@ struct SearchPlan {
           .map { SearchQuery.quoted($0, mark: "~") + "*" }
         // Snowball reads a Russian word's last letters as an ending when they can be one («Газпром» as
         // газпр-ом): the word as a prefix of the forms written finds «Газпрома» all the same.
-        if word.count >= Self.shortestRussianPrefix && word.unicodeScalars.allSatisfy(Self.isCyrillicLetter) {
+        if !name.isName && word.count >= Self.shortestRussianPrefix
+          && word.unicodeScalars.allSatisfy(Self.isCyrillicLetter)
+        {
           alternatives.insert(SearchQuery.quoted(word) + "*", at: 0)
         }
         phrases.append(plain)

@@ -17,7 +17,8 @@ struct SpeakerNameKeys: Sendable {
     let key: String
   }
 
-  /// What a query word matched: a speaker, the name key it matched, and how far the spelling was.
+  /// What a query word matched: a speaker, the name key it matched, and how far the spelling was (0 for
+  /// the key itself or an inflection of it).
   struct Match: Sendable {
     let speakerID: String
     let key: String
@@ -63,7 +64,7 @@ struct SpeakerNameKeys: Sendable {
     // An inflected name: the key of a name word and a short ending.
     for length in stride(from: max(SearchPlan.shortestNamePrefix, key.count - Self.longestEnding), to: key.count, by: 1) {
       let stem = String(key.prefix(length))
-      if byKey[stem] != nil && found[stem] == nil { found[stem] = 1 }
+      if byKey[stem] != nil && found[stem] == nil { found[stem] = 0 }
     }
     let allowed = Self.allowedDistance(key)
     if found.isEmpty && allowed > 0 {
