@@ -91,7 +91,8 @@ struct SearchCommand: AsyncParsableCommand {
       lines.append("did you mean: gainsay search \(quoted(suggestion.query))")
     }
     for word in suggestion.words where word.alternatives.count > 1 {
-      lines.append("  \(Output.visible(word.word)): \(word.alternatives.map { Output.visible($0) }.joined(separator: ", "))")
+      lines.append(
+        "  \(Output.visible(word.word)): \(word.alternatives.map { Output.visible($0) }.joined(separator: ", "))")
     }
     if !suggestion.speakers.isEmpty {
       lines.append(

@@ -23,7 +23,9 @@ extension Ledger {
 
   /// The closest indexed words and speaker names to the words of a query: what a query that found
   /// nothing may have meant.
-  public func suggestSearch(_ request: SuggestSearchRequest, caller: CallerIdentity) async throws
+  public func suggestSearch(
+    _ request: SuggestSearchRequest, caller: CallerIdentity
+  ) async throws
     -> SuggestSearchResponse
   {
     try require(.reader, caller, to: "searching")
