@@ -30,6 +30,10 @@ public enum TextAnalysis {
 
   /// `word` lower-cased and folded as ``AnalyzedWord/folded``.
   public static func folded(_ word: String) -> String {
+    // ASCII folds by lower-casing alone.
+    if word.utf8.allSatisfy({ $0 < 0x80 }) {
+      return String(decoding: word.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+    }
     var lowered = String.UnicodeScalarView()
     for scalar in word.unicodeScalars { appendLowered(scalar, to: &lowered) }
     return call(gainsay_fold, String(lowered), capacity: lowered.count * 4 + 4)
