@@ -6,55 +6,90 @@ import GainsayProto
 struct EvidenceSuggester {
   let store: any LedgerStore
 
-  /// Words too common to say anything about what a claim is about.
+  /// Words too common to say anything about what a claim is about (folded: ё is е).
   static let stopWords: Set<String> = [
     "a", "an", "and", "are", "as", "at", "be", "by", "do", "dont", "for", "from", "has", "have", "i", "in", "is", "it",
     "its", "not", "of", "on", "or", "that", "the", "their", "there", "they", "this", "to", "was", "we", "were", "will",
-    "with", "you", "any", "all", "our", "no", "who", "what", "simply",
+    "with", "you", "any", "all", "our", "no", "who", "what", "simply", "can", "but", "his", "her", "had", "been",
+    "что", "это", "как", "для", "все", "так", "его", "она", "они", "был", "была", "было", "были", "при", "или", "уже",
+    "еще", "только", "также", "который", "которые", "этот", "эти", "там", "тут", "где", "когда", "чтобы",
   ]
 
-  static func keywords(_ text: String) -> [String] {
+  /// A word of a claim that says what it is about: its folded form and its stem.
+  struct Keyword: Hashable {
+    let folded: String
+    let stem: String
+  }
+
+  /// The words of `text` worth looking for, each stem once, in order.
+  static func keywords(_ text: String) -> [Keyword] {
     var seen = Set<String>()
-    return Similarity.normalised(text).split(separator: " ").map(String.init).filter { word in
-      word.count >= 3 && !stopWords.contains(word) && seen.insert(word).inserted
+    return TextAnalysis.words(of: text).compactMap { word in
+      guard word.folded.count >= 3, !word.isNegation, !stopWords.contains(word.folded),
+        seen.insert(word.stem).inserted
+      else { return nil }
+      return Keyword(folded: word.folded, stem: word.stem)
     }
   }
 
-  /// Stems crudely so "gays" finds "gay" and "detained" finds "detain": the FTS5 prefix of each word.
-  static func stem(_ word: String) -> String {
-    word.count > 5
-      ? String(word.prefix(word.count - 2)) : word.count > 3 && word.hasSuffix("s") ? String(word.dropLast()) : word
+  /// The FTS5 phrase that finds a keyword's word forms in the index: the prefix the word shares with its stem
+  /// ("detain"* for detained, "санкц"* for санкциями), or the word itself when that prefix is shorter than
+  /// three characters (the index's own tokenizer then matches it as it matches words). Stems themselves are
+  /// never matched as words: a tokenizer that stems would stem them again.
+  static func phrase(_ keyword: Keyword) -> String {
+    let shared = zip(keyword.folded, keyword.stem).prefix { $0 == $1 }.count
+    let quoted = { (text: String) in "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    return shared >= 3 ? quoted(String(keyword.folded.prefix(shared))) + "*" : quoted(keyword.folded)
   }
 
   func suggest(for claim: Claim, speaker: Speaker?, limit: Int) async throws -> [EvidenceSuggestion] {
     let claimWords = Self.keywords(claim.text + " " + claim.context)
-    let nameWords = Self.keywords(([speaker?.name ?? ""] + (speaker?.aliases ?? [])).joined(separator: " "))
+    let names = ([speaker?.name ?? ""] + (speaker?.aliases ?? [])).joined(separator: " ")
+    let nameWords = Self.keywords(names)
+    // A name matches in any script and common spelling (Кадыров, Kadyrov, Kadirov).
+    let nameKeys = Set(nameWords.map { TextAnalysis.nameKeyFolded($0.folded) })
     let topicWords = claim.topics.flatMap { Self.keywords($0) }
-    let allWords = Array(Set(claimWords + nameWords + topicWords)).sorted()
-    guard !allWords.isEmpty else { return [] }
-    let expression = allWords.map { "\"\(Self.stem($0))\"*" }.joined(separator: " OR ")
+    let allPhrases = Array(Set((claimWords + nameWords + topicWords).map(Self.phrase))).sorted()
+    guard !allPhrases.isEmpty else { return [] }
+    let expression = allPhrases.joined(separator: " OR ")
     let candidates = try await store.sourceCandidates(matching: expression, limit: max(limit * 4, 20))
+    let stems = Set((claimWords + nameWords + topicWords).map(\.stem))
+    var analyzer = TextAnalysis.Analyzer()
     var ranked: [EvidenceSuggestion] = []
     for (source, bm25) in candidates where !source.archivedText.isEmpty {
       // A call cancelled at its deadline stops here.
       try Task.checkCancellation()
       let examined = Self.examined(source.archivedText)
-      let text = Similarity.normalised(examined + " " + source.title)
+      let words = analyzer.words(of: examined)
+      let titleWords = analyzer.words(of: source.title)
+      let textStems = Set(words.map(\.stem)).union(titleWords.map(\.stem))
+      let textKeys = Self.nameKeys(of: words, in: examined).union(Self.nameKeys(of: titleWords, in: source.title))
       // bm25 says how well the text matches the claim's words; mentions of the speaker and of the
       // claim's topics say whether it is about the same person and subject.
-      let speakerOverlap = nameWords.filter { text.contains($0) }.count
-      let topicOverlap = topicWords.filter { text.contains(Self.stem($0)) }.count
+      let speakerOverlap = nameKeys.filter { textKeys.contains($0) }.count
+      let topicOverlap = topicWords.filter { textStems.contains($0.stem) }.count
       let score = bm25 * 1_000_000 + Double(speakerOverlap) * 2 + Double(topicOverlap)
       var suggestion = EvidenceSuggestion()
       var listed = source
       listed.archivedText = ""
       suggestion.source = listed
       suggestion.score = score
-      suggestion.passage = Self.bestPassage(in: examined, words: claimWords + nameWords + topicWords)
+      suggestion.passage = Self.bestPassage(in: examined, words: words, stems: stems, nameKeys: nameKeys)
       ranked.append(suggestion)
     }
     ranked.sort { $0.score > $1.score }
     return Array(ranked.prefix(limit))
+  }
+
+  /// The name keys of the words of `text` written with a capital, as the index keys names.
+  static func nameKeys(of words: [AnalyzedWord], in text: String) -> Set<String> {
+    var keys = Set<String>()
+    var byFolded: [String: String] = [:]
+    for word in words where text.unicodeScalars[word.range.lowerBound].properties.isUppercase {
+      if byFolded[word.folded] == nil { byFolded[word.folded] = TextAnalysis.nameKeyFolded(word.folded) }
+      keys.insert(byFolded[word.folded]!)
+    }
+    return keys
   }
 
   /// How much of a source's archived text is looked at for its passage and its mentions: a 3 MB text
@@ -69,30 +104,36 @@ struct EvidenceSuggester {
     return String(text.unicodeScalars[..<end])
   }
 
-  /// The sentence sharing the most (stemmed) words with the claim, with up to 32 characters of context on
-  /// each side as a W3C-style prefix and suffix.
-  ///
-  /// Each word is compared with the stems through its own prefixes, one per length of stem: linear in
-  /// the text (comparing each word with every stem cost the product of the two).
+  /// The sentence sharing the most words with the claim by stem (Россией for Россия, detained for detain),
+  /// with up to 32 characters of context on each side as a W3C-style prefix and suffix.
   static func bestPassage(in text: String, words: [String]) -> TextQuote {
-    var stemsByLength: [Int: Set<Substring>] = [:]
-    for word in words {
-      let stem = Substring(stem(word))
-      stemsByLength[stem.count, default: []].insert(stem)
-    }
-    let lengths = stemsByLength.keys.sorted()
-    func matches(_ word: Substring) -> Bool {
-      let count = word.count
-      for length in lengths {
-        guard length <= count else { return false }
-        if stemsByLength[length]!.contains(word.prefix(length)) { return true }
-      }
-      return false
+    let stems = Set(words.flatMap { TextAnalysis.words(of: $0).map(\.stem) })
+    return bestPassage(in: text, words: TextAnalysis.words(of: text), stems: stems, nameKeys: [])
+  }
+
+  /// ``bestPassage(in:words:)`` over the analysed words of `text`; a word counts if its stem is one of
+  /// `stems` or, written with a capital, its name key is one of `nameKeys`. Linear in the text.
+  static func bestPassage(
+    in text: String, words: [AnalyzedWord], stems: Set<String>, nameKeys: Set<String>
+  ) -> TextQuote {
+    var keys: [String: Bool] = [:]
+    func matches(_ word: AnalyzedWord) -> Bool {
+      if stems.contains(word.stem) { return true }
+      guard !nameKeys.isEmpty, text.unicodeScalars[word.range.lowerBound].properties.isUppercase else { return false }
+      if let known = keys[word.folded] { return known }
+      let found = nameKeys.contains(TextAnalysis.nameKeyFolded(word.folded))
+      keys[word.folded] = found
+      return found
     }
     var best: (score: Int, range: Range<String.Index>)?
+    var next = 0
     for range in sentences(in: text) {
-      let sentenceWords = Similarity.normalised(String(text[range])).split(separator: " ")
-      let score = sentenceWords.filter(matches).count
+      while next < words.count && words[next].range.lowerBound < range.lowerBound { next += 1 }
+      var score = 0
+      while next < words.count && words[next].range.lowerBound < range.upperBound {
+        if matches(words[next]) { score += 1 }
+        next += 1
+      }
       if score > (best?.score ?? 0) { best = (score, range) }
     }
     let quote = TextQuote()

@@ -1,7 +1,10 @@
 import Foundation
 
 /// How alike two statements are, after normalisation: case, diacritics, punctuation and spacing are
-/// ignored, so "We don't have any gays!" and "we dont have any gays" are the same statement.
+/// ignored, so "We don't have any gays!" and "we dont have any gays" are the same statement. Beyond that,
+/// statements are compared word by word on the stems search uses (``TextAnalysis``), so an inflected repeat
+/// ("Россия ввела санкции" and "России ввели санкции") scores as a repeat, while a negation counts double so that
+/// a statement and its denial stay apart.
 public enum Similarity {
   /// Lower-cased, without diacritics, punctuation folded to spaces, whitespace collapsed.
   public static func normalised(_ text: String) -> String {
@@ -54,34 +57,42 @@ public enum Similarity {
   /// What ``score(_:_:)`` compares of a text, computed once per text.
   public struct Fingerprint: Sendable {
     let normalised: String
-    /// Word and word-bigram counts, by the feature's hash (fingerprints compare only within a process,
+    /// Stem and stem-bigram counts, by the feature's hash (fingerprints compare only within a process,
     /// whose hash seed is fixed; a collision would at worst count one feature as shared).
     let features: [Int: Int]
     let total: Int
 
+    /// How much a negation (не, not, never, ...) counts: more than another word, so that "санкции работают" and
+    /// "санкции не работают" score lower than two sentences differing by any other word.
+    static let negationWeight = 2
+
     public init(_ text: String) {
       normalised = Similarity.normalised(text)
-      let words = normalised.split(separator: " ")
+      let words = TextAnalysis.words(of: text)
       var counts: [Int: Int] = [:]
       counts.reserveCapacity(words.count * 2)
+      var total = 0
       for word in words {
         var hasher = Hasher()
-        hasher.combine(word)
-        counts[hasher.finalize(), default: 0] += 1
+        hasher.combine(word.stem)
+        let weight = word.isNegation ? Self.negationWeight : 1
+        counts[hasher.finalize(), default: 0] += weight
+        total += weight
       }
       for (first, second) in zip(words, words.dropFirst()) {
         var hasher = Hasher()
-        hasher.combine(first)
-        hasher.combine(second)
+        hasher.combine(first.stem)
+        hasher.combine(second.stem)
         counts[hasher.finalize(), default: 0] += 1
+        total += 1
       }
       features = counts
-      total = words.count + max(0, words.count - 1)
+      self.total = total
     }
   }
 
-  /// 0…1: 1 for identical normalised text; otherwise the Dice coefficient of the two texts' word
-  /// bigrams and words, which rewards shared phrasing over shared vocabulary.
+  /// 0…1: 1 for identical normalised text; otherwise the Dice coefficient of the two texts' stems and stem
+  /// bigrams (at most 0.99), which rewards shared phrasing over shared vocabulary.
   public static func score(_ a: String, _ b: String) -> Double {
     score(Fingerprint(a), Fingerprint(b))
   }

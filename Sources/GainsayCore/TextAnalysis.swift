@@ -24,13 +24,16 @@ public struct AnalyzedWord: Sendable, Hashable {
 public enum TextAnalysis {
   /// The words of `text`, in order.
   public static func words(of text: String) -> [AnalyzedWord] {
-    var words: [AnalyzedWord] = []
-    for run in runs(of: text) { appendWords(of: run, in: text, to: &words) }
-    return words
+    var analyzer = Analyzer()
+    return analyzer.words(of: text)
   }
 
   /// `word` lower-cased and folded as ``AnalyzedWord/folded``.
   public static func folded(_ word: String) -> String {
+    // ASCII folds by lower-casing alone.
+    if word.utf8.allSatisfy({ $0 < 0x80 }) {
+      return String(decoding: word.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+    }
     var lowered = String.UnicodeScalarView()
     for scalar in word.unicodeScalars { appendLowered(scalar, to: &lowered) }
     return call(gainsay_fold, String(lowered), capacity: lowered.count * 4 + 4)
@@ -53,18 +56,14 @@ public enum TextAnalysis {
       {
         folded.unicodeScalars.removeLast(2)
       }
-      let key = call(gainsay_name_key, folded, capacity: folded.utf8.count * 4 + 4)
+      let key = nameKeyFolded(folded)
       return key.isEmpty ? nil : key
     }.joined(separator: " ")
   }
 
   /// Whether one word is a negation, after folding ("Не" and "NEVER" are).
   public static func isNegation(_ word: String) -> Bool {
-    let folded = folded(word)
-    var bytes = folded
-    return bytes.withUTF8 { utf8 in
-      utf8.withMemoryRebound(to: CChar.self) { gainsay_is_negation($0.baseAddress, Int32($0.count)) != 0 }
-    }
+    isNegationFolded(folded(word))
   }
 
   /// The optimal-string-alignment (restricted Damerau–Levenshtein) distance between `a` and `b` by Unicode
@@ -131,77 +130,9 @@ extension TextAnalysis {
     scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}"
   }
 
-  /// One part of a run between apostrophes: its range in the text and its folded form.
-  private struct Part {
-    var range: Range<String.Index>
-    let folded: String
-  }
-
-  /// Appends the words of one run of word characters, split at its apostrophes as the tokenizer splits them.
-  private static func appendWords(
-    of run: Range<String.Index>, in text: String, to words: inout [AnalyzedWord]
-  ) {
-    let scalars = text.unicodeScalars
-    var parts: [Part] = []
-    var start = run.lowerBound
-    var index = run.lowerBound
-    while true {
-      if index == run.upperBound || isApostrophe(scalars[index]) {
-        let folded = folded(String(scalars[start..<index]))
-        if !folded.isEmpty { parts.append(Part(range: start..<index, folded: folded)) }
-        if index == run.upperBound { break }
-        start = scalars.index(after: index)
-      }
-      index = scalars.index(after: index)
-    }
-    if parts.count >= 2 && parts[parts.count - 1].folded == "s" {
-      // A possessive: the "'s" joins its word.
-      let possessive = parts.removeLast()
-      parts[parts.count - 1].range = parts[parts.count - 1].range.lowerBound..<possessive.range.upperBound
-    }
-    var negation: (verb: Part, t: Part)?
-    if parts.count >= 2, parts[parts.count - 1].folded == "t" {
-      let verb = parts[parts.count - 2]
-      let last = scalars[scalars.index(before: verb.range.upperBound)]
-      if verb.folded.utf8.count >= 2 && verb.folded.hasSuffix("n") && (last == "n" || last == "N") {
-        negation = (verb, parts[parts.count - 1])
-        parts.removeLast(2)
-      }
-    }
-    for part in parts {
-      if part.folded == "cannot" && text.utf8[part.range].count == 6 {
-        let middle = text.utf8.index(part.range.lowerBound, offsetBy: 3)
-        words.append(word(part.range.lowerBound..<middle, folded: "can"))
-        words.append(word(middle..<part.range.upperBound, folded: "not"))
-      } else {
-        words.append(word(part.range, folded: part.folded))
-      }
-    }
-    guard let (verb, t) = negation else { return }
-    let notStart = scalars.index(before: verb.range.upperBound)
-    var head = String(verb.folded.dropLast())
-    switch head {
-    case "ca": head = "can"
-    case "wo": head = "will"
-    case "sha": head = "shall"
-    default: break
-    }
-    words.append(word(verb.range.lowerBound..<notStart, folded: head))
-    words.append(word(notStart..<t.range.upperBound, folded: "not"))
-  }
-
-  private static func word(_ range: Range<String.Index>, folded: String) -> AnalyzedWord {
-    let stem = call(gainsay_stem, folded, capacity: folded.utf8.count + 16)
-    var bytes = folded
-    let negation = bytes.withUTF8 { utf8 in
-      utf8.withMemoryRebound(to: CChar.self) { gainsay_is_negation($0.baseAddress, Int32($0.count)) != 0 }
-    }
-    return AnalyzedWord(range: range, folded: folded, stem: stem, isNegation: negation)
-  }
-
   /// Appends the lower-case mapping of `scalar`; a letter of Latin Extended Additional (Vietnamese) as its
   /// base letter, as unicode61 folds it and gainsay_fold's table does not.
-  private static func appendLowered(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+  static func appendLowered(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
     if (0x1E00...0x1EFF).contains(scalar.value),
       let base = String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars.first
     {
@@ -215,8 +146,26 @@ extension TextAnalysis {
     }
   }
 
+  /// Whether a folded word is a negation.
+  static func isNegationFolded(_ folded: String) -> Bool {
+    var bytes = folded
+    return bytes.withUTF8 { utf8 in
+      utf8.withMemoryRebound(to: CChar.self) { gainsay_is_negation($0.baseAddress, Int32($0.count)) != 0 }
+    }
+  }
+
+  /// The stem of a folded word.
+  static func stemFolded(_ folded: String) -> String {
+    call(gainsay_stem, folded, capacity: folded.utf8.count + 16)
+  }
+
+  /// The name key of a folded word.
+  static func nameKeyFolded(_ folded: String) -> String {
+    call(gainsay_name_key, folded, capacity: folded.utf8.count * 4 + 4)
+  }
+
   /// Calls one of GainsayStemming's functions on `input`; the input unchanged if it fails (out of memory).
-  private static func call(
+  static func call(
     _ function: (UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<CChar>?, Int32) -> Int32,
     _ input: String, capacity: Int
   ) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import GainsayCore
 public import GainsayProto
 
 /// The snippet of a search hit, computed in Swift over a bounded prefix of the text, in time linear in
@@ -6,55 +7,119 @@ public import GainsayProto
 ///
 /// FTS5's `snippet()` scores a window at every match by looking at every match again: quadratic in how
 /// often a word repeats, and it cannot be interrupted (a source holding one word 40,000 times took 10 s
-/// per search). This follows the same rules — tokens as the index's `unicode61 remove_diacritics 2`
-/// tokenizer makes them, the window of ``windowTokens`` tokens that holds the most distinct phrases of
-/// the query (a window starting a sentence preferred), matches highlighted, "…" where the text was
-/// shortened — but slides its windows over the matches once, and looks only at the first
-/// ``maximumBytes`` of the text.
+/// per search). This follows the same rules — tokens as unicode61 makes them, the window of ``windowTokens``
+/// tokens that holds the most distinct phrases of the query (a window starting a sentence preferred), matches
+/// highlighted, "…" where the text was shortened — but slides its windows over the matches once, and looks
+/// only at the first ``maximumBytes`` of the text.
+///
+/// Words match as the `gainsay` tokenizer matches them (``TextAnalysis``): a word of the query matches the
+/// words sharing its stem (Россия highlights "Россией"); a phrase the user quoted, or one marked "=", matches
+/// the folded words exactly; a prefix (`word*`) matches folded words starting with it; a phrase marked "~"
+/// matches the words written with a capital whose name key it is (Kadirov highlights "Кадыров").
 public struct SearchSnippet: Sendable {
   /// How much of a text is looked at: matches further on are not shown.
   public static let maximumBytes = 256 * 1024
   /// How many tokens a snippet shows.
   public static let windowTokens = 24
 
-  /// One phrase of the query: its tokens, folded; the last one may be a prefix.
+  /// What of a word a phrase compares.
+  enum View: Int, CaseIterable {
+    /// Its folded form (lower case, no diacritics, ё as е).
+    case folded
+    /// The stem of its folded form.
+    case stem
+    /// The name key of its folded form; only words written with a capital have one.
+    case key
+  }
+
+  /// One phrase of the query: its tokens as its view sees them; the last one may be a prefix.
   struct Phrase: Hashable {
     var tokens: [[UInt8]]
     var prefix: Bool
+    var view: View = .folded
   }
 
   let phrases: [Phrase]
-  /// Phrases by their first token (every phrase but a one-token prefix).
-  private let byFirstToken: [[UInt8]: [Int]]
-  /// One-token prefix phrases, by prefix length then prefix.
-  private let byPrefix: [Int: [ArraySlice<UInt8>: [Int]]]
+  /// Phrases by view, then by their first token (every phrase but a one-token prefix).
+  private let byFirstToken: [[[UInt8]: [Int]]]
+  /// One-token prefix phrases, by view, then prefix length, then prefix.
+  private let byPrefix: [[Int: [ArraySlice<UInt8>: [Int]]]]
+  /// The first characters (UTF-8) of the stems in stem phrases: a word's stem starts as the word does, so
+  /// only words starting so are stemmed.
+  private let stemInitials: Set<[UInt8]>
+  private let usesKeys: Bool
 
   /// The snippet maker for `query` (as typed: words, "phrases", prefix*, OR).
   public init(query: String) {
     var phrases: [Phrase] = []
+    let quoted = Self.quotedPhrases(in: query)
+    var folder = Folder()
     for term in SearchQuery.fts5Phrases(query) {
       var text = Substring(term)
       let prefix = text.hasSuffix("*")
       if prefix { text = text.dropLast() }
       if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = text.dropFirst().dropLast() }
-      let unquoted = text.replacingOccurrences(of: "\"\"", with: "\"")
-      var folder = Folder()
+      var unquoted = Substring(text.replacingOccurrences(of: "\"\"", with: "\""))
+      var view = View.stem
+      if unquoted.hasPrefix("=") {
+        view = .folded
+        unquoted = unquoted.dropFirst()
+      } else if unquoted.hasPrefix("~") {
+        view = .key
+        unquoted = unquoted.dropFirst()
+      } else if prefix || quoted.contains(unquoted.trimmingCharacters(in: .whitespaces)) {
+        view = .folded
+      }
       let bytes = Array(unquoted.utf8)
-      let tokens = Self.tokens(in: bytes[...]).map { folder.fold(bytes[$0.start..<$0.end]) }
-      if !tokens.isEmpty { phrases.append(Phrase(tokens: tokens, prefix: prefix)) }
+      let folded = Self.tokens(in: bytes[...]).map { folder.fold(bytes[$0.start..<$0.end]) }
+      let tokens = folded.map { folder.view(view, of: $0) }.filter { !$0.isEmpty }
+      if tokens.count == folded.count && !tokens.isEmpty {
+        phrases.append(Phrase(tokens: tokens, prefix: prefix, view: view))
+      }
     }
     self.phrases = phrases
-    var byFirstToken: [[UInt8]: [Int]] = [:]
-    var byPrefix: [Int: [ArraySlice<UInt8>: [Int]]] = [:]
+    var byFirstToken = Array(repeating: [[UInt8]: [Int]](), count: View.allCases.count)
+    var byPrefix = Array(repeating: [Int: [ArraySlice<UInt8>: [Int]]](), count: View.allCases.count)
+    var stemInitials = Set<[UInt8]>()
     for (index, phrase) in phrases.enumerated() {
+      let view = phrase.view.rawValue
       if phrase.prefix && phrase.tokens.count == 1 {
-        byPrefix[phrase.tokens[0].count, default: [:]][phrase.tokens[0][...], default: []].append(index)
+        byPrefix[view][phrase.tokens[0].count, default: [:]][phrase.tokens[0][...], default: []].append(index)
       } else {
-        byFirstToken[phrase.tokens[0], default: []].append(index)
+        byFirstToken[view][phrase.tokens[0], default: []].append(index)
       }
+      if phrase.view == .stem { for token in phrase.tokens { stemInitials.insert(Self.initial(token)) } }
     }
     self.byFirstToken = byFirstToken
     self.byPrefix = byPrefix
+    self.stemInitials = stemInitials
+    usesKeys = phrases.contains { $0.view == .key }
+  }
+
+  /// The texts the user put in quotes, trimmed: those phrases match exactly, not by stem.
+  static func quotedPhrases(in query: String) -> Set<String> {
+    var phrases = Set<String>()
+    var current = ""
+    var inPhrase = false
+    for character in query {
+      if character == "\"" {
+        if inPhrase { phrases.insert(current.trimmingCharacters(in: .whitespaces)) }
+        current = ""
+        inPhrase.toggle()
+      } else if inPhrase {
+        current.append(character)
+      }
+    }
+    // An unclosed quote runs to the end, as SearchQuery reads it.
+    if inPhrase { phrases.insert(current.trimmingCharacters(in: .whitespaces)) }
+    return phrases
+  }
+
+  /// The UTF-8 bytes of the first character of a token.
+  static func initial(_ token: [UInt8]) -> [UInt8] {
+    guard let first = token.first else { return [] }
+    let length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : 2
+    return Array(token.prefix(length))
   }
 
   /// A snippet of `text`: the plain text, the UTF-8 byte spans of its matches, and whether anything
@@ -81,35 +146,53 @@ public struct SearchSnippet: Sendable {
     let tokens = Self.tokens(in: bytes[...])
     var folder = Folder()
     let folded = tokens.map { folder.fold(bytes[$0.start..<$0.end]) }
-    let instances = self.instances(in: folded)
+    var views = [folded, [], []]
+    if !stemInitials.isEmpty {
+      views[View.stem.rawValue] = folded.map { token in
+        stemInitials.contains(Self.initial(token)) ? folder.view(.stem, of: token) : []
+      }
+    }
+    if usesKeys {
+      views[View.key.rawValue] = zip(tokens, folded).map { token, folded in
+        Self.startsUpperCase(bytes, at: token.start) ? folder.view(.key, of: folded) : []
+      }
+    }
+    let instances = self.instances(in: views)
     let start = instances.isEmpty ? 0 : bestStart(instances, tokens: tokens, bytes: bytes)
     return render(bytes, tokens: tokens, instances: instances, start: start, truncated: truncated)
   }
 
   /// Every match of every phrase, in order of position (then phrase): linear in the tokens (each token
-  /// is compared with the phrases starting with it, and its prefixes of the query's prefix lengths).
-  func instances(in folded: [[UInt8]]) -> [Instance] {
+  /// is compared, in each view, with the phrases starting with it, and its prefixes of the query's prefix
+  /// lengths). `views[view]` holds each token as that view sees it (empty where it was not worth computing;
+  /// a view no phrase uses may be empty altogether).
+  func instances(in views: [[[UInt8]]]) -> [Instance] {
     var instances: [Instance] = []
     var candidates: [Int] = []
-    for (position, token) in folded.enumerated() {
+    let count = views[View.folded.rawValue].count
+    for position in 0..<count {
       candidates.removeAll(keepingCapacity: true)
-      if let found = byFirstToken[token] { candidates += found }
-      for (length, prefixes) in byPrefix where token.count >= length {
-        if let found = prefixes[token[0..<length]] { candidates += found }
+      for view in View.allCases where !views[view.rawValue].isEmpty {
+        let token = views[view.rawValue][position]
+        guard !token.isEmpty else { continue }
+        if let found = byFirstToken[view.rawValue][token] { candidates += found }
+        for (length, prefixes) in byPrefix[view.rawValue] where token.count >= length {
+          if let found = prefixes[token[0..<length]] { candidates += found }
+        }
       }
       guard !candidates.isEmpty else { continue }
       if candidates.count > 1 { candidates.sort() }
-      for index in candidates where matches(phrases[index], folded, at: position) {
+      for index in candidates where matches(phrases[index], views[phrases[index].view.rawValue], at: position) {
         instances.append(Instance(position: position, phrase: index, size: phrases[index].tokens.count))
       }
     }
     return instances
   }
 
-  private func matches(_ phrase: Phrase, _ folded: [[UInt8]], at position: Int) -> Bool {
-    guard position + phrase.tokens.count <= folded.count else { return false }
+  private func matches(_ phrase: Phrase, _ tokens: [[UInt8]], at position: Int) -> Bool {
+    guard position + phrase.tokens.count <= tokens.count else { return false }
     for (offset, token) in phrase.tokens.enumerated() {
-      let candidate = folded[position + offset]
+      let candidate = tokens[position + offset]
       if phrase.prefix && offset == phrase.tokens.count - 1 {
         guard candidate.starts(with: token) else { return false }
       } else {
@@ -233,103 +316,5 @@ public struct SearchSnippet: Sendable {
       output += ellipsis
     }
     return (String(decoding: output, as: UTF8.self), spans, !instances.isEmpty)
-  }
-
-  /// A token's UTF-8 byte range.
-  struct Token {
-    var start: Int
-    var end: Int
-  }
-
-  /// The tokens of `bytes` (valid UTF-8) as `unicode61` finds them: runs of letters, numbers and private
-  /// use characters, combining diacritics continuing a token.
-  static func tokens(in bytes: ArraySlice<UInt8>) -> [Token] {
-    var tokens: [Token] = []
-    var start: Int?
-    var offset = bytes.startIndex
-    let end = bytes.endIndex
-    while offset < end {
-      let byte = bytes[offset]
-      var width = 1
-      let isTokenCharacter: Bool
-      var continuesOnly = false
-      if byte < 0x80 {
-        isTokenCharacter =
-          (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-      } else {
-        width = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-        width = min(width, end - offset)
-        let scalar = decode(bytes, at: offset, width: width)
-        if let scalar, (0x300...0x36F).contains(scalar.value) {
-          isTokenCharacter = false
-          continuesOnly = true
-        } else {
-          isTokenCharacter = scalar.map(isLetterOrNumber) ?? false
-        }
-      }
-      if isTokenCharacter || (continuesOnly && start != nil) {
-        if start == nil { start = offset }
-      } else if let tokenStart = start {
-        tokens.append(Token(start: tokenStart, end: offset))
-        start = nil
-      }
-      offset += width
-    }
-    if let tokenStart = start { tokens.append(Token(start: tokenStart, end: end)) }
-    return tokens
-  }
-
-  private static func decode(_ bytes: ArraySlice<UInt8>, at offset: Int, width: Int) -> Unicode.Scalar? {
-    var value = UInt32(bytes[offset]) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-    guard width > 1 else { return nil }
-    for index in 1..<width { value = value << 6 | (UInt32(bytes[offset + index]) & 0x3F) }
-    return Unicode.Scalar(value)
-  }
-
-  private static func isLetterOrNumber(_ scalar: Unicode.Scalar) -> Bool {
-    switch scalar.properties.generalCategory {
-    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber,
-      .letterNumber, .otherNumber, .privateUse:
-      return true
-    default:
-      return false
-    }
-  }
-
-  /// The tokens that start a sentence, as FTS5's snippet() finds them: the first, and each one after
-  /// white space preceded by "." or ":".
-  static func sentenceStarts(_ tokens: [Token], bytes: [UInt8]) -> [Int] {
-    var starts: [Int] = []
-    for (index, token) in tokens.enumerated() {
-      guard index > 0 else {
-        starts.append(0)
-        continue
-      }
-      var offset = token.start - 1
-      let previousEnd = tokens[index - 1].end
-      while offset >= previousEnd && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset -= 1 }
-      if offset != token.start - 1 && offset >= previousEnd && (bytes[offset] == 0x2E || bytes[offset] == 0x3A) {
-        starts.append(index)
-      }
-    }
-    return starts
-  }
-
-  /// Folds tokens as the index does (lower case, no diacritics): ASCII byte by byte, other tokens through
-  /// Foundation, each distinct one once.
-  struct Folder {
-    private var folded: [ArraySlice<UInt8>: [UInt8]] = [:]
-
-    mutating func fold(_ token: ArraySlice<UInt8>) -> [UInt8] {
-      if token.allSatisfy({ $0 < 0x80 }) {
-        return token.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-      }
-      if let known = folded[token] { return known }
-      let result = Array(
-        String(decoding: token, as: UTF8.self).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
-          .utf8)
-      folded[token] = result
-      return result
-    }
   }
 }
