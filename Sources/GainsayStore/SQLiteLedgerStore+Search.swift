@@ -68,7 +68,6 @@ extension SQLiteLedgerStore {
       conditions.append("(resource_type <> 2 OR resource_id NOT IN (SELECT id FROM claim WHERE state = 2))")
     }
     let filters = (conditions: conditions, arguments: filterArguments)
-    let snippets = SearchSnippet(query: request.query)
     let polarity = SearchPolarity(query: request.query)
     // Hits that say the opposite of the query rank below the others: a few more are read than asked
     // for, so that reranking has something to bring up.
@@ -82,7 +81,8 @@ extension SQLiteLedgerStore {
           throw LedgerError.invalid("query", "has no words to search for")
         }
         let window = try self.rankedWindow(db, plan, limit: fetched)
-        let analysis = (snippets: snippets, polarity: polarity)
+        // Snippets highlight what the plan matches: word forms, exact phrases, prefixes and names.
+        let analysis = (snippets: SearchSnippet(fts5Phrases: plan.phrases), polarity: polarity)
         var hits: [SearchHit] = []
         if boostSpeakers && !named.speakers.isEmpty {
           // The claims of the speakers the query names, first.

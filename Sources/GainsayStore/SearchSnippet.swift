@@ -51,10 +51,15 @@ public struct SearchSnippet: Sendable {
 
   /// The snippet maker for `query` (as typed: words, "phrases", prefix*, OR).
   public init(query: String) {
+    self.init(fts5Phrases: SearchQuery.fts5Phrases(query), quoted: Self.quotedPhrases(in: query))
+  }
+
+  /// The snippet maker for the phrases of a search as FTS5 runs it (``SearchPlan/phrases``): a phrase
+  /// marked "=" or in `quoted` matches exactly, one marked "~" by name key, others by stem.
+  init(fts5Phrases: [String], quoted: Set<String> = []) {
     var phrases: [Phrase] = []
-    let quoted = Self.quotedPhrases(in: query)
     var folder = Folder()
-    for term in SearchQuery.fts5Phrases(query) {
+    for term in fts5Phrases {
       var text = Substring(term)
       let prefix = text.hasSuffix("*")
       if prefix { text = text.dropLast() }
@@ -96,14 +101,18 @@ public struct SearchSnippet: Sendable {
     usesKeys = phrases.contains { $0.view == .key }
   }
 
-  /// The texts the user put in quotes, trimmed: those phrases match exactly, not by stem.
+  /// The texts the user put in quotes, trimmed (and without a mark typed at the start, which
+  /// ``SearchQuery`` drops too): those phrases match exactly, not by stem.
   static func quotedPhrases(in query: String) -> Set<String> {
     var phrases = Set<String>()
+    func insert(_ phrase: String) {
+      phrases.insert(String(phrase.trimmingCharacters(in: .whitespaces).drop { $0 == "=" || $0 == "~" }))
+    }
     var current = ""
     var inPhrase = false
     for character in query {
       if character == "\"" {
-        if inPhrase { phrases.insert(current.trimmingCharacters(in: .whitespaces)) }
+        if inPhrase { insert(current) }
         current = ""
         inPhrase.toggle()
       } else if inPhrase {
@@ -111,7 +120,7 @@ public struct SearchSnippet: Sendable {
       }
     }
     // An unclosed quote runs to the end, as SearchQuery reads it.
-    if inPhrase { phrases.insert(current.trimmingCharacters(in: .whitespaces)) }
+    if inPhrase { insert(current) }
     return phrases
   }
 
