@@ -129,7 +129,8 @@ let package = Package(
     // Measures the RPC against the floor (a raw Unix-socket round trip); see docs/BENCHMARKS.md.
     .executableTarget(
       name: "gainsay-bench",
-      dependencies: ["GainsayRPC", "GainsayProto"],
+      // CSQLite: the size of the search index (dbstat) after the load.
+      dependencies: ["GainsayRPC", "GainsayProto", "CSQLite"],
       swiftSettings: swiftSettings
     ),
     // The journalists' command-line client.

@@ -5,11 +5,14 @@ import GainsayRPC
 /// `gainsay-bench`: measures Gainsay's RPC against the floor (a raw Unix-socket echo between two
 /// processes with the same payload sizes), in one run, and prints a table (and JSON with --json FILE).
 ///
-///   gainsay-bench [--quick] [--claims N] [--json FILE] [--keep] [--scale-only] [--no-report] [--ledger DIR]
+///   gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only] [--no-report]
+///                 [--ledger DIR]
 ///   gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
 ///
 /// `--scale-only` skips the unary calls, `--no-report` the report fixture, and `--ledger DIR` measures a
-/// ledger kept by `--keep` instead of importing one.
+/// ledger kept by `--keep` instead of importing one. `--searches N` sets how many searches are timed
+/// (1,000, or 200 with `--quick`); a quarter of them are Russian, reported apart. After the import the
+/// sizes of the search index and the database are read beside the daemon (``IndexSize``).
 ///
 /// `--report-only` builds only the report fixture (N claims, default 10,000, or 1,000 with `--quick`)
 /// and measures its reports and the daemon's RSS while it builds them.
@@ -85,7 +88,8 @@ enum Bench {
     if arguments.contains("--report-only") {
       let reportClaims = option("--report-claims").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
       let scale = LedgerAtScale(
-        claims: 0, reportClaims: reportClaims, reportLinks: reportClaims * 5, queries: 0, daemon: daemon)
+        claims: 0, reportClaims: reportClaims, reportLinks: reportClaims * 5, queries: 0, searches: 0,
+        daemon: daemon)
       var figures = Figures()
       figures.append(
         Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true))
@@ -121,17 +125,21 @@ enum Bench {
     // At scale.
     let scale = LedgerAtScale(
       claims: scaleClaims, reportClaims: quick ? 1_000 : 10_000, reportLinks: quick ? 5_000 : 50_000,
-      queries: quick ? 100 : 500, daemon: daemon)
+      queries: quick ? 100 : 500, searches: option("--searches").flatMap(Int.init) ?? (quick ? 200 : 1_000),
+      daemon: daemon)
     var figures = Figures()
     figures.append(Figure(name: "daemon RSS, idle (empty ledger)", value: idleRSS, unit: "MiB", target: "—", met: true))
     if existingLedger == nil {
       figures.append(try await scale.importClaims(client, corpus: &corpus))
     }
-    results.append(
-      (
-        "ranked search (1–3 words, top 20) over \(scaleClaims) claims", "p99 ≤ 20 ms",
-        try await scale.search(client, corpus: &corpus)
-      ))
+    let size = try IndexSize.measure(databasePath: (existingLedger ?? work + "/data") + "/ledger.sqlite")
+    FileHandle.standardError.write(Data("index size: \(size.detail)\n".utf8))
+    for figure in size.figures { figures.append(figure) }
+    let searches = try await scale.search(client, corpus: &corpus)
+    results.append(("ranked search (top 20) over \(scaleClaims) claims, all queries", "p99 ≤ 20 ms", searches.all))
+    results.append(("… English queries (1–3 words)", "—", searches.english))
+    results.append(("… Russian queries", "p99 ≤ 20 ms", searches.russian))
+    for (kind, measurement) in searches.russianByKind { results.append(("… … \(kind.rawValue)", "—", measurement)) }
     results.append(
       (
         "List claims by speaker (page of 50), \(scaleClaims) claims", "—",
@@ -337,64 +345,6 @@ extension Bench {
       for try await part in group { all += part }
       return all.sorted { $0.0 < $1.0 }.map(\.1)
     }
-  }
-}
-
-struct Measurement {
-  let count: Int
-  let p50: Double
-  let p99: Double
-  let perSecond: Double
-
-  init(samples: [Double], elapsed: Duration) {
-    let sorted = samples.sorted()
-    count = sorted.count
-    p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    p99 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-    let seconds = elapsed.seconds
-    perSecond = seconds > 0 ? Double(sorted.count) / seconds : 0
-  }
-}
-
-/// The latency rows so far; each is also printed to standard error as it is measured, so a long run
-/// that fails late still shows what it measured.
-struct Results {
-  let floor: Double
-  private(set) var rows: [(name: String, target: String, measurement: Measurement)] = []
-
-  mutating func append(_ row: (name: String, target: String, measurement: Measurement)) {
-    rows.append(row)
-    let m = row.measurement
-    FileHandle.standardError.write(
-      Data(
-        "measured: \(row.name): p50 \(Bench.fmt(m.p50)) µs, p99 \(Bench.fmt(m.p99)) µs, \(Int(m.perSecond))/s, \(Bench.fmt(m.p50 / floor))× floor\n"
-          .utf8))
-  }
-}
-
-/// The other figures so far, printed to standard error likewise.
-struct Figures {
-  private(set) var rows: [Figure] = []
-
-  mutating func append(_ figure: Figure) {
-    rows.append(figure)
-    FileHandle.standardError.write(Data("measured: \(figure.name): \(Bench.fmt(figure.value)) \(figure.unit)\n".utf8))
-  }
-}
-
-extension Measurement {
-  /// Times `count` runs of a blocking `body`, one after another.
-  static func timing(_ count: Int, _ body: () throws -> Void) rethrows -> Measurement {
-    var samples: [Double] = []
-    samples.reserveCapacity(count)
-    let clock = ContinuousClock()
-    let start = clock.now
-    for _ in 0..<count {
-      let begin = clock.now
-      try body()
-      samples.append((clock.now - begin).microseconds)
-    }
-    return Measurement(samples: samples, elapsed: clock.now - start)
   }
 }
 

@@ -4,9 +4,18 @@ import Foundation
 /// (exponent 1.07) over a 30,000-word vocabulary whose 220 most frequent words are real English and
 /// political words and the rest pronounceable invented words; statements are 8 to 30 words with a year
 /// and sometimes a figure; speakers (2,000 names from 60 first and 60 last names) are also Zipf-weighted,
-/// so a few speakers hold many claims as in a real ledger. The same seed gives the same corpus.
+/// so a few speakers hold many claims as in a real ledger. A quarter of the statements are Russian
+/// (``RussianCorpus``: 1,000 Cyrillic-named speakers), and one English statement in twelve names one of
+/// those people in Latin letters. The English statements are drawn from their own generator, so they are
+/// the same as before the Russian part was added. The same seed gives the same corpus.
 struct SyntheticCorpus {
+  /// The share of Russian statements and queries.
+  static let russianShare = 0.25
+
   private var random: SplitMix64
+  /// Decides the language of each statement and query and places Latin mentions of Russian names.
+  private var languages: SplitMix64
+  private var russian: RussianCorpus
   private let vocabulary: [String]
   private let wordWeights: ZipfTable
   let speakers: [String]
@@ -29,6 +38,8 @@ struct SyntheticCorpus {
 
   init(seed: UInt64 = 0x6761_696e_7361_79) {
     random = SplitMix64(seed: seed)
+    languages = SplitMix64(seed: seed ^ 0x6c61_6e67)
+    russian = RussianCorpus(seed: seed ^ 0x7275_7373)
     var words = Self.commonWords
     var seen = Set(words)
     let onsets = [
@@ -59,6 +70,20 @@ struct SyntheticCorpus {
 
   /// The next statement: its speaker, text, year and topic.
   mutating func nextClaim() -> (speaker: String, text: String, year: Int, topic: String) {
+    if languages.nextUnit() < Self.russianShare {
+      let claim = russian.nextClaim()
+      return (claim.speaker.name, claim.text, claim.year, claim.topic)
+    }
+    var claim = nextEnglishClaim()
+    if languages.next() % 12 == 0 {
+      var words = claim.text.split(separator: " ").map(String.init)
+      words.insert(russian.latinMention(), at: Int(languages.next() % UInt64(words.count)))
+      claim.text = words.joined(separator: " ")
+    }
+    return claim
+  }
+
+  private mutating func nextEnglishClaim() -> (speaker: String, text: String, year: Int, topic: String) {
     let speaker = speakers[speakerWeights.sample(random.nextUnit())]
     let length = 8 + Int(random.next() % 23)
     var words: [String] = []
@@ -74,8 +99,23 @@ struct SyntheticCorpus {
     return (speaker, text, year, topic)
   }
 
-  /// A search query as journalists type them: one to three words, mostly from the frequent part.
-  mutating func nextQuery() -> String {
+  /// A search query and what it is made of (nil: English words).
+  struct Query {
+    let text: String
+    let russian: RussianCorpus.QueryKind?
+  }
+
+  /// A search query as journalists type them: in English one to three words, mostly from the frequent
+  /// part; in Russian (a quarter) inflected words, names in either script or a negated verb.
+  mutating func nextQuery() -> Query {
+    if languages.nextUnit() < Self.russianShare {
+      let query = russian.nextQuery()
+      return Query(text: query.text, russian: query.kind)
+    }
+    return Query(text: nextEnglishQuery(), russian: nil)
+  }
+
+  private mutating func nextEnglishQuery() -> String {
     let count = 1 + Int(random.next() % 3)
     return (0..<count).map { _ in vocabulary[min(wordWeights.sample(random.nextUnit()) + 10, vocabulary.count - 1)] }
       .joined(separator: " ")
@@ -84,16 +124,17 @@ struct SyntheticCorpus {
   mutating func nextIndex(below bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
 }
 
-/// Draws ranks 0..<count with probability proportional to 1/(rank+1)^exponent.
+/// Draws ranks 0..<count with probability proportional to 1/(rank+1+offset)^exponent (an offset flattens
+/// the head: Mandelbrot's form of the law).
 struct ZipfTable {
   private let cumulative: [Double]
 
-  init(count: Int, exponent: Double) {
+  init(count: Int, exponent: Double, offset: Double = 0) {
     var total = 0.0
     var cumulative: [Double] = []
     cumulative.reserveCapacity(count)
     for rank in 1...count {
-      total += 1 / pow(Double(rank), exponent)
+      total += 1 / pow(Double(rank) + offset, exponent)
       cumulative.append(total)
     }
     self.cumulative = cumulative.map { $0 / total }
