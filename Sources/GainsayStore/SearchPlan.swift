@@ -43,10 +43,20 @@ struct SearchPlan {
   /// search for.
   init?(query: String, names: (String) -> NameMatch) {
     let terms = SearchQuery.terms(query)
-    let hasWords = terms.contains { term in
-      if case .word(let word) = term { return !Self.isNegation(word) }
-      return term != .or
+    // Negations, and an English auxiliary just before one ("do" in "sanctions do not work": the statement
+    // it negates says "sanctions work"), are left out, unless nothing else would be searched for.
+    var leftOut = Set<Int>()
+    for (index, term) in terms.enumerated() {
+      guard case .word(let word) = term else { continue }
+      if Self.isNegation(word) {
+        leftOut.insert(index)
+      } else if index + 1 < terms.count, case .word(let next) = terms[index + 1], Self.isNegation(next),
+        Self.auxiliaries.contains(word.lowercased())
+      {
+        leftOut.insert(index)
+      }
     }
+    if terms.indices.allSatisfy({ leftOut.contains($0) || terms[$0] == .or }) { leftOut = [] }
     var parts: [String] = []
     var phrases: [String] = []
     for (index, term) in terms.enumerated() {
@@ -62,13 +72,7 @@ struct SearchPlan {
         parts.append(phrase)
         phrases.append(phrase)
       case .word(let word):
-        if hasWords && Self.isNegation(word) { continue }
-        // "do" in "sanctions do not work": the statement it negates says "sanctions work".
-        if hasWords, index + 1 < terms.count, case .word(let next) = terms[index + 1], Self.isNegation(next),
-          Self.auxiliaries.contains(word.lowercased())
-        {
-          continue
-        }
+        if leftOut.contains(index) { continue }
         let name = names(word)
         // A speaker's name is matched as a name, not stemmed: «Песков» must not find «песка» (sand),
         // which Snowball gives the same stem. Its exact form still matches, lower case too.

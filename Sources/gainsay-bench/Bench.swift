@@ -31,9 +31,39 @@ enum Bench {
       print(try WireClient.measureHealth(path: arguments[2], count: count))
       return
     }
+    if let unknown = unknownArgument(arguments) {
+      FileHandle.standardError.write(
+        Data(
+          """
+          gainsay-bench: \(unknown == "--help" || unknown == "-h" ? "usage" : "unknown argument \(unknown)"):
+            gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only] [--no-report]
+                          [--ledger DIR]
+            gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
+
+          """.utf8))
+      exit(unknown == "--help" || unknown == "-h" ? 0 : 64)
+    }
     // Measured calls resume on the event loop that read their reply, as in any lean client.
     EventLoopExecutor.install()
     try await run(arguments)
+  }
+
+  /// The first argument that is neither a known flag nor the value of an option, if any: a full run
+  /// takes minutes, so a mistyped flag must not start one.
+  static func unknownArgument(_ arguments: [String]) -> String? {
+    let flags: Set = ["--quick", "--keep", "--scale-only", "--no-report", "--report-only"]
+    let options: Set = ["--claims", "--searches", "--json", "--ledger", "--report-claims", "--report-runs"]
+    var index = 1
+    while index < arguments.count {
+      if options.contains(arguments[index]) && index + 1 < arguments.count {
+        index += 2
+      } else if flags.contains(arguments[index]) {
+        index += 1
+      } else {
+        return arguments[index]
+      }
+    }
+    return nil
   }
 
   /// Off the main actor, so no measured call pays a hop to the main thread.

@@ -113,6 +113,13 @@ struct SearchAnalysisTests {
     #expect(keys(fixture, try await search(fixture, "\"санкции работают\"")) == ["working"])
   }
 
+  @Test("a query of negations and auxiliaries only searches for them", arguments: ["do not", "не", "don't", "is not OR no"])
+  func onlyNegations(query: String) throws {
+    let plan = try #require(SearchPlan(query: query, names: { _ in SearchPlan.NameMatch() }))
+    #expect(!plan.phrases.isEmpty)
+    #expect(!plan.expression.hasPrefix("OR") && !plan.expression.hasSuffix("OR"))
+  }
+
   @Test("prefixes match the words as written")
   func prefixes() async throws {
     let fixture = try await fixture()
