@@ -145,7 +145,12 @@ extension SQLiteLedgerStore {
   /// (fewer when every phrase is common: a ranking of such words says little).
   func rankedWindow(_ db: Database, _ plan: SearchPlan, limit: Int) throws -> (oldest: Int64, rank: String) {
     let match = plan.expression
-    let (counts, entries) = try Self.phraseCounts(db, phrases: plan.phrases)
+    var (counts, entries) = try Self.phraseCounts(
+      db, phrases: plan.phrases.indices.filter { plan.countedAs[$0] == $0 }.map { plan.phrases[$0] })
+    // Every phrase's count, the alternatives taking their word's.
+    let counted = Dictionary(
+      uniqueKeysWithValues: plan.phrases.indices.filter { plan.countedAs[$0] == $0 }.enumerated().map { ($1, $0) })
+    counts = plan.countedAs.map { counts[counted[$0] ?? 0] }
     // Ranking every match of a very common word would cost time in proportion to the ledger: past
     // `rankedMatchLimit` matches, only that many of the most recent ones are ranked. When even the
     // rarest phrase is common, finding those matches means scanning many entries (an AND of common

@@ -196,10 +196,12 @@ enum Schema {
 
   /// Rebuilds the search index with the `gainsay` tokenizer (Snowball stems, names, negations kept;
   /// docs/SEARCH.md): the entries are copied, keeping their rowids (which `search_entry` holds), in
-  /// batches, with the progress reported every ``rebuildBatch`` entries. The migration's transaction
-  /// makes it all or nothing: a crash midway leaves the old index.
-  static func rebuildSearchIndex(_ db: Database, progress: (String) -> Void) throws {
+  /// batches, with the progress reported every ``rebuildBatch`` entries (nothing for an empty ledger). The
+  /// migration's transaction makes it all or nothing: a crash midway leaves the old index.
+  static func rebuildSearchIndex(_ db: Database, progress report: (String) -> Void) throws {
     let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM search_entry") ?? 0
+    // A new ledger has nothing to rebuild, and nothing to say about it.
+    func progress(_ message: String) { if total > 0 { report(message) } }
     progress("rebuilding the search index with the gainsay tokenizer: \(total) entries")
     try db.execute(
       sql: """

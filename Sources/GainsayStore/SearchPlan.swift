@@ -19,6 +19,9 @@ struct SearchPlan {
   let expression: String
   /// Each phrase of ``expression`` as an expression of its own, in the order FTS5 numbers them.
   let phrases: [String]
+  /// For each phrase, the phrase whose match count stands for its own (an alternative form of a word
+  /// counts as the word does).
+  let countedAs: [Int]
 
   /// Name alternatives are given to words of at least this many characters.
   static let shortestName = 3
@@ -29,7 +32,7 @@ struct SearchPlan {
     (0x0400...0x04FF).contains(scalar.value) || (0x0300...0x036F).contains(scalar.value)
   }
 
-  /// A name key shorter than this is not shortened into a prefix.
+  /// A name key shorter than this is used as it is, without its Russian forms.
   static let shortestNamePrefix = 4
 
   /// What a word of the query is as a name: the speakers' name keys it matches, and whether it is one of
@@ -59,6 +62,7 @@ struct SearchPlan {
     if terms.indices.allSatisfy({ leftOut.contains($0) || terms[$0] == .or }) { leftOut = [] }
     var parts: [String] = []
     var phrases: [String] = []
+    var countedAs: [Int] = []
     for (index, term) in terms.enumerated() {
       switch term {
       case .or:
@@ -66,10 +70,12 @@ struct SearchPlan {
       case .phrase(let text):
         let phrase = SearchQuery.quoted(text, mark: "=")
         parts.append(phrase)
+        countedAs.append(phrases.count)
         phrases.append(phrase)
       case .prefix(let word):
         let phrase = SearchQuery.quoted(word) + "*"
         parts.append(phrase)
+        countedAs.append(phrases.count)
         phrases.append(phrase)
       case .word(let word):
         if leftOut.contains(index) { continue }
@@ -81,8 +87,11 @@ struct SearchPlan {
         if keys.isEmpty && word.count >= Self.shortestName && word.first?.isUppercase == true {
           keys = [TextAnalysis.nameKey(word)]
         }
-        var alternatives = Array(Set(keys.map(Self.namePrefix).filter { !$0.isEmpty })).sorted()
-          .map { SearchQuery.quoted($0, mark: "~") + "*" }
+        // Each name key in its Russian forms, as whole terms: a prefix query would merge the doclists
+        // of every key it begins (a speaker's name is in the body of each of their claims).
+        var forms: [String] = []
+        for key in keys.sorted() { forms += Self.nameForms(key).filter { !forms.contains($0) } }
+        var alternatives = forms.map { SearchQuery.quoted($0, mark: "~") }
         // Snowball reads a Russian word's last letters as an ending when they can be one («Газпром» as
         // газпр-ом): the word as a prefix of the forms written finds «Газпрома» all the same.
         if !name.isName && word.count >= Self.shortestRussianPrefix
@@ -90,6 +99,8 @@ struct SearchPlan {
         {
           alternatives.insert(SearchQuery.quoted(word) + "*", at: 0)
         }
+        // The alternatives share the word's count: one count query per word, not per form.
+        countedAs.append(contentsOf: Array(repeating: phrases.count, count: alternatives.count + 1))
         phrases.append(plain)
         phrases.append(contentsOf: alternatives)
         parts.append(alternatives.isEmpty ? plain : "(" + ([plain] + alternatives).joined(separator: " OR ") + ")")
@@ -106,6 +117,7 @@ struct SearchPlan {
     }
     expression = joined
     self.phrases = phrases
+    self.countedAs = countedAs
   }
 
   /// English auxiliaries, left out of the match with the negation after them ("do not", "is not").
@@ -121,12 +133,23 @@ struct SearchPlan {
     return !words.isEmpty && words.contains(where: \.isNegation)
   }
 
-  /// A name key as a prefix that its inflections share: without its final vowels ("zelenski" →
-  /// "zelensk", which "Зеленского" begins with), unless that leaves it shorter than
-  /// ``shortestNamePrefix``.
-  static func namePrefix(_ key: String) -> String {
-    var prefix = Substring(key)
-    while let last = prefix.last, "aeiou".contains(last), prefix.count > Self.shortestNamePrefix { prefix.removeLast() }
-    return String(prefix)
+  /// A name key and its keys in the Russian cases: a surname in -ov/-in takes -a, -u, -im, -e, -ih, -i,
+  /// -om («Кадырова», «Кадыровым»); one in -skii/-nyi declines as an adjective («Зеленского»,
+  /// «Навальному»); one in -a or -ia as a noun («Захаровой», «Чечне»); one ending in another vowel
+  /// (Шойгу, Матвиенко) does not decline. Keys as ``TextAnalysis/nameKey(_:)`` writes them (й and ы as
+  /// i, х as h), so "Kadyrov's" and «Кадырову» meet on the forms of `kadirov`.
+  static func nameForms(_ key: String) -> [String] {
+    guard key.count >= shortestNamePrefix, key.allSatisfy({ $0.isASCII && $0.isLetter }) else { return [key] }
+    func forms(_ base: Substring, _ endings: [String]) -> [String] { endings.map { base + $0 } }
+    if key.hasSuffix("aia") { return forms(key.dropLast(3), ["aia", "oi", "uiu"]) }
+    if key.hasSuffix("ia") { return forms(key.dropLast(2), ["ia", "i", "e", "iu", "ei", "ie"]) }
+    if key.hasSuffix("ski") || key.hasSuffix("ni") || key.hasSuffix("ki") {
+      return forms(key.dropLast(), ["i", "ogo", "omu", "im", "om", "ie", "ih", "imi", "aia", "oi", "uiu"])
+    }
+    // Дмитрий, Сергей: «Дмитрия», «Дмитрию», «Дмитрием».
+    if key.hasSuffix("i") { return forms(Substring(key), ["", "a", "u", "em", "e"]) }
+    if key.hasSuffix("a") { return forms(key.dropLast(), ["a", "oi", "u", "e", "i", "ih", "ami"]) }
+    if let last = key.last, "eiouy".contains(last) { return [key] }
+    return forms(Substring(key), ["", "a", "u", "im", "om", "em", "e", "ih", "i", "ym"])
   }
 }
