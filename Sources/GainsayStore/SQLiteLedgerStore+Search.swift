@@ -61,7 +61,10 @@ extension SQLiteLedgerStore {
     ]
     var filterArguments: StatementArguments = []
     if !request.speakerID.isEmpty {
-      conditions.append("(resource_type <> 2 OR resource_id IN (SELECT id FROM claim WHERE speaker_id = ?))")
+      // Looked up claim by claim, for the rows FTS5 hands out: `resource_id IN (SELECT id …)` would first
+      // collect every claim of the speaker (tens of thousands for a prolific one).
+      conditions.append(
+        "(resource_type <> 2 OR (SELECT speaker_id FROM claim WHERE claim.id = search_index.resource_id) = ?)")
       filterArguments += [request.speakerID]
     }
     if !request.includeRetracted {
@@ -83,26 +86,39 @@ extension SQLiteLedgerStore {
         let window = try self.rankedWindow(db, plan, limit: fetched)
         // Snippets highlight what the plan matches: word forms, exact phrases, prefixes and names.
         let analysis = (snippets: SearchSnippet(fts5Phrases: plan.phrases), polarity: polarity)
-        var hits: [SearchHit] = []
+        // The speakers the query names, first of all: their entries are among the oldest, which the
+        // ranked window of a name held by thousands of claims would leave out.
+        var hits =
+          types.contains(.speaker)
+          ? try Self.speakerHits(db, named.speakers.sorted(), matching: plan, analysis.snippets) : []
+        // Then the claims of the speakers the query names.
         if boostSpeakers && !named.speakers.isEmpty {
-          // The claims of the speakers the query names, first.
-          hits = try Self.rankedHits(
+          let found = Set(hits.map(\.resourceID))
+          var claims = try Self.rankedHits(
             db, plan, window: window, analysis: analysis,
             conditions: filters.conditions + [
-              "resource_type = 2 AND resource_id IN (SELECT id FROM claim WHERE speaker_id IN "
-                + "(\(Self.placeholders(named.speakers.count))))"
+              "resource_type = 2 AND (SELECT speaker_id FROM claim WHERE claim.id = search_index.resource_id) IN "
+                + "(\(Self.placeholders(named.speakers.count)))"
             ],
-            arguments: filters.arguments + StatementArguments(named.speakers.sorted()), limit: fetched)
-          for index in hits.indices { hits[index].speakerNamed = true }
+            arguments: filters.arguments + StatementArguments(named.speakers.sorted()), limit: fetched
+          ).filter { !found.contains($0.resourceID) }
+          for index in claims.indices { claims[index].speakerNamed = true }
+          hits += claims
         }
-        if hits.count < fetched {
+        if hits.count < fetched + named.speakers.count {
           let found = Set(hits.map(\.resourceID))
           hits += try Self.rankedHits(
             db, plan, window: window, analysis: analysis, conditions: filters.conditions,
             arguments: filters.arguments, limit: fetched + hits.count
           ).filter { !found.contains($0.resourceID) }
         }
-        // Named speakers' claims first, then hits that agree with the query's negations; each in rank order.
+        // A named speaker's entry is not ranked: it scores as the best hit does.
+        let best = hits.map(\.score).max() ?? 0
+        for index in hits.indices where hits[index].resourceType == .speaker && hits[index].score == 0 {
+          hits[index].score = best
+        }
+        // Named speakers and their claims first, then hits that agree with the query's negations; each in
+        // rank order.
         func place(_ hit: SearchHit) -> Int { (hit.speakerNamed ? 0 : 2) + (hit.negationMismatch == .none ? 0 : 1) }
         let ordered = hits.indices.sorted { a, b in
           place(hits[a]) != place(hits[b]) ? place(hits[a]) < place(hits[b]) : a < b
@@ -117,6 +133,30 @@ extension SQLiteLedgerStore {
       } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
         throw LedgerError.invalid("query", "cannot be searched: \(error.message ?? "syntax error")")
       }
+    }
+  }
+
+  /// The search entries of `speakers` that match `plan` (so "Peskov budget" does not list Peskov), as hits
+  /// marked as named by the query, with a snippet of their names.
+  static func speakerHits(
+    _ db: Database, _ speakers: [String], matching plan: SearchPlan, _ snippets: SearchSnippet
+  ) throws -> [SearchHit] {
+    try speakers.compactMap { id in
+      guard
+        let title = try String.fetchOne(
+          db.cachedStatement(
+            sql: """
+              SELECT title FROM search_index WHERE search_index MATCH ? AND rowid =
+                (SELECT entry FROM search_entry WHERE resource_type = 1 AND resource_id = ?)
+              """), arguments: [plan.expression, id])
+      else { return nil }
+      var hit = SearchHit()
+      hit.resourceType = .speaker
+      hit.resourceID = id
+      hit.speakerNamed = true
+      let snippet = snippets.snippet(of: title)
+      (hit.snippet, hit.highlights) = (snippet.text, snippet.highlights)
+      return hit
     }
   }
 

@@ -89,6 +89,15 @@ struct SearchAnalysisTests {
       // Another speaker's claim that names him, in Cyrillic, comes after his own.
       #expect(found.dropFirst(2).contains("mentions"), "\(query): \(found)")
     }
+    // The speaker himself comes first when speakers are searched too.
+    var request = SearchRequest()
+    request.query = "Peskow"
+    let everything = try await fixture.ledger.search(request, caller: Self.editor)
+    #expect(everything.first?.resourceID == fixture.speakers["peskov"])
+    #expect(everything.first?.resourceType == .speaker)
+    request.resourceTypes = [.speaker]
+    #expect(
+      try await fixture.ledger.search(request, caller: Self.editor).map(\.resourceID) == [fixture.speakers["peskov"]!])
     // His alias is in Cyrillic, the query in Latin with a German spelling.
     let peskov = try await search(fixture, "Peskow санкции")
     #expect(Set(keys(fixture, peskov)) == ["not-working", "working"])
@@ -113,7 +122,8 @@ struct SearchAnalysisTests {
     #expect(keys(fixture, try await search(fixture, "\"санкции работают\"")) == ["working"])
   }
 
-  @Test("a query of negations and auxiliaries only searches for them", arguments: ["do not", "не", "don't", "is not OR no"])
+  @Test(
+    "a query of negations and auxiliaries only searches for them", arguments: ["do not", "не", "don't", "is not OR no"])
   func onlyNegations(query: String) throws {
     let plan = try #require(SearchPlan(query: query, names: { _ in SearchPlan.NameMatch() }))
     #expect(!plan.phrases.isEmpty)
