@@ -74,7 +74,8 @@ extension SQLiteLedgerStore {
     let polarity = SearchPolarity(query: request.query)
     // Hits that say the opposite of the query rank below the others: a few more are read than asked
     // for, so that reranking has something to bring up.
-    let fetched = polarity.stems.isEmpty ? limit : limit + min(limit, Self.rerankedExtra)
+    // (Only for a query with a negation: one without reranks the hits that negate it among those asked for.)
+    let fetched = polarity.negates && !polarity.stems.isEmpty ? limit + min(limit, Self.rerankedExtra) : limit
     let boostSpeakers = request.speakerID.isEmpty && types.contains(.claim)
     return try await read { [speakerNames] db in
       do {

@@ -130,6 +130,21 @@ struct SearchAnalysisTests {
     #expect(!plan.expression.hasPrefix("OR") && !plan.expression.hasSuffix("OR"))
   }
 
+  @Test("the byte scan for negations never says 'none' of a text whose analysis finds one")
+  func negationScan() {
+    let texts = [
+      "We don't have any gays", "He said 'no' to it", "NEVER again", "Nobody knows", "cannot work",
+      "У нас нет геев", "Санкции НЕ работают", "Никогда!", "We don’t have any", "«Не» сказал он", "Neither one",
+      "Sanctions work", "The economy grows", "Экономика растёт", "One new need",
+    ]
+    for text in texts {
+      let analysed = TextAnalysis.words(of: text).contains(where: \.isNegation)
+      if analysed { #expect(!SearchPolarity.certainlyWithoutNegation(text), "\(text)") }
+    }
+    #expect(SearchPolarity.certainlyWithoutNegation("Sanctions work when enforced"))
+    #expect(SearchPolarity.certainlyWithoutNegation("Экономика растёт"))
+  }
+
   @Test("prefixes match the words as written")
   func prefixes() async throws {
     let fixture = try await fixture()
