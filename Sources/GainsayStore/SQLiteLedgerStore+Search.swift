@@ -52,9 +52,6 @@ extension SQLiteLedgerStore {
   /// first (``SpeakerNameKeys``), then hits in rank order, those whose negations disagree with the
   /// query's (``SearchPolarity``) after those that agree.
   public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
-    guard SearchQuery.fts5Expression(request.query) != nil else {
-      throw LedgerError.invalid("query", "has no words to search for")
-    }
     let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
     var conditions = [
       "resource_type IN (\(Set(types).map { String($0.rawValue) }.sorted().joined(separator: ",")))"
@@ -186,12 +183,11 @@ extension SQLiteLedgerStore {
   /// (fewer when every phrase is common: a ranking of such words says little).
   func rankedWindow(_ db: Database, _ plan: SearchPlan, limit: Int) throws -> (oldest: Int64, rank: String) {
     let match = plan.expression
-    var (counts, entries) = try Self.phraseCounts(
-      db, phrases: plan.phrases.indices.filter { plan.countedAs[$0] == $0 }.map { plan.phrases[$0] })
-    // Every phrase's count, the alternatives taking their word's.
-    let counted = Dictionary(
-      uniqueKeysWithValues: plan.phrases.indices.filter { plan.countedAs[$0] == $0 }.enumerated().map { ($1, $0) })
-    counts = plan.countedAs.map { counts[counted[$0] ?? 0] }
+    // Only the phrases that stand for themselves are counted; every alternative takes its word's count.
+    let counted = plan.phrases.indices.filter { plan.countedAs[$0] == $0 }
+    var (counts, entries) = try Self.phraseCounts(db, phrases: counted.map { plan.phrases[$0] })
+    let position = Dictionary(uniqueKeysWithValues: counted.enumerated().map { ($1, $0) })
+    counts = plan.countedAs.map { counts[position[$0] ?? 0] }
     // Ranking every match of a very common word would cost time in proportion to the ledger: past
     // `rankedMatchLimit` matches, only that many of the most recent ones are ranked. When even the
     // rarest phrase is common, finding those matches means scanning many entries (an AND of common
