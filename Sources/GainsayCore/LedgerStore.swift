@@ -228,3 +228,14 @@ public struct BackupSnapshot: Sendable {
     self.lastSequence = lastSequence
   }
 }
+
+// MARK: - Shared ledgers
+
+/// A store that other daemons write to as well (PostgreSQL): a daemon cannot learn every change from its
+/// own writes, so its ``ChangeFeed`` follows the audit log instead (``ChangeFeedFollower``).
+public protocol SharedLedgerStore: LedgerStore {
+  /// Returns once changes after audit sequence `sequence` may have been committed by any daemon, or when
+  /// `timeout` has passed, whichever comes first. A wake-up only: the caller reads the audit log to see
+  /// what, if anything, changed.
+  func waitForChanges(after sequence: Int64, timeout: Duration) async throws
+}
