@@ -135,8 +135,11 @@ struct ClaimCommand: AsyncParsableCommand {
       discussion: """
         Only the options given change. `gainsay history CLAIM` shows each correction field by field with its reason.
 
+        --if-revision N makes the edit apply only to revision N, the one you read (`gainsay claim show` prints it): if anyone changed the claim since, nothing changes and the error names both revisions (exit 73).
+
         EXAMPLES:
           gainsay claim edit clm_1 --said 2017-07-14 --reason 'date of the broadcast'
+          gainsay claim edit clm_1 --context 'HBO, July 2017' --if-revision 2 --reason 'programme named'
           gainsay claim edit clm_1 --speaker 'Ramzan Kadyrov' --reason 'misattributed'
         """)
     @OptionGroup var connection: ConnectionOptions
@@ -151,8 +154,13 @@ struct ClaimCommand: AsyncParsableCommand {
     @Option(help: "Language of the quote.") var lang: String?
     @Option(help: "sourced, disputed or misattributed.") var attribution: String?
     @Option(help: "The claim's id in the data it came from (empty to clear).") var externalID: String?
+    @Option(help: "Change only revision N, the one you read; refused if the claim changed since.")
+    var ifRevision: Int32?
 
-    func validate() throws { try requireReason(reason) }
+    func validate() throws {
+      try requireReason(reason)
+      try requireRevision(ifRevision)
+    }
 
     func run() async throws {
       let date = try said.map { try parseDate($0, option: "--said") }
@@ -180,6 +188,7 @@ struct ClaimCommand: AsyncParsableCommand {
         request.claim = claim
         request.updateMask = mask
         request.reason = reason
+        request.expectedRevision = ifRevision ?? 0
         let updated = try await session.call(LedgerService.updateClaim, request)
         if connection.json { Output.json(updated) } else { Output.line(updated.id) }
       }

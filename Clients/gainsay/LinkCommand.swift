@@ -209,3 +209,10 @@ func requireReason(_ reason: String) throws {
     throw ValidationError("--reason is empty: say why, e.g. --reason 'quote from the wrong report'")
   }
 }
+
+/// `--if-revision N`: a revision is 1 or more (`show` and `--json` print it).
+func requireRevision(_ revision: Int32?) throws {
+  if let revision, revision < 1 {
+    throw ValidationError("--if-revision \(revision): give the revision you read (1 or more; `show` prints it)")
+  }
+}

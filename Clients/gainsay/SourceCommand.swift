@@ -107,7 +107,7 @@ struct SourceCommand: AsyncParsableCommand {
             "archived",
             source.archivedTextSize > 0 ? "\(source.archivedTextSize) bytes, sha256 \(source.archivedTextSha256)" : ""
           ),
-          ("links", String(found.count)),
+          ("links", String(found.count)), ("revision", source.revision > 0 ? String(source.revision) : ""),
         ])
         if !found.isEmpty {
           Output.line()

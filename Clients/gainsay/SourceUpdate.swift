@@ -17,6 +17,9 @@ extension SourceCommand {
             --reason 'the archive had the wrong article'
           gainsay source update src_1 --text-file fixed.txt \\
             --withdraw-broken-links --reason 'the article was corrected'
+          gainsay source update src_1 --title 'Murder of gay men in Chechnya' --if-revision 3 --reason typo
+
+        --if-revision N applies the update only to revision N, the one you read (`gainsay source show` prints it): if anyone changed the source since, nothing changes and the error names both revisions (exit 73).
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The source's id.") var id: String
@@ -30,9 +33,12 @@ extension SourceCommand {
     @Option(help: "news, statement, ngo, court, academic, interview, social, dataset or other.") var kind: String?
     @Option(help: "A file with the new archived text, or - for standard input.") var textFile: String?
     @Flag(help: "Withdraw the links whose quote the new text no longer holds.") var withdrawBrokenLinks = false
+    @Option(help: "Change only revision N, the one you read; refused if the source changed since.")
+    var ifRevision: Int32?
 
     func validate() throws {
       try requireReason(reason)
+      try requireRevision(ifRevision)
       if withdrawBrokenLinks && textFile == nil {
         throw ValidationError("--withdraw-broken-links goes with --text-file")
       }
@@ -62,6 +68,7 @@ extension SourceCommand {
         request.updateMask = mask
         request.reason = reason
         request.withdrawBrokenLinks = withdrawBrokenLinks
+        request.expectedRevision = ifRevision ?? 0
         // A refusal names the links the new text would break and the flag; with the flag, the links
         // this update withdrew are those active before and now withdrawn with its reason.
         let reports = withdrawBrokenLinks && text != nil

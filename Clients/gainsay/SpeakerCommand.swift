@@ -82,8 +82,10 @@ struct SpeakerCommand: AsyncParsableCommand {
         Output.line(Output.bold(found.name))
         Output.record([
           ("id", found.id), ("aliases", found.aliases.joined(separator: ", ")), ("role", found.role),
-          ("affiliation", found.affiliation), ("country", found.country), ("region", found.region), ("wikidata", found.wikidataID),
-          ("added", Output.time(found.createTime)), ("merged into", found.mergedInto),
+          ("affiliation", found.affiliation), ("country", found.country), ("region", found.region),
+          ("wikidata", found.wikidataID),
+          ("added", Output.time(found.createTime)), ("revision", found.revision > 0 ? String(found.revision) : ""),
+          ("merged into", found.mergedInto),
         ])
       }
     }
@@ -134,6 +136,8 @@ struct SpeakerCommand: AsyncParsableCommand {
       discussion: """
         To change the name, prefer `gainsay speaker rename`, which keeps the old name as an alias.
 
+        --if-revision N applies every change given only to revision N, the one you read, in one update (aliases included): if anyone changed the speaker since, nothing changes and the error names both revisions (exit 73).
+
         EXAMPLES:
           gainsay speaker edit 'Ramzan Kadyrov' --affiliation 'United Russia' \\
             --reason 'party membership confirmed'
@@ -150,10 +154,15 @@ struct SpeakerCommand: AsyncParsableCommand {
     @Option(help: "Add an alias (repeatable).") var addAlias: [String] = []
     @Option(help: "Remove an alias (repeatable).") var removeAlias: [String] = []
     @Option(help: "Why (kept in the audit log).") var reason = ""
+    @Option(help: "Change only revision N, the one you read; refused if the speaker changed since.")
+    var ifRevision: Int32?
+
+    func validate() throws { try requireRevision(ifRevision) }
 
     func run() async throws {
       try await connection.run { session in
-        let id = try await session.speakerID(speaker, guessing: false)
+        let current = try await session.speaker(speaker, guessing: false)
+        let id = current.id
         var change = Speaker()
         change.id = id
         var mask = FieldMask()
@@ -165,6 +174,19 @@ struct SpeakerCommand: AsyncParsableCommand {
         if let wikidata { change.wikidataID = wikidata; mask.paths.append("wikidata_id") }
         guard !mask.paths.isEmpty || !addAlias.isEmpty || !removeAlias.isEmpty else {
           throw CLIError(code: .invalidArgument, message: "nothing to change: give at least one option")
+        }
+        if let ifRevision {
+          // One update, the aliases as a whole list, applied only to the revision read.
+          change.aliases = try Self.aliases(of: current, adding: addAlias, removing: removeAlias)
+          if !addAlias.isEmpty || !removeAlias.isEmpty { mask.paths.append("aliases") }
+          var request = UpdateSpeakerRequest()
+          request.speaker = change
+          request.updateMask = mask
+          request.reason = reason
+          request.expectedRevision = ifRevision
+          let updated = try await session.call(LedgerService.updateSpeaker, request)
+          if connection.json { Output.json(updated) } else { Output.line(id) }
+          return
         }
         var result: Speaker?
         if !mask.paths.isEmpty {
@@ -188,6 +210,22 @@ struct SpeakerCommand: AsyncParsableCommand {
         }
         if connection.json, let result { Output.json(result) } else { Output.line(id) }
       }
+    }
+
+    /// `speaker`'s aliases with `added` appended and `removed` taken out (compared case-insensitively, as
+    /// the daemon does), or an error naming an alias to remove that it does not have.
+    static func aliases(of speaker: Speaker, adding added: [String], removing removed: [String]) throws -> [String] {
+      var aliases = speaker.aliases
+      for alias in removed {
+        guard let index = aliases.firstIndex(where: { $0.lowercased() == alias.lowercased() }) else {
+          throw CLIError(code: .notFound, message: "\(speaker.name) has no alias \"\(alias)\"")
+        }
+        aliases.remove(at: index)
+      }
+      for alias in added where !aliases.contains(where: { $0.lowercased() == alias.lowercased() }) {
+        aliases.append(alias)
+      }
+      return aliases
     }
   }
 }

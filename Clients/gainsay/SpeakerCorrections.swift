@@ -47,6 +47,8 @@ extension SpeakerCommand {
         mask.paths = ["name", "aliases"]
         request.updateMask = mask
         request.reason = reason
+        // The aliases were computed from this revision: a change made since must not be overwritten.
+        request.expectedRevision = current.revision
         let renamed = try await session.call(LedgerService.updateSpeaker, request)
         if connection.json { Output.json(renamed) } else { Output.line(renamed.id) }
       }

@@ -43,6 +43,7 @@ extension Ledger {
       try checkNamesFree(speaker, session: session, known: known)
       speaker.createTime = time
       speaker.updateTime = time
+      speaker.revision = 1
       register(speaker, in: &session)
       resource = Resource(speaker)
 
@@ -54,6 +55,7 @@ extension Ledger {
       }
       source.createTime = time
       source.updateTime = time
+      source.revision = 1
       resource = Resource(source)
 
     case .claim(let input)?:

@@ -35,6 +35,7 @@ extension Ledger {
       speaker.id = ResourceID.make("spk")
       speaker.createTime = time
       speaker.updateTime = time
+      speaker.revision = 1
       batch.created.append(Resource(speaker))
       register(speaker, in: &session)
       return StagedRecord(result: .created, id: speaker.id)
@@ -44,6 +45,7 @@ extension Ledger {
       source.id = ResourceID.make("src")
       source.createTime = time
       source.updateTime = time
+      source.revision = 1
       batch.created.append(Resource(source))
       return StagedRecord(result: .created, id: source.id)
 
@@ -94,6 +96,7 @@ extension Ledger {
         speaker.id = ResourceID.make("spk")
         speaker.createTime = time
         speaker.updateTime = time
+        speaker.revision = 1
         newSpeaker = speaker
         claimInput.speakerID = speaker.id
       }
@@ -154,6 +157,7 @@ extension Ledger {
     }
     if var speaker = filledSpeaker {
       speaker.updateTime = time
+      speaker.revision += 1
       batch.put(speaker, isNew: false)
       session.speakers[speaker.id] = speaker
       if result.result == .unchanged { result.result = .updated }
@@ -176,6 +180,7 @@ extension Ledger {
     guard filled.changed else { return StagedRecord(result: .unchanged, id: current.id, warnings: filled.conflicts) }
     var speaker = filled.speaker
     speaker.updateTime = time
+    speaker.revision += 1
     batch.put(speaker, isNew: false)
     session.speakers[speaker.id] = speaker
     return StagedRecord(result: .updated, id: speaker.id, warnings: filled.conflicts)

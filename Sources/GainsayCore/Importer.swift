@@ -246,6 +246,6 @@ extension Ledger {
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
     let events = try await store.importBatch(created: batch.created, updated: batch.updated, audit: audit)
-    for event in events { feed.publish(event) }
+    published(events)
   }
 }

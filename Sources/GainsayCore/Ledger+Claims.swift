@@ -129,6 +129,7 @@ extension Ledger {
     let id = try Validate.id(requested.id, field: "claim.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.claimFields, defaultAll: false)
     let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
+    let expected = try Self.expectedRevision(request.expectedRevision)
     if paths.contains("speaker_id") {
       requested.speakerID = try await liveSpeakerID(
         try Validate.id(requested.speakerID, field: "claim.speaker_id"), field: "claim.speaker_id")
@@ -139,6 +140,7 @@ extension Ledger {
     let resource = try await commitUpdate(.claim, id: id, draft(caller, "UpdateClaim", .update, reason: reason)) {
       current in
       guard case .claim(let claim) = current.kind else { throw LedgerError(.internal, "not a claim") }
+      try Self.checkRevision(expected, current: claim.revision, "claim", id, show: "gainsay claim show \(id)")
       guard claim.state == .active else {
         throw LedgerError(
           .failedPrecondition, "claim \(id) is retracted and cannot be changed", field: "claim.id", resource: id)

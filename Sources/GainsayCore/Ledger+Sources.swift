@@ -10,6 +10,7 @@ extension Ledger {
     source.id = ResourceID.make("src")
     source.createTime = timestamp
     source.updateTime = source.createTime
+    source.revision = 1
     try await commit(Resource(source), draft(caller, "CreateSource", .create))
     return source
   }
@@ -82,6 +83,7 @@ extension Ledger {
     let id = try Validate.id(input.id, field: "source.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.sourceFields, defaultAll: false)
     let reason = try Validate.text(request.reason, field: "reason", required: false, maximum: 2_000)
+    let expected = try Self.expectedRevision(request.expectedRevision)
     let archivedText = try Validate.text(
       input.archivedText, field: "source.archived_text", required: false, maximum: 3_000_000)
     let time = timestamp
@@ -94,6 +96,7 @@ extension Ledger {
     let (source, events) = try await store.updateSource(
       id: id, audit: draft(caller, "UpdateSource", .update, reason: reason), withdrawingBrokenLinks: withdrawal
     ) { source in
+      try Self.checkRevision(expected, current: source.revision, "source", id, show: "gainsay source show \(id)")
       var merged = source
       for path in paths {
         switch path {
@@ -113,9 +116,10 @@ extension Ledger {
       updated.id = id
       updated.createTime = source.createTime
       updated.updateTime = time
+      updated.revision = source.revision + 1
       return updated
     }
-    for event in events { feed.publish(event) }
+    published(events)
     var result = source
     result.archivedText = ""
     return result

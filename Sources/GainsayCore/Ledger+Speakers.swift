@@ -10,6 +10,7 @@ extension Ledger {
     speaker.id = ResourceID.make("spk")
     speaker.createTime = timestamp
     speaker.updateTime = speaker.createTime
+    speaker.revision = 1
     try await commit(Resource(speaker), draft(caller, "CreateSpeaker", .create))
     return speaker
   }
@@ -113,10 +114,12 @@ extension Ledger {
     let id = try Validate.id(input.id, field: "speaker.id")
     let paths = try Self.maskPaths(request.updateMask, allowed: Self.speakerFields, defaultAll: true)
     let reason = try Validate.text(request.reason, field: "reason", required: false, maximum: 2_000)
+    let expected = try Self.expectedRevision(request.expectedRevision)
     let time = timestamp
     let resource = try await commitUpdate(.speaker, id: id, draft(caller, "UpdateSpeaker", .update, reason: reason)) {
       current in
       guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+      try Self.checkRevision(expected, current: speaker.revision, "speaker", id, show: "gainsay speaker show \(id)")
       try Self.refuseMerged(speaker)
       var merged = speaker
       for path in paths {
@@ -136,6 +139,7 @@ extension Ledger {
       speaker.id = id
       speaker.createTime = merged.createTime
       speaker.updateTime = time
+      speaker.revision = merged.revision + 1
       return Resource(speaker)
     }
     guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
@@ -184,6 +188,7 @@ extension Ledger {
       try Self.refuseMerged(speaker)
       try change(&speaker)
       speaker.updateTime = time
+      speaker.revision += 1
       return Resource(speaker)
     }
     guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
@@ -223,9 +228,11 @@ extension Ledger {
         }
         kept.aliases = try Self.validatedAliases(kept.aliases + names, name: kept.name, field: "speaker.aliases")
         kept.updateTime = time
+        kept.revision += 1
         var redirect = duplicate
         redirect.mergedInto = into.id
         redirect.updateTime = time
+        redirect.revision += 1
         return (redirect, kept)
       },
       move: { claim in
@@ -235,7 +242,7 @@ extension Ledger {
         moved.updateTime = time
         return moved
       })
-    for event in merge.events { feed.publish(event) }
+    published(merge.events)
     var response = MergeSpeakersResponse()
     response.speaker = merge.into
     response.duplicate = merge.duplicate

@@ -56,15 +56,22 @@ public struct Ledger: Sendable {
 
   func commit(_ resource: Resource, _ audit: AuditDraft) async throws {
     let event = try await store.insert(resource, audit: audit)
-    feed.publish(event)
+    published([event])
   }
 
   func commitUpdate(
     _ type: ResourceType, id: String, _ audit: AuditDraft, change: @escaping @Sendable (Resource) throws -> Resource
   ) async throws -> Resource {
     let (resource, event) = try await store.update(type, id: id, audit: audit, change: change)
-    feed.publish(event)
+    published([event])
     return resource
+  }
+
+  /// Hands committed changes to the feed, unless other daemons write to the store too: then the feed
+  /// follows the store's audit log (``ChangeFeedFollower``), which holds every daemon's changes in order.
+  func published(_ events: [AuditEvent]) {
+    guard !(store is any SharedLedgerStore) else { return }
+    for event in events { feed.publish(event) }
   }
 
   static func pageSize(_ value: Int32, field: String = "page_size") throws -> Int {

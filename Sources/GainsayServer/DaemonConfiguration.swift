@@ -9,6 +9,10 @@ public struct DaemonConfiguration: Sendable {
   public var dataDirectory: String
   public var policy: AccessPolicy
   public var ledger: LedgerConfiguration
+  /// Where the ledger lives: SQLite in `dataDirectory` (the default) or a shared PostgreSQL database.
+  public var store = StoreLocation.embedded
+  /// A file holding the PostgreSQL password (see ``StoreLocation/password(file:environment:)``).
+  public var storePasswordFile: String?
   public var maximumFrameSize = 4 * 1024 * 1024
   public var serverVersion = "0.1.0"
 
@@ -34,6 +38,7 @@ public struct DaemonConfiguration: Sendable {
   ///
   /// ```json
   /// { "socket": "/run/gainsay/gainsayd.sock", "dataDirectory": "/var/lib/gainsay",
+  ///   "store": "postgres:///gainsay?host=/run/postgresql", "storePasswordFile": "/etc/gainsay/pgpass",
   ///   "publisher": "The Daily Example", "publisherURL": "https://example.org",
   ///   "roles": { "users": { "alice": "editor" }, "groups": { "newsroom": "reader" } },
   ///   "reviewers": { "alice": "Alice Example" },
@@ -61,6 +66,14 @@ public struct DaemonConfiguration: Sendable {
     }
     if let socket = file.socket { socketPath = socket }
     if let directory = file.dataDirectory { dataDirectory = directory }
+    if let location = file.store {
+      do {
+        store = try StoreLocation(parsing: location)
+      } catch let error as ConfigurationError {
+        throw ConfigurationError("\(path): \(error)")
+      }
+    }
+    if let passwordFile = file.storePasswordFile { storePasswordFile = passwordFile }
     if let publisher = file.publisher { ledger.publisher = publisher }
     if let url = file.publisherURL {
       guard (try? Validate.url(url, field: "publisherURL", required: true)) != nil else {
@@ -120,6 +133,8 @@ public struct DaemonConfiguration: Sendable {
   private struct ConfigFile: Decodable {
     var socket: String?
     var dataDirectory: String?
+    var store: String?
+    var storePasswordFile: String?
     var publisher: String?
     var publisherURL: String?
     var roles: Roles?

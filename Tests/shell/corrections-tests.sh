@@ -75,6 +75,20 @@ dup_claim=$(g claim add "Chechnya has no such people" --speaker Kadirov --add-sp
 check "--add-speaker --new adds the new speaker" bash -c "[[ '$dup_claim' == clm_* ]] && grep -q 'added speaker Kadirov as spk_' '$work/added'"
 dup=$(g speaker show Kadirov --json | "$json" "print(data[0]['id'])")
 
+# --- No silent overwrites (issue 17): --if-revision names the revision read; a stale one changes nothing.
+rev_claim=$(g claim add "Nobody was detained" --speaker "$kadyrov" --said 2017-04)
+check "claim show prints revision 1" has "revision" g claim show "$rev_claim"
+check "claim edit --if-revision 1 applies" has "$rev_claim" g claim edit "$rev_claim" --context 'Grozny, April 2017' --if-revision 1 --reason 'place named'
+check "claim edit --if-revision 1 again: refused (exit 73), naming both revisions" \
+  expect_exit_fixed 73 "is at revision 2, not revision 1" g claim edit "$rev_claim" --context 'Moscow' --if-revision 1 --reason 'place'
+check "the refused edit changed nothing" bash -c "'$bin/gainsay' claim show '$rev_claim' --json | '$json' \"assert data[0]['context'] == 'Grozny, April 2017' and data[0]['revision'] == 2, data\""
+check "--if-revision 0 is a usage error" expect_usage_error "if-revision" g claim edit "$rev_claim" --context x --if-revision 0 --reason r
+rev_speaker=$(g speaker add "Adam Delimkhanov" --country RU)
+check "speaker edit --if-revision folds alias changes into one update" has "$rev_speaker" g speaker edit "$rev_speaker" --role MP --add-alias "Адам Делимханов" --if-revision 1 --reason 'office'
+check "speaker show: revision 2, alias added" bash -c "'$bin/gainsay' speaker show '$rev_speaker' --json | '$json' \"assert data[0]['revision'] == 2 and data[0]['aliases'] == ['Адам Делимханов'], data\""
+check "speaker edit with a stale --if-revision is refused" expect_exit_fixed 73 "not revision 1" g speaker edit "$rev_speaker" --role 'Deputy' --if-revision 1
+check "speaker rename sends the revision it read" has "$rev_speaker" g speaker rename "$rev_speaker" "Adam S. Delimkhanov" --reason 'middle initial'
+
 # --- Speaker corrections: rename (old name kept as an alias), merge.
 check "speaker rename needs --reason" expect_usage_error "reason" g speaker rename "$putin" "Vladimir V. Putin"
 check "speaker rename: an empty reason is refused" expect_usage_error "reason" g speaker rename "$putin" "Vladimir V. Putin" --reason " "

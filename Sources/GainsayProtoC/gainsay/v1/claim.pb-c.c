@@ -1389,7 +1389,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_claims_response__descriptor =
   (ProtobufCMessageInit) gainsay__v1__list_claims_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__update_claim_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__update_claim_request__field_descriptors[4] =
 {
   {
     "claim",
@@ -1427,16 +1427,29 @@ static const ProtobufCFieldDescriptor gainsay__v1__update_claim_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expected_revision",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateClaimRequest, expected_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__update_claim_request__field_indices_by_name[] = {
   0,   /* field[0] = claim */
+  3,   /* field[3] = expected_revision */
   2,   /* field[2] = reason */
   1,   /* field[1] = update_mask */
 };
 static const ProtobufCIntRange gainsay__v1__update_claim_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__update_claim_request__descriptor =
 {
@@ -1446,7 +1459,7 @@ const ProtobufCMessageDescriptor gainsay__v1__update_claim_request__descriptor =
   "Gainsay__V1__UpdateClaimRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__UpdateClaimRequest),
-  3,
+  4,
   gainsay__v1__update_claim_request__field_descriptors,
   gainsay__v1__update_claim_request__field_indices_by_name,
   1,  gainsay__v1__update_claim_request__number_ranges,

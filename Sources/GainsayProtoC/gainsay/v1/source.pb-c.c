@@ -277,7 +277,7 @@ void   gainsay__v1__update_source_request__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__update_source_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__source__field_descriptors[13] =
+static const ProtobufCFieldDescriptor gainsay__v1__source__field_descriptors[14] =
 {
   {
     "id",
@@ -435,6 +435,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__source__field_descriptors[13]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "revision",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Source, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__source__field_indices_by_name[] = {
   8,   /* field[8] = archived_text */
@@ -447,6 +459,7 @@ static const unsigned gainsay__v1__source__field_indices_by_name[] = {
   7,   /* field[7] = language */
   2,   /* field[2] = outlet */
   5,   /* field[5] = published_on */
+  13,   /* field[13] = revision */
   1,   /* field[1] = title */
   12,   /* field[12] = update_time */
   4,   /* field[4] = url */
@@ -454,7 +467,7 @@ static const unsigned gainsay__v1__source__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__source__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__source__descriptor =
 {
@@ -464,7 +477,7 @@ const ProtobufCMessageDescriptor gainsay__v1__source__descriptor =
   "Gainsay__V1__Source",
   "gainsay.v1",
   sizeof(Gainsay__V1__Source),
-  13,
+  14,
   gainsay__v1__source__field_descriptors,
   gainsay__v1__source__field_indices_by_name,
   1,  gainsay__v1__source__number_ranges,
@@ -688,7 +701,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_sources_response__descriptor 
   (ProtobufCMessageInit) gainsay__v1__list_sources_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_descriptors[5] =
 {
   {
     "source",
@@ -738,8 +751,21 @@ static const ProtobufCFieldDescriptor gainsay__v1__update_source_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expected_revision",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateSourceRequest, expected_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__update_source_request__field_indices_by_name[] = {
+  4,   /* field[4] = expected_revision */
   2,   /* field[2] = reason */
   0,   /* field[0] = source */
   1,   /* field[1] = update_mask */
@@ -748,7 +774,7 @@ static const unsigned gainsay__v1__update_source_request__field_indices_by_name[
 static const ProtobufCIntRange gainsay__v1__update_source_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__update_source_request__descriptor =
 {
@@ -758,7 +784,7 @@ const ProtobufCMessageDescriptor gainsay__v1__update_source_request__descriptor 
   "Gainsay__V1__UpdateSourceRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__UpdateSourceRequest),
-  4,
+  5,
   gainsay__v1__update_source_request__field_descriptors,
   gainsay__v1__update_source_request__field_indices_by_name,
   1,  gainsay__v1__update_source_request__number_ranges,

@@ -457,7 +457,7 @@ void   gainsay__v1__merge_speakers_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__merge_speakers_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[12] =
+static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[13] =
 {
   {
     "id",
@@ -603,6 +603,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__speaker__field_descriptors[12
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "revision",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__Speaker, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   5,   /* field[5] = affiliation */
@@ -614,6 +626,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
   10,   /* field[10] = merged_into */
   1,   /* field[1] = name */
   11,   /* field[11] = region */
+  12,   /* field[12] = revision */
   4,   /* field[4] = role */
   9,   /* field[9] = update_time */
   7,   /* field[7] = wikidata_id */
@@ -621,7 +634,7 @@ static const unsigned gainsay__v1__speaker__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__speaker__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
 {
@@ -631,7 +644,7 @@ const ProtobufCMessageDescriptor gainsay__v1__speaker__descriptor =
   "Gainsay__V1__Speaker",
   "gainsay.v1",
   sizeof(Gainsay__V1__Speaker),
-  12,
+  13,
   gainsay__v1__speaker__field_descriptors,
   gainsay__v1__speaker__field_indices_by_name,
   1,  gainsay__v1__speaker__number_ranges,
@@ -855,7 +868,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_speakers_response__descriptor
   (ProtobufCMessageInit) gainsay__v1__list_speakers_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field_descriptors[4] =
 {
   {
     "speaker",
@@ -893,8 +906,21 @@ static const ProtobufCFieldDescriptor gainsay__v1__update_speaker_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expected_revision",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__UpdateSpeakerRequest, expected_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__update_speaker_request__field_indices_by_name[] = {
+  3,   /* field[3] = expected_revision */
   2,   /* field[2] = reason */
   0,   /* field[0] = speaker */
   1,   /* field[1] = update_mask */
@@ -902,7 +928,7 @@ static const unsigned gainsay__v1__update_speaker_request__field_indices_by_name
 static const ProtobufCIntRange gainsay__v1__update_speaker_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__update_speaker_request__descriptor =
 {
@@ -912,7 +938,7 @@ const ProtobufCMessageDescriptor gainsay__v1__update_speaker_request__descriptor
   "Gainsay__V1__UpdateSpeakerRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__UpdateSpeakerRequest),
-  3,
+  4,
   gainsay__v1__update_speaker_request__field_descriptors,
   gainsay__v1__update_speaker_request__field_indices_by_name,
   1,  gainsay__v1__update_speaker_request__number_ranges,

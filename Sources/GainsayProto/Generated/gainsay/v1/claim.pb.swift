@@ -318,6 +318,10 @@ public struct UpdateClaimRequest: Sendable, Hashable {
   public var updateMask: FieldMask? = nil
   /// Why (kept with the revision). Required.
   public var reason: String = ""
+  /// The revision the change was based on (the `revision` the client read). When set (1 or more) the
+  /// update is refused with FAILED_PRECONDITION if the claim has changed since, naming both revisions, so
+  /// that two journalists correcting one claim never overwrite each other silently. 0: no check.
+  public var expectedRevision: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -1042,12 +1046,14 @@ extension UpdateClaimRequest: CBridgedMessage {
       self.updateMask = try FieldMask(cMessage: value)
     }
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.UpdateClaimRequest.reason")
+    self.expectedRevision = c.pointee.expected_revision
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.claim = claim.map { arena.message($0) }
     c.pointee.update_mask = updateMask.map { arena.message($0) }
     c.pointee.reason = arena.cString(reason)
+    c.pointee.expected_revision = expectedRevision
   }
 }
 
@@ -1058,6 +1064,7 @@ extension UpdateClaimRequest: ProtoJSONEncodable {
     if let value = claim { fields.append(("claim", value.jsonValue)) }
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    if expectedRevision != 0 { fields.append(("expectedRevision", .integer(Int64(expectedRevision)))) }
     return .object(fields)
   }
 }
@@ -1074,6 +1081,7 @@ extension UpdateClaimRequest: ProtoJSONDecodable {
       case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
       case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
       case "reason": self.reason = try json.stringValue(at: fieldPath)
+      case "expectedRevision", "expected_revision": self.expectedRevision = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }

@@ -221,6 +221,9 @@ public struct Source: Sendable, Hashable {
   public var createTime: Timestamp? = nil
   /// Output only.
   public var updateTime: Timestamp? = nil
+  /// Output only: 1 when created, one more at every change (0 in records written before sources had
+  /// revisions). Send it back as UpdateSourceRequest.expected_revision.
+  public var revision: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -285,6 +288,9 @@ public struct UpdateSourceRequest: Sendable, Hashable {
   /// Withdraw the active links whose passage no longer occurs in the new archived text, in the same
   /// transaction as the update (each with its own WITHDRAW audit event).
   public var withdrawBrokenLinks: Bool = false
+  /// The revision the change was based on; when set (1 or more) the update is refused with
+  /// FAILED_PRECONDITION if the source has changed since. 0: no check.
+  public var expectedRevision: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -329,6 +335,7 @@ extension Source: CBridgedMessage {
     if let value = c.pointee.update_time {
       self.updateTime = try Timestamp(cMessage: value)
     }
+    self.revision = c.pointee.revision
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -346,6 +353,7 @@ extension Source: CBridgedMessage {
     c.pointee.archived_text_size = archivedTextSize
     c.pointee.create_time = createTime.map { arena.message($0) }
     c.pointee.update_time = updateTime.map { arena.message($0) }
+    c.pointee.revision = revision
   }
 }
 
@@ -366,6 +374,7 @@ extension Source: ProtoJSONEncodable {
     if archivedTextSize != 0 { fields.append(("archivedTextSize", .string(String(archivedTextSize)))) }
     if let value = createTime { fields.append(("createTime", value.jsonValue)) }
     if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
+    if revision != 0 { fields.append(("revision", .integer(Int64(revision)))) }
     return .object(fields)
   }
 }
@@ -395,6 +404,7 @@ extension Source: ProtoJSONDecodable {
       case "archivedTextSize", "archived_text_size": self.archivedTextSize = try json.integerValue(Int64.self, at: fieldPath)
       case "createTime", "create_time": self.createTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
+      case "revision": self.revision = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }
@@ -667,6 +677,7 @@ extension UpdateSourceRequest: CBridgedMessage {
     }
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.UpdateSourceRequest.reason")
     self.withdrawBrokenLinks = c.pointee.withdraw_broken_links != 0
+    self.expectedRevision = c.pointee.expected_revision
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -674,6 +685,7 @@ extension UpdateSourceRequest: CBridgedMessage {
     c.pointee.update_mask = updateMask.map { arena.message($0) }
     c.pointee.reason = arena.cString(reason)
     c.pointee.withdraw_broken_links = withdrawBrokenLinks ? 1 : 0
+    c.pointee.expected_revision = expectedRevision
   }
 }
 
@@ -685,6 +697,7 @@ extension UpdateSourceRequest: ProtoJSONEncodable {
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     if withdrawBrokenLinks { fields.append(("withdrawBrokenLinks", .bool(true))) }
+    if expectedRevision != 0 { fields.append(("expectedRevision", .integer(Int64(expectedRevision)))) }
     return .object(fields)
   }
 }
@@ -702,6 +715,7 @@ extension UpdateSourceRequest: ProtoJSONDecodable {
       case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
       case "reason": self.reason = try json.stringValue(at: fieldPath)
       case "withdrawBrokenLinks", "withdraw_broken_links": self.withdrawBrokenLinks = try json.boolValue(at: fieldPath)
+      case "expectedRevision", "expected_revision": self.expectedRevision = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }

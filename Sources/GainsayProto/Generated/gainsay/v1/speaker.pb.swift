@@ -103,6 +103,9 @@ public struct Speaker: Sendable, Hashable {
   public var mergedInto: String = ""
   /// A state, province or region within the country, e.g. "Texas" or "Chechnya".
   public var region: String = ""
+  /// Output only: 1 when created, one more at every change (0 in records written before speakers had
+  /// revisions). Send it back as UpdateSpeakerRequest.expected_revision.
+  public var revision: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -164,6 +167,9 @@ public struct UpdateSpeakerRequest: Sendable, Hashable {
   public var updateMask: FieldMask? = nil
   /// Why, kept in the audit log.
   public var reason: String = ""
+  /// The revision the change was based on; when set (1 or more) the update is refused with
+  /// FAILED_PRECONDITION if the speaker has changed since. 0: no check.
+  public var expectedRevision: Int32 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -254,6 +260,7 @@ extension Speaker: CBridgedMessage {
     }
     self.mergedInto = try bridgeString(c.pointee.merged_into, field: "gainsay.v1.Speaker.merged_into")
     self.region = try bridgeString(c.pointee.region, field: "gainsay.v1.Speaker.region")
+    self.revision = c.pointee.revision
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -270,6 +277,7 @@ extension Speaker: CBridgedMessage {
     c.pointee.update_time = updateTime.map { arena.message($0) }
     c.pointee.merged_into = arena.cString(mergedInto)
     c.pointee.region = arena.cString(region)
+    c.pointee.revision = revision
   }
 }
 
@@ -289,6 +297,7 @@ extension Speaker: ProtoJSONEncodable {
     if let value = updateTime { fields.append(("updateTime", value.jsonValue)) }
     if !mergedInto.isEmpty { fields.append(("mergedInto", .string(mergedInto))) }
     if !region.isEmpty { fields.append(("region", .string(region))) }
+    if revision != 0 { fields.append(("revision", .integer(Int64(revision)))) }
     return .object(fields)
   }
 }
@@ -317,6 +326,7 @@ extension Speaker: ProtoJSONDecodable {
       case "updateTime", "update_time": self.updateTime = try Timestamp(jsonValue: json, at: fieldPath)
       case "mergedInto", "merged_into": self.mergedInto = try json.stringValue(at: fieldPath)
       case "region": self.region = try json.stringValue(at: fieldPath)
+      case "revision": self.revision = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }
@@ -588,12 +598,14 @@ extension UpdateSpeakerRequest: CBridgedMessage {
       self.updateMask = try FieldMask(cMessage: value)
     }
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.UpdateSpeakerRequest.reason")
+    self.expectedRevision = c.pointee.expected_revision
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.speaker = speaker.map { arena.message($0) }
     c.pointee.update_mask = updateMask.map { arena.message($0) }
     c.pointee.reason = arena.cString(reason)
+    c.pointee.expected_revision = expectedRevision
   }
 }
 
@@ -604,6 +616,7 @@ extension UpdateSpeakerRequest: ProtoJSONEncodable {
     if let value = speaker { fields.append(("speaker", value.jsonValue)) }
     if let value = updateMask { fields.append(("updateMask", value.jsonValue)) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
+    if expectedRevision != 0 { fields.append(("expectedRevision", .integer(Int64(expectedRevision)))) }
     return .object(fields)
   }
 }
@@ -620,6 +633,7 @@ extension UpdateSpeakerRequest: ProtoJSONDecodable {
       case "speaker": self.speaker = try Speaker(jsonValue: json, at: fieldPath)
       case "updateMask", "update_mask": self.updateMask = try FieldMask(jsonValue: json, at: fieldPath)
       case "reason": self.reason = try json.stringValue(at: fieldPath)
+      case "expectedRevision", "expected_revision": self.expectedRevision = try json.integerValue(Int32.self, at: fieldPath)
       default: continue
       }
     }

@@ -315,10 +315,16 @@ struct  Gainsay__V1__UpdateClaimRequest
    * Why (kept with the revision). Required.
    */
   char *reason;
+  /*
+   * The revision the change was based on (the `revision` the client read). When set (1 or more) the
+   * update is refused with FAILED_PRECONDITION if the claim has changed since, naming both revisions, so
+   * that two journalists correcting one claim never overwrite each other silently. 0: no check.
+   */
+  int32_t expected_revision;
 };
 #define GAINSAY__V1__UPDATE_CLAIM_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__update_claim_request__descriptor) \
-    , NULL, NULL, (char *)protobuf_c_empty_string }
+    , NULL, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Gainsay__V1__RetractClaimRequest

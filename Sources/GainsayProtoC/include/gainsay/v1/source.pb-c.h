@@ -113,10 +113,15 @@ struct  Gainsay__V1__Source
    * Output only.
    */
   Google__Protobuf__Timestamp *update_time;
+  /*
+   * Output only: 1 when created, one more at every change (0 in records written before sources had
+   * revisions). Send it back as UpdateSourceRequest.expected_revision.
+   */
+  int32_t revision;
 };
 #define GAINSAY__V1__SOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__source__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL, GAINSAY__V1__SOURCE_KIND__SOURCE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL, GAINSAY__V1__SOURCE_KIND__SOURCE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, NULL, 0 }
 
 
 struct  Gainsay__V1__CreateSourceRequest
@@ -190,10 +195,15 @@ struct  Gainsay__V1__UpdateSourceRequest
    * transaction as the update (each with its own WITHDRAW audit event).
    */
   protobuf_c_boolean withdraw_broken_links;
+  /*
+   * The revision the change was based on; when set (1 or more) the update is refused with
+   * FAILED_PRECONDITION if the source has changed since. 0: no check.
+   */
+  int32_t expected_revision;
 };
 #define GAINSAY__V1__UPDATE_SOURCE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__update_source_request__descriptor) \
-    , NULL, NULL, (char *)protobuf_c_empty_string, 0 }
+    , NULL, NULL, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /* Gainsay__V1__Source methods */

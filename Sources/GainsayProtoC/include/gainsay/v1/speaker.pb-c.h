@@ -93,10 +93,15 @@ struct  Gainsay__V1__Speaker
    * A state, province or region within the country, e.g. "Texas" or "Chechnya".
    */
   char *region;
+  /*
+   * Output only: 1 when created, one more at every change (0 in records written before speakers had
+   * revisions). Send it back as UpdateSpeakerRequest.expected_revision.
+   */
+  int32_t revision;
 };
 #define GAINSAY__V1__SPEAKER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__speaker__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, GAINSAY__V1__SPEAKER_KIND__SPEAKER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Gainsay__V1__CreateSpeakerRequest
@@ -186,10 +191,15 @@ struct  Gainsay__V1__UpdateSpeakerRequest
    * Why, kept in the audit log.
    */
   char *reason;
+  /*
+   * The revision the change was based on; when set (1 or more) the update is refused with
+   * FAILED_PRECONDITION if the speaker has changed since. 0: no check.
+   */
+  int32_t expected_revision;
 };
 #define GAINSAY__V1__UPDATE_SPEAKER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__update_speaker_request__descriptor) \
-    , NULL, NULL, (char *)protobuf_c_empty_string }
+    , NULL, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
