@@ -6,7 +6,7 @@ import GainsayRPC
 /// processes with the same payload sizes), in one run, and prints a table (and JSON with --json FILE).
 ///
 ///   gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only] [--no-report]
-///                 [--ledger DIR]
+///                 [--ledger DIR] [--store postgres://…]
 ///   gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
 ///
 /// `--scale-only` skips the unary calls, `--no-report` the report fixture, and `--ledger DIR` measures a
@@ -37,7 +37,7 @@ enum Bench {
           """
           gainsay-bench: \(unknown == "--help" || unknown == "-h" ? "usage" : "unknown argument \(unknown)"):
             gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only] [--no-report]
-                          [--ledger DIR]
+                          [--ledger DIR] [--store postgres://…]
             gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
 
           """.utf8))
@@ -52,7 +52,7 @@ enum Bench {
   /// takes minutes, so a mistyped flag must not start one.
   static func unknownArgument(_ arguments: [String]) -> String? {
     let flags: Set = ["--quick", "--keep", "--scale-only", "--no-report", "--report-only"]
-    let options: Set = ["--claims", "--searches", "--json", "--ledger", "--report-claims", "--report-runs"]
+    let options: Set = ["--claims", "--searches", "--json", "--ledger", "--report-claims", "--report-runs", "--store"]
     var index = 1
     while index < arguments.count {
       if options.contains(arguments[index]) && index + 1 < arguments.count {
@@ -108,10 +108,23 @@ enum Bench {
       path: work + "/echo.sock", requestSize: requestSize, replySize: replySize, count: calls)
 
     let socket = work + "/d.sock"
+    // --store URL: the ledger in PostgreSQL (an empty database), served by three daemons; writes with many
+    // clients are spread over them, everything else goes through the first.
+    let store = option("--store")
     let daemon = try DaemonProcess(
       executable: here.appendingPathComponent("gainsayd"), socket: socket,
-      dataDirectory: existingLedger ?? work + "/data")
+      dataDirectory: existingLedger ?? work + "/data", store: store)
     defer { daemon.stop() }
+    let others =
+      try store.map { url in
+        try (2...3).map { number in
+          try DaemonProcess(
+            executable: here.appendingPathComponent("gainsayd"), socket: work + "/d\(number).sock",
+            dataDirectory: work + "/data\(number)", store: url)
+        }
+      } ?? []
+    defer { for other in others { other.stop() } }
+    for other in others { await (try connect(other.socket)).close() }
     let client = try await connect(socket)
     let idleRSS = daemon.residentMiB
 
@@ -149,7 +162,8 @@ enum Bench {
     // --scale-only skips the unary RPC measurements, for working on the ledger at scale.
     if !arguments.contains("--scale-only") {
       try await measureCalls(
-        client: client, socket: socket, calls: calls, quick: quick, corpus: &corpus, into: &results)
+        client: client, sockets: [socket] + others.map(\.socket), calls: calls, quick: quick, corpus: &corpus,
+        into: &results)
     }
 
     // At scale.
@@ -162,9 +176,11 @@ enum Bench {
     if existingLedger == nil {
       figures.append(try await scale.importClaims(client, corpus: &corpus))
     }
-    let size = try IndexSize.measure(databasePath: (existingLedger ?? work + "/data") + "/ledger.sqlite")
-    FileHandle.standardError.write(Data("index size: \(size.detail)\n".utf8))
-    for figure in size.figures { figures.append(figure) }
+    if store == nil {
+      let size = try IndexSize.measure(databasePath: (existingLedger ?? work + "/data") + "/ledger.sqlite")
+      FileHandle.standardError.write(Data("index size: \(size.detail)\n".utf8))
+      for figure in size.figures { figures.append(figure) }
+    }
     let searches = try await scale.search(client, corpus: &corpus)
     results.append(("ranked search (top 20) over \(scaleClaims) claims, all queries", "p99 ≤ 20 ms", searches.all))
     results.append(("… English queries (1–3 words)", "—", searches.english))
@@ -223,11 +239,12 @@ enum Bench {
   }
 
   /// The unary calls: Health (Swift client, minimal wire client, 8 clients), durable CreateClaim with 1 and
-  /// 16 clients, GetClaim with 1 and 8 clients.
+  /// 16 clients (spread over every daemon of `sockets`), GetClaim with 1 and 8 clients.
   static func measureCalls(
-    client: RPCClient, socket: String, calls: Int, quick: Bool, corpus: inout SyntheticCorpus,
+    client: RPCClient, sockets: [String], calls: Int, quick: Bool, corpus: inout SyntheticCorpus,
     into results: inout Results
   ) async throws {
+    let socket = sockets[0]
     results.append(
       (
         "Health, 1 client", "p50 ≤ 2× floor",
@@ -272,8 +289,9 @@ enum Bench {
     results.append(("CreateClaim (durable), 1 client", "—", oneWriter))
     results.append(
       (
-        "CreateClaim (durable), 16 clients", "≥ 10,000 calls/s",
-        try await concurrent(clients: 16, calls: writes * 2, socket: socket) { client, index in
+        "CreateClaim (durable), 16 clients" + (sockets.count > 1 ? " over \(sockets.count) daemons" : ""),
+        "≥ 10,000 calls/s",
+        try await concurrent(clients: 16, calls: writes * 2, sockets: sockets) { client, index in
           _ = try await client.call(LedgerService.createClaim, requests[writes + index])
         }
       ))
@@ -328,7 +346,16 @@ enum Bench {
   static func concurrent(
     clients: Int, calls: Int, socket: String, _ body: @escaping @Sendable (RPCClient, Int) async throws -> Void
   ) async throws -> Measurement {
-    let connections = try await (0..<clients).asyncMap { _ in try await RPCClient.connect(socketPath: socket) }
+    try await concurrent(clients: clients, calls: calls, sockets: [socket], body)
+  }
+
+  /// `calls` calls over `clients` connections, spread round-robin over the daemons of `sockets`.
+  static func concurrent(
+    clients: Int, calls: Int, sockets: [String], _ body: @escaping @Sendable (RPCClient, Int) async throws -> Void
+  ) async throws -> Measurement {
+    let connections = try await (0..<clients).asyncMap { index in
+      try await RPCClient.connect(socketPath: sockets[index % sockets.count])
+    }
     let clock = ContinuousClock()
     let start = clock.now
     let samples = try await withThrowingTaskGroup(of: [Double].self) { group in

@@ -323,10 +323,12 @@ final class DaemonProcess: @unchecked Sendable {
   let socket: String
   private(set) var process: Process
 
-  init(executable: URL, socket: String, dataDirectory: String) throws {
+  /// A daemon on `store` (a PostgreSQL URL), or on the embedded store in `dataDirectory` when nil.
+  init(executable: URL, socket: String, dataDirectory: String, store: String? = nil) throws {
     self.executable = executable
     self.socket = socket
-    arguments = ["--socket", socket, "--data-dir", dataDirectory, "--log-level", "error"]
+    arguments =
+      ["--socket", socket, "--data-dir", dataDirectory, "--log-level", "error"] + (store.map { ["--store", $0] } ?? [])
     process = Process()
     try launch()
   }
