@@ -27,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
   ],
   targets: [
     // The system libprotobuf-c, found through pkg-config.
@@ -100,6 +101,21 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // Persistence for many daemons sharing one ledger: the same store operations on PostgreSQL (postgres-nio),
+    // with search over lexemes analysed by the `gainsay` tokenizer (GainsayRanking).
+    .target(
+      name: "GainsayPostgres",
+      dependencies: [
+        "GainsayCore",
+        // SearchSnippet (public): hits' snippets are made as the SQLite store makes them.
+        "GainsayStore",
+        "GainsayProto",
+        "GainsayRanking",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     // The ledger served over RPC: identity from the socket, roles, error mapping, the daemon's assembly.
     .target(
       name: "GainsayServer",
@@ -165,6 +181,7 @@ let package = Package(
         "GainsayCore",
         "GainsayClaimReview",
         "GainsayStore",
+        "GainsayPostgres",
         "GainsayServer",
         "GainsayRPC",
         "GainsayProto",

@@ -32,4 +32,7 @@ int gainsay_register_rank(sqlite3 *db);
 /// their inflections (Кадырова, Kadyrova). Lower-case words get no key.
 int gainsay_register_tokenizer(sqlite3 *db);
 
+// Tokens and positions of the `gainsay` tokenizer outside FTS5 (for the PostgreSQL store).
+#include "GainsayAnalysis.h"
+
 #endif
