@@ -122,6 +122,7 @@ let package = Package(
       dependencies: [
         "GainsayCore",
         "GainsayStore",
+        "GainsayPostgres",
         "GainsayRPC",
         "GainsayProto",
         .product(name: "Logging", package: "swift-log"),
@@ -133,6 +134,7 @@ let package = Package(
       name: "gainsayd",
       dependencies: [
         "GainsayServer",
+        "GainsayCore",
         "GainsayRPC",
         "GainsayProto",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

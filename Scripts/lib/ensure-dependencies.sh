@@ -16,6 +16,7 @@ gainsay_packages=(
   python3-markdown       # tests only: Markdown reports rendered by Python-Markdown must hold no injected HTML
   python3-markdown-it    # tests only: … and by markdown-it (CommonMark)
   python3-jsonschema     # tests only: every ClaimReview checked against an independent JSON Schema
+  postgresql             # tests only: the shared ledger's store, run as a throwaway cluster by the tests
 )
 
 gainsay_missing_packages() {
@@ -39,6 +40,7 @@ gainsay_missing_test_packages() {
   /usr/bin/python3 -c 'import markdown' 2>/dev/null || echo python3-markdown
   /usr/bin/python3 -c 'import markdown_it' 2>/dev/null || echo python3-markdown-it
   /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || echo python3-jsonschema
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo postgresql
 }
 
 gainsay_ensure_dependencies() {
@@ -56,6 +58,13 @@ gainsay_ensure_dependencies() {
   $sudo apt-get update -qq
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # Debian's postgresql package creates (and, where services run, starts) a `main` cluster. The tests run
+  # their own throwaway clusters: stop any the install started, so nothing is left running.
+  if [[ " $missing " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" { print $1, $2 }' | while read -r version name; do
+      $sudo pg_ctlcluster "$version" "$name" stop 2>/dev/null || true
+    done
+  fi
   missing=$(gainsay_missing_packages)
   [ "${1:-}" = --with-test-tools ] && missing="$missing $(gainsay_missing_test_packages)"
   missing=$(echo $missing)

@@ -2,6 +2,7 @@ import Foundation
 public import GainsayCore
 import GainsayProto
 public import GainsayRPC
+import GainsayPostgres
 import GainsayStore
 public import Logging
 
@@ -17,13 +18,47 @@ public final class LedgerDaemon: Sendable {
   public let ledger: Ledger
   public let configuration: DaemonConfiguration
   private let locks: [ExclusiveLock]
-  private let store: SQLiteLedgerStore
+  private let store: any LedgerStore
+  /// Feeds `Watch` from the audit log when other daemons share the store; nil for the embedded store.
+  public let follower: ChangeFeedFollower?
 
-  /// Checks (or creates) the socket and data folders: owned by the daemon's user and writable by no one
-  /// else, else it refuses to start; refuses to share a socket or data directory with a live daemon;
-  /// opens (and migrates) the ledger, and builds the server.
-  public init(configuration: DaemonConfiguration, logger: Logger) throws {
-    self.configuration = configuration
+  /// The daemon on the embedded store: checks (or creates) the socket and data folders (owned by the
+  /// daemon's user and writable by no one else, else it refuses to start), refuses to share a socket or
+  /// data directory with a live daemon, opens (and migrates) the ledger, and builds the server.
+  ///
+  /// A daemon on PostgreSQL connects first: ``open(configuration:logger:)``.
+  public convenience init(configuration: DaemonConfiguration, logger: Logger) throws {
+    guard configuration.store == .embedded else {
+      throw ConfigurationError("the store \(configuration.store) is opened with LedgerDaemon.open")
+    }
+    let locks = try Self.lockFolders(configuration, data: true)
+    // A migration that rebuilds (the search index at an upgrade) says how far it has got.
+    let store = try SQLiteLedgerStore(path: configuration.databasePath) { [logger] message in
+      logger.notice("\(message)", metadata: ["database": "\(configuration.databasePath)"])
+    }
+    self.init(configuration: configuration, store: store, locks: locks, logger: logger)
+  }
+
+  /// The daemon on the store its configuration names: the embedded SQLite ledger, or a PostgreSQL ledger
+  /// shared with other daemons (connected to, and migrated once whichever daemon comes first).
+  public static func open(configuration: DaemonConfiguration, logger: Logger) async throws -> LedgerDaemon {
+    switch configuration.store {
+    case .embedded:
+      return try LedgerDaemon(configuration: configuration, logger: logger)
+    case .postgres(let url):
+      // The data folder holds nothing of a shared ledger: only the socket's folder and lock are the daemon's.
+      let locks = try lockFolders(configuration, data: false)
+      let password = try StoreLocation.password(file: configuration.storePasswordFile)
+      let store = try await PostgresLedgerStore.connect(url: url, password: password, logger: logger) {
+        [logger] message in logger.notice("\(message)", metadata: ["store": "\(url)"])
+      }
+      return LedgerDaemon(configuration: configuration, store: store, locks: locks, logger: logger)
+    }
+  }
+
+  /// Checks (or creates) the socket's folder, and the data folder when the ledger lives there, and takes
+  /// their locks.
+  private static func lockFolders(_ configuration: DaemonConfiguration, data: Bool) throws -> [ExclusiveLock] {
     guard configuration.socketPath.utf8.count < 108 else {
       throw ConfigurationError(
         "the socket path is \(configuration.socketPath.utf8.count) bytes; Linux allows at most 107: \(configuration.socketPath)"
@@ -35,17 +70,23 @@ public final class LedgerDaemon: Sendable {
       existing: .keep, what: "socket folder")
     let socketLock = try ExclusiveLock(
       path: configuration.socketPath + ".lock", purpose: "the socket \(configuration.socketPath)")
+    guard data else { return [socketLock] }
     try PrivateDirectory.prepare(configuration.dataDirectory, mode: 0o700, existing: .tighten, what: "data folder")
     let dataLock = try ExclusiveLock(
       path: configuration.dataDirectory + "/gainsayd.lock", purpose: "the data directory \(configuration.dataDirectory)"
     )
-    locks = [socketLock, dataLock]
+    return [socketLock, dataLock]
+  }
 
-    // A migration that rebuilds (the search index at an upgrade) says how far it has got.
-    store = try SQLiteLedgerStore(path: configuration.databasePath) { [logger] message in
-      logger.notice("\(message)", metadata: ["database": "\(configuration.databasePath)"])
+  private init(configuration: DaemonConfiguration, store: any LedgerStore, locks: [ExclusiveLock], logger: Logger) {
+    self.configuration = configuration
+    self.store = store
+    self.locks = locks
+    let ledger = Ledger(store: store, configuration: configuration.ledger)
+    self.ledger = ledger
+    follower = (store as? any SharedLedgerStore).map { shared in
+      ChangeFeedFollower(store: shared, feed: ledger.feed) { message in logger.warning("\(message)") }
     }
-    ledger = Ledger(store: store, configuration: configuration.ledger)
     var serverConfiguration = RPCServerConfiguration(socketPath: configuration.socketPath)
     serverConfiguration.serverVersion = configuration.serverVersion
     serverConfiguration.maximumFrameSize = configuration.maximumFrameSize
@@ -63,7 +104,19 @@ public final class LedgerDaemon: Sendable {
   /// Closes the ledger after the server has stopped: a clean close lets the next start skip the full
   /// integrity check.
   public func close() throws {
-    try store.close()
+    guard let embedded = store as? SQLiteLedgerStore else {
+      throw ConfigurationError("a shared store is closed with shutdown()")
+    }
+    try embedded.close()
+  }
+
+  /// Closes the ledger, whichever store holds it, after the server has stopped.
+  public func shutdown() async throws {
+    if let shared = store as? PostgresLedgerStore {
+      await shared.close()
+    } else {
+      try close()
+    }
   }
 
 }

@@ -28,6 +28,15 @@ struct GainsayDaemon: AsyncParsableCommand {
   @Option(help: "Where the ledger lives (env GAINSAY_DATA_DIR; default $XDG_DATA_HOME/gainsay).")
   var dataDir: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Where the ledger lives: sqlite (the default, in the data folder) or a PostgreSQL URL shared by many daemons.",
+      discussion: "e.g. postgres:///gainsay?host=/run/postgresql (env GAINSAY_STORE). No password in the URL: "
+        + "give it in a file (\"storePasswordFile\" in the config, or GAINSAY_STORE_PASSWORD_FILE) or in "
+        + "GAINSAY_STORE_PASSWORD. See docs/SCALING.md.",
+      valueName: "store"))
+  var store: String?
+
   @Option(help: "A JSON config file: roles, rating scale, publisher (see docs/OPERATIONS.md).")
   var config: String?
 
@@ -57,18 +66,33 @@ struct GainsayDaemon: AsyncParsableCommand {
     configuration.serverVersion = Self.version
     let daemon: LedgerDaemon
     do {
+      // The environment, then the config file, then the flags: each wins over the one before.
+      if let location = ProcessInfo.processInfo.environment["GAINSAY_STORE"], !location.isEmpty {
+        configuration.store = try StoreLocation(parsing: location)
+      }
       if let config { try configuration.apply(configFile: config) }
       if let socket { configuration.socketPath = socket }
       if let dataDir { configuration.dataDirectory = dataDir }
-      daemon = try LedgerDaemon(configuration: configuration, logger: logger)
+      if let store { configuration.store = try StoreLocation(parsing: store) }
+      daemon = try await LedgerDaemon.open(configuration: configuration, logger: logger)
     } catch {
       FileHandle.standardError.write(Data("gainsayd: \(error)\n".utf8))
       throw ExitCode(1)
     }
-    logger.info("ledger at \(configuration.databasePath)")
+    switch configuration.store {
+    case .embedded: logger.info("ledger at \(configuration.databasePath)")
+    case .postgres(let url): logger.info("ledger in PostgreSQL at \(url), shared with any other daemon there")
+    }
 
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+      .init(service: RPCServerService(server: daemon.server, logger: logger))
+    ]
+    if let follower = daemon.follower {
+      // Ends with the server: when the server stops, the group cancels the follower.
+      services.append(.init(service: ChangeFeedService(follower: follower), successTerminationBehavior: .ignore))
+    }
     var groupConfiguration = ServiceGroupConfiguration(
-      services: [.init(service: RPCServerService(server: daemon.server, logger: logger))],
+      services: services,
       gracefulShutdownSignals: [.sigterm, .sigint],
       cancellationSignals: [],
       logger: logger
@@ -77,7 +101,7 @@ struct GainsayDaemon: AsyncParsableCommand {
     groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
     try await ServiceGroup(configuration: groupConfiguration).run()
     do {
-      try daemon.close()
+      try await daemon.shutdown()
     } catch {
       logger.error("\(error)")
     }

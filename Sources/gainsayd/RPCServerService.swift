@@ -1,3 +1,4 @@
+import GainsayCore
 import GainsayRPC
 import Logging
 import ServiceLifecycle
@@ -16,5 +17,15 @@ struct RPCServerService: Service {
       server.beginGracefulShutdown()
     }
     logger.info("stopped; removed \(path)")
+  }
+}
+
+/// Publishes every daemon's changes to this daemon's `Watch` streams (a shared store only); stops at
+/// graceful shutdown.
+struct ChangeFeedService: Service {
+  let follower: ChangeFeedFollower
+
+  func run() async throws {
+    await cancelWhenGracefulShutdown { await follower.run() }
   }
 }
