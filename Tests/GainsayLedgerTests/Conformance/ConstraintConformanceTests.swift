@@ -198,6 +198,35 @@ extension StoreConformance {
       }
     }
 
+    @Test(
+      "a claim's new text must still hold the words other claims' links quote from it", arguments: StoreUnderTest.all)
+    func quotedClaimText(_ sut: StoreUnderTest) async throws {
+      try await sut.withLedger { ledger, store in
+        let room = try await Newsroom.make(in: ledger)
+        let quoted = room.claims["doNotExist"]!.id
+        let link = try await ledger.createLink(
+          Make.link(room.claims["karimov"]!.id, claimTarget: quoted, .repeats, quote: "people who just don't exist"),
+          caller: admin)
+        #expect(link.quote?.exact == "people who just don’t exist")
+        let before = try await store.lastSequence()
+        let error = await ledgerError {
+          _ = try await ledger.updateClaim(
+            Requests.updateText(quoted, "You cannot arrest people who do not exist.", reason: "retyped"), caller: admin)
+        }
+        #expect(error?.code == .failedPrecondition)
+        #expect(error?.field == "claim.text")
+        #expect(error?.message.contains(link.id) == true)
+        #expect(try await store.lastSequence() == before)
+        // A new text that still holds the words is fine, and so is any text once the link is withdrawn.
+        _ = try await ledger.updateClaim(
+          Requests.updateText(quoted, "They repress people who just don’t exist.", reason: "retyped"), caller: admin)
+        _ = try await ledger.withdrawLink(Requests.withdrawLink(link.id, "not a repeat"), caller: admin)
+        let updated = try await ledger.updateClaim(
+          Requests.updateText(quoted, "You cannot arrest people who do not exist.", reason: "retyped"), caller: admin)
+        #expect(updated.revision == 3)
+      }
+    }
+
     @Test("an update that fails in its change closure writes nothing", arguments: StoreUnderTest.all)
     func failedChange(_ sut: StoreUnderTest) async throws {
       try await sut.withLedger { ledger, store in

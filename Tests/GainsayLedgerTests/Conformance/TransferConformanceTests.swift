@@ -148,6 +148,7 @@ extension StoreConformance {
           // A ledger holding records refuses a restore, writing nothing.
           let refused = await ledgerError { try await copyStore.restore(verified) }
           #expect(refused?.code == .failedPrecondition)
+          #expect(refused?.message.contains("empty") == true, "says why: \(refused?.message ?? "")")
           #expect(try await copyStore.lastSequence() == last + 1)
         }
       }
@@ -183,6 +184,7 @@ extension StoreConformance {
           finish.commit = true
           let error = await ledgerError { _ = try await copy.finishImport(finish, caller: admin) }
           #expect(error?.code == .failedPrecondition)
+          #expect(error?.message.contains("empty") == true, "says why: \(error?.message ?? "")")
           #expect(try await copyStore.lastSequence() == 1)
           #expect(
             try await copy.listSpeakers(ListSpeakersRequest(), caller: admin).speakers.map(\.name) == [
