@@ -1,7 +1,8 @@
 # Sourced by Scripts/test (and by hand): a throwaway PostgreSQL cluster for the tests, in a folder of its own.
 #
 #   gainsay_pg_start DIR        initdb in DIR/data (once) and start it, listening only on a Unix socket in DIR;
-#                               creates database `gainsay` and exports GAINSAY_TEST_POSTGRES_URL
+#                               creates database `gainsay` and exports GAINSAY_TEST_POSTGRES_URL, and
+#                               GAINSAY_TEST_POSTGRES_STOP/START (shell commands stopping and starting it)
 #   gainsay_pg_stop DIR         fast shutdown, returns once every server process has exited
 #   gainsay_pg_restart DIR      stop, then start again (the data and databases are kept)
 #   gainsay_pg_createdb DIR NAME  a fresh database NAME, printing its URL
@@ -17,6 +18,8 @@
 #   psql "$GAINSAY_TEST_POSTGRES_URL" -c 'select 1'
 
 gainsay_pg_os_user=gainsaypg
+# This file, for the commands that stop and start a cluster from another process.
+gainsay_pg_library=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 
 # The bin folder of the newest PostgreSQL server installed, or a message naming the package to install.
 gainsay_pg_bin() {
@@ -168,7 +171,10 @@ EOF
     gainsay_pg_psql "$dir" -c 'CREATE DATABASE gainsay' || return 1
   fi
   GAINSAY_TEST_POSTGRES_URL=$(gainsay_pg_url "$dir" gainsay)
-  export GAINSAY_TEST_POSTGRES_URL
+  # Shell commands that stop and start this cluster, for tests of a PostgreSQL restart.
+  GAINSAY_TEST_POSTGRES_STOP="bash -c $(printf %q ". $(printf %q "$gainsay_pg_library") && gainsay_pg_stop $dir")"
+  GAINSAY_TEST_POSTGRES_START="bash -c $(printf %q ". $(printf %q "$gainsay_pg_library") && gainsay_pg_start $dir >/dev/null")"
+  export GAINSAY_TEST_POSTGRES_URL GAINSAY_TEST_POSTGRES_STOP GAINSAY_TEST_POSTGRES_START
   echo "GAINSAY_TEST_POSTGRES_URL=$GAINSAY_TEST_POSTGRES_URL"
 }
 
