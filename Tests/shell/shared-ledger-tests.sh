@@ -29,12 +29,16 @@ trap cleanup_all EXIT
 gainsay_pg_start "$pg" >"$work/pg-start.log" 2>&1 || { cat "$work/pg-start.log"; echo "shared ledger: 0 passed, 1 failed"; exit 1; }
 url=$GAINSAY_TEST_POSTGRES_URL
 
-# start N: daemon N on its own socket and data folder, on the shared store; waits for its socket.
+# start N: daemon N on its own socket and data folder, on the shared store; waits until it answers (a killed
+# daemon's socket file is still there: the new daemon replaces it once it has connected and migrated).
 start() {
   local n=$1
   "$bin/gainsayd" --socket "$work/d$n/g.sock" --data-dir "$work/d$n/data" --store "$url" 2>>"$work/d$n.log" &
   pids[$n]=$!
-  for _ in $(seq 200); do [ -S "$work/d$n/g.sock" ] && return 0; sleep 0.05; done
+  for _ in $(seq 200); do
+    GAINSAY_SOCKET=$work/d$n/g.sock "$bin/gainsay" status >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
   echo "daemon $n did not start:"; cat "$work/d$n.log"; return 1
 }
 on() { local n=$1; shift; GAINSAY_SOCKET=$work/d$n/g.sock "$bin/gainsay" "$@"; }
@@ -110,7 +114,7 @@ nothing_lost() {
   local missing=0
   cat "$work/acked1" "$work/acked2" > "$work/acked"
   [ "$(wc -l < "$work/acked")" -gt 5 ] || { echo "too few writes acknowledged: $(wc -l < "$work/acked")"; return 1; }
-  on 3 --json speaker list --page-size 1000 > "$work/speakers.jsonl" || return 1
+  on 3 --json speaker list > "$work/speakers.jsonl" || return 1
   while read -r id; do grep -qF "\"$id\"" "$work/speakers.jsonl" || { echo "lost $id"; missing=1; }; done < "$work/acked"
   [ "$missing" -eq 0 ]
 }
@@ -119,16 +123,27 @@ check "daemons 2 and 3 keep serving" bash -c "GAINSAY_SOCKET='$work/d2/g.sock' '
 check "daemon 1 restarts on the shared ledger" start 1
 
 # --- PostgreSQL restarts: UNAVAILABLE while it is down, reconnection by itself after.
+on 3 --json watch --type speaker > "$work/outage-watch.jsonl" 2>"$work/outage-watch.err" &
+outage_watcher=$!
+sleep 1
 gainsay_pg_stop "$pg" >/dev/null 2>&1
 check "while PostgreSQL is down a write fails with UNAVAILABLE (exit 78), one line" \
   expect_exit 78 "unavailable" on 2 speaker add "During the outage"
 gainsay_pg_start "$pg" >/dev/null 2>&1
 reconnects() {
   for _ in $(seq 40); do on 2 speaker add "After the outage" >/dev/null 2>&1 && break; sleep 0.25; done
-  on 3 speaker show "After the outage" >/dev/null && on 1 speaker show "$kadyrov" >/dev/null
+  on 3 speaker show "After the outage" >/dev/null && on 1 speaker show "$kadyrov" >/dev/null || {
+    tail -5 "$work/d1.log"; return 1
+  }
 }
 check "after PostgreSQL is back the daemons reconnect by themselves, nothing acknowledged lost" reconnects
 check "the outage lost nothing acknowledged before it" nothing_lost
+watch_through_outage() {
+  sleep 2
+  kill "$outage_watcher" 2>/dev/null; wait "$outage_watcher" 2>/dev/null
+  grep -q '"After the outage"' "$work/outage-watch.jsonl" || { echo "watch output:"; cat "$work/outage-watch.jsonl" "$work/outage-watch.err"; return 1; }
+}
+check "a watch on daemon 3 open through the outage receives the write made through daemon 2 after it" watch_through_outage
 
 # --- Move a ledger: export from SQLite, restore into an empty PostgreSQL ledger, the same export after.
 GAINSAY_SOCKET=$work/sq/g.sock
@@ -140,8 +155,8 @@ sq() { GAINSAY_SOCKET=$work/sq/g.sock "$bin/gainsay" "$@"; }
 peskov=$(sq speaker add "Dmitry Peskov" --alias "Дмитрий Песков" --country RU)
 moved=$(sq claim add "Putin will consider the meeting" --speaker "$peskov" --said 2013-11)
 printf 'Dmitry Peskov, the spokesperson for the President, said\xc2\xa0Vladimir Putin will consider the meeting but must first hear the proposed \xe2\x80\x9cagenda.\xe2\x80\x9d\n' > "$work/pink.txt"
-src=$(sq source add "Putin to consider meeting" --outlet PinkNews --text-file "$work/pink.txt")
-sq link add "$moved" "$src" --supports --quote "Vladimir Putin will consider the meeting" >/dev/null
+src=$(sq source add --title "Putin to consider meeting" --outlet PinkNews --text-file "$work/pink.txt")
+sq link add "$moved" "$src" --relation supports --quote "Vladimir Putin will consider the meeting" >/dev/null
 sq export --audit --output "$work/sqlite.jsonl"
 newdb=$(gainsay_pg_createdb "$pg" moved)
 mkdir -p "$work/mv"

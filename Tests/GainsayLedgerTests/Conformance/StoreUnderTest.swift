@@ -1,5 +1,6 @@
 import Foundation
 import GainsayCore
+import GainsayPostgres
 import GainsayProto
 import GainsayStore
 import GainsayTestSupport
@@ -38,24 +39,22 @@ struct StoreUnderTest: Sendable, CustomTestStringConvertible {
 
   /// The PostgreSQL store, when `GAINSAY_TEST_POSTGRES_URL` names a cluster (Scripts/test starts one with
   /// Scripts/lib/postgres-cluster.sh): a fresh database per test, dropped afterwards. None otherwise.
-  ///
-  /// MERGE (issue 17): once GainsayPostgres is a dependency of GainsayLedgerTests (branch i17-pg, with its
-  /// PostgresStoreTests helpers), add `import GainsayPostgres` and make the body:
-  ///
-  ///     guard postgresTestURL != nil else { return [] }
-  ///     return [
-  ///       StoreUnderTest(name: "PostgreSQL") {
-  ///         let name = "gainsay_conf_\(UInt32.random(in: 0...UInt32.max))"
-  ///         try await PostgresStoreTests.administer("CREATE DATABASE \(name)")
-  ///         let store = try await PostgresStoreTests.connect(try PostgresStoreTests.url(database: name))
-  ///         return (store, {
-  ///           await store.close()
-  ///           try await PostgresStoreTests.administer("DROP DATABASE \(name) WITH (FORCE)")
-  ///         })
-  ///       }
-  ///     ]
   static func postgresStores() -> [StoreUnderTest] {
-    []
+    guard postgresTestURL != nil else { return [] }
+    return [
+      StoreUnderTest(name: "PostgreSQL") {
+        let name = "gainsay_conf_\(UInt32.random(in: 0...UInt32.max))"
+        try await PostgresStoreTests.administer("CREATE DATABASE \(name)")
+        let store = try await PostgresStoreTests.connect(try PostgresStoreTests.url(database: name))
+        return (
+          store,
+          {
+            await store.close()
+            try await PostgresStoreTests.administer("DROP DATABASE \(name) WITH (FORCE)")
+          }
+        )
+      }
+    ]
   }
 }
 
