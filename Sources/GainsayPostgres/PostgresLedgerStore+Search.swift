@@ -41,7 +41,8 @@ extension PostgresLedgerStore {
           request.speakerID)
       }
       if !request.includeRetracted {
-        filters += " AND (e.resource_type <> 2 OR NOT EXISTS (SELECT 1 FROM claim c WHERE c.id = e.resource_id AND c.state = 2))"
+        filters +=
+          " AND (e.resource_type <> 2 OR NOT EXISTS (SELECT 1 FROM claim c WHERE c.id = e.resource_id AND c.state = 2))"
       }
       let ranked = { (extra: SQL, limit: Int) async throws -> [SearchHit] in
         try await Self.rankedHits(
@@ -74,7 +75,8 @@ extension PostgresLedgerStore {
       }
       var result = ordered.prefix(limit).map { hits[$0] }
       for index in result.indices {
-        result[index].resource = try await Self.fetchListed(db, result[index].resourceType, id: result[index].resourceID)
+        result[index].resource = try await Self.fetchListed(
+          db, result[index].resourceType, id: result[index].resourceID)
       }
       return result
     }
