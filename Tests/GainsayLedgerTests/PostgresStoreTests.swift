@@ -1,6 +1,8 @@
 import Foundation
 import GainsayCore
 import GainsayProto
+import GainsayStore
+import GainsayTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -233,6 +235,57 @@ struct PostgresStoreTests {
       #expect(times == times.sorted(), "audit times never go back")
       await one.close()
       await two.close()
+    }
+  }
+
+  @Test("a ledger moved from SQLite by export and restore exports byte for byte the same")
+  func moveFromSQLite() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let sqlite = Ledger(store: try SQLiteLedgerStore(path: directory + "/ledger.sqlite"))
+    let speaker = try await sqlite.createSpeaker(
+      Make.speaker("Рамзан Кадыров", aliases: ["Ramzan Kadyrov"]), caller: Self.editor)
+    let claim = try await sqlite.createClaim(
+      Make.claim("Санкции не работают", speaker: speaker.id, said: "2022-03", topics: ["sanctions"]),
+      caller: Self.editor
+    ).claim!
+    let source = try await sqlite.createSource(
+      Make.source("Отчёт", outlet: "HRW", text: "Санкции работают, говорится в отчёте."), caller: Self.editor)
+    _ = try await sqlite.createLink(
+      Make.link(claim.id, source: source.id, .contradicts, quote: "Санкции работают"), caller: Self.editor)
+    _ = try await sqlite.createVerdict(Make.verdict(claim.id, "false"), caller: Self.editor)
+    var retract = RetractClaimRequest()
+    retract.id = claim.id
+    retract.reason = "duplicate"
+    _ = try await sqlite.retractClaim(retract, caller: Self.editor)
+
+    func export(_ ledger: Ledger) async throws -> [[UInt8]] {
+      var request = ExportRequest()
+      request.includeAuditEvents = true
+      var records: [[UInt8]] = []
+      try await ledger.export(request, caller: Self.editor) { records.append($0.serializedBytes()) }
+      return records
+    }
+    let exported = try await export(sqlite)
+    try await withStore { ledger, store, _ in
+      let records = try exported.enumerated().map {
+        RestoreRecord(line: Int64($0.offset + 1), record: try LedgerRecord(serializedBytes: $0.element))
+      }
+      try await store.restore(try RestoreVerifier(rules: ledger, now: Date()).verify(records))
+      #expect(try await export(ledger) == exported)
+      let again = await #expect(throws: LedgerError.self) {
+        try await store.restore(try RestoreVerifier(rules: ledger, now: Date()).verify(records))
+      }
+      #expect(again?.code == .failedPrecondition)
+      // The restored ledger goes on: the next event follows the restored log.
+      let next = try await ledger.createSpeaker(Make.speaker("Dmitry Peskov"), caller: Self.editor)
+      var history = ListAuditEventsRequest()
+      history.resourceID = next.id
+      let restoredEvents = records.filter {
+        if case .auditEvent? = $0.record.record { return true }
+        return false
+      }.count
+      #expect(try await store.auditEvents(history).map(\.sequence) == [Int64(restoredEvents) + 1])
     }
   }
 
