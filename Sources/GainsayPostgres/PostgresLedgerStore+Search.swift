@@ -32,7 +32,7 @@ extension PostgresLedgerStore {
       else {
         throw LedgerError.invalid("query", "has no words to search for")
       }
-      let snippets = SearchSnippet(query: request.query)
+      let snippets = SearchSnippet(query: plan.snippetQuery)
       var filters = SQL()
       filters.add(" AND e.resource_type = ANY(?)", Set(types).map { Int64($0.rawValue) }.sorted())
       if !request.speakerID.isEmpty {

@@ -289,6 +289,51 @@ struct PostgresStoreTests {
     }
   }
 
+  @Test("the same queries find the same hits on both stores; the first hit agrees where ranks are clear")
+  func sameHitsAsSQLite() async throws {
+    let directory = try makeShortTempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let sqliteStore = try SQLiteLedgerStore(path: directory + "/ledger.sqlite")
+    let sqlite = Ledger(store: sqliteStore)
+    try await withStore { postgres, store, _ in
+      for ledger in [sqlite, postgres] {
+        let kadyrov = try await ledger.createSpeaker(Make.speaker("Рамзан Кадыров"), caller: Self.editor)
+        let peskov = try await ledger.createSpeaker(Make.speaker("Dmitry Peskov"), caller: Self.editor)
+        for (text, speaker) in [
+          ("Санкции против России не работают", kadyrov.id), ("Санкции работают, экономика падает", peskov.id),
+          ("Sanctions do not work against Russia", peskov.id), ("The sanctions worked, the budget shrank", peskov.id),
+          ("Кадырова нет в списке санкций", peskov.id), ("Газпрома больше нет в Европе", kadyrov.id),
+          ("Sanctions, sanctions and more sanctions: the economy of sanctions", kadyrov.id),
+        ] {
+          _ = try await ledger.createClaim(Make.claim(text, speaker: speaker, said: "2022"), caller: Self.editor)
+        }
+        _ = try await ledger.createSource(
+          Make.source("Sanctions report", outlet: "HRW", text: "Sanctions work slowly."), caller: Self.editor)
+      }
+      func hits(_ store: any LedgerStore, _ query: String) async throws -> [String] {
+        var request = SearchRequest()
+        request.query = query
+        // Ids differ between the ledgers: compare what the hits are. (Snippets may differ: see the report.)
+        return try await store.search(request, limit: 20).map { hit in
+          switch hit.resource?.kind {
+          case .claim(let claim)?: claim.text
+          case .speaker(let speaker)?: speaker.name
+          case .source(let source)?: source.title
+          default: "?"
+          }
+        }
+      }
+      for query in [
+        "санкции", "sanctions", "sanctions work", "sanctions do not work", "Kadyrov", "Кадырова", "Газпром",
+        "\"sanctions worked\"", "sanction*", "budget OR Европе", "санкции не работают",
+      ] {
+        let (expected, found) = (try await hits(sqliteStore, query), try await hits(store, query))
+        #expect(Set(found) == Set(expected), "\(query)")
+        #expect(found.first == expected.first, "\(query): \(found) against \(expected)")
+      }
+    }
+  }
+
   @Test(
     "PostgreSQL stopped: UNAVAILABLE; started again: the same store works",
     .enabled(
