@@ -66,7 +66,9 @@ extension PostgresLedgerStore {
 
   /// Runs `body` on a leased connection, without a transaction of its own. Fails with UNAVAILABLE when no
   /// connection comes within ``acquireTimeout`` (PostgreSQL is down, or every connection is busy).
-  func lease<T: Sendable>(_ body: @escaping @Sendable (PGConnection) async throws -> T) async throws -> T {
+  func lease<T: Sendable>(
+    mappingErrors: Bool = true, _ body: @escaping @Sendable (PGConnection) async throws -> T
+  ) async throws -> T {
     let state = LeaseState()
     let once = ResumeOnce<T>()
     let (client, logger, timeout) = (client, logger, acquireTimeout)
@@ -97,7 +99,7 @@ extension PostgresLedgerStore {
     } catch is LeaseTimeout {
       throw LedgerError(.unavailable, "the ledger database at \(url) is unavailable: \(await diagnose())")
     } catch {
-      throw storeError(error)
+      throw mappingErrors ? storeError(error) : error
     }
   }
 
@@ -206,7 +208,8 @@ extension PostgresLedgerStore {
     var attempt = 0
     while true {
       do {
-        return try await lease { db in
+        // Errors as PostgreSQL gave them: serialization failures and deadlocks are tried again.
+        return try await lease(mappingErrors: false) { db in
           try await Self.transaction(db, "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
             try await db.run("SELECT pg_advisory_xact_lock(\(Self.auditLock))")
             let context = try await WriteContext(db)

@@ -121,7 +121,7 @@ extension PostgresLedgerStore {
       """, plan.tsquery, Int64(window))
     sql.append(filters)
     sql.append(extra)
-    sql.add(" ORDER BY score DESC, e.seq DESC LIMIT ?", Int64(limit))
+    sql.add(" ORDER BY score DESC, e.seq LIMIT ?", Int64(limit))
     var hits: [SearchHit] = []
     for row in try await db.rows(sql) {
       let (type, id, score, title, body) = try row.decode((Int64, String, Double, String, String).self)
