@@ -130,7 +130,9 @@ extension PostgresLedgerStore {
       guard !rarest.isEmpty else { return [] }
       let match = rarest.map(\.query).joined(separator: " | ")
       let ranked = rarest.reduce(0) { $0 + $1.documents } <= Self.rarityCountLimit
-      let order = ranked ? "ts_rank_cd('{0, 0, 0, 1.0}', e.lexemes, \(match.isEmpty ? "" : "q.q"), 1) DESC, e.seq DESC" : "e.seq DESC"
+      let order =
+        ranked
+        ? "ts_rank_cd('{0, 0, 0, 1.0}', e.lexemes, \(match.isEmpty ? "" : "q.q"), 1) DESC, e.seq DESC" : "e.seq DESC"
       var sql = SQL()
       sql.add(
         """

@@ -66,40 +66,84 @@ extension PostgresLedgerStore {
 
   /// Runs `body` on a leased connection, without a transaction of its own. Fails with UNAVAILABLE when no
   /// connection comes within ``acquireTimeout`` (PostgreSQL is down, or every connection is busy).
-  func lease<T: Sendable>(_ body: @escaping @Sendable (PGConnection) async throws -> T) async throws -> T {
+  func lease<T: Sendable>(
+    mappingErrors: Bool = true, _ body: @escaping @Sendable (PGConnection) async throws -> T
+  ) async throws -> T {
     let state = LeaseState()
+    let once = ResumeOnce<T>()
     let (client, logger, timeout) = (client, logger, acquireTimeout)
     do {
-      return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-          try await client.withConnection { connection in
+      // Not a task group: a group would wait for a lease request the pool has not answered yet. A request
+      // left behind gives its connection back as soon as it gets one.
+      let leased = Task {
+        do {
+          let value = try await client.withConnection { connection in
             guard state.move(from: .waiting, to: .leased) else { throw CancellationError() }
             return try await body(PGConnection(connection: connection, logger: logger))
           }
+          once.resume(with: .success(value))
+        } catch {
+          once.resume(with: .failure(error))
         }
-        group.addTask {
-          try? await Task.sleep(for: timeout)
-          guard state.move(from: .waiting, to: .expired) else { return nil }
-          throw LeaseTimeout()
-        }
-        while let result = try await group.next() {
-          if let result {
-            group.cancelAll()
-            return result
-          }
-        }
-        throw CancellationError()
+      }
+      let timer = Task {
+        try? await Task.sleep(for: timeout)
+        if state.move(from: .waiting, to: .expired) { once.resume(with: .failure(LeaseTimeout())) }
+      }
+      defer { timer.cancel() }
+      return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in once.set(continuation) }
+      } onCancel: {
+        leased.cancel()
       }
     } catch is LeaseTimeout {
       throw LedgerError(.unavailable, "the ledger database at \(url) is unavailable: \(await diagnose())")
     } catch {
-      throw storeError(error)
+      throw mappingErrors ? storeError(error) : error
     }
   }
 
   struct LeaseTimeout: Error {}
 
   enum Lease { case waiting, leased, expired }
+
+  /// A continuation resumed by whichever comes first, once; a result that comes before the continuation
+  /// is kept for it.
+  final class ResumeOnce<T: Sendable>: Sendable {
+    private struct State {
+      var continuation: CheckedContinuation<T, any Error>?
+      var result: Result<T, any Error>?
+      var done = false
+    }
+
+    private let state = Mutex(State())
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+      let result: Result<T, any Error>? = state.withLock { state in
+        guard let result = state.result else {
+          state.continuation = continuation
+          return nil
+        }
+        state.result = nil
+        return result
+      }
+      if let result { continuation.resume(with: result) }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+      let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
+        guard !state.done else { return nil }
+        state.done = true
+        guard let continuation = state.continuation else {
+          state.result = result
+          return nil
+        }
+        state.continuation = nil
+        return continuation
+      }
+      continuation?.resume(with: result)
+    }
+  }
 
   /// Whether a lease came first or its deadline did.
   final class LeaseState: Sendable {
@@ -164,7 +208,8 @@ extension PostgresLedgerStore {
     var attempt = 0
     while true {
       do {
-        return try await lease { db in
+        // Errors as PostgreSQL gave them: serialization failures and deadlocks are tried again.
+        return try await lease(mappingErrors: false) { db in
           try await Self.transaction(db, "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
             try await db.run("SELECT pg_advisory_xact_lock(\(Self.auditLock))")
             let context = try await WriteContext(db)

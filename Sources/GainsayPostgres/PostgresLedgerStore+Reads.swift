@@ -38,7 +38,9 @@ extension PostgresLedgerStore {
   }
 
   /// A resource by id, sources with their archived text; `forUpdate` locks its row to the transaction's end.
-  static func fetch(_ db: PGConnection, _ type: ResourceType, id: String, forUpdate: Bool = false) async throws
+  static func fetch(
+    _ db: PGConnection, _ type: ResourceType, id: String, forUpdate: Bool = false
+  ) async throws
     -> Resource?
   {
     let lock = forUpdate ? " FOR UPDATE" : ""

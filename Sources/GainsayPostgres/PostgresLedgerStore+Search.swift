@@ -32,7 +32,7 @@ extension PostgresLedgerStore {
       else {
         throw LedgerError.invalid("query", "has no words to search for")
       }
-      let snippets = SearchSnippet(query: request.query)
+      let snippets = SearchSnippet(query: plan.snippetQuery)
       var filters = SQL()
       filters.add(" AND e.resource_type = ANY(?)", Set(types).map { Int64($0.rawValue) }.sorted())
       if !request.speakerID.isEmpty {
@@ -41,7 +41,8 @@ extension PostgresLedgerStore {
           request.speakerID)
       }
       if !request.includeRetracted {
-        filters += " AND (e.resource_type <> 2 OR NOT EXISTS (SELECT 1 FROM claim c WHERE c.id = e.resource_id AND c.state = 2))"
+        filters +=
+          " AND (e.resource_type <> 2 OR NOT EXISTS (SELECT 1 FROM claim c WHERE c.id = e.resource_id AND c.state = 2))"
       }
       let ranked = { (extra: SQL, limit: Int) async throws -> [SearchHit] in
         try await Self.rankedHits(
@@ -74,7 +75,8 @@ extension PostgresLedgerStore {
       }
       var result = ordered.prefix(limit).map { hits[$0] }
       for index in result.indices {
-        result[index].resource = try await Self.fetchListed(db, result[index].resourceType, id: result[index].resourceID)
+        result[index].resource = try await Self.fetchListed(
+          db, result[index].resourceType, id: result[index].resourceID)
       }
       return result
     }
@@ -119,7 +121,7 @@ extension PostgresLedgerStore {
       """, plan.tsquery, Int64(window))
     sql.append(filters)
     sql.append(extra)
-    sql.add(" ORDER BY score DESC, e.seq DESC LIMIT ?", Int64(limit))
+    sql.add(" ORDER BY score DESC, e.seq LIMIT ?", Int64(limit))
     var hits: [SearchHit] = []
     for row in try await db.rows(sql) {
       let (type, id, score, title, body) = try row.decode((Int64, String, Double, String, String).self)

@@ -174,7 +174,8 @@ extension PostgresLedgerStore {
       let hash = textHash(speakerID: claim.speakerID, textKey: textKey)
       let record = Data(claim.serializedBytes())
       // A new claim is a plain INSERT, as in the SQLite store: an id already taken fails.
-      var sql = SQL("INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, text_hash, state, record) VALUES (")
+      var sql = SQL(
+        "INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, text_hash, state, record) VALUES (")
       sql.addList([
         claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, textKey, hash, Int(claim.state.rawValue), record,
       ])

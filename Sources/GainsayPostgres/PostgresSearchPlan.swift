@@ -11,6 +11,10 @@ import GainsayCore
 struct PostgresSearchPlan {
   /// The `tsquery` literal.
   let tsquery: String
+  /// The plan's phrases as a query for GainsayStore's public `SearchSnippet(query:)`, which reads `=word` as
+  /// a folded form, `~key` as a name key, `word*` as a prefix, "a phrase" as folded words and other words
+  /// by stem: snippets highlight what the plan matches, as the SQLite store's do.
+  let snippetQuery: String
 
   static let shortestName = 3
   static let shortestRussianPrefix = 5
@@ -41,20 +45,24 @@ struct PostgresSearchPlan {
     }
     if terms.indices.allSatisfy({ leftOut.contains($0) || terms[$0] == .or }) { leftOut = [] }
     var parts: [String] = []
+    var snippetTerms: [String] = []
     for (index, term) in terms.enumerated() {
       switch term {
       case .or:
         if let last = parts.last, last != "OR" { parts.append("OR") }
       case .phrase(let text):
         if let phrase = SearchLexemes.phrase("=" + Self.plain(text), prefix: false) { parts.append(phrase) }
+        snippetTerms.append("\"" + Self.plain(text) + "\"")
       case .prefix(let word):
         if let phrase = SearchLexemes.phrase(Self.plain(word), prefix: true) { parts.append(phrase) }
+        snippetTerms.append(Self.plain(word) + "*")
       case .word(let word):
         if leftOut.contains(index) { continue }
         let name = names(word)
         var alternatives: [String] = []
         if let plain = SearchLexemes.phrase((name.isName ? "=" : "") + Self.plain(word), prefix: false) {
           alternatives.append(plain)
+          snippetTerms.append((name.isName ? "=" : "") + Self.plain(word))
         }
         var keys = name.keys
         if keys.isEmpty && word.count >= Self.shortestName && word.first?.isUppercase == true {
@@ -67,8 +75,10 @@ struct PostgresSearchPlan {
           let prefix = SearchLexemes.phrase(Self.plain(word), prefix: true)
         {
           alternatives.append(prefix)
+          snippetTerms.append(Self.plain(word) + "*")
         }
         alternatives += forms.compactMap { SearchLexemes.phrase("~" + $0, prefix: false) }
+        snippetTerms += forms.map { "~" + $0 }
         guard !alternatives.isEmpty else { continue }
         parts.append(alternatives.count == 1 ? alternatives[0] : "(" + alternatives.joined(separator: " | ") + ")")
       }
@@ -82,6 +92,7 @@ struct PostgresSearchPlan {
       joined += previous == "OR" ? " | " + part : " & " + part
     }
     tsquery = joined
+    snippetQuery = snippetTerms.joined(separator: " ")
   }
 
   /// The text without marks the user typed at its start: only the plan's own marks choose an analysis.

@@ -62,7 +62,8 @@ struct PostgresSpeakerNames: Sendable {
     var found: [String: Int] = [:]
     if byKey[key] != nil { found[key] = 0 }
     // An inflected name: the key of a name word and a short ending.
-    for length in stride(from: max(PostgresSearchPlan.shortestNamePrefix, key.count - Self.longestEnding), to: key.count, by: 1)
+    for length in stride(
+      from: max(PostgresSearchPlan.shortestNamePrefix, key.count - Self.longestEnding), to: key.count, by: 1)
     {
       let stem = String(key.prefix(length))
       if byKey[stem] != nil && found[stem] == nil { found[stem] = 0 }

@@ -17,7 +17,8 @@ enum PostgresURL {
       scheme == "postgres" || scheme == "postgresql"
     else {
       throw invalid(
-        "\"\(url)\" is not a PostgreSQL URL: use postgres:///DBNAME?host=/socket/dir or postgres://USER@HOST:PORT/DBNAME")
+        "\"\(url)\" is not a PostgreSQL URL: use postgres:///DBNAME?host=/socket/dir or postgres://USER@HOST:PORT/DBNAME"
+      )
     }
     guard components.password == nil else {
       throw invalid(
@@ -49,7 +50,8 @@ enum PostgresURL {
       return .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
     }
     guard let folder = query["host"], folder.hasPrefix("/") else {
-      throw invalid("\(url) names no server: add ?host=/socket/dir (a Unix socket folder) or use postgres://USER@HOST/DB")
+      throw invalid(
+        "\(url) names no server: add ?host=/socket/dir (a Unix socket folder) or use postgres://USER@HOST/DB")
     }
     return .init(
       unixSocketPath: folder + (folder.hasSuffix("/") ? "" : "/") + ".s.PGSQL.\(port)", username: user,
