@@ -154,7 +154,7 @@ extension PostgresLedgerStore {
       let rows = try await db.rows(
         """
         WITH q AS (SELECT \(tsquery)::tsquery AS q)
-        SELECT s.record, substr(s.archived_text, 1, \(Self.candidateTextCharacters)),
+        SELECT s.record, substr(s.archived_text, 1, \(Self.candidateTextCharacters)::int4),
           ts_rank_cd('{0.1, 0.2, 0.4, 0.2}', e.lexemes, q.q, 1)::float8 AS score
         FROM search_entry e JOIN source s ON s.id = e.resource_id, q
         WHERE e.resource_type = 3 AND e.lexemes @@ q.q ORDER BY score DESC, e.seq DESC LIMIT \(limit)
