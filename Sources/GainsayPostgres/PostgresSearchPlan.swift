@@ -1,5 +1,6 @@
 import Foundation
 import GainsayCore
+import GainsayStore
 
 /// A search as the SQLite store plans it (GainsayStore's SearchPlan and SearchQuery.terms, internal there:
 /// copied until the lead moves them where both stores see them), written as a PostgreSQL `tsquery` over
@@ -155,7 +156,8 @@ struct PostgresSearchPlan {
       }
     }
     for character in query {
-      if character == "\"" {
+      // Straight and typographic quotes alike (“…”, „…“, «…»: what word processors and phones type).
+      if SearchQuery.phraseMarks.contains(character) {
         flush(phrase: inPhrase)
         inPhrase.toggle()
       } else if character.isWhitespace && !inPhrase {

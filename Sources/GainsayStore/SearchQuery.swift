@@ -48,7 +48,8 @@ public enum SearchQuery {
       }
     }
     for character in query {
-      if character == "\"" {
+      // Straight and typographic quotes alike (“…”, „…“, «…»: what word processors and phones type).
+      if SearchQuery.phraseMarks.contains(character) {
         flush(phrase: inPhrase)
         inPhrase.toggle()
       } else if character.isWhitespace && !inPhrase {
@@ -67,6 +68,9 @@ public enum SearchQuery {
     while cleaned.last == .or { cleaned.removeLast() }
     return cleaned
   }
+
+  /// The characters that open or close a phrase.
+  public static let phraseMarks: Set<Character> = ["\"", "“", "”", "„", "«", "»"]
 
   /// `text` as one quoted FTS5 string, `mark` first (the tokenizer's `=` exact form or `~` name key).
   /// Any mark the user typed at the start is dropped: only the query's own marks choose an analysis.
