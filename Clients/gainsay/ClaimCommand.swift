@@ -139,7 +139,8 @@ struct ClaimCommand: AsyncParsableCommand {
 
         EXAMPLES:
           gainsay claim edit clm_1 --said 2017-07-14 --reason 'date of the broadcast'
-          gainsay claim edit clm_1 --context 'HBO, July 2017' --if-revision 2 --reason 'programme named'
+          gainsay claim edit clm_1 --context 'HBO, July 2017' --if-revision 2 \\
+            --reason 'programme named'
           gainsay claim edit clm_1 --speaker 'Ramzan Kadyrov' --reason 'misattributed'
         """)
     @OptionGroup var connection: ConnectionOptions

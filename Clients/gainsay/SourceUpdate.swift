@@ -9,7 +9,7 @@ extension SourceCommand {
     static let configuration = CommandConfiguration(
       abstract: "Correct a source; only the options given change.",
       discussion: """
-        A new archived text (--text-file) must still hold the passage of every active link to the source. If it does not, nothing changes and the error names the links whose quote no longer occurs; pass --withdraw-broken-links to withdraw those links in the same change (each with the reason given) and list them. The source's links are compared before and after, so the list is exactly what was withdrawn. Prints the source's id, each withdrawn link on standard error; --json prints the Source with one key added, withdrawnLinks (their ids).
+        A new archived text (--text-file) must still hold the passage of every active link to the source. If it does not, nothing changes and the error names the links whose quote no longer occurs; pass --withdraw-broken-links to withdraw those links in the same change (each with the reason given) and list them. --if-revision N applies the update only to revision N, the one you read (`gainsay source show` prints it): if anyone changed the source since, nothing changes and the error names both revisions (exit 73). The source's links are compared before and after, so the list is exactly what was withdrawn. Prints the source's id, each withdrawn link on standard error; --json prints the Source with one key added, withdrawnLinks (their ids).
 
         EXAMPLES:
           gainsay source update src_1 --published 2017-04-01 --reason 'print date'
@@ -17,9 +17,8 @@ extension SourceCommand {
             --reason 'the archive had the wrong article'
           gainsay source update src_1 --text-file fixed.txt \\
             --withdraw-broken-links --reason 'the article was corrected'
-          gainsay source update src_1 --title 'Murder of gay men in Chechnya' --if-revision 3 --reason typo
-
-        --if-revision N applies the update only to revision N, the one you read (`gainsay source show` prints it): if anyone changed the source since, nothing changes and the error names both revisions (exit 73).
+          gainsay source update src_1 --title 'Murder of gay men in Chechnya' \\
+            --if-revision 3 --reason typo
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The source's id.") var id: String

@@ -19,7 +19,7 @@ extension PostgresLedgerStore {
 
   public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
     let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
-    let polarity = PostgresSearchPolarity(query: request.query)
+    let polarity = SearchPolarity(query: request.query)
     let fetched = polarity.negates && !polarity.stems.isEmpty ? limit + min(limit, Self.rerankedExtra) : limit
     let boostSpeakers = request.speakerID.isEmpty && types.contains(.claim)
     let window = rankedMatchLimit
@@ -109,7 +109,7 @@ extension PostgresLedgerStore {
   /// The best `limit` matches of `plan` among its most recent `window` matches, meeting the filters.
   static func rankedHits(
     _ db: PGConnection, _ plan: PostgresSearchPlan, window: Int, filters: SQL, extra: SQL, limit: Int,
-    snippets: SearchSnippet, polarity: PostgresSearchPolarity
+    snippets: SearchSnippet, polarity: SearchPolarity
   ) async throws -> [SearchHit] {
     var sql = SQL()
     sql.add(

@@ -1,5 +1,4 @@
-import GainsayCore
-import GainsayProto
+public import GainsayProto
 
 /// Whether a hit says what the query says or its opposite, by a negation: "санкции не работают" against
 /// "санкции работают". The search leaves negations out of its match (``SearchPlan``) so that both are
@@ -8,13 +7,13 @@ import GainsayProto
 /// A negation governs the words just after it: in the query, the next word; in a text, a word up to
 /// ``scope`` words after it ("не очень работают"). A query negation with no word after it asks only that
 /// the text negate something.
-struct SearchPolarity {
+public struct SearchPolarity: Sendable {
   /// The stems of the query's words other than negations.
-  let stems: Set<String>
+  public let stems: Set<String>
   /// The stems the query negates.
   let negated: Set<String>
   /// Whether the query has a negation at all.
-  let negates: Bool
+  public let negates: Bool
 
   /// How many words after a negation it governs in a text.
   static let scope = 2
@@ -22,7 +21,7 @@ struct SearchPolarity {
   /// Whether `text` surely holds no negation, found by scanning its bytes (``TextAnalysis`` costs far
   /// more): an all-ASCII text none of whose words is an English negation or ends in "n't"; any other text
   /// with no "не"/"ни" in any case and no "n't"/"n’t". False means "perhaps".
-  static func certainlyWithoutNegation(_ text: String) -> Bool {
+  public static func certainlyWithoutNegation(_ text: String) -> Bool {
     let bytes = text.utf8
     if bytes.allSatisfy({ $0 < 0x80 }) {
       var word: [UInt8] = []
@@ -59,7 +58,7 @@ struct SearchPolarity {
     "не", "Не", "НЕ", "ни", "Ни", "НИ", "n't", "n’t", "N'T", "N’T", "no", "No", "NO", "ne", "Ne", "NE",
   ]
 
-  init(query: String) {
+  public init(query: String) {
     let words = TextAnalysis.words(of: query).filter { $0.folded != "or" }
     var stems = Set<String>()
     var negated = Set<String>()
@@ -76,7 +75,7 @@ struct SearchPolarity {
   }
 
   /// How `text`'s negations compare with the query's.
-  func mismatch(in text: String) -> NegationMismatch {
+  public func mismatch(in text: String) -> NegationMismatch {
     guard !stems.isEmpty else { return .none }
     // Most texts hold no negation at all: then the answer is known without analysing them.
     if Self.certainlyWithoutNegation(text) { return negates ? .missing : .none }
