@@ -70,7 +70,7 @@ extension PostgresLedgerStore {
   /// The written words (``search_word``) and speaker name words closest to `word`, closest first. Among
   /// words as close, those of more entries first: counted for the few candidates left, up to 1,000.
   static func closestWords(
-    to word: String, _ db: PGConnection, names: PostgresSpeakerNames, limit: Int
+    to word: String, _ db: PGConnection, names: SpeakerNameKeys, limit: Int
   ) async throws -> [String] {
     guard let folded = TextAnalysis.words(of: word).first?.folded, folded.count >= suggestionPrefix else { return [] }
     let start = String(folded.prefix(suggestionPrefix))

@@ -151,7 +151,7 @@ extension PostgresLedgerStore {
   }
 
   /// The speakers' names by name key, loaded again when `speaker_names_version` has moved.
-  func currentSpeakerNames(_ db: PGConnection) async throws -> PostgresSpeakerNames {
+  func currentSpeakerNames(_ db: PGConnection) async throws -> SpeakerNameKeys {
     let version = try await db.one("SELECT version FROM speaker_names_version")?.decode(Int64.self) ?? 0
     if let names = speakerNames.withLock({ $0 }), names.version == version { return names }
     var names: [(speakerID: String, name: String)] = []
@@ -159,7 +159,7 @@ extension PostgresLedgerStore {
       let (id, name) = try row.decode((String, String).self)
       names.append((id, name))
     }
-    let loaded = PostgresSpeakerNames(version: version, names: names)
+    let loaded = SpeakerNameKeys(version: version, names: names)
     speakerNames.withLock { $0 = loaded }
     return loaded
   }

@@ -1,5 +1,6 @@
 import Foundation
 public import GainsayCore
+import GainsayStore
 import Logging
 import PostgresNIO
 import Synchronization
@@ -28,7 +29,7 @@ public final class PostgresLedgerStore: SharedLedgerStore {
   /// Wakes ``waitForChanges(after:timeout:)``.
   let wakeups = AuditWakeups()
   /// Speakers' names by name key, for search (loaded again when a name changes).
-  let speakerNames = Mutex<PostgresSpeakerNames?>(nil)
+  let speakerNames = Mutex<SpeakerNameKeys?>(nil)
   /// The most matches a search ranks: past it, only the most recent matches (as in the SQLite store).
   public let rankedMatchLimit: Int
 

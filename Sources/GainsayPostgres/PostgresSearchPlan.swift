@@ -179,7 +179,7 @@ struct PostgresSearchPlan {
   /// The speakers a query names, by any spelling of a name word: those named by the most words of the
   /// query, and each word's matched name keys (as SQLiteLedgerStore.namedSpeakers).
   static func namedSpeakers(
-    _ query: String, names: PostgresSpeakerNames
+    _ query: String, names: SpeakerNameKeys
   ) -> (speakers: Set<String>, words: [String: NameMatch]) {
     var matched: [String: NameMatch] = [:]
     var counts: [String: Int] = [:]

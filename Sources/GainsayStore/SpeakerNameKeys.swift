@@ -8,25 +8,25 @@ import Synchronization
 ///
 /// Loaded from `speaker_name` and kept in memory until a write changes a name (the table's triggers
 /// count every change in `speaker_names_version`).
-struct SpeakerNameKeys: Sendable {
+public struct SpeakerNameKeys: Sendable {
   /// One word of a speaker's name or alias.
-  struct Word: Sendable {
-    let speakerID: String
+  public struct Word: Sendable {
+    public let speakerID: String
     /// As written in the name.
-    let word: String
-    let key: String
+    public let word: String
+    public let key: String
   }
 
   /// What a query word matched: a speaker, the name key it matched, and how far the spelling was (0 for
   /// the key itself or an inflection of it).
-  struct Match: Sendable {
-    let speakerID: String
-    let key: String
-    let distance: Int
+  public struct Match: Sendable {
+    public let speakerID: String
+    public let key: String
+    public let distance: Int
   }
 
-  let version: Int64
-  let words: [Word]
+  public let version: Int64
+  public let words: [Word]
   /// Indexes into ``words`` by key.
   private let byKey: [String: [Int]]
   /// Distinct keys by their length, for fuzzy matching.
@@ -37,7 +37,7 @@ struct SpeakerNameKeys: Sendable {
   /// Letters an inflection may add to a name ("Кадырова", "Кадыровым").
   static let longestEnding = 3
 
-  init(version: Int64, names: [(speakerID: String, name: String)]) {
+  public init(version: Int64, names: [(speakerID: String, name: String)]) {
     var words: [Word] = []
     var byKey: [String: [Int]] = [:]
     for (speakerID, name) in names {
@@ -56,7 +56,7 @@ struct SpeakerNameKeys: Sendable {
 
   /// The speakers' name words that `word` spells, best first: the same key, an inflection of it, or a
   /// key within a small edit distance (1 for names of 5–7 letters, 2 for longer ones).
-  func matches(_ word: String) -> [Match] {
+  public func matches(_ word: String) -> [Match] {
     let key = TextAnalysis.nameKey(word)
     guard key.count >= SearchPlan.shortestName else { return [] }
     var found: [String: Int] = [:]
