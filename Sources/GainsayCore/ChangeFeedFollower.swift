@@ -33,7 +33,8 @@ public struct ChangeFeedFollower: Sendable {
       do {
         if last < 0 {
           last = try await store.lastSequence()
-        } else {
+        } else if !failing {
+          // After a failure the follower has already slept for `poll`: it reads the log at once.
           try await store.waitForChanges(after: last, timeout: poll)
         }
         last = try await publish(after: last)
