@@ -112,19 +112,25 @@ extension PostgresLedgerStore {
   public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
     let words = SearchQuery.words(of: text, maximumWords: 64)
     guard !words.isEmpty else { return [] }
+    // A title's lexeme at weight A (`:A`) for each word.
+    let queries = words.compactMap { word -> String? in
+      guard let phrase = SearchLexemes.phrase(word, prefix: false), !phrase.hasPrefix("(") else { return nil }
+      return phrase + ":A"
+    }
+    guard !queries.isEmpty else { return [] }
     return try await read { db in
+      // How many claims hold each word (counted up to the rarity limit): one round trip for all the words.
+      let counts = try await db.rows(
+        """
+        SELECT w.i, (SELECT count(*) FROM (SELECT 1 FROM search_entry
+            WHERE resource_type = 2 AND lexemes @@ w.q::tsquery LIMIT \(Self.rarityCountLimit)) m)
+        FROM unnest(\(queries)::text[]) WITH ORDINALITY AS w(q, i) ORDER BY w.i
+        """)
       var frequencies: [(query: String, documents: Int)] = []
-      for word in words {
-        // A title's lexeme at weight A (`:A`).
-        guard let phrase = SearchLexemes.phrase(word, prefix: false), !phrase.hasPrefix("(") else { continue }
-        let query = phrase + ":A"
-        let documents =
-          try await db.one(
-            """
-            SELECT count(*) FROM (SELECT 1 FROM search_entry
-              WHERE resource_type = 2 AND lexemes @@ \(query)::tsquery LIMIT \(Self.rarityCountLimit)) m
-            """)?.decode(Int64.self) ?? 0
-        if documents > 0 { frequencies.append((query, Int(documents))) }
+      for row in counts {
+        let (index, documents) = try row.decode((Int64, Int64).self)
+        guard documents > 0, index >= 1, index <= queries.count else { continue }
+        frequencies.append((queries[Int(index) - 1], Int(documents)))
       }
       let rarest = frequencies.sorted { $0.documents < $1.documents }.prefix(Self.candidateWords)
       guard !rarest.isEmpty else { return [] }

@@ -214,7 +214,7 @@ extension PostgresLedgerStore {
             try await db.run("SELECT pg_advisory_xact_lock(\(Self.auditLock))")
             let context = try await WriteContext(db)
             let value = try await body(context)
-            if let last = context.lastWritten {
+            if context.needsWakeup, let last = context.lastWritten {
               try await db.run("SELECT pg_notify(\(Self.channel), \(String(last)))")
             }
             return value

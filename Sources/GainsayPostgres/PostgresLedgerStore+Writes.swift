@@ -187,10 +187,20 @@ extension PostgresLedgerStore {
             state = excluded.state, record = excluded.record
           """
       }
-      try await db.run(sql.query)
-      if !isNew { try await db.run("DELETE FROM claim_topic WHERE claim_id = \(claim.id)") }
-      for topic in Set(claim.topics).sorted() {
-        try await db.run("INSERT INTO claim_topic(topic, claim_id) VALUES (\(topic), \(claim.id))")
+      let topics = Set(claim.topics).sorted()
+      if isNew {
+        // The claim and its topics in one statement (one round trip).
+        var statement = SQL("WITH inserted AS (")
+        statement.append(sql)
+        statement.add(
+          " RETURNING id) INSERT INTO claim_topic(topic, claim_id) SELECT t, inserted.id FROM inserted, unnest(?::text[]) t",
+          topics)
+        try await db.run(statement.query)
+      } else {
+        try await db.run(sql.query)
+        try await db.run("DELETE FROM claim_topic WHERE claim_id = \(claim.id)")
+        try await db.run(
+          "INSERT INTO claim_topic(topic, claim_id) SELECT unnest(\(topics)::text[]), \(claim.id)")
       }
       try await indexClaim(db, claim)
 
@@ -290,11 +300,11 @@ extension PostgresLedgerStore {
     event.before = before.map(auditable)
     event.after = auditable(after)
     let nanoseconds = time.seconds * 1_000_000_000 + Int64(time.nanos)
-    try await tx.db.run(
-      """
-      INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record)
-      VALUES (\(sequence), \(event.resourceID), \(Int64(draft.actor.uid)), \(nanoseconds), \(Data(event.serializedBytes())))
-      """)
+    // The event, a claim's revision and the first event's wake-up of other daemons (sent at commit) in
+    // one statement: one round trip.
+    var sql = SQL("WITH appended AS (INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record) VALUES (")
+    sql.addList([sequence, event.resourceID, Int64(draft.actor.uid), nanoseconds, Data(event.serializedBytes())])
+    sql += ") RETURNING sequence)"
     event.sequence = sequence
     if case .claim(let claim) = auditable(after).kind {
       var revision = ClaimRevision()
@@ -304,12 +314,16 @@ extension PostgresLedgerStore {
       revision.actor = draft.actor
       revision.time = event.time
       revision.reason = draft.reason
-      try await tx.db.run(
-        """
-        INSERT INTO claim_revision(claim_id, revision, record)
-        VALUES (\(claim.id), \(Int64(claim.revision)), \(Data(revision.serializedBytes())))
-        """)
+      sql.add(
+        ", revision AS (INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?))",
+        claim.id, Int64(claim.revision), Data(revision.serializedBytes()))
     }
+    if tx.notifies(sequence) {
+      sql.add(" SELECT pg_notify(?, sequence::text) FROM appended", Self.channel)
+    } else {
+      sql += " SELECT sequence FROM appended"
+    }
+    try await tx.db.run(sql.query)
     return event
   }
 }

@@ -15,6 +15,8 @@ final class WriteContext: @unchecked Sendable {
   private var lastTime: Int64
   /// The last sequence this transaction wrote, if any: the payload of its wake-up.
   private(set) var lastWritten: Int64?
+  /// The sequence of the wake-up already sent with an event (the transaction's first), if any.
+  private(set) var notified: Int64?
 
   init(_ db: PGConnection) async throws {
     self.db = db
@@ -24,6 +26,17 @@ final class WriteContext: @unchecked Sendable {
     nextSequence = sequence + 1
     lastTime = time
   }
+
+  /// Whether the event numbered `sequence` sends the wake-up with its own statement: the first event
+  /// does, saving a round trip for the writes of one event; ``needsWakeup`` tells if another is due.
+  func notifies(_ sequence: Int64) -> Bool {
+    guard notified == nil else { return false }
+    notified = sequence
+    return true
+  }
+
+  /// Whether the transaction wrote events after the one whose statement sent the wake-up.
+  var needsWakeup: Bool { lastWritten != nil && lastWritten != notified }
 
   /// The sequence and time of the next event.
   func allocate(_ draft: Timestamp) -> (sequence: Int64, time: Timestamp) {
