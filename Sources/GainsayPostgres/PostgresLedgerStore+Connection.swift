@@ -71,7 +71,7 @@ extension PostgresLedgerStore {
   ) async throws -> T {
     let state = LeaseState()
     let once = ResumeOnce<T>()
-    let (client, logger, timeout) = (client, logger, acquireTimeout)
+    let (client, logger, timeout, canceller) = (client, logger, acquireTimeout, canceller)
     do {
       // Not a task group: a group would wait for a lease request the pool has not answered yet. A request
       // left behind gives its connection back as soon as it gets one.
@@ -79,7 +79,9 @@ extension PostgresLedgerStore {
         do {
           let value = try await client.withConnection { connection in
             guard state.move(from: .waiting, to: .leased) else { throw CancellationError() }
-            return try await body(PGConnection(connection: connection, logger: logger))
+            return try await canceller.guarding(connection) {
+              try await body(PGConnection(connection: connection, logger: logger))
+            }
           }
           once.resume(with: .success(value))
         } catch {
@@ -161,16 +163,7 @@ extension PostgresLedgerStore {
 
   /// Why no connection came: a connection of its own tells what PostgreSQL (or the socket) says.
   func diagnose() async -> String {
-    let connectionConfiguration: PostgresConnection.Configuration
-    if let path = configuration.unixSocketPath {
-      connectionConfiguration = .init(
-        unixSocketPath: path, username: configuration.username, password: configuration.password,
-        database: configuration.database)
-    } else {
-      connectionConfiguration = .init(
-        host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
-        password: configuration.password, database: configuration.database, tls: .disable)
-    }
+    let connectionConfiguration = Self.connectionConfiguration(configuration)
     do {
       let connection = try await PostgresConnection.connect(
         configuration: connectionConfiguration, id: 0, logger: logger)

@@ -44,19 +44,22 @@ extension PostgresLedgerStore {
     tasks.withLock { $0.append(task) }
   }
 
-  func listenerConfiguration() -> PostgresConnection.Configuration {
-    var result: PostgresConnection.Configuration
+  /// Where a connection outside the pool goes (the listener's, a cancel request's, a diagnosis's): where
+  /// the pool's connections go.
+  static func connectionConfiguration(
+    _ configuration: PostgresClient.Configuration
+  ) -> PostgresConnection.Configuration {
     if let path = configuration.unixSocketPath {
-      result = .init(
+      return .init(
         unixSocketPath: path, username: configuration.username, password: configuration.password,
         database: configuration.database)
-    } else {
-      result = .init(
-        host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
-        password: configuration.password, database: configuration.database, tls: .disable)
     }
-    return result
+    return .init(
+      host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
+      password: configuration.password, database: configuration.database, tls: .disable)
   }
+
+  func listenerConfiguration() -> PostgresConnection.Configuration { Self.connectionConfiguration(configuration) }
 }
 
 /// Calls waiting for an audit sequence beyond the one they know, woken by notifications.
