@@ -8,11 +8,20 @@ extension PostgresLedgerStore {
   public func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
     try await write { tx in
       var events: [AuditEvent] = []
+      // Runs of new claims (most of an import) go in a few statements each; other records one at a time.
+      var claims: [Claim] = []
       for resource in created {
+        if case .claim(let claim)? = resource.kind {
+          claims.append(claim)
+          continue
+        }
+        events += try await Self.insertClaims(tx, claims, audit: audit)
+        claims = []
         try await Self.checkConstraints(tx.db, for: resource, replacing: nil)
         try await Self.store(tx.db, resource, isNew: true)
         events.append(try await Self.appendAudit(tx, audit, before: nil, after: resource))
       }
+      events += try await Self.insertClaims(tx, claims, audit: audit)
       for resource in updated {
         let (type, id) = resource.typeAndID
         guard let before = try await Self.fetch(tx.db, type, id: id, forUpdate: true) else {

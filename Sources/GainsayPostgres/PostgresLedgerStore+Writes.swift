@@ -47,18 +47,10 @@ extension PostgresLedgerStore {
         }
       }
     case .claim(let claim):
-      guard
-        let mergedInto = try await db.one("SELECT merged_into FROM speaker WHERE id = \(claim.speakerID)")?
-          .decode(String.self)
-      else {
-        throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id")
-      }
-      guard mergedInto.isEmpty else {
-        throw LedgerError(
-          .failedPrecondition,
-          "claim.speaker_id: speaker \(claim.speakerID) was merged into \(mergedInto); use \(mergedInto)",
-          field: "claim.speaker_id", resource: mergedInto)
-      }
+      try checkSpeaker(
+        of: claim,
+        mergedInto: try await db.one("SELECT merged_into FROM speaker WHERE id = \(claim.speakerID)")?
+          .decode(String.self))
       guard case .claim(let old)? = replacing?.kind, old.text != claim.text else { break }
       let quoting = try await db.rows(
         "SELECT id, quote FROM link WHERE target_claim_id = \(claim.id) AND state = 1 AND quote <> '' ORDER BY seq")
@@ -98,6 +90,17 @@ extension PostgresLedgerStore {
       }
     default:
       break
+    }
+  }
+
+  /// Refuses a claim whose speaker is missing (`mergedInto` nil) or merged into another.
+  static func checkSpeaker(of claim: Claim, mergedInto: String?) throws {
+    guard let mergedInto else { throw LedgerError.notFound("speaker", claim.speakerID, field: "claim.speaker_id") }
+    guard mergedInto.isEmpty else {
+      throw LedgerError(
+        .failedPrecondition,
+        "claim.speaker_id: speaker \(claim.speakerID) was merged into \(mergedInto); use \(mergedInto)",
+        field: "claim.speaker_id", resource: mergedInto)
     }
   }
 
@@ -165,19 +168,13 @@ extension PostgresLedgerStore {
         }
       }
 
-    case .claim(var claim):
-      claim.evidence = nil
-      claim.latestRating = ""
-      claim.speakerName = ""
-      let saidOn = claim.saidOn ?? PartialDate()
-      let textKey = Similarity.normalised(claim.text)
-      let hash = textHash(speakerID: claim.speakerID, textKey: textKey)
-      let record = Data(claim.serializedBytes())
+    case .claim(let claim):
+      let row = try ClaimColumns(claim)
       // A new claim is a plain INSERT, as in the SQLite store: an id already taken fails.
       var sql = SQL(
         "INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, text_hash, state, record) VALUES (")
       sql.addList([
-        claim.id, claim.speakerID, saidOn.rangeStart, saidOn.rangeEnd, textKey, hash, Int(claim.state.rawValue), record,
+        claim.id, claim.speakerID, row.saidStart, row.saidEnd, row.textKey, row.textHash, row.state, row.record,
       ])
       sql += ")"
       if !isNew {
@@ -250,10 +247,44 @@ extension PostgresLedgerStore {
 
   static func indexClaim(_ db: PGConnection, _ claim: Claim) async throws {
     let names = try await db.rows(
-      "SELECT name FROM speaker_name WHERE speaker_id = \(claim.speakerID) ORDER BY is_alias, name LIMIT 1000"
+      """
+      SELECT name FROM speaker_name WHERE speaker_id = \(claim.speakerID) ORDER BY is_alias, name
+      LIMIT \(Self.indexedSpeakerNames)
+      """
     ).map { try $0.decode(String.self) }
-    try await index(
-      db, .claim, claim.id, title: claim.text, body: ([claim.context] + names + claim.topics).joined(separator: "\n"))
+    try await index(db, .claim, claim.id, title: claim.text, body: searchBody(of: claim, speakerNames: names))
+  }
+
+  /// How many of a speaker's names (the name, then aliases) go into their claims' search entries.
+  static let indexedSpeakerNames = 1_000
+
+  /// What a claim's search entry holds besides its text: the context, the speaker's names and the topics.
+  static func searchBody(of claim: Claim, speakerNames: [String]) -> String {
+    ([claim.context] + speakerNames + claim.topics).joined(separator: "\n")
+  }
+
+  /// A claim's row: the record as stored (without what is filled on read) and the columns it is found by.
+  struct ClaimColumns {
+    var saidStart: String
+    var saidEnd: String
+    var textKey: String
+    var textHash: Int64
+    var state: Int
+    var record: Data
+
+    init(_ claim: Claim) throws {
+      var stored = claim
+      stored.evidence = nil
+      stored.latestRating = ""
+      stored.speakerName = ""
+      let saidOn = claim.saidOn ?? PartialDate()
+      saidStart = saidOn.rangeStart
+      saidEnd = saidOn.rangeEnd
+      textKey = Similarity.normalised(claim.text)
+      textHash = PostgresLedgerStore.textHash(speakerID: claim.speakerID, textKey: textKey)
+      state = Int(claim.state.rawValue)
+      record = Data(try stored.serializedBytes())
+    }
   }
 
   /// FNV-1a (64-bit) of a claim's speaker id and normalised text, as the SQLite store computes it.
@@ -284,12 +315,13 @@ extension PostgresLedgerStore {
     }
   }
 
-  /// Appends the audit event of a change (and a claim's revision), numbered after every event committed.
-  static func appendAudit(
+  /// The audit event of a change, numbered after every event committed, and a claim's revision.
+  static func auditRecords(
     _ tx: WriteContext, _ draft: AuditDraft, before: Resource?, after: Resource
-  ) async throws -> AuditEvent {
+  ) -> (event: AuditEvent, revision: ClaimRevision?) {
     var event = AuditEvent()
     let (sequence, time) = tx.allocate(draft.time)
+    event.sequence = sequence
     event.time = time
     event.actor = draft.actor
     event.method = draft.method
@@ -299,26 +331,42 @@ extension PostgresLedgerStore {
     (event.resourceType, event.resourceID) = after.typeAndID
     event.before = before.map(auditable)
     event.after = auditable(after)
-    let nanoseconds = time.seconds * 1_000_000_000 + Int64(time.nanos)
+    guard case .claim(let claim)? = event.after?.kind else { return (event, nil) }
+    var revision = ClaimRevision()
+    revision.claimID = claim.id
+    revision.revision = claim.revision
+    revision.claim = claim
+    revision.actor = draft.actor
+    revision.time = event.time
+    revision.reason = draft.reason
+    return (event, revision)
+  }
+
+  /// An audit event's row: the record keeps no sequence (the column does).
+  static func auditRow(_ event: AuditEvent) throws -> (nanoseconds: Int64, record: Data) {
+    var record = event
+    record.sequence = 0
+    let time = event.time ?? Timestamp()
+    return (time.seconds &* 1_000_000_000 &+ Int64(time.nanos), Data(try record.serializedBytes()))
+  }
+
+  /// Appends the audit event of a change (and a claim's revision), numbered after every event committed.
+  static func appendAudit(
+    _ tx: WriteContext, _ draft: AuditDraft, before: Resource?, after: Resource
+  ) async throws -> AuditEvent {
+    let (event, revision) = auditRecords(tx, draft, before: before, after: after)
+    let row = try auditRow(event)
     // The event, a claim's revision and the first event's wake-up of other daemons (sent at commit) in
     // one statement: one round trip.
     var sql = SQL("WITH appended AS (INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record) VALUES (")
-    sql.addList([sequence, event.resourceID, Int64(draft.actor.uid), nanoseconds, Data(event.serializedBytes())])
+    sql.addList([event.sequence, event.resourceID, Int64(draft.actor.uid), row.nanoseconds, row.record])
     sql += ") RETURNING sequence)"
-    event.sequence = sequence
-    if case .claim(let claim) = auditable(after).kind {
-      var revision = ClaimRevision()
-      revision.claimID = claim.id
-      revision.revision = claim.revision
-      revision.claim = claim
-      revision.actor = draft.actor
-      revision.time = event.time
-      revision.reason = draft.reason
+    if let revision {
       sql.add(
         ", revision AS (INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?))",
-        claim.id, Int64(claim.revision), Data(revision.serializedBytes()))
+        revision.claimID, Int64(revision.revision), Data(try revision.serializedBytes()))
     }
-    if tx.notifies(sequence) {
+    if tx.notifies(event.sequence) {
       sql.add(" SELECT pg_notify(?, sequence::text) FROM appended", Self.channel)
     } else {
       sql += " SELECT sequence FROM appended"
