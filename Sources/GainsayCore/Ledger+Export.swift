@@ -24,7 +24,7 @@ extension Ledger {
     repeat {
       let page = try await store.listSources(outlet: "", kind: .unspecified, pageSize: 1000, pageToken: token)
       for listed in page.items {
-        guard case .source(let source)? = try await store.resource(.source, id: listed.id)?.kind else { continue }
+        guard let source = try await store.get(Source.self, id: listed.id) else { continue }
         try await deliver(record(.source(source)))
       }
       token = page.nextPageToken

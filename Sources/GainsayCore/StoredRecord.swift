@@ -89,3 +89,18 @@ extension Verdict: StoredRecord {
 
   public var resource: Resource { Resource(self) }
 }
+
+extension LedgerStore {
+  /// The record of `type` with `id`, wrapped as a resource: for code that handles records of any type
+  /// (an import's rows). Nil if there is none, or `type` is not a stored type.
+  func wrappedRecord(_ type: ResourceType, id: String) async throws -> Resource? {
+    switch type {
+    case .speaker: try await get(Speaker.self, id: id)?.resource
+    case .claim: try await get(Claim.self, id: id)?.resource
+    case .source: try await get(Source.self, id: id)?.resource
+    case .link: try await get(Link.self, id: id)?.resource
+    case .verdict: try await get(Verdict.self, id: id)?.resource
+    default: nil
+    }
+  }
+}

@@ -1,12 +1,12 @@
 import Foundation
-import GainsayCore
+public import GainsayCore
 public import GainsayProto
 import PostgresNIO
 
 /// Reads: resources by id, speakers by name, the audit log.
 extension PostgresLedgerStore {
-  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
-    try await read { db in try await Self.fetch(db, type, id: id) }
+  public func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R? {
+    try await read { db in try await Self.fetch(db, R.resourceType, id: id).map(R.unwrapped) }
   }
 
   /// A claim with its evidence counts, latest rating and speaker's name, as the SQLite store reads it.

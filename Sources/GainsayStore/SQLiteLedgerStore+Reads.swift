@@ -5,8 +5,8 @@ public import GainsayProto
 
 /// Reads: resources by id, pages of lists, the audit log.
 extension SQLiteLedgerStore {
-  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
-    try await read { db in try Self.fetch(db, type, id: id) }
+  public func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R? {
+    try await read { db in try Self.fetch(db, R.resourceType, id: id).map(R.unwrapped) }
   }
 
   static let claimSelect = """

@@ -116,13 +116,13 @@ struct PostgresStoreTests {
         Make.link(claim.id, source: source.id, .contradicts, quote: "The sanctions worked"), caller: Self.editor)
       _ = try await ledger.createVerdict(Make.verdict(claim.id, "false"), caller: Self.editor)
 
-      guard case .claim(let stored)? = try await store.resource(.claim, id: claim.id)?.kind else {
+      guard let stored = try await store.get(Claim.self, id: claim.id) else {
         Issue.record("the claim is not found")
         return
       }
       #expect(stored.evidence?.contradicting == 1 && stored.latestRating == "false")
       #expect(stored.speakerName == "Ramzan Kadyrov")
-      guard case .source(let read)? = try await store.resource(.source, id: source.id)?.kind else {
+      guard let read = try await store.get(Source.self, id: source.id) else {
         Issue.record("the source is not found")
         return
       }
@@ -145,7 +145,7 @@ struct PostgresStoreTests {
       // The same id again, past the ledger's checks: PostgreSQL's unique violation is ALREADY_EXISTS.
       let raw = await #expect(throws: LedgerError.self) {
         _ = try await store.insert(
-          Resource(stored),
+          stored,
           audit: AuditDraft(
             actor: UnixUser(), method: "test", action: .create, time: Timestamp()))
       }
@@ -203,7 +203,7 @@ struct PostgresStoreTests {
       let two = try await Self.connect(url)
       let (first, second) = (Ledger(store: one), Ledger(store: two))
       let speaker = try await first.createSpeaker(Make.speaker("Dmitry Peskov"), caller: Self.editor)
-      #expect(try await two.resource(.speaker, id: speaker.id) != nil, "a write through one is read through the other")
+      #expect(try await two.get(Speaker.self, id: speaker.id) != nil, "a write through one is read through the other")
 
       // The second daemon waits for changes beyond the last it knows; the first writes.
       let known = try await two.lastSequence()
@@ -357,7 +357,7 @@ struct PostgresStoreTests {
       let speaker = try await ledger.createSpeaker(Make.speaker("Maria Zakharova"), caller: Self.editor)
       try shell(environment["GAINSAY_TEST_POSTGRES_STOP"])
       let down = await #expect(throws: LedgerError.self) {
-        _ = try await store.resource(.speaker, id: speaker.id)
+        _ = try await store.get(Speaker.self, id: speaker.id)
       }
       #expect(down?.code == .unavailable, "\(down?.message ?? "")")
       let write = await #expect(throws: LedgerError.self) {
@@ -368,7 +368,7 @@ struct PostgresStoreTests {
       var back = false
       for _ in 0..<40 where !back {
         do {
-          back = try await store.resource(.speaker, id: speaker.id) != nil
+          back = try await store.get(Speaker.self, id: speaker.id) != nil
         } catch {
         }
         if !back { try await Task.sleep(for: .milliseconds(500)) }

@@ -102,8 +102,7 @@ struct TrustedRecordTests {
       record.record = .speaker(speaker)
       let outcome = try #require(try await importing([record], into: ledger, as: Self.editor).first)
       #expect(outcome.result == .created)
-      let stored = try #require(try await store.resource(.speaker, id: outcome.resourceID))
-      guard case .speaker(let value)? = stored.kind else { Issue.record("not a speaker"); return }
+      let value = try #require(try await store.get(Speaker.self, id: outcome.resourceID))
       #expect(value.createTime!.date < Date().addingTimeInterval(60))
       let events = try await store.auditEvents(ListAuditEventsRequest())
       #expect(events.count == 1 && events[0].actor?.userName == "editor" && events[0].action == .import)
@@ -202,7 +201,7 @@ struct TrustedRecordTests {
         let update = Self.sourceUpdate(source.id, "archived_text") { $0.archivedText = "A different text altogether." }
         async let updated: Source? = try? ledger.updateSource(update, caller: Self.editor)
         _ = await (linked, updated)
-        guard case .source(let stored)? = try await store.resource(.source, id: source.id)?.kind else {
+        guard let stored = try await store.get(Source.self, id: source.id) else {
           Issue.record("source gone")
           return
         }

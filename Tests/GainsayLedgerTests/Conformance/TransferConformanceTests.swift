@@ -99,7 +99,7 @@ extension StoreConformance {
             created: [Resource(putin)], updated: [Resource(Self.speaker("Nobody Known"))], audit: importDraft)
         }
         #expect(ghost?.code == .notFound)
-        #expect(try await store.resource(.speaker, id: putin.id) == nil)
+        #expect(try await store.get(Speaker.self, id: putin.id) == nil)
         #expect(try await store.lastSequence() == before)
         #expect(try await store.speakerIDs(named: ["Vladimir Putin"]).isEmpty)
       }
