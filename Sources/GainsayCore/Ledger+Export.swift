@@ -52,7 +52,7 @@ extension Ledger {
         token = page.nextPageToken
       } while !token.isEmpty
     }
-    var links = ListLinksRequest()
+    var links = LinkFilter()
     links.includeWithdrawn = true
     repeat {
       let page = try await store.listLinks(links, pageSize: 1000, pageToken: token)
@@ -70,12 +70,12 @@ extension Ledger {
       } while !verdictToken.isEmpty
     }
     if request.includeAuditEvents {
-      var query = ListAuditEventsRequest()
-      query.limit = 10_000
+      let pageSize = 10_000
+      var query = AuditQuery(limit: pageSize)
       while true {
         let events = try await store.auditEvents(query)
         for event in events { try await deliver(record(.auditEvent(event))) }
-        guard let last = events.last, events.count == Int(query.limit) else { break }
+        guard let last = events.last, events.count == pageSize else { break }
         query.afterSequence = last.sequence
       }
     }

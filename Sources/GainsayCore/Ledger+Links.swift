@@ -122,11 +122,17 @@ extension Ledger {
 
   public func listLinks(_ request: ListLinksRequest, caller: CallerIdentity) async throws -> ListLinksResponse {
     try require(.reader, caller, to: "reading links")
-    if case .unrecognized(let value) = request.relation {
-      throw LedgerError.invalid("relation", "\(value) is not a relation")
+    var filter = LinkFilter()
+    switch request.relation {
+    case .unspecified: filter.relation = nil
+    case .unrecognized(let value): throw LedgerError.invalid("relation", "\(value) is not a relation")
+    default: filter.relation = request.relation
     }
+    filter.claimID = request.claimID
+    filter.sourceID = request.sourceID
+    filter.includeWithdrawn = request.includeWithdrawn
     let page = try await store.listLinks(
-      request, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+      filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListLinksResponse()
     response.links = page.items
     response.nextPageToken = page.nextPageToken

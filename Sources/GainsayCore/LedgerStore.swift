@@ -46,19 +46,11 @@ public struct Page<Element: Sendable>: Sendable {
   }
 }
 
-/// Filters of ListClaims, validated.
-public struct ClaimFilter: Sendable {
-  public var speakerID = ""
-  public var topic = ""
-  public var saidFrom: PartialDate?
-  public var saidUntil: PartialDate?
-  public var state: ClaimState = .active
-  public var hasContradictingEvidence = false
-  public init() {}
-}
-
 /// Persistence of the ledger. Every method is one transaction: a mutation and its audit event are
 /// durable together before the method returns, or neither is.
+///
+/// A store never sees a wire request: it takes typed records (``StoredRecord``) and queries the
+/// ``Ledger`` has validated (``ClaimFilter``, ``LinkFilter``, ``AuditQuery``, ``LedgerSearch``).
 ///
 /// The SQLite implementation lives in GainsayStore; a PostgreSQL one could serve a larger newsroom.
 public protocol LedgerStore: Sendable {
@@ -114,16 +106,16 @@ public protocol LedgerStore: Sendable {
   func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim>
   func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source>
-  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link>
+  func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link>
   func listVerdicts(
     claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Verdict>
 
   /// Audit events in sequence order.
-  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent]
+  func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
 
   /// Ranked full-text search.
-  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit]
+  func search(_ search: LedgerSearch) async throws -> [SearchHit]
   /// The closest indexed words and speaker names to the words of `query`, at most `limit` of each.
   func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse
 

@@ -104,7 +104,7 @@ struct TrustedRecordTests {
       #expect(outcome.result == .created)
       let value = try #require(try await store.get(Speaker.self, id: outcome.resourceID))
       #expect(value.createTime!.date < Date().addingTimeInterval(60))
-      let events = try await store.auditEvents(ListAuditEventsRequest())
+      let events = try await store.auditEvents(AuditQuery())
       #expect(events.count == 1 && events[0].actor?.userName == "editor" && events[0].action == .import)
     }
   }
@@ -132,7 +132,7 @@ struct TrustedRecordTests {
         Make.source("Report", outlet: "Outlet", text: text), caller: Self.editor)
       _ = try await ledger.updateSource(
         Self.sourceUpdate(source.id, "title") { $0.title = "Report, corrected title" }, caller: Self.editor)
-      let events = try await store.auditEvents(ListAuditEventsRequest())
+      let events = try await store.auditEvents(AuditQuery())
       #expect(events.count == 2)
       for event in events {
         for resource in [event.before, event.after].compactMap({ $0 }) {
@@ -205,7 +205,7 @@ struct TrustedRecordTests {
           Issue.record("source gone")
           return
         }
-        var query = ListLinksRequest()
+        var query = LinkFilter()
         query.sourceID = source.id
         for link in try await store.listLinks(query, pageSize: 10, pageToken: "").items {
           #expect(

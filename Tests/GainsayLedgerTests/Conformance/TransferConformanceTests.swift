@@ -55,7 +55,7 @@ extension StoreConformance {
         #expect(events.map(\.sequence) == Array((before + 1)...(before + 3)))
         #expect(events.map(\.resourceID) == [putin.id, claim.id, peskov.id])
         #expect(events.allSatisfy { $0.action == .import && $0.reason == "wire archive" })
-        #expect(try await store.auditEvents(Requests.audit(after: before)) == events)
+        #expect(try await store.auditEvents(Requests.auditQuery(after: before)) == events)
         #expect(events[2].before == Resource(peskov))
         var get = GetSpeakerRequest()
         get.id = "владимир путин"

@@ -102,7 +102,7 @@ enum ReferenceReport {
         entry.verdict = try await store.listVerdicts(
           claimID: claim.id, includeWithdrawn: false, pageSize: 1, pageToken: ""
         ).items.first.map(configuration.signed)
-        var query = ListLinksRequest()
+        var query = LinkFilter()
         query.claimID = claim.id
         var token = ""
         repeat {

@@ -33,14 +33,14 @@ struct EmptyStore: LedgerStore {
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source> {
     unused()
   }
-  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+  func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link> {
     unused()
   }
   func listVerdicts(
     claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Verdict> { unused() }
-  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] { unused() }
-  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] { unused() }
+  func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] { unused() }
+  func search(_ search: LedgerSearch) async throws -> [SearchHit] { unused() }
   func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse { unused() }
   func lastSequence() async throws -> Int64 { unused() }
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
