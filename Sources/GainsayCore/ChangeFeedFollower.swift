@@ -56,10 +56,7 @@ public struct ChangeFeedFollower: Sendable {
   func publish(after sequence: Int64) async throws -> Int64 {
     var last = sequence
     while true {
-      var query = ListAuditEventsRequest()
-      query.afterSequence = last
-      query.limit = Self.pageSize
-      let events = try await store.auditEvents(query)
+      let events = try await store.auditEvents(AuditQuery(afterSequence: last, limit: Int(Self.pageSize)))
       for event in events {
         feed.publish(event)
         last = event.sequence

@@ -69,7 +69,7 @@ extension Ledger {
     for (type, list) in ids { known.ids[type] = try await store.existingIDs(type, among: list) }
     known.speakers = try await store.speakerIDs(named: names)
     for (type, id) in carried where ResourceID.isWellFormed(id, prefix: type.idPrefix) {
-      if let resource = try await store.resource(type, id: id) { known.records[id] = resource }
+      if let resource = try await store.wrappedRecord(type, id: id) { known.records[id] = resource }
     }
     var keys: [(speakerID: String, text: String)] = []
     var detailed = Set<String>()
@@ -87,7 +87,7 @@ extension Ledger {
       known.claims[ImportKnown.claimKey(claim)] = claim
     }
     for id in detailed {
-      if case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind {
+      if let speaker = try await store.get(Speaker.self, id: id) {
         known.speakerRecords[id] = speaker
       }
     }

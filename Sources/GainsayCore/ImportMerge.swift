@@ -69,7 +69,7 @@ extension Ledger {
       if let existing = try existing(claim.id, session: session, known: known) {
         return try Self.same(Resource(claim), as: existing)
       }
-      guard case .speaker(let speaker)? = try await lookup(.speaker, claim.speakerID, session: session)?.kind else {
+      guard let speaker = try await lookup(Speaker.self, claim.speakerID, session: session) else {
         throw missing("speaker", claim.speakerID, field: "claim.speaker_id", session: session)
       }
       try Self.refuseMerged(speaker, field: "claim.speaker_id")
@@ -108,7 +108,7 @@ extension Ledger {
       if let existing = try existing(verdict.id, session: session, known: known) {
         return try Self.same(Resource(verdict), as: existing)
       }
-      guard try await lookup(.claim, verdict.claimID, session: session) != nil else {
+      guard try await lookup(Claim.self, verdict.claimID, session: session) != nil else {
         throw missing("claim", verdict.claimID, field: "verdict.claim_id", session: session)
       }
       // Given in another ledger, by someone this one does not know as an account: signed with their name.
@@ -158,13 +158,13 @@ extension Ledger {
       link.withdrawalReason = try Validate.text(
         input.withdrawalReason, field: "link.withdrawal_reason", required: true, maximum: 2_000)
     }
-    guard try await lookup(.claim, link.claimID, session: session) != nil else {
+    guard try await lookup(Claim.self, link.claimID, session: session) != nil else {
       throw missing("claim", link.claimID, field: "link.claim_id", session: session)
     }
     switch input.target {
     case .sourceID(let id)?:
       let id = try Validate.id(id, field: "link.source_id")
-      guard case .source(let source)? = try await lookup(.source, id, session: session)?.kind else {
+      guard let source = try await lookup(Source.self, id, session: session) else {
         throw missing("source", id, field: "link.source_id", session: session)
       }
       if let quote = link.quote, !source.archivedText.isEmpty,
@@ -176,7 +176,7 @@ extension Ledger {
       link.target = .sourceID(id)
     case .targetClaimID(let id)?:
       let id = try Validate.id(id, field: "link.target_claim_id")
-      guard case .claim(let target)? = try await lookup(.claim, id, session: session)?.kind else {
+      guard let target = try await lookup(Claim.self, id, session: session) else {
         throw missing("claim", id, field: "link.target_claim_id", session: session)
       }
       if let quote = link.quote, !TextQuoteAnchor.occurs(quote.exact, in: target.text) {
@@ -211,10 +211,13 @@ extension Ledger {
     session.merged[id] ?? known.records[id]
   }
 
-  /// A record `id` of `type`: created earlier in this import, or in the ledger.
-  private func lookup(_ type: ResourceType, _ id: String, session: ImportSessions.Session) async throws -> Resource? {
-    if let resource = session.merged[id] { return resource }
-    return try await store.resource(type, id: id)
+  /// A record `id` of `type`: created earlier in this import, or in the ledger; nil if there is none, or
+  /// the import created `id` as another type.
+  private func lookup<R: StoredRecord>(
+    _ type: R.Type, _ id: String, session: ImportSessions.Session
+  ) async throws -> R? {
+    if let resource = session.merged[id] { return R(resource) }
+    return try await store.get(type, id: id)
   }
 
   /// UNCHANGED when the file's record says what the ledger's says, else the refusal naming what differs.

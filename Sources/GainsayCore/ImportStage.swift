@@ -106,7 +106,7 @@ extension Ledger {
       }
       if !known.exists(.speaker, claimInput.speakerID), session.speakers[claimInput.speakerID] == nil,
         session.merged[claimInput.speakerID] == nil,
-        try await store.resource(.speaker, id: claimInput.speakerID) == nil
+        try await store.get(Speaker.self, id: claimInput.speakerID) == nil
       {
         throw LedgerError.notFound("speaker", claimInput.speakerID, field: "claim.speaker_id")
       }
@@ -225,7 +225,7 @@ extension Ledger {
   /// The speaker as this import will leave it: staged by the import, else as the ledger holds it.
   func currentSpeaker(_ id: String, session: ImportSessions.Session, known: ImportKnown) async throws -> Speaker {
     if let speaker = session.speakers[id] ?? known.speakerRecords[id] { return speaker }
-    guard case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind else {
+    guard let speaker = try await store.get(Speaker.self, id: id) else {
       throw LedgerError.notFound("speaker", id, field: "speaker_name")
     }
     return speaker

@@ -15,8 +15,7 @@ extension Ledger {
     let id = try Validate.id(request.claimID, field: "claim_id")
     let claim = try await existingClaim(id, field: "claim_id")
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
-    var speaker: Speaker?
-    if case .speaker(let found)? = try await store.resource(.speaker, id: claim.speakerID)?.kind { speaker = found }
+    let speaker = try await store.get(Speaker.self, id: claim.speakerID)
     return try await EvidenceSuggester(store: store).suggest(
       for: claim, speaker: speaker, limit: request.limit == 0 ? 10 : min(Int(request.limit), 100))
   }

@@ -15,7 +15,7 @@ extension Ledger {
     claim.revision = 1
     claim.createTime = timestamp
     claim.updateTime = claim.createTime
-    try await commit(Resource(claim), draft(caller, "CreateClaim", .create))
+    try await commit(claim, draft(caller, "CreateClaim", .create))
     // As stored: a new claim has no evidence and no verdict yet.
     claim.evidence = EvidenceCounts()
     var response = CreateClaimResponse()
@@ -38,7 +38,7 @@ extension Ledger {
     // Candidates are bare records: the few shown are read in full, with their evidence and verdict.
     var similar: [SimilarClaim] = []
     for (id, score) in found.sorted(by: { $0.score > $1.score }).prefix(5) {
-      guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else { continue }
+      guard let claim = try await store.get(Claim.self, id: id) else { continue }
       var entry = SimilarClaim()
       entry.claim = claim
       entry.similarity = score
@@ -72,14 +72,14 @@ extension Ledger {
 
   /// The id of the speaker `id` names, following a merged speaker's redirect.
   func liveSpeakerID(_ id: String, field: String) async throws -> String {
-    guard case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind else {
+    guard let speaker = try await store.get(Speaker.self, id: id) else {
       throw LedgerError.notFound("speaker", id, field: field)
     }
     return try await following(speaker).id
   }
 
   func storedClaim(_ id: String) async throws -> Claim {
-    guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+    guard let claim = try await store.get(Claim.self, id: id) else {
       throw LedgerError.notFound("claim", id, field: "id")
     }
     return claim
@@ -88,7 +88,7 @@ extension Ledger {
   public func getClaim(_ request: GetClaimRequest, caller: CallerIdentity) async throws -> Claim {
     try require(.reader, caller, to: "reading claims")
     let id = try Validate.id(request.id, field: "id")
-    guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+    guard let claim = try await store.get(Claim.self, id: id) else {
       throw LedgerError.notFound("claim", id, field: "id")
     }
     return claim
@@ -137,10 +137,10 @@ extension Ledger {
     let time = timestamp
     let rules = self
     let input = requested
-    let resource = try await commitUpdate(.claim, id: id, draft(caller, "UpdateClaim", .update, reason: reason)) {
-      current in
-      guard case .claim(let claim) = current.kind else { throw LedgerError(.internal, "not a claim") }
-      try Self.checkRevision(expected, current: claim.revision, "claim", id, show: "gainsay claim show \(id)")
+    // The store checks `expected` against the claim's revision before the change, in its transaction.
+    return try await commitUpdate(
+      Claim.self, id: id, expectedRevision: expected, draft(caller, "UpdateClaim", .update, reason: reason)
+    ) { claim in
       guard claim.state == .active else {
         throw LedgerError(
           .failedPrecondition, "claim \(id) is retracted and cannot be changed", field: "claim.id", resource: id)
@@ -165,10 +165,8 @@ extension Ledger {
       updated.revision = claim.revision + 1
       updated.createTime = claim.createTime
       updated.updateTime = time
-      return Resource(updated)
+      return updated
     }
-    guard case .claim(let claim) = resource.kind else { throw LedgerError(.internal, "not a claim") }
-    return claim
   }
 
   public func retractClaim(_ request: RetractClaimRequest, caller: CallerIdentity) async throws -> Claim {
@@ -176,9 +174,9 @@ extension Ledger {
     let id = try Validate.id(request.id, field: "id")
     let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
     let time = timestamp
-    let resource = try await commitUpdate(.claim, id: id, draft(caller, "RetractClaim", .retract, reason: reason)) {
+    return try await commitUpdate(Claim.self, id: id, draft(caller, "RetractClaim", .retract, reason: reason)) {
       current in
-      guard case .claim(var claim) = current.kind else { throw LedgerError(.internal, "not a claim") }
+      var claim = current
       guard claim.state == .active else {
         throw LedgerError(.failedPrecondition, "claim \(id) is already retracted", field: "id", resource: id)
       }
@@ -186,10 +184,8 @@ extension Ledger {
       claim.retractionReason = reason
       claim.revision += 1
       claim.updateTime = time
-      return Resource(claim)
+      return claim
     }
-    guard case .claim(let claim) = resource.kind else { throw LedgerError(.internal, "not a claim") }
-    return claim
   }
 
   public func listClaimRevisions(

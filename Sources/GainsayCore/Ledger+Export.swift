@@ -24,7 +24,7 @@ extension Ledger {
     repeat {
       let page = try await store.listSources(outlet: "", kind: .unspecified, pageSize: 1000, pageToken: token)
       for listed in page.items {
-        guard case .source(let source)? = try await store.resource(.source, id: listed.id)?.kind else { continue }
+        guard let source = try await store.get(Source.self, id: listed.id) else { continue }
         try await deliver(record(.source(source)))
       }
       token = page.nextPageToken
@@ -52,7 +52,7 @@ extension Ledger {
         token = page.nextPageToken
       } while !token.isEmpty
     }
-    var links = ListLinksRequest()
+    var links = LinkFilter()
     links.includeWithdrawn = true
     repeat {
       let page = try await store.listLinks(links, pageSize: 1000, pageToken: token)
@@ -70,12 +70,12 @@ extension Ledger {
       } while !verdictToken.isEmpty
     }
     if request.includeAuditEvents {
-      var query = ListAuditEventsRequest()
-      query.limit = 10_000
+      let pageSize = 10_000
+      var query = AuditQuery(limit: pageSize)
       while true {
         let events = try await store.auditEvents(query)
         for event in events { try await deliver(record(.auditEvent(event))) }
-        guard let last = events.last, events.count == Int(query.limit) else { break }
+        guard let last = events.last, events.count == pageSize else { break }
         query.afterSequence = last.sequence
       }
     }

@@ -5,9 +5,8 @@ public import GainsayProto
 extension Ledger {
   public func search(_ request: SearchRequest, caller: CallerIdentity) async throws -> [SearchHit] {
     try require(.reader, caller, to: "searching")
-    var checked = request
-    checked.query = try Validate.line(request.query, field: "query", required: true, maximum: 500)
-    checked.speakerID = try await redirectedSpeakerID(request.speakerID)
+    var search = LedgerSearch(query: try Validate.line(request.query, field: "query", required: true, maximum: 500))
+    search.speakerID = try await redirectedSpeakerID(request.speakerID)
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
     guard request.limit <= Self.maximumSearchHits else {
       throw LedgerError.invalid(
@@ -18,7 +17,10 @@ extension Ledger {
         throw LedgerError.invalid("resource_types[\(index)]", "search covers claims, speakers and sources")
       }
     }
-    return try await store.search(checked, limit: request.limit == 0 ? 20 : Int(request.limit))
+    if !request.resourceTypes.isEmpty { search.resourceTypes = request.resourceTypes }
+    search.includeRetracted = request.includeRetracted
+    if request.limit > 0 { search.limit = Int(request.limit) }
+    return try await store.search(search)
   }
 
   /// The closest indexed words and speaker names to the words of a query: what a query that found
@@ -46,9 +48,12 @@ extension Ledger {
     try require(.reader, caller, to: "reading the history")
     guard request.limit >= 0 else { throw LedgerError.invalid("limit", "must not be negative") }
     guard request.afterSequence >= 0 else { throw LedgerError.invalid("after_sequence", "must not be negative") }
-    var page = request
-    page.limit = request.limit == 0 ? Self.auditPageSize : min(request.limit, Self.maximumAuditPageSize)
-    return try await store.auditEvents(page)
+    var query = AuditQuery(
+      afterSequence: request.afterSequence,
+      limit: Int(request.limit == 0 ? Self.auditPageSize : min(request.limit, Self.maximumAuditPageSize)))
+    query.resourceID = request.resourceID
+    if request.filterByActor { query.actorUID = request.actorUID }
+    return try await store.auditEvents(query)
   }
 
   /// Audit events returned by one ListAuditEvents call unless it asks for fewer (or more, up to
@@ -69,9 +74,7 @@ extension Ledger {
     var delivered = request.afterSequence
     if request.afterSequence > 0 {
       // A page at a time, so a replay of a long history never sits in memory whole.
-      var query = ListAuditEventsRequest()
-      query.afterSequence = request.afterSequence
-      query.limit = Self.auditPageSize
+      var query = AuditQuery(afterSequence: request.afterSequence, limit: Int(Self.auditPageSize))
       while true {
         let events = try await store.auditEvents(query)
         for event in events {
@@ -79,7 +82,7 @@ extension Ledger {
           if matches(change) { try await deliver(change) }
           delivered = event.sequence
         }
-        guard events.count == Int(query.limit), let last = events.last else { break }
+        guard events.count == Int(Self.auditPageSize), let last = events.last else { break }
         query.afterSequence = last.sequence
       }
     } else {

@@ -45,7 +45,7 @@ extension Ledger {
     switch input.target {
     case .sourceID(let sourceID)?:
       let id = try Validate.id(sourceID, field: "link.source_id")
-      guard case .source(let source)? = try await store.resource(.source, id: id)?.kind else {
+      guard let source = try await store.get(Source.self, id: id) else {
         throw LedgerError.notFound("source", id, field: "link.source_id")
       }
       guard link.relation != .repeats else {
@@ -92,7 +92,7 @@ extension Ledger {
     link.createdBy = caller.unixUser
     link.createTime = timestamp
     link.state = .active
-    try await commit(Resource(link), draft(caller, "CreateLink", .create))
+    try await commit(link, draft(caller, "CreateLink", .create))
     return link
   }
 
@@ -105,7 +105,7 @@ extension Ledger {
   }
 
   func existingClaim(_ id: String, field: String) async throws -> Claim {
-    guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+    guard let claim = try await store.get(Claim.self, id: id) else {
       throw LedgerError.notFound("claim", id, field: field)
     }
     return claim
@@ -114,7 +114,7 @@ extension Ledger {
   public func getLink(_ request: GetLinkRequest, caller: CallerIdentity) async throws -> Link {
     try require(.reader, caller, to: "reading links")
     let id = try Validate.id(request.id, field: "id")
-    guard case .link(let link)? = try await store.resource(.link, id: id)?.kind else {
+    guard let link = try await store.get(Link.self, id: id) else {
       throw LedgerError.notFound("link", id, field: "id")
     }
     return link
@@ -122,11 +122,17 @@ extension Ledger {
 
   public func listLinks(_ request: ListLinksRequest, caller: CallerIdentity) async throws -> ListLinksResponse {
     try require(.reader, caller, to: "reading links")
-    if case .unrecognized(let value) = request.relation {
-      throw LedgerError.invalid("relation", "\(value) is not a relation")
+    var filter = LinkFilter()
+    switch request.relation {
+    case .unspecified: filter.relation = nil
+    case .unrecognized(let value): throw LedgerError.invalid("relation", "\(value) is not a relation")
+    default: filter.relation = request.relation
     }
+    filter.claimID = request.claimID
+    filter.sourceID = request.sourceID
+    filter.includeWithdrawn = request.includeWithdrawn
     let page = try await store.listLinks(
-      request, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
+      filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListLinksResponse()
     response.links = page.items
     response.nextPageToken = page.nextPageToken
@@ -137,17 +143,15 @@ extension Ledger {
     try require(.editor, caller, to: "withdrawing a link")
     let id = try Validate.id(request.id, field: "id")
     let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
-    let resource = try await commitUpdate(.link, id: id, draft(caller, "WithdrawLink", .withdraw, reason: reason)) {
+    return try await commitUpdate(Link.self, id: id, draft(caller, "WithdrawLink", .withdraw, reason: reason)) {
       current in
-      guard case .link(var link) = current.kind else { throw LedgerError(.internal, "not a link") }
+      var link = current
       guard link.state == .active else {
         throw LedgerError(.failedPrecondition, "link \(id) is already withdrawn", field: "id", resource: id)
       }
       link.state = .withdrawn
       link.withdrawalReason = reason
-      return Resource(link)
+      return link
     }
-    guard case .link(let link) = resource.kind else { throw LedgerError(.internal, "not a link") }
-    return link
   }
 }

@@ -11,7 +11,7 @@ extension Ledger {
     source.createTime = timestamp
     source.updateTime = source.createTime
     source.revision = 1
-    try await commit(Resource(source), draft(caller, "CreateSource", .create))
+    try await commit(source, draft(caller, "CreateSource", .create))
     return source
   }
 
@@ -52,7 +52,7 @@ extension Ledger {
   public func getSource(_ request: GetSourceRequest, caller: CallerIdentity) async throws -> Source {
     try require(.reader, caller, to: "reading sources")
     let id = try Validate.id(request.id, field: "id")
-    guard case .source(var source)? = try await store.resource(.source, id: id)?.kind else {
+    guard var source = try await store.get(Source.self, id: id) else {
       throw LedgerError.notFound("source", id, field: "id")
     }
     if request.view != .full { source.archivedText = "" }
@@ -93,10 +93,11 @@ extension Ledger {
     let withdrawal =
       request.withdrawBrokenLinks
       ? "the passage no longer occurs in the updated text of \(id)" + (reason.isEmpty ? "" : ": \(reason)") : nil
+    // The store checks `expected` against the source's revision before the change, in its transaction.
     let (source, events) = try await store.updateSource(
-      id: id, audit: draft(caller, "UpdateSource", .update, reason: reason), withdrawingBrokenLinks: withdrawal
+      id: id, expectedRevision: expected, audit: draft(caller, "UpdateSource", .update, reason: reason),
+      withdrawingBrokenLinks: withdrawal
     ) { source in
-      try Self.checkRevision(expected, current: source.revision, "source", id, show: "gainsay source show \(id)")
       var merged = source
       for path in paths {
         switch path {

@@ -11,7 +11,7 @@ extension Ledger {
     speaker.createTime = timestamp
     speaker.updateTime = speaker.createTime
     speaker.revision = 1
-    try await commit(Resource(speaker), draft(caller, "CreateSpeaker", .create))
+    try await commit(speaker, draft(caller, "CreateSpeaker", .create))
     return speaker
   }
 
@@ -54,7 +54,7 @@ extension Ledger {
   public func getSpeaker(_ request: GetSpeakerRequest, caller: CallerIdentity) async throws -> Speaker {
     try require(.reader, caller, to: "reading speakers")
     let key = try Validate.id(request.id, field: "id")
-    if case .speaker(let speaker)? = try await store.resource(.speaker, id: key)?.kind {
+    if let speaker = try await store.get(Speaker.self, id: key) {
       return try await following(speaker)
     }
     if let speaker = try await store.speaker(named: key) { return speaker }
@@ -63,7 +63,7 @@ extension Ledger {
 
   /// The id of the speaker a merged speaker's `id` redirects to; any other id (or none) as it is.
   func redirectedSpeakerID(_ id: String) async throws -> String {
-    guard !id.isEmpty, case .speaker(let speaker)? = try await store.resource(.speaker, id: id)?.kind else {
+    guard !id.isEmpty, let speaker = try await store.get(Speaker.self, id: id) else {
       return id
     }
     return try await following(speaker).id
@@ -74,7 +74,7 @@ extension Ledger {
     var current = speaker
     // Merges only ever point at a speaker that is not merged itself; the bound guards a damaged record.
     for _ in 0..<8 where !current.mergedInto.isEmpty {
-      guard case .speaker(let next)? = try await store.resource(.speaker, id: current.mergedInto)?.kind else { break }
+      guard let next = try await store.get(Speaker.self, id: current.mergedInto) else { break }
       current = next
     }
     return current
@@ -116,12 +116,12 @@ extension Ledger {
     let reason = try Validate.text(request.reason, field: "reason", required: false, maximum: 2_000)
     let expected = try Self.expectedRevision(request.expectedRevision)
     let time = timestamp
-    let resource = try await commitUpdate(.speaker, id: id, draft(caller, "UpdateSpeaker", .update, reason: reason)) {
-      current in
-      guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
-      try Self.checkRevision(expected, current: speaker.revision, "speaker", id, show: "gainsay speaker show \(id)")
-      try Self.refuseMerged(speaker)
-      var merged = speaker
+    // The store checks `expected` against the speaker's revision before the change, in its transaction.
+    return try await commitUpdate(
+      Speaker.self, id: id, expectedRevision: expected, draft(caller, "UpdateSpeaker", .update, reason: reason)
+    ) { current in
+      try Self.refuseMerged(current)
+      var merged = current
       for path in paths {
         switch path {
         case "name": merged.name = input.name
@@ -134,16 +134,13 @@ extension Ledger {
         default: merged.wikidataID = input.wikidataID
         }
       }
-      let valid = try Self.validated(merged, field: "speaker")
-      speaker = valid
+      var speaker = try Self.validated(merged, field: "speaker")
       speaker.id = id
       speaker.createTime = merged.createTime
       speaker.updateTime = time
       speaker.revision = merged.revision + 1
-      return Resource(speaker)
+      return speaker
     }
-    guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
-    return speaker
   }
 
   public func addSpeakerAlias(_ request: AddSpeakerAliasRequest, caller: CallerIdentity) async throws -> Speaker {
@@ -183,16 +180,14 @@ extension Ledger {
     _ change: @escaping @Sendable (inout Speaker) throws -> Void
   ) async throws -> Speaker {
     let time = timestamp
-    let resource = try await commitUpdate(.speaker, id: id, draft(caller, method, .update)) { current in
-      guard case .speaker(var speaker) = current.kind else { throw LedgerError(.internal, "not a speaker") }
+    return try await commitUpdate(Speaker.self, id: id, draft(caller, method, .update)) { current in
+      var speaker = current
       try Self.refuseMerged(speaker)
       try change(&speaker)
       speaker.updateTime = time
       speaker.revision += 1
-      return Resource(speaker)
+      return speaker
     }
-    guard case .speaker(let speaker) = resource.kind else { throw LedgerError(.internal, "not a speaker") }
-    return speaker
   }
 }
 

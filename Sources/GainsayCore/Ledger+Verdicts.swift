@@ -19,7 +19,7 @@ extension Ledger {
     verdict.state = .active
     verdict.id = ResourceID.make("vrd")
     verdict.createTime = timestamp
-    try await commit(Resource(verdict), draft(caller, "CreateVerdict", .create))
+    try await commit(verdict, draft(caller, "CreateVerdict", .create))
     return configuration.signed(verdict)
   }
 
@@ -43,17 +43,17 @@ extension Ledger {
     try require(.editor, caller, to: "withdrawing a verdict")
     let id = try Validate.id(request.id, field: "id")
     let reason = try Validate.text(request.reason, field: "reason", required: true, maximum: 2_000)
-    let resource = try await commitUpdate(.verdict, id: id, draft(caller, "WithdrawVerdict", .withdraw, reason: reason))
-    { current in
-      guard case .verdict(var verdict) = current.kind else { throw LedgerError(.internal, "not a verdict") }
+    let verdict = try await commitUpdate(
+      Verdict.self, id: id, draft(caller, "WithdrawVerdict", .withdraw, reason: reason)
+    ) { current in
+      var verdict = current
       guard verdict.state != .withdrawn else {
         throw LedgerError(.failedPrecondition, "verdict \(id) is already withdrawn", field: "id", resource: id)
       }
       verdict.state = .withdrawn
       verdict.withdrawalReason = reason
-      return Resource(verdict)
+      return verdict
     }
-    guard case .verdict(let verdict) = resource.kind else { throw LedgerError(.internal, "not a verdict") }
     return configuration.signed(verdict)
   }
 

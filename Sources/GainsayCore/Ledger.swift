@@ -54,17 +54,21 @@ public struct Ledger: Sendable {
       actor: caller.unixUser, method: "gainsay.v1.Ledger/" + method, action: action, reason: reason, time: timestamp)
   }
 
-  func commit(_ resource: Resource, _ audit: AuditDraft) async throws {
-    let event = try await store.insert(resource, audit: audit)
+  func commit<R: StoredRecord>(_ record: R, _ audit: AuditDraft) async throws {
+    let event = try await store.insert(record, audit: audit)
     published([event])
   }
 
-  func commitUpdate(
-    _ type: ResourceType, id: String, _ audit: AuditDraft, change: @escaping @Sendable (Resource) throws -> Resource
-  ) async throws -> Resource {
-    let (resource, event) = try await store.update(type, id: id, audit: audit, change: change)
+  /// Updates a record through the store (``LedgerStore/update(_:id:expectedRevision:audit:change:)``) and
+  /// publishes the change; returns the record as stored.
+  func commitUpdate<R: StoredRecord>(
+    _ type: R.Type, id: String, expectedRevision: Int32 = 0, _ audit: AuditDraft,
+    change: @escaping @Sendable (R) throws -> R
+  ) async throws -> R {
+    let (record, event) = try await store.update(
+      type, id: id, expectedRevision: expectedRevision, audit: audit, change: change)
     published([event])
-    return resource
+    return record
   }
 
   /// Hands committed changes to the feed, unless other daemons write to the store too: then the feed

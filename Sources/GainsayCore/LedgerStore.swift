@@ -46,36 +46,31 @@ public struct Page<Element: Sendable>: Sendable {
   }
 }
 
-/// Filters of ListClaims, validated.
-public struct ClaimFilter: Sendable {
-  public var speakerID = ""
-  public var topic = ""
-  public var saidFrom: PartialDate?
-  public var saidUntil: PartialDate?
-  public var state: ClaimState = .active
-  public var hasContradictingEvidence = false
-  public init() {}
-}
-
 /// Persistence of the ledger. Every method is one transaction: a mutation and its audit event are
 /// durable together before the method returns, or neither is.
 ///
+/// A store never sees a wire request: it takes typed records (``StoredRecord``) and queries the
+/// ``Ledger`` has validated (``ClaimFilter``, ``LinkFilter``, ``AuditQuery``, ``LedgerSearch``).
+///
 /// The SQLite implementation lives in GainsayStore; a PostgreSQL one could serve a larger newsroom.
 public protocol LedgerStore: Sendable {
-  /// Inserts a new resource; returns the audit event written with it.
-  func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent
+  /// The record of `type` with `id` (a source with its archived text, a claim with its evidence counts,
+  /// latest rating and speaker's name); nil if there is none.
+  func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R?
 
-  /// Reads a resource, applies `change` and writes the result, all in one transaction.
-  /// Returns the stored resource and the audit event.
-  func update(
-    _ type: ResourceType,
+  /// Inserts a new record; returns the audit event written with it.
+  func insert<R: StoredRecord>(_ record: R, audit: AuditDraft) async throws -> AuditEvent
+
+  /// Reads a record, refuses the change if the record is no longer at `expectedRevision`
+  /// (``StoredRecord/checkRevision(expected:)``; 0: no check), applies `change` and writes the result, all in
+  /// one transaction. Returns the stored record (as ``get(_:id:)`` reads it) and the audit event.
+  func update<R: StoredRecord>(
+    _ type: R.Type,
     id: String,
+    expectedRevision: Int32,
     audit: AuditDraft,
-    change: @escaping @Sendable (Resource) throws -> Resource
-  ) async throws -> (Resource, AuditEvent)
-
-  /// A resource by id, sources with their archived text; nil if there is none.
-  func resource(_ type: ResourceType, id: String) async throws -> Resource?
+    change: @escaping @Sendable (R) throws -> R
+  ) async throws -> (R, AuditEvent)
 
   /// The speaker whose name or alias is `name` (case-insensitive), or else the only speaker whose name or
   /// alias folds to the same as `name` (``SpeakerNameMatch/fold(_:)``).
@@ -95,12 +90,12 @@ public protocol LedgerStore: Sendable {
     move: @escaping @Sendable (Claim) throws -> Claim
   ) async throws -> SpeakerMerge
 
-  /// Updates a source like ``update(_:id:audit:change:)``; when its archived text changes and
+  /// Updates a source like ``update(_:id:expectedRevision:audit:change:)``; when its archived text changes and
   /// `withdrawingBrokenLinks` is set, first withdraws (in the same transaction, each with a WITHDRAW event
   /// and that reason) the active links whose passage no longer occurs in the new text. Without it such an
   /// update fails with FAILED_PRECONDITION naming the links.
   func updateSource(
-    id: String, audit: AuditDraft, withdrawingBrokenLinks: String?,
+    id: String, expectedRevision: Int32, audit: AuditDraft, withdrawingBrokenLinks: String?,
     change: @escaping @Sendable (Source) throws -> Source
   ) async throws -> (Source, [AuditEvent])
 
@@ -111,16 +106,16 @@ public protocol LedgerStore: Sendable {
   func listClaims(_ filter: ClaimFilter, pageSize: Int, pageToken: String) async throws -> Page<Claim>
   func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source>
-  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link>
+  func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link>
   func listVerdicts(
     claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Verdict>
 
   /// Audit events in sequence order.
-  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent]
+  func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
 
   /// Ranked full-text search.
-  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit]
+  func search(_ search: LedgerSearch) async throws -> [SearchHit]
   /// The closest indexed words and speaker names to the words of `query`, at most `limit` of each.
   func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse
 
@@ -185,7 +180,7 @@ public struct ReportEvidence: Sendable {
   public var latestVerdicts: [String: Verdict] = [:]
   /// The sources those links cite, without their archived text.
   public var sources: [String: Source] = [:]
-  /// The claims at the other end of claim-to-claim links, as ``LedgerStore/resource(_:id:)`` gives them.
+  /// The claims at the other end of claim-to-claim links, as ``LedgerStore/get(_:id:)`` gives them.
   public var relatedClaims: [String: Claim] = [:]
   /// The speakers of the page's claims and of the related claims.
   public var speakers: [String: Speaker] = [:]
@@ -201,7 +196,7 @@ public protocol ReportReader: Sendable {
   /// `limit` of them (in no particular order).
   func claimKeys(_ filter: ClaimFilter, limit: Int) async throws -> [ReportClaimKey]
 
-  /// The claims among `ids` that exist, as ``LedgerStore/resource(_:id:)`` gives them (with their evidence
+  /// The claims among `ids` that exist, as ``LedgerStore/get(_:id:)`` gives them (with their evidence
   /// counts and latest rating), by id.
   func claims(ids: [String]) async throws -> [String: Claim]
 

@@ -52,15 +52,15 @@ extension PostgresLedgerStore {
   }
 
   public func updateSource(
-    id: String, audit: AuditDraft, withdrawingBrokenLinks reason: String?,
+    id: String, expectedRevision: Int32, audit: AuditDraft, withdrawingBrokenLinks reason: String?,
     change: @escaping @Sendable (Source) throws -> Source
   ) async throws -> (Source, [AuditEvent]) {
     try await write { tx in
-      guard let before = try await Self.fetch(tx.db, .source, id: id, forUpdate: true),
-        case .source(let source) = before.kind
+      guard let before = try await Self.fetch(tx.db, .source, id: id, forUpdate: true), let source = Source(before)
       else {
         throw LedgerError.notFound("source", id, field: "source.id")
       }
+      try source.checkRevision(expected: expectedRevision)
       let updated = try change(source)
       var events: [AuditEvent] = []
       if updated.archivedText != source.archivedText {

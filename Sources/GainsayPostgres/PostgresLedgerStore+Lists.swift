@@ -95,14 +95,14 @@ extension PostgresLedgerStore {
     }
   }
 
-  public func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+  public func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link> {
     var sql = SQL("SELECT record FROM link WHERE true")
-    if !request.claimID.isEmpty {
-      sql.add(" AND (claim_id = ? OR target_claim_id = ?)", request.claimID, request.claimID)
+    if !filter.claimID.isEmpty {
+      sql.add(" AND (claim_id = ? OR target_claim_id = ?)", filter.claimID, filter.claimID)
     }
-    if !request.sourceID.isEmpty { sql.add(" AND source_id = ?", request.sourceID) }
-    if request.relation != .unspecified { sql.add(" AND relation = ?", Int(request.relation.rawValue)) }
-    if !request.includeWithdrawn { sql += " AND state = 1" }
+    if !filter.sourceID.isEmpty { sql.add(" AND source_id = ?", filter.sourceID) }
+    if let relation = filter.relation { sql.add(" AND relation = ?", Int(relation.rawValue)) }
+    if !filter.includeWithdrawn { sql += " AND state = 1" }
     sql += " ORDER BY seq"
     return try await page(sql, pageSize: pageSize, pageToken: pageToken) {
       try Link(serializedBytes: try $0.decode(Data.self))

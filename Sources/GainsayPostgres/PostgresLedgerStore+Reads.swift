@@ -1,12 +1,12 @@
 import Foundation
-import GainsayCore
+public import GainsayCore
 public import GainsayProto
 import PostgresNIO
 
 /// Reads: resources by id, speakers by name, the audit log.
 extension PostgresLedgerStore {
-  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
-    try await read { db in try await Self.fetch(db, type, id: id) }
+  public func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R? {
+    try await read { db in try await Self.fetch(db, R.resourceType, id: id).map(R.unwrapped) }
   }
 
   /// A claim with its evidence counts, latest rating and speaker's name, as the SQLite store reads it.
@@ -107,13 +107,13 @@ extension PostgresLedgerStore {
     }
   }
 
-  public func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] {
+  public func auditEvents(_ request: AuditQuery) async throws -> [AuditEvent] {
     var sql = SQL()
     sql.add("SELECT sequence, record FROM audit_event WHERE sequence > ?", request.afterSequence)
     if !request.resourceID.isEmpty { sql.add(" AND resource_id = ?", request.resourceID) }
-    if request.filterByActor { sql.add(" AND actor_uid = ?", Int64(request.actorUID)) }
+    if let actorUID = request.actorUID { sql.add(" AND actor_uid = ?", Int64(actorUID)) }
     sql += " ORDER BY sequence"
-    if request.limit > 0 { sql.add(" LIMIT ?", Int64(request.limit)) }
+    if let limit = request.limit { sql.add(" LIMIT ?", Int64(max(0, limit))) }
     let query = try sql.query
     return try await read { db in
       var events: [AuditEvent] = []

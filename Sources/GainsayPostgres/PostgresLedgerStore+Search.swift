@@ -1,5 +1,5 @@
 import Foundation
-import GainsayCore
+public import GainsayCore
 public import GainsayProto
 import GainsayStore
 import PostgresNIO
@@ -17,8 +17,9 @@ extension PostgresLedgerStore {
   static let rerankedExtra = 20
   static let rankExpression = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', e.lexemes, q.q, 1)"
 
-  public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
-    let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
+  public func search(_ request: LedgerSearch) async throws -> [SearchHit] {
+    let types = request.resourceTypes
+    let limit = request.limit
     let polarity = SearchPolarity(query: request.query)
     let fetched = polarity.negates && !polarity.stems.isEmpty ? limit + min(limit, Self.rerankedExtra) : limit
     let boostSpeakers = request.speakerID.isEmpty && types.contains(.claim)

@@ -5,29 +5,31 @@ import PostgresNIO
 
 /// Writes: a resource, its side tables, its search entry and its audit event, in one transaction.
 extension PostgresLedgerStore {
-  public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
-    try await write { tx in
+  public func insert<R: StoredRecord>(_ record: R, audit: AuditDraft) async throws -> AuditEvent {
+    let resource = record.resource
+    return try await write { tx in
       try await Self.checkConstraints(tx.db, for: resource, replacing: nil)
       try await Self.store(tx.db, resource, isNew: true)
       return try await Self.appendAudit(tx, audit, before: nil, after: resource)
     }
   }
 
-  public func update(
-    _ type: ResourceType,
+  public func update<R: StoredRecord>(
+    _ type: R.Type,
     id: String,
+    expectedRevision: Int32,
     audit: AuditDraft,
-    change: @escaping @Sendable (Resource) throws -> Resource
-  ) async throws -> (Resource, AuditEvent) {
+    change: @escaping @Sendable (R) throws -> R
+  ) async throws -> (R, AuditEvent) {
     try await write { tx in
-      guard let before = try await Self.fetch(tx.db, type, id: id, forUpdate: true) else {
-        throw LedgerError.notFound(type.noun, id, field: "id")
+      guard let before = try await Self.fetch(tx.db, R.resourceType, id: id, forUpdate: true) else {
+        throw LedgerError.notFound(R.resourceType.noun, id, field: "id")
       }
-      let after = try change(before)
+      let after = try R.changed(before, expectedRevision: expectedRevision, by: change)
       try await Self.checkConstraints(tx.db, for: after, replacing: before)
       try await Self.store(tx.db, after, isNew: false)
       let event = try await Self.appendAudit(tx, audit, before: before, after: after)
-      return (try await Self.fetch(tx.db, type, id: id) ?? after, event)
+      return (try R.unwrapped(try await Self.fetch(tx.db, R.resourceType, id: id) ?? after), event)
     }
   }
 

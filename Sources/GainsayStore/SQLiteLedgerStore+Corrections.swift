@@ -52,14 +52,15 @@ extension SQLiteLedgerStore {
   }
 
   public func updateSource(
-    id: String, audit: AuditDraft, withdrawingBrokenLinks reason: String?,
+    id: String, expectedRevision: Int32, audit: AuditDraft, withdrawingBrokenLinks reason: String?,
     change: @escaping @Sendable (Source) throws -> Source
   ) async throws -> (Source, [AuditEvent]) {
     let clock = auditClock
     let (stored, events) = try await write { db in
-      guard let before = try Self.fetch(db, .source, id: id), case .source(let source) = before.kind else {
+      guard let before = try Self.fetch(db, .source, id: id), let source = Source(before) else {
         throw LedgerError.notFound("source", id, field: "source.id")
       }
+      try source.checkRevision(expected: expectedRevision)
       let updated = try change(source)
       var events: [AuditEvent] = []
       if updated.archivedText != source.archivedText {

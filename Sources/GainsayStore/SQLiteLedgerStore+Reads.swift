@@ -5,8 +5,8 @@ public import GainsayProto
 
 /// Reads: resources by id, pages of lists, the audit log.
 extension SQLiteLedgerStore {
-  public func resource(_ type: ResourceType, id: String) async throws -> Resource? {
-    try await read { db in try Self.fetch(db, type, id: id) }
+  public func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R? {
+    try await read { db in try Self.fetch(db, R.resourceType, id: id).map(R.unwrapped) }
   }
 
   static let claimSelect = """
@@ -229,24 +229,24 @@ extension SQLiteLedgerStore {
     ) { try Source(serializedBytes: $0[0] as Data) }
   }
 
-  public func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+  public func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link> {
     var conditions: [String] = []
     var arguments: StatementArguments = []
-    if !request.claimID.isEmpty {
+    if !filter.claimID.isEmpty {
       // As a union of two index lookups: the OR of two columns made SQLite scan the whole table.
       conditions.append(
         "rowid IN (SELECT rowid FROM link WHERE claim_id = ? UNION SELECT rowid FROM link WHERE target_claim_id = ?)")
-      arguments += [request.claimID, request.claimID]
+      arguments += [filter.claimID, filter.claimID]
     }
-    if !request.sourceID.isEmpty {
+    if !filter.sourceID.isEmpty {
       conditions.append("source_id = ?")
-      arguments += [request.sourceID]
+      arguments += [filter.sourceID]
     }
-    if request.relation != .unspecified {
+    if let relation = filter.relation {
       conditions.append("relation = ?")
-      arguments += [request.relation.rawValue]
+      arguments += [relation.rawValue]
     }
-    if !request.includeWithdrawn { conditions.append("state = 1") }
+    if !filter.includeWithdrawn { conditions.append("state = 1") }
     let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
     return try await page(
       sql: "SELECT record FROM link" + whereClause + " ORDER BY rowid", arguments: arguments, pageSize: pageSize,
@@ -265,18 +265,18 @@ extension SQLiteLedgerStore {
     ) { try Verdict(serializedBytes: $0[0] as Data) }
   }
 
-  public func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] {
+  public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
     var conditions = ["sequence > ?"]
-    var arguments: StatementArguments = [request.afterSequence]
-    if !request.resourceID.isEmpty {
+    var arguments: StatementArguments = [query.afterSequence]
+    if !query.resourceID.isEmpty {
       conditions.append("resource_id = ?")
-      arguments += [request.resourceID]
+      arguments += [query.resourceID]
     }
-    if request.filterByActor {
+    if let actorUID = query.actorUID {
       conditions.append("actor_uid = ?")
-      arguments += [Int64(request.actorUID)]
+      arguments += [Int64(actorUID)]
     }
-    let limit = request.limit > 0 ? " LIMIT \(request.limit)" : ""
+    let limit = query.limit.map { " LIMIT \(max(0, $0))" } ?? ""
     let sql =
       "SELECT sequence, record FROM audit_event WHERE " + conditions.joined(separator: " AND ") + " ORDER BY sequence"
       + limit

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import GainsayCore
+public import GainsayCore
 public import GainsayProto
 import GainsayRanking
 
@@ -51,8 +51,9 @@ extension SQLiteLedgerStore {
   /// Ranked search with the analysis of ``SearchPlan``: claims of the speakers the query names come
   /// first (``SpeakerNameKeys``), then hits in rank order, those whose negations disagree with the
   /// query's (``SearchPolarity``) after those that agree.
-  public func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] {
-    let types = request.resourceTypes.isEmpty ? [ResourceType.claim, .speaker, .source] : request.resourceTypes
+  public func search(_ request: LedgerSearch) async throws -> [SearchHit] {
+    let types = request.resourceTypes
+    let limit = request.limit
     var conditions = [
       "resource_type IN (\(Set(types).map { String($0.rawValue) }.sorted().joined(separator: ",")))"
     ]

@@ -5,8 +5,9 @@ public import GainsayProto
 
 /// Writes: a resource, its side tables, its search entry and its audit event, in one transaction.
 extension SQLiteLedgerStore {
-  public func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent {
+  public func insert<R: StoredRecord>(_ record: R, audit: AuditDraft) async throws -> AuditEvent {
     let clock = auditClock
+    let resource = record.resource
     let event = try await write { db in
       try Self.checkConstraints(db, for: resource, replacing: nil)
       try Self.store(db, resource, isNew: true, fresh: true)
@@ -16,26 +17,27 @@ extension SQLiteLedgerStore {
     return event
   }
 
-  public func update(
-    _ type: ResourceType,
+  public func update<R: StoredRecord>(
+    _ type: R.Type,
     id: String,
+    expectedRevision: Int32,
     audit: AuditDraft,
-    change: @escaping @Sendable (Resource) throws -> Resource
-  ) async throws -> (Resource, AuditEvent) {
+    change: @escaping @Sendable (R) throws -> R
+  ) async throws -> (R, AuditEvent) {
     let clock = auditClock
     let (stored, event) = try await write { db in
-      guard let before = try Self.fetch(db, type, id: id) else {
-        throw LedgerError.notFound(type.noun, id, field: "id")
+      guard let before = try Self.fetch(db, R.resourceType, id: id) else {
+        throw LedgerError.notFound(R.resourceType.noun, id, field: "id")
       }
-      let after = try change(before)
+      let after = try R.changed(before, expectedRevision: expectedRevision, by: change)
       try Self.checkConstraints(db, for: after, replacing: before)
       try Self.store(db, after, isNew: false)
       let event = try Self.appendAudit(db, audit, before: before, after: after, clock: clock)
-      return (try Self.fetch(db, type, id: id) ?? after, event)
+      return (try Self.fetch(db, R.resourceType, id: id) ?? after, event)
     }
     // A claim's new text may hold words it did not.
     countWords(of: [stored])
-    return (stored, event)
+    return (try R.unwrapped(stored), event)
   }
 
   /// Clear errors for the conflicts SQLite's constraints would refuse less helpfully.

@@ -116,13 +116,13 @@ struct PostgresStoreTests {
         Make.link(claim.id, source: source.id, .contradicts, quote: "The sanctions worked"), caller: Self.editor)
       _ = try await ledger.createVerdict(Make.verdict(claim.id, "false"), caller: Self.editor)
 
-      guard case .claim(let stored)? = try await store.resource(.claim, id: claim.id)?.kind else {
+      guard let stored = try await store.get(Claim.self, id: claim.id) else {
         Issue.record("the claim is not found")
         return
       }
       #expect(stored.evidence?.contradicting == 1 && stored.latestRating == "false")
       #expect(stored.speakerName == "Ramzan Kadyrov")
-      guard case .source(let read)? = try await store.resource(.source, id: source.id)?.kind else {
+      guard let read = try await store.get(Source.self, id: source.id) else {
         Issue.record("the source is not found")
         return
       }
@@ -133,7 +133,7 @@ struct PostgresStoreTests {
       filter.topic = "sanctions"
       filter.hasContradictingEvidence = true
       #expect(try await store.listClaims(filter, pageSize: 10, pageToken: "").items.count == 1)
-      let events = try await store.auditEvents(ListAuditEventsRequest())
+      let events = try await store.auditEvents(AuditQuery())
       #expect(events.map(\.sequence) == [1, 2, 3, 4, 5])
       #expect(try await store.lastSequence() == 5)
       #expect(try await store.speaker(named: "ramzan kadyrov")?.id == speaker.id)
@@ -145,7 +145,7 @@ struct PostgresStoreTests {
       // The same id again, past the ledger's checks: PostgreSQL's unique violation is ALREADY_EXISTS.
       let raw = await #expect(throws: LedgerError.self) {
         _ = try await store.insert(
-          Resource(stored),
+          stored,
           audit: AuditDraft(
             actor: UnixUser(), method: "test", action: .create, time: Timestamp()))
       }
@@ -170,9 +170,9 @@ struct PostgresStoreTests {
         Make.claim("Санкции против России не работают", speaker: speaker.id, said: "2022-03"), caller: Self.editor
       ).claim!
       func search(_ query: String) async throws -> [String] {
-        var request = SearchRequest()
-        request.query = query
-        return try await store.search(request, limit: 10).map(\.resourceID)
+        var search = LedgerSearch(query: query)
+        search.limit = 10
+        return try await store.search(search).map(\.resourceID)
       }
       #expect(try await search("санкциями").contains(claim.id), "a word finds its forms")
       #expect(try await search("Kadyrov").contains(claim.id), "a name in another script finds its speaker's claims")
@@ -203,7 +203,7 @@ struct PostgresStoreTests {
       let two = try await Self.connect(url)
       let (first, second) = (Ledger(store: one), Ledger(store: two))
       let speaker = try await first.createSpeaker(Make.speaker("Dmitry Peskov"), caller: Self.editor)
-      #expect(try await two.resource(.speaker, id: speaker.id) != nil, "a write through one is read through the other")
+      #expect(try await two.get(Speaker.self, id: speaker.id) != nil, "a write through one is read through the other")
 
       // The second daemon waits for changes beyond the last it knows; the first writes.
       let known = try await two.lastSequence()
@@ -225,8 +225,7 @@ struct PostgresStoreTests {
         }
         try await group.waitForAll()
       }
-      var request = ListAuditEventsRequest()
-      request.limit = 1_000
+      let request = AuditQuery(limit: 1_000)
       let sequences = try await one.auditEvents(request).map(\.sequence)
       #expect(sequences == Array(1...Int64(62)), "no gaps, no duplicates")
       let times = try await two.auditEvents(request).compactMap {
@@ -279,7 +278,7 @@ struct PostgresStoreTests {
       #expect(again?.code == .failedPrecondition)
       // The restored ledger goes on: the next event follows the restored log.
       let next = try await ledger.createSpeaker(Make.speaker("Dmitry Peskov"), caller: Self.editor)
-      var history = ListAuditEventsRequest()
+      var history = AuditQuery()
       history.resourceID = next.id
       let restoredEvents = records.filter {
         if case .auditEvent? = $0.record.record { return true }
@@ -311,10 +310,8 @@ struct PostgresStoreTests {
           Make.source("Sanctions report", outlet: "HRW", text: "Sanctions work slowly."), caller: Self.editor)
       }
       func hits(_ store: any LedgerStore, _ query: String) async throws -> [String] {
-        var request = SearchRequest()
-        request.query = query
         // Ids differ between the ledgers: compare what the hits are. (Snippets may differ: see the report.)
-        return try await store.search(request, limit: 20).map { hit in
+        return try await store.search(LedgerSearch(query: query)).map { hit in
           switch hit.resource?.kind {
           case .claim(let claim)?: claim.text
           case .speaker(let speaker)?: speaker.name
@@ -357,7 +354,7 @@ struct PostgresStoreTests {
       let speaker = try await ledger.createSpeaker(Make.speaker("Maria Zakharova"), caller: Self.editor)
       try shell(environment["GAINSAY_TEST_POSTGRES_STOP"])
       let down = await #expect(throws: LedgerError.self) {
-        _ = try await store.resource(.speaker, id: speaker.id)
+        _ = try await store.get(Speaker.self, id: speaker.id)
       }
       #expect(down?.code == .unavailable, "\(down?.message ?? "")")
       let write = await #expect(throws: LedgerError.self) {
@@ -368,7 +365,7 @@ struct PostgresStoreTests {
       var back = false
       for _ in 0..<40 where !back {
         do {
-          back = try await store.resource(.speaker, id: speaker.id) != nil
+          back = try await store.get(Speaker.self, id: speaker.id) != nil
         } catch {
         }
         if !back { try await Task.sleep(for: .milliseconds(500)) }

@@ -102,10 +102,9 @@ struct TrustedRecordTests {
       record.record = .speaker(speaker)
       let outcome = try #require(try await importing([record], into: ledger, as: Self.editor).first)
       #expect(outcome.result == .created)
-      let stored = try #require(try await store.resource(.speaker, id: outcome.resourceID))
-      guard case .speaker(let value)? = stored.kind else { Issue.record("not a speaker"); return }
+      let value = try #require(try await store.get(Speaker.self, id: outcome.resourceID))
       #expect(value.createTime!.date < Date().addingTimeInterval(60))
-      let events = try await store.auditEvents(ListAuditEventsRequest())
+      let events = try await store.auditEvents(AuditQuery())
       #expect(events.count == 1 && events[0].actor?.userName == "editor" && events[0].action == .import)
     }
   }
@@ -133,7 +132,7 @@ struct TrustedRecordTests {
         Make.source("Report", outlet: "Outlet", text: text), caller: Self.editor)
       _ = try await ledger.updateSource(
         Self.sourceUpdate(source.id, "title") { $0.title = "Report, corrected title" }, caller: Self.editor)
-      let events = try await store.auditEvents(ListAuditEventsRequest())
+      let events = try await store.auditEvents(AuditQuery())
       #expect(events.count == 2)
       for event in events {
         for resource in [event.before, event.after].compactMap({ $0 }) {
@@ -202,11 +201,11 @@ struct TrustedRecordTests {
         let update = Self.sourceUpdate(source.id, "archived_text") { $0.archivedText = "A different text altogether." }
         async let updated: Source? = try? ledger.updateSource(update, caller: Self.editor)
         _ = await (linked, updated)
-        guard case .source(let stored)? = try await store.resource(.source, id: source.id)?.kind else {
+        guard let stored = try await store.get(Source.self, id: source.id) else {
           Issue.record("source gone")
           return
         }
-        var query = ListLinksRequest()
+        var query = LinkFilter()
         query.sourceID = source.id
         for link in try await store.listLinks(query, pageSize: 10, pageToken: "").items {
           #expect(

@@ -142,21 +142,21 @@ extension StoreConformance {
           Requests.updateText(claim.id, "That is Obama’s schedule.", reason: "shorter"), caller: admin)
         _ = try await ledger.addSpeakerAlias(Requests.alias(putin.id, "Владимир Путин"), caller: editor)
         // 1 peskov, 2 putin, 3 claim, 4 peskov, 5 claim, 6 putin.
-        #expect(try await store.auditEvents(Requests.audit(after: 2, limit: 3)).map(\.sequence) == [3, 4, 5])
-        #expect(try await store.auditEvents(Requests.audit(after: 4)).map(\.sequence) == [5, 6])
-        #expect(try await store.auditEvents(Requests.audit(after: 6)).isEmpty)
-        #expect(try await store.auditEvents(Requests.audit(after: 60)).isEmpty)
-        #expect(try await store.auditEvents(Requests.audit(resource: peskov.id)).map(\.sequence) == [1, 4])
-        #expect(try await store.auditEvents(Requests.audit(resource: claim.id)).map(\.sequence) == [3, 5])
-        #expect(try await store.auditEvents(Requests.audit(after: 3, resource: claim.id)).map(\.sequence) == [5])
-        #expect(try await store.auditEvents(Requests.audit(resource: "clm_0000000000zzzzzz")).isEmpty)
-        #expect(try await store.auditEvents(Requests.audit(actor: editor.uid)).map(\.sequence) == [2, 3, 6])
-        #expect(try await store.auditEvents(Requests.audit(actor: admin.uid)).map(\.sequence) == [1, 4, 5])
-        #expect(try await store.auditEvents(Requests.audit(limit: 1, actor: admin.uid)).map(\.sequence) == [1])
+        #expect(try await store.auditEvents(Requests.auditQuery(after: 2, limit: 3)).map(\.sequence) == [3, 4, 5])
+        #expect(try await store.auditEvents(Requests.auditQuery(after: 4)).map(\.sequence) == [5, 6])
+        #expect(try await store.auditEvents(Requests.auditQuery(after: 6)).isEmpty)
+        #expect(try await store.auditEvents(Requests.auditQuery(after: 60)).isEmpty)
+        #expect(try await store.auditEvents(Requests.auditQuery(resource: peskov.id)).map(\.sequence) == [1, 4])
+        #expect(try await store.auditEvents(Requests.auditQuery(resource: claim.id)).map(\.sequence) == [3, 5])
+        #expect(try await store.auditEvents(Requests.auditQuery(after: 3, resource: claim.id)).map(\.sequence) == [5])
+        #expect(try await store.auditEvents(Requests.auditQuery(resource: "clm_0000000000zzzzzz")).isEmpty)
+        #expect(try await store.auditEvents(Requests.auditQuery(actor: editor.uid)).map(\.sequence) == [2, 3, 6])
+        #expect(try await store.auditEvents(Requests.auditQuery(actor: admin.uid)).map(\.sequence) == [1, 4, 5])
+        #expect(try await store.auditEvents(Requests.auditQuery(limit: 1, actor: admin.uid)).map(\.sequence) == [1])
         #expect(
-          try await store.auditEvents(Requests.audit(after: 2, resource: putin.id, actor: editor.uid)).map(\.sequence)
+          try await store.auditEvents(Requests.auditQuery(after: 2, resource: putin.id, actor: editor.uid)).map(\.sequence)
             == [6])
-        #expect(try await store.auditEvents(Requests.audit(actor: 4242)).isEmpty)
+        #expect(try await store.auditEvents(Requests.auditQuery(actor: 4242)).isEmpty)
         // Through the ledger: its default and largest pages, and its checks.
         #expect(try await ledger.auditEvents(Requests.audit(), caller: admin).count == 6)
         let negative = await ledgerError {
@@ -203,7 +203,7 @@ extension StoreConformance {
         #expect(revisions[3].claim?.speakerID == duplicate.id)
         #expect(revisions[5].claim?.state == .retracted)
         // Each revision's time is its audit event's.
-        let events = try await store.auditEvents(Requests.audit(resource: claim.id))
+        let events = try await store.auditEvents(Requests.auditQuery(resource: claim.id))
         #expect(events.map(\.time) == revisions.map(\.time))
         // A page at a time.
         request.pageSize = 4
@@ -242,7 +242,7 @@ extension StoreConformance {
         #expect(Set(revisions.dropFirst().map { $0.claim?.text ?? "" }) == Set(texts))
         #expect(revisions.last?.claim?.text == current.text)
         // Each update saw the one before it: its "before" is the previous revision.
-        let events = try await store.auditEvents(Requests.audit(resource: claim.id))
+        let events = try await store.auditEvents(Requests.auditQuery(resource: claim.id))
         for event in events.dropFirst() {
           guard case .claim(let before)? = event.before?.kind, case .claim(let after)? = event.after?.kind else {
             Issue.record("event \(event.sequence) holds no claims")

@@ -42,9 +42,9 @@ extension StoreConformance {
         let events = try await store.importBatch(created: created, updated: [], audit: importDraft)
         #expect(events.map(\.sequence) == Array((before + 1)...(before + Int64(created.count))))
         #expect(events.map(\.resourceID) == created.map(\.typeAndID.1))
-        #expect(try await store.auditEvents(Requests.audit(after: before, limit: 1000)) == events)
+        #expect(try await store.auditEvents(Requests.auditQuery(after: before, limit: 1000)) == events)
         for (index, claim) in claims.enumerated() where index % 37 == 0 {
-          guard case .claim(let stored)? = try await store.resource(.claim, id: claim.id)?.kind else {
+          guard let stored = try await store.get(Claim.self, id: claim.id) else {
             Issue.record("claim \(index) is missing")
             continue
           }

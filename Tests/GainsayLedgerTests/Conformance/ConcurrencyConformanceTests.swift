@@ -111,7 +111,7 @@ extension StoreConformance {
           return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(Set(ids).count == count)
-        for id in ids { #expect(try await store.resource(.claim, id: id) != nil, "\(id)") }
+        for id in ids { #expect(try await store.get(Claim.self, id: id) != nil, "\(id)") }
         var request = ListClaimsRequest()
         request.speakerID = peskov.id
         request.pageSize = 1000

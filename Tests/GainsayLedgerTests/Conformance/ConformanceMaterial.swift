@@ -155,6 +155,16 @@ enum Requests {
     }
     return request
   }
+
+  /// The store's query of the audit events ``audit(after:limit:resource:actor:)`` asks the ledger for.
+  static func auditQuery(
+    after: Int64 = 0, limit: Int? = nil, resource: String = "", actor: UInt32? = nil
+  ) -> AuditQuery {
+    var query = AuditQuery(afterSequence: after, limit: limit)
+    query.resourceID = resource
+    query.actorUID = actor
+    return query
+  }
 }
 
 /// A small newsroom ledger: the speakers, claims and sources of ``Material``, made through the ledger.

@@ -102,15 +102,15 @@ extension StoreConformance {
         claim.revision = 1
         let audit = AuditDraft(
           actor: admin.unixUser, method: "gainsay.v1.Ledger/CreateClaim", action: .create, time: Timestamp(date: .now))
-        let direct = await ledgerError { _ = try await store.insert(Resource(claim), audit: audit) }
+        let direct = await ledgerError { _ = try await store.insert(claim, audit: audit) }
         #expect(direct?.code == .notFound)
         #expect(direct?.field == "claim.speaker_id")
         claim.speakerID = duplicate.id
-        let merged = await ledgerError { _ = try await store.insert(Resource(claim), audit: audit) }
+        let merged = await ledgerError { _ = try await store.insert(claim, audit: audit) }
         #expect(merged?.code == .failedPrecondition)
         #expect(merged?.resource == kadyrov.id)
         #expect(merged?.message.contains(kadyrov.id) == true)
-        #expect(try await store.resource(.claim, id: claim.id) == nil)
+        #expect(try await store.get(Claim.self, id: claim.id) == nil)
         #expect(try await store.lastSequence() == before)
         // Through the ledger, a merged speaker's id is followed to the speaker it was merged into.
         let redirected = try await ledger.createClaim(
@@ -173,8 +173,8 @@ extension StoreConformance {
           Make.link(claim, source: source, .context, quote: "authorities in Chechnya – an autonomous region"),
           caller: admin)
         #expect(spaced.quote?.exact == "authorities in Chechnya\u{00A0}– an autonomous region")
-        let stored = try await store.resource(.link, id: link.id)
-        #expect(stored == Resource(link))
+        let stored = try await store.get(Link.self, id: link.id)
+        #expect(stored == link)
         let before = try await store.lastSequence()
         let absent = await ledgerError {
           _ = try await ledger.createLink(
@@ -189,11 +189,11 @@ extension StoreConformance {
         forged.quote?.exact = "We have absolutely normal relations"
         let audit = AuditDraft(
           actor: admin.unixUser, method: "gainsay.v1.Ledger/CreateLink", action: .create, time: Timestamp(date: .now))
-        let direct = await ledgerError { _ = try await store.insert(Resource(forged), audit: audit) }
+        let direct = await ledgerError { _ = try await store.insert(forged, audit: audit) }
         #expect(direct?.code == .failedPrecondition)
         #expect(direct?.field == "link.quote.exact")
         #expect(direct?.resource == source)
-        #expect(try await store.resource(.link, id: forged.id) == nil)
+        #expect(try await store.get(Link.self, id: forged.id) == nil)
         #expect(try await store.lastSequence() == before)
       }
     }

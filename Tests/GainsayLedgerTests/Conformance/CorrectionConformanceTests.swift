@@ -34,7 +34,7 @@ extension StoreConformance {
 
         // One MERGE event for the duplicate, naming the kept speaker and the claims; an UPDATE of the kept
         // speaker; one UPDATE (a revision) per claim moved.
-        let events = try await store.auditEvents(Requests.audit(after: before))
+        let events = try await store.auditEvents(Requests.auditQuery(after: before))
         #expect(events.map(\.sequence) == Array((before + 1)...(before + 4)))
         #expect(events.map(\.action) == [.merge, .update, .update, .update])
         #expect(events.map(\.resourceID) == [duplicate.id, kadyrov.id] + moved.map(\.id))
@@ -146,7 +146,7 @@ extension StoreConformance {
         #expect(try await ledger.getSource(full, caller: admin).archivedText == Material.pinkNewsTrimmed)
         // The kept link moved with its passage (an UPDATE), the broken one was withdrawn, then the source
         // changed: in that order, in one transaction.
-        let events = try await store.auditEvents(Requests.audit(after: before))
+        let events = try await store.auditEvents(Requests.auditQuery(after: before))
         #expect(events.map(\.sequence) == Array((before + 1)...(before + 3)))
         #expect(events.map(\.resourceID) == [kept.id, broken.id, source.id])
         #expect(events.map(\.action) == [.update, .withdraw, .update])

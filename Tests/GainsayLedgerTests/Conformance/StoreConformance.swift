@@ -15,13 +15,12 @@ extension LedgerStore {
   /// The whole audit log, read a page of `pageSize` at a time.
   func allAuditEvents(pageSize: Int32 = 1_000) async throws -> [AuditEvent] {
     var events: [AuditEvent] = []
-    var request = ListAuditEventsRequest()
-    request.limit = pageSize
+    var query = AuditQuery(limit: Int(pageSize))
     while true {
-      let page = try await auditEvents(request)
+      let page = try await auditEvents(query)
       events += page
       guard page.count == Int(pageSize), let last = page.last else { return events }
-      request.afterSequence = last.sequence
+      query.afterSequence = last.sequence
     }
   }
 }

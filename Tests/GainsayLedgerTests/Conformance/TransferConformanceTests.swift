@@ -55,7 +55,7 @@ extension StoreConformance {
         #expect(events.map(\.sequence) == Array((before + 1)...(before + 3)))
         #expect(events.map(\.resourceID) == [putin.id, claim.id, peskov.id])
         #expect(events.allSatisfy { $0.action == .import && $0.reason == "wire archive" })
-        #expect(try await store.auditEvents(Requests.audit(after: before)) == events)
+        #expect(try await store.auditEvents(Requests.auditQuery(after: before)) == events)
         #expect(events[2].before == Resource(peskov))
         var get = GetSpeakerRequest()
         get.id = "владимир путин"
@@ -99,7 +99,7 @@ extension StoreConformance {
             created: [Resource(putin)], updated: [Resource(Self.speaker("Nobody Known"))], audit: importDraft)
         }
         #expect(ghost?.code == .notFound)
-        #expect(try await store.resource(.speaker, id: putin.id) == nil)
+        #expect(try await store.get(Speaker.self, id: putin.id) == nil)
         #expect(try await store.lastSequence() == before)
         #expect(try await store.speakerIDs(named: ["Vladimir Putin"]).isEmpty)
       }

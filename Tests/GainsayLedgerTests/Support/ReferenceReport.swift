@@ -77,20 +77,20 @@ enum ReferenceReport {
 
       func speaker(_ id: String) async throws -> Speaker {
         if let cached = speakers[id] { return cached }
-        guard case .speaker(let found)? = try await store.resource(.speaker, id: id)?.kind else { return Speaker() }
+        guard let found = try await store.get(Speaker.self, id: id) else { return Speaker() }
         speakers[id] = found
         return found
       }
       func source(_ id: String) async throws -> Source {
         if let cached = sources[id] { return cached }
-        guard case .source(var found)? = try await store.resource(.source, id: id)?.kind else { return Source() }
+        guard var found = try await store.get(Source.self, id: id) else { return Source() }
         found.archivedText = ""
         sources[id] = found
         return found
       }
       func relatedClaim(_ id: String) async throws -> Claim {
         if let cached = relatedClaims[id] { return cached }
-        guard case .claim(let found)? = try await store.resource(.claim, id: id)?.kind else { return Claim() }
+        guard let found = try await store.get(Claim.self, id: id) else { return Claim() }
         relatedClaims[id] = found
         return found
       }
@@ -102,7 +102,7 @@ enum ReferenceReport {
         entry.verdict = try await store.listVerdicts(
           claimID: claim.id, includeWithdrawn: false, pageSize: 1, pageToken: ""
         ).items.first.map(configuration.signed)
-        var query = ListLinksRequest()
+        var query = LinkFilter()
         query.claimID = claim.id
         var token = ""
         repeat {
@@ -147,7 +147,7 @@ enum ReferenceReport {
       var claims: [Claim] = []
       if !request.claimIds.isEmpty {
         for (index, id) in request.claimIds.enumerated() {
-          guard case .claim(let claim)? = try await store.resource(.claim, id: id)?.kind else {
+          guard let claim = try await store.get(Claim.self, id: id) else {
             throw LedgerError.notFound("claim", id, field: "claim_ids[\(index)]")
           }
           claims.append(claim)
@@ -184,7 +184,7 @@ enum ReferenceReport {
     private func defaultTitle(_ request: GenerateReportRequest) async throws -> String {
       var name: String?
       if !request.speakerID.isEmpty,
-        case .speaker(let speaker)? = try await store.resource(.speaker, id: request.speakerID)?.kind
+        let speaker = try await store.get(Speaker.self, id: request.speakerID)
       {
         name = speaker.name
       }

@@ -4,11 +4,12 @@ import GainsayProto
 /// A store the restore verifier never calls: it checks records against the ledger's rules only.
 struct EmptyStore: LedgerStore {
   private func unused() -> Never { fatalError("the restore verifier reads no store") }
-  func insert(_ resource: Resource, audit: AuditDraft) async throws -> AuditEvent { unused() }
-  func update(
-    _ type: ResourceType, id: String, audit: AuditDraft, change: @escaping @Sendable (Resource) throws -> Resource
-  ) async throws -> (Resource, AuditEvent) { unused() }
-  func resource(_ type: ResourceType, id: String) async throws -> Resource? { unused() }
+  func get<R: StoredRecord>(_ type: R.Type, id: String) async throws -> R? { unused() }
+  func insert<R: StoredRecord>(_ record: R, audit: AuditDraft) async throws -> AuditEvent { unused() }
+  func update<R: StoredRecord>(
+    _ type: R.Type, id: String, expectedRevision: Int32, audit: AuditDraft,
+    change: @escaping @Sendable (R) throws -> R
+  ) async throws -> (R, AuditEvent) { unused() }
   func speaker(named name: String) async throws -> Speaker? { unused() }
   func similarSpeakers(to query: String, limit: Int) async throws -> [Speaker] { unused() }
   func mergeSpeakers(
@@ -17,7 +18,7 @@ struct EmptyStore: LedgerStore {
     move: @escaping @Sendable (Claim) throws -> Claim
   ) async throws -> SpeakerMerge { unused() }
   func updateSource(
-    id: String, audit: AuditDraft, withdrawingBrokenLinks: String?,
+    id: String, expectedRevision: Int32, audit: AuditDraft, withdrawingBrokenLinks: String?,
     change: @escaping @Sendable (Source) throws -> Source
   ) async throws -> (Source, [AuditEvent]) { unused() }
   func listSpeakers(
@@ -32,14 +33,14 @@ struct EmptyStore: LedgerStore {
   func listSources(outlet: String, kind: SourceKind, pageSize: Int, pageToken: String) async throws -> Page<Source> {
     unused()
   }
-  func listLinks(_ request: ListLinksRequest, pageSize: Int, pageToken: String) async throws -> Page<Link> {
+  func listLinks(_ filter: LinkFilter, pageSize: Int, pageToken: String) async throws -> Page<Link> {
     unused()
   }
   func listVerdicts(
     claimID: String, includeWithdrawn: Bool, pageSize: Int, pageToken: String
   ) async throws -> Page<Verdict> { unused() }
-  func auditEvents(_ request: ListAuditEventsRequest) async throws -> [AuditEvent] { unused() }
-  func search(_ request: SearchRequest, limit: Int) async throws -> [SearchHit] { unused() }
+  func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] { unused() }
+  func search(_ search: LedgerSearch) async throws -> [SearchHit] { unused() }
   func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse { unused() }
   func lastSequence() async throws -> Int64 { unused() }
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
