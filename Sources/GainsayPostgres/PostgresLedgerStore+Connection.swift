@@ -71,7 +71,7 @@ extension PostgresLedgerStore {
   ) async throws -> T {
     let state = LeaseState()
     let once = ResumeOnce<T>()
-    let (client, logger, timeout, canceller) = (client, logger, acquireTimeout, canceller)
+    let (client, logger, timeout) = (client, logger, acquireTimeout)
     do {
       // Not a task group: a group would wait for a lease request the pool has not answered yet. A request
       // left behind gives its connection back as soon as it gets one.
@@ -79,9 +79,7 @@ extension PostgresLedgerStore {
         do {
           let value = try await client.withConnection { connection in
             guard state.move(from: .waiting, to: .leased) else { throw CancellationError() }
-            return try await canceller.guarding(connection) {
-              try await body(PGConnection(connection: connection, logger: logger))
-            }
+            return try await body(PGConnection(connection: connection, logger: logger))
           }
           once.resume(with: .success(value))
         } catch {

@@ -30,8 +30,6 @@ public final class PostgresLedgerStore: SharedLedgerStore {
   let wakeups = AuditWakeups()
   /// Speakers' names by name key, for search (loaded again when a name changes).
   let speakerNames = Mutex<SpeakerNameKeys?>(nil)
-  /// Stops a cancelled call's statement on the server.
-  let canceller: QueryCanceller
   /// The most matches a search ranks: past it, only the most recent matches (as in the SQLite store).
   public let rankedMatchLimit: Int
 
@@ -45,7 +43,6 @@ public final class PostgresLedgerStore: SharedLedgerStore {
     self.logger = logger
     self.acquireTimeout = acquireTimeout
     self.rankedMatchLimit = max(1, rankedMatchLimit)
-    canceller = QueryCanceller(configuration: Self.connectionConfiguration(configuration), logger: logger)
   }
 
   /// The key of the advisory lock every write transaction holds to its commit (any constant: "gainsay" in ASCII).

@@ -110,12 +110,28 @@ public final class LedgerDaemon: Sendable {
     try embedded.close()
   }
 
-  /// Closes the ledger, whichever store holds it, after the server has stopped.
-  public func shutdown() async throws {
-    if let shared = store as? PostgresLedgerStore {
+  /// Closes the ledger, whichever store holds it, after the server has stopped. A PostgreSQL store gets
+  /// `sharedCloseTimeout` to close its connections (every acknowledged write is already committed there):
+  /// a database that went away while the daemon stopped must not keep the daemon from exiting.
+  public func shutdown(sharedCloseTimeout: Duration = .seconds(5)) async throws {
+    guard let shared = store as? PostgresLedgerStore else { return try close() }
+    // Not a task group: a group would wait for a close that hangs. Whichever answers first wins.
+    let (outcome, answer) = AsyncStream<Bool>.makeStream()
+    Task {
       await shared.close()
-    } else {
-      try close()
+      answer.yield(true)
+    }
+    Task {
+      try? await Task.sleep(for: sharedCloseTimeout)
+      answer.yield(false)
+    }
+    var answers = outcome.makeAsyncIterator()
+    let closed = await answers.next() ?? false
+    answer.finish()
+    if !closed {
+      throw ConfigurationError(
+        "the PostgreSQL connections did not close within \(sharedCloseTimeout); exiting anyway (nothing "
+          + "acknowledged is lost: every acknowledged write was committed by PostgreSQL)")
     }
   }
 

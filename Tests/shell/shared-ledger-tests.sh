@@ -20,6 +20,10 @@ pg=$(mktemp -d /tmp/gsy-pg-XXXXXX)
 pids=()
 cleanup_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  # Daemons started in subshells are not this shell's children: nothing of this suite is left running.
+  pkill -f "gainsayd --socket $work/" 2>/dev/null
+  for _ in $(seq 60); do pgrep -f "gainsayd --socket $work/" >/dev/null || break; sleep 0.25; done
+  pkill -9 -f "gainsayd --socket $work/" 2>/dev/null
   wait 2>/dev/null
   gainsay_pg_stop "$pg" >/dev/null 2>&1
   rm -rf "$pg"
@@ -172,6 +176,22 @@ same_export() {
 }
 check "export from PostgreSQL is byte-identical to the SQLite export" same_export
 check "restore into a PostgreSQL ledger that is not empty is refused" expect_exit 73 "empty" mv_ restore "$work/sqlite.jsonl"
+
+# --- Every daemon stops on SIGTERM, even with PostgreSQL gone from under it: none hangs on its connections.
+stops_without_store() {
+  local n pid stopping=()
+  gainsay_pg_stop "$pg" >/dev/null 2>&1
+  for n in 1 2 3; do
+    pid=$(pgrep -f "gainsayd --socket $work/d$n/g.sock" | head -1)
+    [ -n "$pid" ] && kill "$pid" && stopping[$n]=$pid
+  done
+  for n in "${!stopping[@]}"; do
+    for _ in $(seq 80); do kill -0 "${stopping[$n]}" 2>/dev/null || continue 2; sleep 0.25; done
+    echo "daemon $n (pid ${stopping[$n]}) still runs 20 s after SIGTERM:"
+    grep -v "Connection creation failed" "$work/d$n.log" | tail -8; return 1
+  done
+}
+check "with PostgreSQL stopped, every daemon still stops on SIGTERM (within 20 s)" stops_without_store
 
 echo "shared ledger: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
