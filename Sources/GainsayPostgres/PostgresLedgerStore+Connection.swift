@@ -24,6 +24,9 @@ extension PostgresLedgerStore {
     configuration.options.additionalStartupParameters = [
       // Durability: a commit is acknowledged only once PostgreSQL has flushed it (checked below).
       ("synchronous_commit", "on"), ("application_name", "gainsayd"),
+      // A cancelled call closes its connection (``lease(mappingErrors:_:)``): the server notices within a
+      // second and stops the statement instead of running it to its end.
+      ("client_connection_check_interval", "1000"),
     ]
     configuration.options.minimumConnections = 1
     configuration.options.maximumConnections = 16
@@ -79,7 +82,24 @@ extension PostgresLedgerStore {
         do {
           let value = try await client.withConnection { connection in
             guard state.move(from: .waiting, to: .leased) else { throw CancellationError() }
-            return try await body(PGConnection(connection: connection, logger: logger))
+            // postgres-nio lets a query run on when its task is cancelled (a deadline passed, a client
+            // went away): closing the connection ends it here, and PostgreSQL, checking its client every
+            // second (`client_connection_check_interval`), stops the statement and rolls back. The pool
+            // replaces the connection.
+            let db = PGConnection(connection: connection, logger: logger)
+            let result: Result<T, any Error>
+            do {
+              result = .success(
+                try await withTaskCancellationHandler {
+                  try await body(db)
+                } onCancel: {
+                  db.closing.close(connection)
+                })
+            } catch {
+              result = .failure(error)
+            }
+            await db.closing.finished()
+            return try result.get()
           }
           once.resume(with: .success(value))
         } catch {
@@ -240,6 +260,8 @@ extension PostgresLedgerStore {
   /// An error as the store reports it: LedgerErrors and cancellations as they are, database errors as
   /// LedgerErrors with the codes and messages the SQLite store gives.
   func storeError(_ error: any Error) -> any Error {
+    // A cancelled call's connection was closed under it (``lease(mappingErrors:_:)``): not an outage.
+    if Task.isCancelled, !(error is LedgerError) { return CancellationError() }
     switch error {
     case is LedgerError, is CancellationError: return error
     case let error as PSQLError:

@@ -2,6 +2,7 @@ import Foundation
 import GainsayCore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// SQL built piece by piece with numbered parameters: values are always bound, never written into the text.
 struct SQL: @unchecked Sendable {
@@ -64,29 +65,64 @@ struct SQL: @unchecked Sendable {
 struct PGConnection: Sendable {
   let connection: PostgresConnection
   let logger: Logger
+  /// Set when the lease closed the connection because its call was cancelled.
+  let closing = ConnectionClosing()
 
   /// Every row of `query`: queries whose size is not bounded by their own LIMIT must not come here.
   func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
     var rows: [PostgresRow] = []
-    for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+    for try await row in try await send(query) { rows.append(row) }
     return rows
+  }
+
+  /// Sends `query`, unless the connection has closed: postgres-nio (1.33) never answers a query written
+  /// to a connection that is already closed (the server ended it, or a cancelled call closed it), so
+  /// sending one would wait forever.
+  private func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    guard !closing.isClosed, !connection.isClosed else {
+      throw LedgerError(.unavailable, "the connection to the ledger database closed; try again")
+    }
+    return try await connection.query(query, logger: logger)
   }
 
   func rows(_ sql: SQL) async throws -> [PostgresRow] { try await rows(try sql.query) }
 
   func one(_ query: PostgresQuery) async throws -> PostgresRow? {
     var first: PostgresRow?
-    for try await row in try await connection.query(query, logger: logger) where first == nil { first = row }
+    for try await row in try await send(query) where first == nil { first = row }
     return first
   }
 
   func run(_ query: PostgresQuery) async throws {
-    for try await _ in try await connection.query(query, logger: logger) {}
+    for try await _ in try await send(query) {}
   }
 
   /// A stream of rows, for pages that stop reading once full.
   func stream(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-    try await connection.query(query, logger: logger)
+    try await send(query)
+  }
+}
+
+/// Whether a lease closed its connection (a cancelled call): the close takes effect on the event loop a
+/// moment later, and no query may be sent meanwhile.
+final class ConnectionClosing: Sendable {
+  private let closing = Mutex<EventLoopFuture<Void>?>(nil)
+
+  var isClosed: Bool { closing.withLock { $0 != nil } }
+
+  /// Marks the connection closed, then closes it.
+  func close(_ connection: PostgresConnection) {
+    closing.withLock { closing in
+      guard closing == nil else { return }
+      closing = connection.close()
+    }
+  }
+
+  /// Returns once a close begun by ``close(_:)`` has completed: the pool must not get the connection back
+  /// before, or it could lease it again to a call that would find it closed.
+  func finished() async {
+    guard let future = closing.withLock({ $0 }) else { return }
+    try? await future.get()
   }
 }
 
