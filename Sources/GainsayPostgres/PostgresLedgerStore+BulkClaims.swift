@@ -23,7 +23,7 @@ extension PostgresLedgerStore {
     for claim in claims { try checkSpeaker(of: claim, mergedInto: mergedInto[claim.speakerID]) }
 
     // The claims and their topics, in the order given (their `seq` follows it).
-    let rows = try claims.map(ClaimColumns.init)
+    let rows = claims.map(ClaimColumns.init)
     try await db.run(
       """
       INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, text_hash, state, record)
@@ -82,7 +82,7 @@ extension PostgresLedgerStore {
       events.append(event)
       if let revision { revisions.append(revision) }
     }
-    let auditRows = try events.map(auditRow)
+    let auditRows = events.map(auditRow)
     try await db.run(
       """
       INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record)
@@ -96,7 +96,7 @@ extension PostgresLedgerStore {
       INSERT INTO claim_revision(claim_id, revision, record)
       SELECT claim_id, revision, decode(record, 'hex')
       FROM unnest(\(revisions.map(\.claimID))::text[], \(revisions.map { Int64($0.revision) })::int8[],
-        \(try revisions.map { Data(try $0.serializedBytes()).hexadecimal })::text[]) AS r(claim_id, revision, record)
+        \(revisions.map { Data($0.serializedBytes()).hexadecimal })::text[]) AS r(claim_id, revision, record)
       """)
     return events
   }

@@ -14,7 +14,7 @@ extension PostgresLedgerStore {
 
   /// Starts the LISTEN loop; ``close()`` ends it.
   func startListening() {
-    let (configuration, logger, wakeups) = (listenerConfiguration(), logger, wakeups)
+    let (configuration, logger, wakeups) = (Self.connectionConfiguration(configuration), logger, wakeups)
     let task = Task {
       var failures = 0
       while !Task.isCancelled {
@@ -44,8 +44,8 @@ extension PostgresLedgerStore {
     tasks.withLock { $0.append(task) }
   }
 
-  /// Where a connection outside the pool goes (the listener's, a cancel request's, a diagnosis's): where
-  /// the pool's connections go.
+  /// Where a connection outside the pool goes (the listener's, a diagnosis's): where the pool's
+  /// connections go.
   static func connectionConfiguration(
     _ configuration: PostgresClient.Configuration
   ) -> PostgresConnection.Configuration {
@@ -58,8 +58,6 @@ extension PostgresLedgerStore {
       host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
       password: configuration.password, database: configuration.database, tls: .disable)
   }
-
-  func listenerConfiguration() -> PostgresConnection.Configuration { Self.connectionConfiguration(configuration) }
 }
 
 /// Calls waiting for an audit sequence beyond the one they know, woken by notifications.

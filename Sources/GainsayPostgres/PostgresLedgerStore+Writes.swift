@@ -171,7 +171,7 @@ extension PostgresLedgerStore {
       }
 
     case .claim(let claim):
-      let row = try ClaimColumns(claim)
+      let row = ClaimColumns(claim)
       // A new claim is a plain INSERT, as in the SQLite store: an id already taken fails.
       var sql = SQL(
         "INSERT INTO claim(id, speaker_id, said_start, said_end, text_key, text_hash, state, record) VALUES (")
@@ -274,7 +274,7 @@ extension PostgresLedgerStore {
     var state: Int
     var record: Data
 
-    init(_ claim: Claim) throws {
+    init(_ claim: Claim) {
       var stored = claim
       stored.evidence = nil
       stored.latestRating = ""
@@ -285,7 +285,7 @@ extension PostgresLedgerStore {
       textKey = Similarity.normalised(claim.text)
       textHash = PostgresLedgerStore.textHash(speakerID: claim.speakerID, textKey: textKey)
       state = Int(claim.state.rawValue)
-      record = Data(try stored.serializedBytes())
+      record = Data(stored.serializedBytes())
     }
   }
 
@@ -302,54 +302,22 @@ extension PostgresLedgerStore {
     return Int64(bitPattern: hash)
   }
 
-  /// A resource as the audit log keeps it (as the SQLite store does): a source without its archived
-  /// text, a claim without the speaker's name, a verdict without the name it is signed with.
-  static func auditable(_ resource: Resource) -> Resource {
-    switch resource.kind {
-    case .claim(var claim)?:
-      claim.speakerName = ""
-      return Resource(claim)
-    case .verdict(var verdict)?:
-      verdict.signedBy = ""
-      return Resource(verdict)
-    default:
-      return resource.withoutArchivedText
-    }
-  }
-
   /// The audit event of a change, numbered after every event committed, and a claim's revision.
   static func auditRecords(
     _ tx: WriteContext, _ draft: AuditDraft, before: Resource?, after: Resource
   ) -> (event: AuditEvent, revision: ClaimRevision?) {
-    var event = AuditEvent()
     let (sequence, time) = tx.allocate(draft.time)
+    var event = draft.event(before: before, after: after, time: time)
     event.sequence = sequence
-    event.time = time
-    event.actor = draft.actor
-    event.method = draft.method
-    event.action = draft.action
-    event.reason = draft.reason
-    event.relatedIds = draft.relatedIDs
-    (event.resourceType, event.resourceID) = after.typeAndID
-    event.before = before.map(auditable)
-    event.after = auditable(after)
-    guard case .claim(let claim)? = event.after?.kind else { return (event, nil) }
-    var revision = ClaimRevision()
-    revision.claimID = claim.id
-    revision.revision = claim.revision
-    revision.claim = claim
-    revision.actor = draft.actor
-    revision.time = event.time
-    revision.reason = draft.reason
-    return (event, revision)
+    return (event, draft.claimRevision(of: event))
   }
 
   /// An audit event's row: the record keeps no sequence (the column does).
-  static func auditRow(_ event: AuditEvent) throws -> (nanoseconds: Int64, record: Data) {
+  static func auditRow(_ event: AuditEvent) -> (nanoseconds: Int64, record: Data) {
     var record = event
     record.sequence = 0
     let time = event.time ?? Timestamp()
-    return (time.seconds &* 1_000_000_000 &+ Int64(time.nanos), Data(try record.serializedBytes()))
+    return (time.seconds &* 1_000_000_000 &+ Int64(time.nanos), Data(record.serializedBytes()))
   }
 
   /// Appends the audit event of a change (and a claim's revision), numbered after every event committed.
@@ -357,7 +325,7 @@ extension PostgresLedgerStore {
     _ tx: WriteContext, _ draft: AuditDraft, before: Resource?, after: Resource
   ) async throws -> AuditEvent {
     let (event, revision) = auditRecords(tx, draft, before: before, after: after)
-    let row = try auditRow(event)
+    let row = auditRow(event)
     // The event, a claim's revision and the first event's wake-up of other daemons (sent at commit) in
     // one statement: one round trip.
     var sql = SQL("WITH appended AS (INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record) VALUES (")
@@ -366,7 +334,7 @@ extension PostgresLedgerStore {
     if let revision {
       sql.add(
         ", revision AS (INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?))",
-        revision.claimID, Int64(revision.revision), Data(try revision.serializedBytes()))
+        revision.claimID, Int64(revision.revision), Data(revision.serializedBytes()))
     }
     if tx.notifies(event.sequence) {
       sql.add(" SELECT pg_notify(?, sequence::text) FROM appended", Self.channel)

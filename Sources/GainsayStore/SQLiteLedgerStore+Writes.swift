@@ -300,22 +300,6 @@ extension SQLiteLedgerStore {
       arguments: [type.rawValue, id, db.lastInsertedRowID])
   }
 
-  /// A resource as the audit log keeps it: a source without its archived text, a claim without the
-  /// speaker's name (which a rename would make stale), a verdict without the name it is signed with
-  /// (which the config gives).
-  static func auditable(_ resource: Resource) -> Resource {
-    switch resource.kind {
-    case .claim(var claim)?:
-      claim.speakerName = ""
-      return Resource(claim)
-    case .verdict(var verdict)?:
-      verdict.signedBy = ""
-      return Resource(verdict)
-    default:
-      return resource.withoutArchivedText
-    }
-  }
-
   /// Removes the search entry of a resource, if it has one.
   static func unindex(_ db: Database, _ type: ResourceType, _ id: String) throws {
     guard
@@ -334,29 +318,13 @@ extension SQLiteLedgerStore {
   static func appendAudit(
     _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource, clock: AuditClock
   ) throws -> AuditEvent {
-    var event = AuditEvent()
-    event.time = try clock.next(draft.time, db)
-    event.actor = draft.actor
-    event.method = draft.method
-    event.action = draft.action
-    event.reason = draft.reason
-    event.relatedIds = draft.relatedIDs
-    (event.resourceType, event.resourceID) = after.typeAndID
-    event.before = before.map(auditable)
-    event.after = auditable(after)
+    var event = draft.event(before: before, after: after, time: try clock.next(draft.time, db))
     try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
-    if case .claim(let claim) = auditable(after).kind {
-      var revision = ClaimRevision()
-      revision.claimID = claim.id
-      revision.revision = claim.revision
-      revision.claim = claim
-      revision.actor = draft.actor
-      revision.time = event.time
-      revision.reason = draft.reason
+    if let revision = draft.claimRevision(of: event) {
       try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
-        arguments: [claim.id, claim.revision, Data(revision.serializedBytes())])
+        arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
     }
     return event
   }

@@ -10,11 +10,7 @@ extension StoreConformance {
   struct BulkImport {
     let admin = ConformanceCallers.admin
 
-    var importDraft: AuditDraft {
-      AuditDraft(
-        actor: admin.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: "LIAR sample",
-        time: Timestamp(date: Date()))
-    }
+    var importDraft: AuditDraft { Transfer().importDraft }
 
     static let texts = [Material.noGays, Material.notPeople, Material.doNotExist, Material.karimov]
 
