@@ -20,7 +20,7 @@ extension PostgresLedgerStore {
       let (id, merged) = try row.decode((String, String).self)
       mergedInto[id] = merged
     }
-    for claim in claims { try checkSpeaker(of: claim, mergedInto: mergedInto[claim.speakerID]) }
+    for claim in claims { try StoreRefusal.checkSpeaker(of: claim, mergedInto: mergedInto[claim.speakerID]) }
 
     // The claims and their topics, in the order given (their `seq` follows it).
     let rows = claims.map(ClaimColumns.init)

@@ -90,14 +90,7 @@ extension PostgresLedgerStore {
       if !taken.insert(key).inserted { anchors[index] = nil }
     }
     let broken = zip(links, anchors).filter { $0.1 == nil }.map(\.0.id)
-    if reason == nil, !broken.isEmpty {
-      throw LedgerError(
-        .failedPrecondition,
-        "source.archived_text: the evidence of \(listed(broken)) is anchored in the archived text of "
-          + "\(id) and would no longer occur in it; fix the new text, or withdraw those links with it "
-          + "(--withdraw-broken-links; UpdateSourceRequest.withdraw_broken_links)",
-        field: "source.archived_text", resource: id)
-    }
+    if reason == nil, !broken.isEmpty { throw StoreRefusal.brokenEvidence(broken, in: id) }
     var events: [AuditEvent] = []
     for (before, anchored) in zip(links, anchors) where anchored != before.quote {
       var link = before

@@ -121,7 +121,7 @@ extension PostgresLedgerStore {
     }
     let wanted = Set(keys.map { Key(speakerID: $0.speakerID, textKey: Similarity.normalised($0.text)) })
     guard !wanted.isEmpty else { return [] }
-    let hashes = Array(Set(wanted.map { Self.textHash(speakerID: $0.speakerID, textKey: $0.textKey) }))
+    let hashes = Array(Set(wanted.map { ClaimTextHash.of(speakerID: $0.speakerID, textKey: $0.textKey) }))
     return try await read { db in
       var found: [Claim] = []
       for batch in hashes.batches() {

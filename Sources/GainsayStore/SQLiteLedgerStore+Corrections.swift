@@ -100,7 +100,7 @@ extension SQLiteLedgerStore {
       if !taken.insert(key).inserted { anchors[index] = nil }
     }
     let broken = zip(links, anchors).filter { $0.1 == nil }.map(\.0.id)
-    if reason == nil, !broken.isEmpty { throw brokenEvidence(broken, in: id) }
+    if reason == nil, !broken.isEmpty { throw StoreRefusal.brokenEvidence(broken, in: id) }
     var events: [AuditEvent] = []
     for (before, anchored) in zip(links, anchors) where anchored != before.quote {
       var link = before

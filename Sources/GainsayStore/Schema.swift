@@ -250,24 +250,10 @@ enum Schema {
     String.fromDatabaseValue(values[0]).map(SpeakerNameMatch.fold)
   }
 
-  /// FNV-1a (64-bit) of a claim's speaker id and normalised text: the `claim.text_hash` column.
-  /// Stored, so it must never change.
-  static func textHash(speakerID: String, textKey: String) -> Int64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func add(_ byte: UInt8) {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01b3
-    }
-    for byte in speakerID.utf8 { add(byte) }
-    add(0)
-    for byte in textKey.utf8 { add(byte) }
-    return Int64(bitPattern: hash)
-  }
-
   private static let textHashFunction = DatabaseFunction("gainsay_text_hash", argumentCount: 2, pure: true) {
     values in
     guard let speakerID = String.fromDatabaseValue(values[0]), let textKey = String.fromDatabaseValue(values[1])
     else { return nil }
-    return textHash(speakerID: speakerID, textKey: textKey)
+    return ClaimTextHash.of(speakerID: speakerID, textKey: textKey)
   }
 }

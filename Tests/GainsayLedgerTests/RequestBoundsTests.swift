@@ -125,7 +125,7 @@ struct RequestBoundsTests {
       request.pageToken = token
       let page = try await ledger.listClaims(request, caller: Self.editor)
       #expect(!page.claims.isEmpty)
-      #expect(page.serializedSize <= SQLiteLedgerStore.pageByteBudget + 64)
+      #expect(page.serializedSize <= PageBudget.bytes + 64)
       listed += page.claims.map(\.id)
       token = page.nextPageToken
       pages += 1
