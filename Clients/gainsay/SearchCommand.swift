@@ -146,13 +146,20 @@ struct WatchCommand: AsyncParsableCommand {
       number, time, who, what. With --after, the changes since that sequence number come first, so a \
       script that stopped can pick up where it left off.
 
+      With --confirm-subscription the first line says the watch is in place (text: "subscribed after \
+      sequence N"; JSON: {"sequence": "N", "subscribed": true}): every change committed after that line \
+      is printed, so a script can wait for it before it makes the change it wants to see.
+
       EXAMPLES:
         gainsay watch --type claim --type verdict
         gainsay --json watch --after 1200 | jq .resourceId
+        gainsay --json watch --confirm-subscription | head -n 2
       """)
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "Only speaker, claim, source, link or verdict changes (repeatable).") var type: [String] = []
   @Option(help: "First replay the changes after this sequence number.") var after: Int64 = 0
+  @Flag(help: "First print a line once the watch is in place (after any replay).")
+  var confirmSubscription = false
 
   func run() async throws {
     let types = try type.map { name -> ResourceType in
@@ -171,9 +178,12 @@ struct WatchCommand: AsyncParsableCommand {
       var request = WatchRequest()
       request.resourceTypes = types
       request.afterSequence = after
+      request.confirmSubscription = confirmSubscription
       for try await change in session.stream(LedgerService.watch, request) {
         if connection.json {
           Output.json(change)
+        } else if change.subscribed {
+          Output.line("subscribed after sequence \(change.sequence)")
         } else {
           let kind = change.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
           let action = change.action.protoName.replacingOccurrences(of: "AUDIT_ACTION_", with: "").lowercased()

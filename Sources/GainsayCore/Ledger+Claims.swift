@@ -114,8 +114,9 @@ extension Ledger {
     let page = try await store.listClaims(
       filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListClaimsResponse()
-    response.claims = page.items
-    response.nextPageToken = page.nextPageToken
+    let sent = try fitted(page, pageToken: request.pageToken)
+    response.claims = sent.items
+    response.nextPageToken = sent.nextPageToken
     return response
   }
 
@@ -199,8 +200,9 @@ extension Ledger {
     let page = try await store.listClaimRevisions(
       claimID: id, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListClaimRevisionsResponse()
-    response.revisions = page.items
-    response.nextPageToken = page.nextPageToken
+    let sent = try fitted(page, pageToken: request.pageToken)
+    response.revisions = sent.items
+    response.nextPageToken = sent.nextPageToken
     return response
   }
 }

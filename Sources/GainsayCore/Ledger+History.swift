@@ -61,8 +61,9 @@ extension Ledger {
   public static let auditPageSize: Int32 = 1_000
   public static let maximumAuditPageSize: Int32 = 10_000
 
-  /// The changes after `request.afterSequence` (replayed from the audit log), then new ones as they
-  /// are committed, until the consumer stops.
+  /// The changes after `request.afterSequence` (replayed from the audit log), then (after the
+  /// confirmation `request.confirmSubscription` asks for) new ones as they are committed, until the
+  /// consumer stops.
   public func watch(
     _ request: WatchRequest, caller: CallerIdentity, _ deliver: (ChangeEvent) async throws -> Void
   ) async throws {
@@ -87,6 +88,12 @@ extension Ledger {
       }
     } else {
       delivered = try await store.lastSequence()
+    }
+    if request.confirmSubscription {
+      var confirmation = ChangeEvent()
+      confirmation.subscribed = true
+      confirmation.sequence = delivered
+      try await deliver(confirmation)
     }
     for await change in live where change.sequence > delivered {
       try Task.checkCancellation()

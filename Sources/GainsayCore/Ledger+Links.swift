@@ -134,8 +134,9 @@ extension Ledger {
     let page = try await store.listLinks(
       filter, pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListLinksResponse()
-    response.links = page.items
-    response.nextPageToken = page.nextPageToken
+    let sent = try fitted(page, pageToken: request.pageToken)
+    response.links = sent.items
+    response.nextPageToken = sent.nextPageToken
     return response
   }
 

@@ -99,8 +99,9 @@ extension Ledger {
       country: try Validate.country(request.country, field: "country"), includeMerged: false,
       pageSize: try Self.pageSize(request.pageSize), pageToken: request.pageToken)
     var response = ListSpeakersResponse()
-    response.speakers = page.items
-    response.nextPageToken = page.nextPageToken
+    let sent = try fitted(page, pageToken: request.pageToken)
+    response.speakers = sent.items
+    response.nextPageToken = sent.nextPageToken
     return response
   }
 

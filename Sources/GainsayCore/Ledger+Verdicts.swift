@@ -32,8 +32,10 @@ extension Ledger {
       claimID: id, includeWithdrawn: request.includeWithdrawn, pageSize: try Self.pageSize(request.pageSize),
       pageToken: request.pageToken)
     var response = ListVerdictsResponse()
-    response.verdicts = page.items.map(configuration.signed)
-    response.nextPageToken = page.nextPageToken
+    let sent = try fitted(
+      Page(items: page.items.map(configuration.signed), nextPageToken: page.nextPageToken), pageToken: request.pageToken)
+    response.verdicts = sent.items
+    response.nextPageToken = sent.nextPageToken
     return response
   }
 

@@ -10,6 +10,9 @@ public struct LedgerConfiguration: Sendable {
   public var publisherURL: String
   /// Display names by Unix user name: verdicts are signed "Alice Example", not "alice".
   public var reviewers: [String: String]
+  /// The most bytes one response may encode to (the server's frame limit): a list page is cut short
+  /// to fit it, with a page token for the rest.
+  public var maximumResponseBytes = 4 * 1024 * 1024
 
   public init(
     ratingScale: RatingScale = .standard, publisher: String = "", publisherURL: String = "",

@@ -82,7 +82,9 @@ public final class LedgerDaemon: Sendable {
     self.configuration = configuration
     self.store = store
     self.locks = locks
-    let ledger = Ledger(store: store, configuration: configuration.ledger)
+    var ledgerConfiguration = configuration.ledger
+    ledgerConfiguration.maximumResponseBytes = configuration.maximumFrameSize
+    let ledger = Ledger(store: store, configuration: ledgerConfiguration)
     self.ledger = ledger
     follower = (store as? any SharedLedgerStore).map { shared in
       ChangeFeedFollower(store: shared, feed: ledger.feed) { message in logger.warning("\(message)") }

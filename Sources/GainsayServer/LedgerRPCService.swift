@@ -67,7 +67,7 @@ public struct LedgerRPCService: RPCService {
       // Streamed as it is built: each chunk is sent as soon as it is rendered.
       try await ledger.generateReport(request, caller: caller) { try await writer.write($0) }
     }
-    streaming(&router, LedgerService.watch) { request, caller, writer in
+    streaming(&router, LedgerService.watch, endsWhenDraining: true) { request, caller, writer in
       try await ledger.watch(request, caller: caller) { try await writer.write($0) }
     }
   }
@@ -98,9 +98,10 @@ public struct LedgerRPCService: RPCService {
   private func streaming<Request, Response>(
     _ router: inout RPCRouter,
     _ method: MethodDescriptor<Request, Response>,
+    endsWhenDraining: Bool = false,
     _ body: @escaping @Sendable (Request, CallerIdentity, RPCStreamWriter<Response>) async throws -> Void
   ) {
-    router.register(method) { request, context, writer in
+    router.register(method, endsWhenDraining: endsWhenDraining) { request, context, writer in
       do {
         try await body(request, identify(context), writer)
       } catch let error as LedgerError {

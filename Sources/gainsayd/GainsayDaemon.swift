@@ -16,8 +16,9 @@ struct GainsayDaemon: AsyncParsableCommand {
     abstract: "Serve the Gainsay claim ledger on a Unix domain socket.",
     discussion: """
       Runs in the foreground and logs to standard error. Stops gracefully on SIGTERM or SIGINT:
-      it stops accepting connections, lets calls in flight finish (for at most 10 seconds) and
-      removes its socket. A second daemon on the same socket or data directory refuses to start.
+      it stops accepting connections, ends Watch streams (UNAVAILABLE DRAINING, so clients \
+      resume elsewhere), lets other calls in flight finish for at most 10 seconds, ends those \
+      still running with UNAVAILABLE DRAINING, and removes its socket. A second daemon on the same socket or data directory refuses to start.
       """,
     version: version
   )
@@ -97,8 +98,9 @@ struct GainsayDaemon: AsyncParsableCommand {
       cancellationSignals: [],
       logger: logger
     )
-    // Calls still running after this long (e.g. open Watch streams) are cancelled.
-    groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+    // The server ends calls still running 10 s into the drain (RPCServer.beginGracefulShutdown); this
+    // is the backstop if that does not close every connection.
+    groupConfiguration.maximumGracefulShutdownDuration = .seconds(15)
     try await ServiceGroup(configuration: groupConfiguration).run()
     do {
       try await daemon.shutdown()

@@ -1,4 +1,5 @@
 import GainsayProto
+import Logging
 import NIOCore
 
 /// Serves inline methods (see ``RPCRouter/registerInline(_:handler:)``) on the connection's event loop,
@@ -18,6 +19,7 @@ final class InlineCallHandler: ChannelInboundHandler {
   private let access: RPCAccessControl
   private let peer: PeerCredentials
   private let connectionClass: ConnectionClass
+  private let logger: Logger
   private let prefaceWritten: EventLoopPromise<Void>
   private var prefaceCompleted = false
   /// The client's preface named our protocol version: its calls may be served.
@@ -26,8 +28,9 @@ final class InlineCallHandler: ChannelInboundHandler {
 
   init(
     router: RPCRouter, state: ConnectionState, maximumFrameSize: Int, prefaceWritten: EventLoopPromise<Void>,
-    access: RPCAccessControl, peer: PeerCredentials, connectionClass: ConnectionClass
+    access: RPCAccessControl, peer: PeerCredentials, connectionClass: ConnectionClass, logger: Logger
   ) {
+    self.logger = logger
     self.access = access
     self.peer = peer
     self.connectionClass = connectionClass
@@ -69,6 +72,8 @@ final class InlineCallHandler: ChannelInboundHandler {
     case .preface(let version):
       clientPrefaceAccepted = version == ConnectionPreface.currentVersion
     case .frame(let frame) where frame.type == .request:
+      // A call's deadline counts from here (PROTOCOL.md section 8).
+      let receivedAt = ContinuousClock.now
       // Decoded once, here: the connection's task gets the envelope with the frame. Within a memory
       // limit: the envelope is decoded before the caller's rights are known.
       let envelope = Result {
@@ -76,11 +81,11 @@ final class InlineCallHandler: ChannelInboundHandler {
           as: RpcCall.self, memoryLimit: .forUntrustedInput(encodedSize: frame.payload.readableBytes))
       }
       if clientPrefaceAccepted, frame.streamID != 0, case .success(let call) = envelope,
-        serveInline(frame, call, context: context)
+        serveInline(frame, call, receivedAt: receivedAt, context: context)
       {
         return
       }
-      context.fireChannelRead(wrapInboundOut(.request(frame, envelope)))
+      context.fireChannelRead(wrapInboundOut(.request(frame, envelope, receivedAt: receivedAt)))
       return
     default:
       break
@@ -97,7 +102,9 @@ final class InlineCallHandler: ChannelInboundHandler {
   }
 
   /// Answers the call if its method is inline and the connection may take it; false to pass it on.
-  private func serveInline(_ frame: Frame, _ envelope: RpcCall, context: ChannelHandlerContext) -> Bool {
+  private func serveInline(
+    _ frame: Frame, _ envelope: RpcCall, receivedAt: ContinuousClock.Instant, context: ChannelHandlerContext
+  ) -> Bool {
     guard let inline = router.routes[envelope.method]?.inline else { return false }
     // A caller without a role is the connection task's to serve (and close); a reply that would queue
     // behind unread bytes must go through the connection's bounded writer; a refusal is its to send.
@@ -109,6 +116,7 @@ final class InlineCallHandler: ChannelInboundHandler {
     guard free else { return false }
 
     let reply: Frame
+    var code = RPCStatusCode.ok
     do {
       let response = try inline(ByteBuffer(bytes: envelope.payload), context.channel.allocator)
       guard response.readableBytes <= maximumFrameSize else {
@@ -117,23 +125,48 @@ final class InlineCallHandler: ChannelInboundHandler {
           message: "a response of \(response.readableBytes) bytes exceeds the frame limit of \(maximumFrameSize) bytes",
           reason: "RESPONSE_TOO_LARGE")
       }
+      // Inline calls keep deadlines as every call does: one already past when the reply is ready fails.
+      if envelope.timeoutMicros != 0,
+        ContinuousClock.now - receivedAt >= .microseconds(Int64(clamping: min(envelope.timeoutMicros, 1 << 50)))
+      {
+        throw RPCError(
+          code: .deadlineExceeded, message: "the deadline expired before \(envelope.method) finished",
+          reason: "DEADLINE_EXCEEDED")
+      }
       reply = Frame(streamID: frame.streamID, type: .message, flags: .endOfStream, payload: response)
     } catch {
       let rpcError =
         (error as? any RPCErrorConvertible)?.rpcError
         ?? RPCError(code: .internal, message: "internal error in \(envelope.method): \(error)")
+      code = rpcError.code
       var payload = context.channel.allocator.buffer(capacity: 64)
       payload.writeProtoMessage(rpcError.status)
       reply = Frame(streamID: frame.streamID, type: .status, payload: payload)
     }
     context.write(wrapOutboundOut(.frame(reply)), promise: nil)
     needsFlush = true
+    if logger.logLevel <= .debug { logInline(envelope, streamID: frame.streamID, code: code, since: receivedAt) }
     return true
+  }
+
+  /// The debug line every call gets (ServerConnection logs the others'), with its `request-id`.
+  private func logInline(
+    _ envelope: RpcCall, streamID: UInt32, code: RPCStatusCode, since start: ContinuousClock.Instant
+  ) {
+    var metadata: Logger.Metadata = [
+      "method": "\(envelope.method)", "stream": "\(streamID)", "code": "\(code)",
+      "duration": "\(ContinuousClock.now - start)",
+    ]
+    if let requestID = envelope.metadata.last(where: { $0.key == "request-id" })?.value {
+      metadata["request-id"] = "\(requestID)"
+    }
+    logger.debug("call ended", metadata: metadata)
   }
 }
 
-/// What a connection's task reads: the decoder's events, with each REQUEST's envelope already decoded.
+/// What a connection's task reads: the decoder's events, with each REQUEST's envelope already decoded
+/// and the moment its frame was read (where its deadline starts).
 enum ServerInbound: Sendable {
   case event(FrameDecoder.Event)
-  case request(Frame, Result<RpcCall, any Error>)
+  case request(Frame, Result<RpcCall, any Error>, receivedAt: ContinuousClock.Instant)
 }

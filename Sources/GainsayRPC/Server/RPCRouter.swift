@@ -19,6 +19,9 @@ public struct RPCRouter: Sendable {
     /// For methods registered with ``RPCRouter/registerInline(_:handler:)``: decodes the request, runs the
     /// handler and returns the encoded response, synchronously, on the connection's event loop.
     let inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)?
+    /// A stream that only ends when the client stops (e.g. `Watch`): a draining server ends it at once
+    /// with UNAVAILABLE `DRAINING` instead of waiting for it.
+    var endsWhenDraining = false
   }
 
   /// Where a route sends its responses: whether it is the last, and how to encode it into the frame's
@@ -73,9 +76,11 @@ public struct RPCRouter: Sendable {
     }
   }
 
-  /// Registers the handler of a server-streaming method.
+  /// Registers the handler of a server-streaming method. `endsWhenDraining`: the stream never ends on
+  /// its own (e.g. `Watch`), so a server that shuts down ends it at once, with UNAVAILABLE `DRAINING`.
   public mutating func register<Request, Response>(
     _ method: MethodDescriptor<Request, Response>,
+    endsWhenDraining: Bool = false,
     handler: @escaping @Sendable (Request, RPCContext, RPCStreamWriter<Response>) async throws -> Void
   ) {
     precondition(method.streaming == .serverStreaming, "\(method.fullName) is unary; register a unary handler")
@@ -86,6 +91,7 @@ public struct RPCRouter: Sendable {
       }
       try await handler(request, context, writer)
     }
+    routes[method.fullName]?.endsWhenDraining = endsWhenDraining
   }
 
   private mutating func add(

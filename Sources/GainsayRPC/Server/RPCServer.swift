@@ -55,6 +55,7 @@ public final class RPCServer: Sendable {
     let router = self.router
     let admissions = self.admissions
     let access = self.access
+    let logger = self.logger
     let frameTimeout = TimeAmount.nanoseconds(
       configuration.frameCompletionTimeout.components.seconds * 1_000_000_000
         + configuration.frameCompletionTimeout.components.attoseconds / 1_000_000_000)
@@ -83,7 +84,8 @@ public final class RPCServer: Sendable {
               MessageToByteHandler(FrameEncoder()),
               InlineCallHandler(
                 router: router, state: state, maximumFrameSize: maximumFrameSize, prefaceWritten: prefaceWritten,
-                access: access, peer: credentials, connectionClass: connectionClass)
+                access: access, peer: credentials, connectionClass: connectionClass,
+                logger: Self.connectionLogger(logger, peer: credentials))
             )
             let channel = try NIOAsyncChannel<ServerInbound, OutboundFrame>(
               wrappingChannelSynchronously: channel)
@@ -129,15 +131,27 @@ public final class RPCServer: Sendable {
     }
   }
 
-  /// Stops accepting connections, refuses new calls with UNAVAILABLE, and closes each connection once its
-  /// in-flight calls have finished. ``run(onListening:)`` returns when the last connection is closed.
+  /// Stops accepting connections, refuses new calls with UNAVAILABLE `DRAINING`, ends `Watch`-like
+  /// streams at once, and closes each connection once its in-flight calls have finished. Calls still
+  /// running after ``RPCServerConfiguration/shutdownGracePeriod`` are ended with UNAVAILABLE `DRAINING`.
+  /// ``run(onListening:)`` returns when the last connection is closed.
   public func beginGracefulShutdown() {
-    let (listener, connections) = lifecycle.withLock { state in
-      state.shuttingDown = true
-      return (state.listener, Array(state.connections.values))
+    let gracePeriod = configuration.shutdownGracePeriod
+    let (listener, connections, first) = lifecycle.withLock { state in
+      defer { state.shuttingDown = true }
+      return (state.listener, Array(state.connections.values), !state.shuttingDown)
     }
     listener?.close(promise: nil)
     for connection in connections { connection.beginDraining() }
+    guard first else { return }
+    Task { [self] in
+      try? await Task.sleep(for: gracePeriod)
+      let remaining = lifecycle.withLock { Array($0.connections.values) }
+      if !remaining.isEmpty {
+        logger.info("shutting down: ending the calls still running after \(gracePeriod)")
+      }
+      for connection in remaining { connection.endRemainingCalls() }
+    }
   }
 
   /// What the channel initializer hands to the accept loop: a connection to serve, or one refused.
@@ -153,6 +167,13 @@ public final class RPCServer: Sendable {
     let prefaceWritten: EventLoopFuture<Void>
     let peer: PeerCredentials
     let connectionClass: ConnectionClass
+  }
+
+  /// The logger of one connection: every line names its peer.
+  static func connectionLogger(_ logger: Logger, peer: PeerCredentials) -> Logger {
+    var logger = logger
+    logger[metadataKey: "peer"] = "\(peer)"
+    return logger
   }
 
   /// Reads `SO_PEERCRED` of an accepted connection.

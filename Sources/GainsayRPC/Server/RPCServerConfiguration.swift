@@ -23,6 +23,9 @@ public struct RPCServerConfiguration: Sendable {
   /// RESOURCE_EXHAUSTED `CLIENT_NOT_READING` (if it fits in the socket) and closed, and its calls are
   /// cancelled.
   public var writeTimeout: Duration = .seconds(30)
+  /// How long a graceful shutdown lets running calls finish before it ends them with UNAVAILABLE
+  /// `DRAINING` (PROTOCOL.md section 9.1).
+  public var shutdownGracePeriod: Duration = .seconds(10)
   /// The most response bytes one connection may have waiting to be written (encoded frames handed to
   /// the socket but not yet taken by the client, and frames being encoded). Calls wait for room rather
   /// than buffer more; a single frame is always let through when nothing is waiting.

@@ -9,9 +9,13 @@ final class ServerCall: Sendable {
   enum CancellationReason: Sendable {
     case client
     case connectionClosed
+    /// The server is shutting down: the call ends with STATUS UNAVAILABLE `DRAINING`.
+    case draining
   }
 
   let streamID: UInt32
+  /// The call's stream only ends when the client stops it (``RPCRouter/Route/endsWhenDraining``).
+  let endsWhenDraining: Bool
   private let state = Mutex(State())
 
   private struct State {
@@ -20,6 +24,8 @@ final class ServerCall: Sendable {
     var cancellation: CancellationReason?
     /// The call's end has been written (or must never be).
     var ended = false
+    /// The status code of the end this call claimed; nil while running, or when cancelled.
+    var endCode: RPCStatusCode?
   }
 
   /// A handle to cancel the task running the call from another task. `UnsafeCurrentTask.cancel()` is
@@ -29,46 +35,74 @@ final class ServerCall: Sendable {
     let task: UnsafeCurrentTask
   }
 
-  init(streamID: UInt32) {
+  init(streamID: UInt32, endsWhenDraining: Bool = false) {
     self.streamID = streamID
+    self.endsWhenDraining = endsWhenDraining
   }
 
-  /// Cancels the call; nothing more is written for it.
+  /// Cancels the call: nothing more is written for it, but for `.draining`, which ends it with STATUS
+  /// UNAVAILABLE `DRAINING`.
   func cancel(reason: CancellationReason) {
     state.withLock { state in
       guard state.cancellation == nil else { return }
       state.cancellation = reason
-      state.ended = true
+      if reason != .draining { state.ended = true }
       state.task?.task.cancel()
     }
   }
 
-  /// Claims the right to write the call's end; false if it was written or the call was cancelled.
-  private func claimEnd() -> Bool {
+  /// What a call ended by a shutting-down server gets.
+  static let drained = RPCError(
+    code: .unavailable,
+    message: "the server is shutting down and ended the call; call again (another daemon of the ledger may serve it)",
+    reason: "DRAINING")
+
+  /// Claims the right to write the call's end with status `code`; false if it was written or the call
+  /// was cancelled.
+  private func claimEnd(_ code: RPCStatusCode) -> Bool {
     state.withLock { state in
-      defer { state.ended = true }
-      return !state.ended
+      guard !state.ended else { return false }
+      state.ended = true
+      state.endCode = code
+      return true
     }
   }
 
   private var hasEnded: Bool { state.withLock { $0.ended } }
 
+  /// Runs the call to its end; returns the status code it ended with (nil if the call was cancelled
+  /// and nothing ended it).
+  @discardableResult
   func run(
     route: RPCRouter.Route,
     payload: ByteBuffer,
     context: RPCContext,
     writer: FrameWriter
-  ) async {
+  ) async -> RPCStatusCode? {
     let cancelledEarly = withUnsafeCurrentTask { task in
-      state.withLock { state in
-        if state.cancellation != nil { return true }
+      state.withLock { state -> CancellationReason? in
+        if let reason = state.cancellation { return reason }
         if let task { state.task = TaskHandle(task: task) }
-        return false
+        return nil
       }
     }
-    guard !cancelledEarly else { return }
+    if let reason = cancelledEarly {
+      if reason == .draining, claimEnd(.unavailable) {
+        try? await writer.status(Self.drained.status, streamID: streamID)
+      }
+      return state.withLock { $0.endCode }
+    }
     defer { state.withLock { $0.task = nil } }
+    await runHandler(route: route, payload: payload, context: context, writer: writer)
+    return state.withLock { $0.endCode }
+  }
 
+  private func runHandler(
+    route: RPCRouter.Route,
+    payload: ByteBuffer,
+    context: RPCContext,
+    writer: FrameWriter
+  ) async {
     let streamID = self.streamID
     let sink = RPCRouter.ResponseSink(
       message: { [self] isLast, encode in
@@ -77,7 +111,9 @@ final class ServerCall: Sendable {
         // ends the call with its STATUS.
         try await writer.message(streamID: streamID, isLast: isLast, encode: encode) {
           if isLast {
-            guard claimEnd() else { throw CancellationError() }
+            // A handler that finishes after its deadline has not met it (PROTOCOL.md section 8).
+            if let deadline = context.deadline, ContinuousClock.now >= deadline { throw DeadlineExpired() }
+            guard claimEnd(.ok) else { throw CancellationError() }
           } else if hasEnded {
             throw CancellationError()
           }
@@ -88,6 +124,8 @@ final class ServerCall: Sendable {
 
     do {
       if let deadline = context.deadline {
+        // Counted from when the REQUEST frame was read: the time to admit and decode it counts.
+        guard ContinuousClock.now < deadline else { throw DeadlineExpired() }
         try await withThrowingTaskGroup(of: Void.self) { group in
           group.addTask { try await route.handle(payload, context, sink) }
           group.addTask {
@@ -98,27 +136,41 @@ final class ServerCall: Sendable {
           do {
             try await group.next()
           } catch is DeadlineExpired {
-            // Reply at once; the handler is cancelled and whatever it writes later is dropped.
-            if claimEnd() {
-              let error = RPCError(
-                code: .deadlineExceeded, message: "the deadline expired before \(context.method) finished",
-                reason: "DEADLINE_EXCEEDED")
-              try? await writer.status(error.status, streamID: streamID)
-            }
-            return
+            // Reply at once, before the group waits for the cancelled handler.
+            await endPastDeadline(context: context, writer: writer)
           }
         }
       } else {
         try await route.handle(payload, context, sink)
       }
-      if claimEnd() {
+      if let deadline = context.deadline, ContinuousClock.now >= deadline { throw DeadlineExpired() }
+      if claimEnd(.ok) {
         try? await writer.status(RpcStatus(), streamID: streamID)
       }
+    } catch is DeadlineExpired {
+      await endPastDeadline(context: context, writer: writer)
     } catch {
-      guard claimEnd() else { return }
-      let rpcError = Self.rpcError(for: error, context: context)
-      try? await writer.status(rpcError.status, streamID: streamID)
+      let drained = state.withLock { $0.cancellation == .draining }
+      let rpcError = drained ? Self.drained : Self.rpcError(for: error, context: context)
+      guard claimEnd(rpcError.code) else { return }
+      if drained {
+        // This task is cancelled, and the writer refuses writes of a cancelled task: the status goes
+        // from a task of its own.
+        await Task { try? await writer.status(rpcError.status, streamID: streamID) }.value
+      } else {
+        try? await writer.status(rpcError.status, streamID: streamID)
+      }
     }
+  }
+
+  /// Ends the call with DEADLINE_EXCEEDED, unless it has ended; the handler is cancelled and whatever it
+  /// writes later is dropped.
+  private func endPastDeadline(context: RPCContext, writer: FrameWriter) async {
+    guard claimEnd(.deadlineExceeded) else { return }
+    let error = RPCError(
+      code: .deadlineExceeded, message: "the deadline expired before \(context.method) finished",
+      reason: "DEADLINE_EXCEEDED")
+    try? await writer.status(error.status, streamID: streamID)
   }
 
   private static func rpcError(for error: any Error, context: RPCContext) -> RPCError {

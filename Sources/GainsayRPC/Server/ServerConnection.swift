@@ -39,9 +39,7 @@ final class ServerConnection: Sendable {
     self.peer = peer
     self.router = router
     self.configuration = configuration
-    var logger = logger
-    logger[metadataKey: "peer"] = "\(peer)"
-    self.logger = logger
+    self.logger = RPCServer.connectionLogger(logger, peer: peer)
   }
 
   /// Serves the connection until the client closes it, it breaks the protocol, or draining finishes.
@@ -83,13 +81,22 @@ final class ServerConnection: Sendable {
     }
   }
 
-  /// Refuses new calls from now on, and closes the connection once no call is running.
+  /// Refuses new calls from now on, ends the streams that only end when the client stops them (`Watch`)
+  /// with UNAVAILABLE `DRAINING`, and closes the connection once no call is running.
   func beginDraining() {
-    let closeNow = state.withLock { state in
+    let (closeNow, endless) = state.withLock { state in
       state.draining = true
-      return state.calls.isEmpty
+      return (state.calls.isEmpty, state.calls.values.filter(\.endsWhenDraining))
     }
+    for call in endless { call.cancel(reason: .draining) }
     if closeNow { closeGracefully() }
+  }
+
+  /// Ends every call still running with UNAVAILABLE `DRAINING`: the drain's time is up. The connection
+  /// closes (GOAWAY `DRAINING`) once they have.
+  func endRemainingCalls() {
+    let calls = state.withLock { Array($0.calls.values) }
+    for call in calls { call.cancel(reason: .draining) }
   }
 
   // MARK: - Inbound events
@@ -102,8 +109,8 @@ final class ServerConnection: Sendable {
   ) async throws -> Bool {
     let event: FrameDecoder.Event
     switch inbound {
-    case .request(let frame, let envelope):
-      return try await startCall(frame, envelope: envelope, writer: writer, group: &group)
+    case .request(let frame, let envelope, let receivedAt):
+      return try await startCall(frame, envelope: envelope, receivedAt: receivedAt, writer: writer, group: &group)
     case .event(let other):
       event = other
     }
@@ -129,8 +136,13 @@ final class ServerConnection: Sendable {
         code: .resourceExhausted,
         message: "frame of \(header.length) bytes exceeds the maximum of \(configuration.maximumFrameSize) bytes",
         reason: "FRAME_TOO_LARGE")
-      guard header.type == .request, header.streamID != 0, !isInUse(header.streamID) else {
+      guard header.type == .request, header.streamID != 0 else {
         try await writer.goAway(error)
+        return false
+      }
+      // A STATUS on a running call's id would end that call in the client's eyes while it goes on here.
+      guard !isInUse(header.streamID) else {
+        try await writer.goAway(streamInUse(header.streamID))
         return false
       }
       try await writer.status(error.status, streamID: header.streamID)
@@ -161,13 +173,19 @@ final class ServerConnection: Sendable {
   }
 
   private func startCall(
-    _ frame: Frame, envelope decoded: Result<RpcCall, any Error>, writer: FrameWriter,
-    group: inout DiscardingTaskGroup
+    _ frame: Frame, envelope decoded: Result<RpcCall, any Error>, receivedAt: ContinuousClock.Instant,
+    writer: FrameWriter, group: inout DiscardingTaskGroup
   ) async throws -> Bool {
     let streamID = frame.streamID
     guard streamID != 0 else {
       try await writer.goAway(
         RPCError(code: .invalidArgument, message: "REQUEST frames need a non-zero stream id", reason: "BAD_STREAM_ID"))
+      return false
+    }
+    // Before anything about the request is answered on its stream: a STATUS on a running call's id
+    // would end that call in the client's eyes while it goes on here (PROTOCOL.md section 6).
+    guard !isInUse(streamID) else {
+      try await writer.goAway(streamInUse(streamID))
       return false
     }
     let envelope: RpcCall
@@ -194,8 +212,8 @@ final class ServerConnection: Sendable {
     }
     let deadline: ContinuousClock.Instant? =
       envelope.timeoutMicros == 0
-      ? nil : ContinuousClock.now.advanced(by: .microseconds(Int64(clamping: min(envelope.timeoutMicros, 1 << 50))))
-    let call = ServerCall(streamID: streamID)
+      ? nil : receivedAt.advanced(by: .microseconds(Int64(clamping: min(envelope.timeoutMicros, 1 << 50))))
+    let call = ServerCall(streamID: streamID, endsWhenDraining: route.endsWhenDraining)
     let admission: Admission = state.withLock { state in
       if state.calls[streamID] != nil { return .duplicate }
       if state.draining {
@@ -214,9 +232,7 @@ final class ServerConnection: Sendable {
     }
     switch admission {
     case .duplicate:
-      try await writer.goAway(
-        RPCError(
-          code: .invalidArgument, message: "stream id \(streamID) is already in use", reason: "STREAM_ID_IN_USE"))
+      try await writer.goAway(streamInUse(streamID))
       return false
     case .refused(let error):
       try await writer.status(error.status, streamID: streamID)
@@ -228,12 +244,16 @@ final class ServerConnection: Sendable {
       callLogger[metadataKey: "method"] = "\(envelope.method)"
       callLogger[metadataKey: "stream"] = "\(streamID)"
       if let requestID = metadata["request-id"] { callLogger[metadataKey: "request-id"] = "\(requestID)" }
+      let endLogger = callLogger
       let context = RPCContext(
         method: envelope.method, peer: peer, deadline: deadline, metadata: metadata, logger: callLogger)
       let payload = ByteBuffer(bytes: envelope.payload)
       group.addTask {
-        await call.run(route: route, payload: payload, context: context, writer: writer)
+        let code = await call.run(route: route, payload: payload, context: context, writer: writer)
         self.callFinished(streamID)
+        endLogger.debug(
+          "call ended",
+          metadata: ["code": "\(code.map { "\($0)" } ?? "cancelled")", "duration": "\(ContinuousClock.now - receivedAt)"])
       }
       return true
     }
@@ -274,6 +294,10 @@ final class ServerConnection: Sendable {
       message:
         "user \(peer.uid) has no role on this server: it may make one call that needs no role per connection, and \(why); ask the server's administrator for a role",
       reason: "NO_ROLE")
+  }
+
+  private func streamInUse(_ streamID: UInt32) -> RPCError {
+    RPCError(code: .invalidArgument, message: "stream id \(streamID) is already in use", reason: "STREAM_ID_IN_USE")
   }
 
   private func isInUse(_ streamID: UInt32) -> Bool {

@@ -1,6 +1,7 @@
 import Foundation
 import GainsayProto
 import GainsayRPC
+import Synchronization
 
 /// A plain blocking Unix-socket connection, for speaking the wire protocol byte by byte.
 final class RawConnection: @unchecked Sendable {
@@ -85,6 +86,32 @@ final class RawConnection: @unchecked Sendable {
     }
   }
 
+  /// Reads on from where the previous call of this method stopped until the preface and `count` frames
+  /// in all have arrived, or the connection ends; returns every frame so far.
+  func framesSoFar(atLeast count: Int) async -> [RawFrame] {
+    await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+          let bytes = self.accumulated.withLock { $0 }
+          if let frames = Wire.completeFrames(bytes), frames.count >= count {
+            continuation.resume(returning: frames)
+            return
+          }
+          let received = recv(self.fd, &buffer, buffer.count, 0)
+          if received <= 0 {
+            continuation.resume(returning: Wire.completeFrames(bytes) ?? [])
+            return
+          }
+          self.accumulated.withLock { $0 += buffer[0..<received] }
+        }
+      }
+    }
+  }
+
+  /// Bytes ``framesSoFar(atLeast:)`` has read.
+  private let accumulated = Mutex<[UInt8]>([])
+
   private func offPool(_ work: @escaping @Sendable () -> [UInt8]) async -> [UInt8] {
     await withCheckedContinuation { continuation in
       DispatchQueue.global().async { continuation.resume(returning: work()) }
@@ -132,12 +159,19 @@ enum Wire {
   }
 
   static func request(
-    streamID: UInt32, method: String, payload: some ProtoMessage, timeoutMicros: UInt64 = 0
+    streamID: UInt32, method: String, payload: some ProtoMessage, timeoutMicros: UInt64 = 0,
+    metadata: [String: String] = [:]
   ) -> [UInt8] {
     var call = RpcCall()
     call.method = method
     call.payload = payload.serializedBytes()
     call.timeoutMicros = timeoutMicros
+    call.metadata = metadata.sorted { $0.key < $1.key }.map { key, value in
+      var entry = MetadataEntry()
+      entry.key = key
+      entry.value = value
+      return entry
+    }
     return frame(streamID: streamID, type: 0x01, payload: call.serializedBytes())
   }
 

@@ -58,6 +58,11 @@ struct TestLedger: RPCService {
       }
       return response
     }
+    // A stream that only ends when the client stops it, as the ledger's Watch.
+    router.register(LedgerService.watch, endsWhenDraining: true) { _, _, writer in
+      try await writer.write(ChangeEvent())
+      while true { try await Task.sleep(for: .milliseconds(10)) }
+    }
     router.register(LedgerService.search) { request, _, writer in
       if request.query == "big" {
         var hit = SearchHit()

@@ -580,7 +580,7 @@ const ProtobufCMessageDescriptor gainsay__v1__list_audit_events_request__descrip
   (ProtobufCMessageInit) gainsay__v1__list_audit_events_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__watch_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gainsay__v1__watch_request__field_descriptors[3] =
 {
   {
     "resource_types",
@@ -606,15 +606,28 @@ static const ProtobufCFieldDescriptor gainsay__v1__watch_request__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "confirm_subscription",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__WatchRequest, confirm_subscription),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__watch_request__field_indices_by_name[] = {
   1,   /* field[1] = after_sequence */
+  2,   /* field[2] = confirm_subscription */
   0,   /* field[0] = resource_types */
 };
 static const ProtobufCIntRange gainsay__v1__watch_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__watch_request__descriptor =
 {
@@ -624,14 +637,14 @@ const ProtobufCMessageDescriptor gainsay__v1__watch_request__descriptor =
   "Gainsay__V1__WatchRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__WatchRequest),
-  2,
+  3,
   gainsay__v1__watch_request__field_descriptors,
   gainsay__v1__watch_request__field_indices_by_name,
   1,  gainsay__v1__watch_request__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__watch_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[7] =
+static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[8] =
 {
   {
     "sequence",
@@ -717,6 +730,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "subscribed",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ChangeEvent, subscribed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
   3,   /* field[3] = action */
@@ -725,12 +750,13 @@ static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
   5,   /* field[5] = resource_id */
   4,   /* field[4] = resource_type */
   0,   /* field[0] = sequence */
+  7,   /* field[7] = subscribed */
   1,   /* field[1] = time */
 };
 static const ProtobufCIntRange gainsay__v1__change_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
 {
@@ -740,7 +766,7 @@ const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
   "Gainsay__V1__ChangeEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__ChangeEvent),
-  7,
+  8,
   gainsay__v1__change_event__field_descriptors,
   gainsay__v1__change_event__field_indices_by_name,
   1,  gainsay__v1__change_event__number_ranges,

@@ -179,6 +179,10 @@ public struct WatchRequest: Sendable, Hashable {
   public var resourceTypes: [ResourceType] = []
   /// Replay the events after this sequence number first (to resume after a disconnect); 0 for new events only.
   public var afterSequence: Int64 = 0
+  /// Send one ChangeEvent with `subscribed` set once the watch is in place (after any replay): every
+  /// change committed after it arrives on this stream. Without it a client cannot know when a change it
+  /// makes next will be seen.
+  public var confirmSubscription: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -200,6 +204,10 @@ public struct ChangeEvent: Sendable, Hashable {
   public var resourceID: String = ""
   /// The resource after the change.
   public var resource: Resource? = nil
+  /// Set only on the confirmation WatchRequest.confirm_subscription asks for: no change, no resource;
+  /// `sequence` is the last change committed before the watch went live (or the last one replayed), so
+  /// every change with a higher sequence follows on the stream.
+  public var subscribed: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -496,12 +504,14 @@ extension WatchRequest: CBridgedMessage {
     self.init()
     self.resourceTypes = bridgeArray(c.pointee.resource_types, count: c.pointee.n_resource_types).map { ResourceType(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
     self.afterSequence = c.pointee.after_sequence
+    self.confirmSubscription = c.pointee.confirm_subscription != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.n_resource_types = resourceTypes.count
     c.pointee.resource_types = arena.array(resourceTypes.map { Gainsay__V1__ResourceType(rawValue: .init(truncatingIfNeeded: $0.rawValue)) })
     c.pointee.after_sequence = afterSequence
+    c.pointee.confirm_subscription = confirmSubscription ? 1 : 0
   }
 }
 
@@ -511,6 +521,7 @@ extension WatchRequest: ProtoJSONEncodable {
     var fields: [(String, JSONValue)] = []
     if !resourceTypes.isEmpty { fields.append(("resourceTypes", .array(resourceTypes.map { $0.jsonValue }))) }
     if afterSequence != 0 { fields.append(("afterSequence", .string(String(afterSequence)))) }
+    if confirmSubscription { fields.append(("confirmSubscription", .bool(true))) }
     return .object(fields)
   }
 }
@@ -529,6 +540,7 @@ extension WatchRequest: ProtoJSONDecodable {
           try ResourceType(jsonValue: item, at: fieldPath + "[\(index)]")
         }
       case "afterSequence", "after_sequence": self.afterSequence = try json.integerValue(Int64.self, at: fieldPath)
+      case "confirmSubscription", "confirm_subscription": self.confirmSubscription = try json.boolValue(at: fieldPath)
       default: continue
       }
     }
@@ -568,6 +580,7 @@ extension ChangeEvent: CBridgedMessage {
     if let value = c.pointee.resource {
       self.resource = try Resource(cMessage: value)
     }
+    self.subscribed = c.pointee.subscribed != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -578,6 +591,7 @@ extension ChangeEvent: CBridgedMessage {
     c.pointee.resource_type = Gainsay__V1__ResourceType(rawValue: .init(truncatingIfNeeded: resourceType.rawValue))
     c.pointee.resource_id = arena.cString(resourceID)
     c.pointee.resource = resource.map { arena.message($0) }
+    c.pointee.subscribed = subscribed ? 1 : 0
   }
 }
 
@@ -592,6 +606,7 @@ extension ChangeEvent: ProtoJSONEncodable {
     if resourceType != .unspecified { fields.append(("resourceType", resourceType.jsonValue)) }
     if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
     if let value = resource { fields.append(("resource", value.jsonValue)) }
+    if subscribed { fields.append(("subscribed", .bool(true))) }
     return .object(fields)
   }
 }
@@ -612,6 +627,7 @@ extension ChangeEvent: ProtoJSONDecodable {
       case "resourceType", "resource_type": self.resourceType = try ResourceType(jsonValue: json, at: fieldPath)
       case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
       case "resource": self.resource = try Resource(jsonValue: json, at: fieldPath)
+      case "subscribed": self.subscribed = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

@@ -211,7 +211,8 @@ public struct Source: Sendable, Hashable {
   /// BCP 47 language tag of the text.
   public var language: String = ""
   /// A snapshot of the source's text, kept because links rot. Evidence passages must occur in it.
-  /// Returned only with SOURCE_VIEW_FULL.
+  /// At most 3,000,000 characters. Returned only by GetSource with SOURCE_VIEW_FULL (and in exports):
+  /// CreateSource, UpdateSource, lists, search hits and audit events leave it out.
   public var archivedText: String = ""
   /// Output only: hex SHA-256 of the UTF-8 archived text, empty when there is none.
   public var archivedTextSha256: String = ""

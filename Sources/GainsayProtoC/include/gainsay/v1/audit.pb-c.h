@@ -167,10 +167,16 @@ struct  Gainsay__V1__WatchRequest
    * Replay the events after this sequence number first (to resume after a disconnect); 0 for new events only.
    */
   int64_t after_sequence;
+  /*
+   * Send one ChangeEvent with `subscribed` set once the watch is in place (after any replay): every
+   * change committed after it arrives on this stream. Without it a client cannot know when a change it
+   * makes next will be seen.
+   */
+  protobuf_c_boolean confirm_subscription;
 };
 #define GAINSAY__V1__WATCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__watch_request__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, 0 }
 
 
 /*
@@ -189,10 +195,16 @@ struct  Gainsay__V1__ChangeEvent
    * The resource after the change.
    */
   Gainsay__V1__Resource *resource;
+  /*
+   * Set only on the confirmation WatchRequest.confirm_subscription asks for: no change, no resource;
+   * `sequence` is the last change committed before the watch went live (or the last one replayed), so
+   * every change with a higher sequence follows on the stream.
+   */
+  protobuf_c_boolean subscribed;
 };
 #define GAINSAY__V1__CHANGE_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__change_event__descriptor) \
-    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL }
+    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 /* Gainsay__V1__Resource methods */

@@ -94,7 +94,8 @@ struct  Gainsay__V1__Source
   char *language;
   /*
    * A snapshot of the source's text, kept because links rot. Evidence passages must occur in it.
-   * Returned only with SOURCE_VIEW_FULL.
+   * At most 3,000,000 characters. Returned only by GetSource with SOURCE_VIEW_FULL (and in exports):
+   * CreateSource, UpdateSource, lists, search hits and audit events leave it out.
    */
   char *archived_text;
   /*
