@@ -8,6 +8,12 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "The daemon's socket (env GAINSAY_SOCKET; default $XDG_RUNTIME_DIR/gainsay/gainsayd.sock).")
   var socket: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Another host's daemon, through ssh: ssh://[user@]host[:port][/path/to/gainsayd.sock] (env GAINSAY_HOST).",
+      valueName: "url"))
+  var host: String?
+
   @Option(help: "Give up after this many seconds.")
   var timeout: Double = 30
 
@@ -16,17 +22,35 @@ struct ConnectionOptions: ParsableArguments {
 
   var socketPath: String { socket ?? DefaultSocketPath.resolved }
 
+  /// `--host`, else `$GAINSAY_HOST`; nil (the local socket) when neither is set or `--socket` is given.
+  var remoteHost: String? {
+    if let host { return host }
+    guard socket == nil, let host = ProcessInfo.processInfo.environment["GAINSAY_HOST"], !host.isEmpty else {
+      return nil
+    }
+    return host
+  }
+
+  /// Where the daemon is, for messages: the socket, or the ssh URL.
+  var endpoint: String { remoteHost ?? socketPath }
+
   var callOptions: CallOptions {
     CallOptions(timeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, metadata: ["client": "gainsay"])
   }
 
   func validate() throws {
     guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be a number of seconds") }
+    if host != nil && socket != nil {
+      throw ValidationError("--host and --socket name two daemons; give one (--socket after the ssh URL's host: ssh://host/path)")
+    }
   }
 
   /// Connects, runs `body`, and turns failures into one line on stderr and exit code 64 + status code.
   /// A socket that fails ``SocketCheck`` is refused before connecting (FAILED_PRECONDITION, exit 73).
   func run(_ body: (Session) async throws -> Void) async throws {
+    if let remoteHost {
+      return try await runRemote(remoteHost, body)
+    }
     do {
       try SocketCheck.verify(socketPath)
       let client: RPCClient
@@ -44,6 +68,34 @@ struct ConnectionOptions: ParsableArguments {
           throw CLIError(code: .unavailable, message: "cannot reach gainsayd at \(socketPath) — is it running?")
         }
         throw CLIError(code: error.code, message: error.message)
+      }
+    } catch let error as CLIError {
+      Output.error(error.description)
+      throw error.exitCode
+    }
+  }
+}
+
+extension ConnectionOptions {
+  /// ``run(_:)`` against another host's daemon, through ``SSHTransport``.
+  func runRemote(_ url: String, _ body: (Session) async throws -> Void) async throws {
+    do {
+      let transport = try await SSHTransport.open(try SSHTarget(parsing: url))
+      do {
+        try await body(Session(client: transport.client, options: self))
+        await transport.close()
+      } catch let error as RPCError {
+        // ssh or the relay ended: what they said is the explanation.
+        if error.code == .unavailable && ["CONNECTION_CLOSED", "CONNECTION_ERROR"].contains(error.reason) {
+          let failure = await transport.failure()
+          await transport.close()
+          throw failure
+        }
+        await transport.close()
+        throw CLIError(code: error.code, message: error.message)
+      } catch {
+        await transport.close()
+        throw error
       }
     } catch let error as CLIError {
       Output.error(error.description)

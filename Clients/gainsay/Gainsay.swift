@@ -73,6 +73,7 @@ struct Gainsay: AsyncParsableCommand {
       Status.self, SpeakerCommand.self, ClaimCommand.self, SourceCommand.self, LinkCommand.self, VerdictCommand.self,
       SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, SuggestCommand.self,
       ImportCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, Describe.self,
+      RelayCommand.self,
     ]
   )
 }

@@ -1,5 +1,6 @@
 /// Global options before the command, as git, docker and kubectl take them:
-/// `gainsay --json claim list`, `gainsay --socket S status`, `gainsay --timeout=5 search x`.
+/// `gainsay --json claim list`, `gainsay --socket S status`, `gainsay --timeout=5 search x`,
+/// `gainsay --host ssh://alice@newsroom claim list`.
 ///
 /// The options live in ``ConnectionOptions``, which each command that talks to the daemon includes, so
 /// argument-parser only takes them after the full command path. ``rewrite(_:)`` moves those found before
@@ -9,7 +10,7 @@ enum GlobalOptions {
   /// Options that take no value.
   static let flags: Set<String> = ["--json"]
   /// Options that take a value, as `--socket V` or `--socket=V`.
-  static let valued: [String] = ["--socket", "--timeout"]
+  static let valued: [String] = ["--socket", "--timeout", "--host"]
 
   /// Where the command path ends, and the global options found on the way.
   struct Scan {
@@ -96,6 +97,6 @@ enum GlobalOptions {
   }
 
   private static func example(_ option: String) -> String {
-    option == "--timeout" ? "SECONDS" : "PATH"
+    option == "--timeout" ? "SECONDS" : option == "--host" ? "ssh://HOST" : "PATH"
   }
 }

@@ -25,14 +25,14 @@ struct Status: AsyncParsableCommand {
         throw CLIError(
           code: .permissionDenied,
           message:
-            "gainsayd at \(connection.socketPath) is up, but you (\(caller.actor?.userName ?? "?"), uid "
+            "gainsayd at \(connection.endpoint) is up, but you (\(caller.actor?.userName ?? "?"), uid "
             + "\(caller.actor?.uid ?? 0)) have no role on it: ask its administrator for one (docs/OPERATIONS.md)")
       }
       let healthStatus = try await session.call(MetaService.health, HealthRequest())
       let description = try await session.call(MetaService.describe, DescribeRequest())
       if connection.json {
         let object = JSONValue.object([
-          ("socket", .string(connection.socketPath)),
+          ("socket", .string(connection.endpoint)),
           ("status", .string(healthStatus.status.protoName)),
           ("user", .string(caller.actor?.userName ?? "")),
           ("role", .string(caller.role.protoName)),
@@ -45,7 +45,7 @@ struct Status: AsyncParsableCommand {
       } else {
         let serving = healthStatus.status == .serving ? "serving" : healthStatus.status.protoName
         let role = caller.role.protoName.replacingOccurrences(of: "ROLE_", with: "").lowercased()
-        Output.line("gainsayd \(description.serverVersion) at \(connection.socketPath): \(serving)")
+        Output.line("gainsayd \(description.serverVersion) at \(connection.endpoint): \(serving)")
         Output.line(
           "you are \(caller.actor?.userName ?? "?") (uid \(caller.actor?.uid ?? 0)), role: \(role == "unspecified" ? "none" : role)"
         )

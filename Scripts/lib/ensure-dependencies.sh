@@ -17,6 +17,8 @@ gainsay_packages=(
   python3-markdown-it    # tests only: … and by markdown-it (CommonMark)
   python3-jsonschema     # tests only: every ClaimReview checked against an independent JSON Schema
   postgresql             # tests only: the shared ledger's store, run as a throwaway cluster by the tests
+  openssh-server         # tests only: a throwaway sshd on 127.0.0.1 for `gainsay --host ssh://…`
+  openssh-client         # tests only: the ssh that `--host ssh://…` runs
 )
 
 gainsay_missing_packages() {
@@ -41,6 +43,8 @@ gainsay_missing_test_packages() {
   /usr/bin/python3 -c 'import markdown_it' 2>/dev/null || echo python3-markdown-it
   /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || echo python3-jsonschema
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo postgresql
+  [ -x /usr/sbin/sshd ] || echo openssh-server
+  command -v ssh >/dev/null || echo openssh-client
 }
 
 gainsay_ensure_dependencies() {
@@ -58,6 +62,10 @@ gainsay_ensure_dependencies() {
   $sudo apt-get update -qq
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # Debian's openssh-server starts sshd where services run; the tests run their own on another port.
+  if [[ " $missing " == *" openssh-server "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl stop ssh 2>/dev/null || true
+  fi
   # Debian's postgresql package creates (and, where services run, starts) a `main` cluster. The tests run
   # their own throwaway clusters: stop any the install started, so nothing is left running.
   if [[ " $missing " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then

@@ -30,13 +30,7 @@ public final class RPCClient: Sendable {
       channel = try await ClientBootstrap(group: eventLoopGroup)
         .channelOption(.allowRemoteHalfClosure, value: false)
         .channelInitializer { channel in
-          channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandlers(
-              ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
-              MessageToByteHandler(FrameEncoder()),
-              ClientConnectionHandler(calls: calls)
-            )
-          }
+          channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel, calls, maximumFrameSize) }
         }
         .connect(unixDomainSocketPath: socketPath)
         .get()
@@ -44,6 +38,44 @@ public final class RPCClient: Sendable {
       throw RPCError(
         code: .unavailable, message: "cannot connect to \(socketPath): \(error)", reason: "CONNECT_FAILED")
     }
+    return try await start(channel, calls, peer: socketPath)
+  }
+
+  /// Speaks the protocol over two pipes, e.g. the standard input and output of an `ssh` that runs
+  /// `gainsay relay` on another host; the client owns (and closes) both descriptors from now on.
+  /// `peer` names the other end in errors.
+  public static func connect(
+    input: CInt,
+    output: CInt,
+    peer: String,
+    maximumFrameSize: Int = 4 * 1024 * 1024,
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+  ) async throws -> RPCClient {
+    let calls = ClientCalls()
+    let channel: any Channel
+    do {
+      channel = try await NIOPipeBootstrap(group: eventLoopGroup)
+        .channelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel, calls, maximumFrameSize) }
+        }
+        .takingOwnershipOfDescriptors(input: input, output: output)
+        .get()
+    } catch {
+      throw RPCError(code: .unavailable, message: "cannot talk to \(peer): \(error)", reason: "CONNECT_FAILED")
+    }
+    return try await start(channel, calls, peer: peer)
+  }
+
+  private static func addHandlers(to channel: any Channel, _ calls: ClientCalls, _ maximumFrameSize: Int) throws {
+    try channel.pipeline.syncOperations.addHandlers(
+      ByteToMessageHandler(FrameDecoder(expectsPreface: true, maximumPayloadSize: maximumFrameSize)),
+      MessageToByteHandler(FrameEncoder()),
+      ClientConnectionHandler(calls: calls)
+    )
+  }
+
+  /// Sends the preface on a new connection.
+  private static func start(_ channel: any Channel, _ calls: ClientCalls, peer: String) async throws -> RPCClient {
     do {
       try await channel.writeAndFlush(OutboundFrame.preface(version: ConnectionPreface.currentVersion))
     } catch {
@@ -51,7 +83,7 @@ public final class RPCClient: Sendable {
       // is out: its reason is the error, not the failed write.
       throw calls.closedError
         ?? RPCError(
-          code: .unavailable, message: "the connection to \(socketPath) closed: \(error)", reason: "CONNECTION_CLOSED")
+          code: .unavailable, message: "the connection to \(peer) closed: \(error)", reason: "CONNECTION_CLOSED")
     }
     return RPCClient(channel: channel, calls: calls)
   }
