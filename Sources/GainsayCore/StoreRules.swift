@@ -132,3 +132,24 @@ public enum StoreRefusal {
     ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")
   }
 }
+
+/// SQL both stores run alike (their dialects agree on it).
+public enum SharedSQL {
+  /// A claim (`claim c`) with its active links counted by relation (contradicting, supporting, context,
+  /// repeats), its latest active verdict's rating and its speaker's name: the columns a claim is read
+  /// with. `insertionOrder` is the column that orders rows as inserted (`rowid`, `seq`), the tie-break
+  /// between verdicts given at the same time.
+  public static func claimWithCounts(insertionOrder: String) -> String {
+    """
+    SELECT c.record,
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
+      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
+      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id AND v.state = 1
+        ORDER BY v.create_time DESC, v.\(insertionOrder) DESC LIMIT 1),
+      (SELECT s.name FROM speaker s WHERE s.id = c.speaker_id)
+    FROM claim c
+    """
+  }
+}

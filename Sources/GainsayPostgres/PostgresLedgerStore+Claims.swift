@@ -6,17 +6,7 @@ import PostgresNIO
 /// Claims: their rows, topics and search entries, what a write must not break, and lists.
 extension PostgresLedgerStore {
   /// A claim with its evidence counts, latest rating and speaker's name, as the SQLite store reads it.
-  static let claimSelect = """
-    SELECT c.record,
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
-      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id AND v.state = 1
-        ORDER BY v.create_time DESC, v.seq DESC LIMIT 1),
-      (SELECT s.name FROM speaker s WHERE s.id = c.speaker_id)
-    FROM claim c
-    """
+  static let claimSelect = SharedSQL.claimWithCounts(insertionOrder: "seq")
 
   static func claim(from row: PostgresRow) throws -> Claim {
     let (record, contradicting, supporting, context, repeats, rating, speakerName) = try row.decode(

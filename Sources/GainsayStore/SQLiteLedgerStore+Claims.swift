@@ -6,17 +6,7 @@ public import GainsayProto
 /// Claims: their rows, topics and search entries, what a write must not break, and lists.
 extension SQLiteLedgerStore {
   /// A claim with its evidence counts, latest rating and speaker's name.
-  static let claimSelect = """
-    SELECT c.record,
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 1),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 2),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 3),
-      (SELECT count(*) FROM link l WHERE l.claim_id = c.id AND l.state = 1 AND l.relation = 4),
-      (SELECT v.rating FROM verdict v WHERE v.claim_id = c.id AND v.state = 1
-        ORDER BY v.create_time DESC, v.rowid DESC LIMIT 1),
-      (SELECT s.name FROM speaker s WHERE s.id = c.speaker_id)
-    FROM claim c
-    """
+  static let claimSelect = SharedSQL.claimWithCounts(insertionOrder: "rowid")
 
   static func claim(from row: Row) throws -> Claim {
     var claim = try Claim(serializedBytes: row[0] as Data)
