@@ -63,8 +63,9 @@ gainsay_ensure_dependencies() {
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
   # Debian's openssh-server starts sshd where services run; the tests run their own on another port.
-  if [[ " $missing " == *" openssh-server "* ]] && command -v systemctl >/dev/null; then
-    $sudo systemctl stop ssh 2>/dev/null || true
+  # It was missing, so any sshd running now is the one the install started.
+  if [[ " $missing " == *" openssh-server "* ]] && pgrep -x sshd >/dev/null 2>&1; then
+    $sudo systemctl stop ssh 2>/dev/null || $sudo service ssh stop >/dev/null 2>&1 || true
   fi
   # Debian's postgresql package creates (and, where services run, starts) a `main` cluster. The tests run
   # their own throwaway clusters: stop any the install started, so nothing is left running.
