@@ -127,29 +127,6 @@ public enum StoreRefusal {
       field: "source.archived_text", resource: id)
   }
 
-  /// Refuses an import's change of a record it found in the ledger (a speaker it filled with details)
-  /// when that record changed after the import read it: the change, staged as revision N, was made on
-  /// revision N − 1. Stores call it in the import's write transaction, so a concurrent edit is never
-  /// overwritten silently.
-  public static func checkImportBase(before: Resource, after: Resource) throws {
-    guard let current = revision(of: before), let staged = revision(of: after), staged - 1 != current else { return }
-    let (type, id) = before.typeAndID
-    throw LedgerError(
-      .failedPrecondition,
-      "\(type.noun) \(id) changed while the import ran (it is at revision \(current); the import read revision "
-        + "\(staged - 1)); nothing of these records was written: send them again",
-      resource: id)
-  }
-
-  private static func revision(of resource: Resource) -> Int32? {
-    switch resource.kind {
-    case .speaker(let speaker): speaker.revision
-    case .claim(let claim): claim.revision
-    case .source(let source): source.revision
-    default: nil
-    }
-  }
-
   /// Up to five ids, then how many more: "lnk_1, lnk_2 and 3 more".
   public static func listed(_ ids: [String]) -> String {
     ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")

@@ -27,7 +27,6 @@ extension PostgresLedgerStore {
         guard let before = try await Self.fetch(tx.db, type, id: id, forUpdate: true) else {
           throw LedgerError.notFound(type.noun, id, field: "id")
         }
-        try StoreRefusal.checkImportBase(before: before, after: resource)
         try await Self.checkConstraints(tx.db, for: resource, replacing: before)
         try await Self.store(tx.db, resource, isNew: false)
         events.append(try await Self.appendAudit(tx, audit, before: before, after: resource))

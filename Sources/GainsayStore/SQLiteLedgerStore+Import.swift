@@ -20,7 +20,6 @@ extension SQLiteLedgerStore {
         guard let before = try Self.fetch(db, type, id: id) else {
           throw LedgerError.notFound(type.noun, id, field: "id")
         }
-        try StoreRefusal.checkImportBase(before: before, after: resource)
         try Self.checkConstraints(db, for: resource, replacing: before)
         try Self.store(db, resource, isNew: false)
         events.append(try Self.appendAudit(db, audit, before: before, after: resource, clock: clock))
