@@ -58,6 +58,9 @@ public final class ImportSessions: Sendable {
   struct Staged: Sendable {
     var created: [Resource] = []
     var updated: [Resource] = []
+    /// The revision each updated record was read at, before the import's first change of it: what the
+    /// store checks it is still at when the batch is written.
+    var readRevisions: [String: Int32] = [:]
     var isEmpty: Bool { created.isEmpty && updated.isEmpty }
     var bytes: Int { (created + updated).reduce(0) { $0 + $1.serializedBytes().count } }
 
@@ -71,13 +74,17 @@ public final class ImportSessions: Sendable {
       } else if isNew {
         created.append(resource)
       } else {
+        // Each change of a record read from the ledger (or from this batch) adds one to its revision.
         updated.append(resource)
+        readRevisions[speaker.id] = speaker.revision - 1
       }
     }
 
     /// Adds the next chunk's records: updates of the same record keep the latest.
     mutating func append(_ other: Staged) {
       created += other.created
+      // The first read counts: a later chunk changed what an earlier one staged.
+      readRevisions.merge(other.readRevisions) { first, _ in first }
       for resource in other.updated {
         if let index = updated.firstIndex(where: { $0.typeAndID.1 == resource.typeAndID.1 }) {
           updated[index] = resource
@@ -245,7 +252,8 @@ extension Ledger {
     let audit = AuditDraft(
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
-    let events = try await store.importBatch(created: batch.created, updated: batch.updated, audit: audit)
+    let events = try await store.importBatch(
+      created: batch.created, updated: batch.updated, readRevisions: batch.readRevisions, audit: audit)
     published(events)
   }
 }

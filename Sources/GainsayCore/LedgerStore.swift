@@ -128,8 +128,12 @@ public protocol LedgerStore: Sendable {
 
   /// Writes a batch of imported records in one transaction, with an IMPORT audit event each by `audit`'s
   /// actor: `created` new to the ledger, in order, then `updated`, existing records in their new state.
+  /// `readRevisions` holds, by id, the revision the import read an updated record at: a record now at
+  /// another revision changed meanwhile, and the batch is refused (``StoreRefusal/checkImportBase``).
   /// Constraint violations fail the whole batch.
-  func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent]
+  func importBatch(
+    created: [Resource], updated: [Resource], readRevisions: [String: Int32], audit: AuditDraft
+  ) async throws -> [AuditEvent]
 
   /// Writes a verified restore in one transaction, as it is: ids, revisions and the audit log with its
   /// sequence numbers. Fails, writing nothing, unless the ledger is empty when the transaction begins.
@@ -233,4 +237,11 @@ public protocol SharedLedgerStore: LedgerStore {
   /// `timeout` has passed, whichever comes first. A wake-up only: the caller reads the audit log to see
   /// what, if anything, changed.
   func waitForChanges(after sequence: Int64, timeout: Duration) async throws
+}
+
+extension LedgerStore {
+  /// ``importBatch(created:updated:readRevisions:audit:)`` without revision checks (records not read first).
+  public func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+    try await importBatch(created: created, updated: updated, readRevisions: [:], audit: audit)
+  }
 }

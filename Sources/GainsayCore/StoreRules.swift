@@ -127,6 +127,18 @@ public enum StoreRefusal {
       field: "source.archived_text", resource: id)
   }
 
+  /// Refuses an import's change of a record it read at revision `read` (a speaker it filled with details)
+  /// when the record is now at `current`: it changed while the import ran. Stores call it in the import's
+  /// write transaction, so a concurrent edit is never written over.
+  public static func checkImportBase(_ type: ResourceType, _ id: String, current: Int32, read: Int32) throws {
+    guard current != read else { return }
+    throw LedgerError(
+      .failedPrecondition,
+      "\(type.noun) \(id) changed while the import ran (it is at revision \(current); the import read revision "
+        + "\(read)); nothing of these records was written: send them again",
+      resource: id)
+  }
+
   /// Up to five ids, then how many more: "lnk_1, lnk_2 and 3 more".
   public static func listed(_ ids: [String]) -> String {
     ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")
@@ -151,5 +163,17 @@ public enum SharedSQL {
       (SELECT s.name FROM speaker s WHERE s.id = c.speaker_id)
     FROM claim c
     """
+  }
+}
+
+extension Resource {
+  /// The revision of a record that counts them (speakers, claims, sources); nil for links and verdicts.
+  public var countedRevision: Int32? {
+    switch kind {
+    case .speaker(let speaker): speaker.revision
+    case .claim(let claim): claim.revision
+    case .source(let source): source.revision
+    default: nil
+    }
   }
 }

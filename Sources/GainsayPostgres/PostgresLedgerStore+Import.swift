@@ -5,7 +5,9 @@ import PostgresNIO
 
 /// Imports and restores: batches of records in one transaction, and the lookups that resolve references.
 extension PostgresLedgerStore {
-  public func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+  public func importBatch(
+    created: [Resource], updated: [Resource], readRevisions: [String: Int32], audit: AuditDraft
+  ) async throws -> [AuditEvent] {
     try await write { tx in
       var events: [AuditEvent] = []
       // Runs of new claims (most of an import) go in a few statements each; other records one at a time.
@@ -26,6 +28,9 @@ extension PostgresLedgerStore {
         let (type, id) = resource.typeAndID
         guard let before = try await Self.fetch(tx.db, type, id: id, forUpdate: true) else {
           throw LedgerError.notFound(type.noun, id, field: "id")
+        }
+        if let read = readRevisions[id], let current = before.countedRevision {
+          try StoreRefusal.checkImportBase(type, id, current: current, read: read)
         }
         try await Self.checkConstraints(tx.db, for: resource, replacing: before)
         try await Self.store(tx.db, resource, isNew: false)

@@ -6,7 +6,9 @@ import Synchronization
 
 /// Imports: batches of records in one transaction, and the lookups that resolve their references.
 extension SQLiteLedgerStore {
-  public func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+  public func importBatch(
+    created: [Resource], updated: [Resource], readRevisions: [String: Int32], audit: AuditDraft
+  ) async throws -> [AuditEvent] {
     let clock = auditClock
     let events = try await write { db in
       var events: [AuditEvent] = []
@@ -19,6 +21,9 @@ extension SQLiteLedgerStore {
         let (type, id) = resource.typeAndID
         guard let before = try Self.fetch(db, type, id: id) else {
           throw LedgerError.notFound(type.noun, id, field: "id")
+        }
+        if let read = readRevisions[id], let current = before.countedRevision {
+          try StoreRefusal.checkImportBase(type, id, current: current, read: read)
         }
         try Self.checkConstraints(db, for: resource, replacing: before)
         try Self.store(db, resource, isNew: false)

@@ -156,6 +156,38 @@ struct ImportTests {
     }
   }
 
+  @Test(
+    "an existing speaker filled three times in one chunk, by a plain or a strict import, gains a revision per fill",
+    arguments: [false, true])
+  func speakerFilledTwice(strict: Bool) async throws {
+    try await withLedgerDaemon { client, _ in
+      var create = CreateSpeakerRequest()
+      create.speaker = Speaker()
+      create.speaker?.name = "Scott Surovell"
+      let speaker = try await client.call(LedgerService.createSpeaker, create)
+      var party = Speaker()
+      party.affiliation = "Democrat"
+      var role = Speaker()
+      role.role = "State senator"
+      var state = Speaker()
+      state.region = "Virginia"
+      let (outcomes, finish) = try await Self.run(
+        client,
+        [
+          Self.row(1, "When did the decline of coal start?", speaker: "Scott Surovell", details: party),
+          Self.row(2, "Coal jobs fell before the rules changed", speaker: "Scott Surovell", details: role),
+          Self.row(3, "Virginia's coal output fell for decades", speaker: "Scott Surovell", details: state),
+        ], strict: strict)
+      #expect(outcomes.allSatisfy { $0.result == .created }, "\(outcomes.map(\.error))")
+      #expect(finish.committed || !strict)
+      var get = GetSpeakerRequest()
+      get.id = speaker.id
+      let filled = try await client.call(LedgerService.getSpeaker, get)
+      #expect(filled.affiliation == "Democrat" && filled.role == "State senator" && filled.region == "Virginia")
+      #expect(filled.revision == 4, "one revision per fill")
+    }
+  }
+
   @Test("a strict import checks every record and reports every problem, not just the first")
   func strictReportsAll() async throws {
     try await withLedgerDaemon { client, _ in

@@ -66,6 +66,45 @@ extension StoreConformance {
       }
     }
 
+    @Test(
+      "an import's change of a speaker that changed since the import read it is refused, not written over",
+      arguments: StoreUnderTest.all)
+    func staleFillRefused(_ sut: StoreUnderTest) async throws {
+      try await sut.withLedger { ledger, store in
+        let kadyrov = try await ledger.createSpeaker(Make.speaker("Ramzan Kadyrov"), caller: admin)
+        // The import read revision 1 and filled it (revision 2) …
+        var filled = kadyrov
+        filled.role = "Head of the Chechen Republic"
+        filled.revision = 2
+        // … while an editor changed the speaker (now revision 2).
+        var edit = UpdateSpeakerRequest()
+        edit.speaker = kadyrov
+        edit.speaker?.affiliation = "United Russia"
+        edit.updateMask = FieldMask(paths: ["affiliation"])
+        edit.reason = "party membership"
+        _ = try await ledger.updateSpeaker(edit, caller: admin)
+        let before = try await store.lastSequence()
+        let refused = await ledgerError {
+          _ = try await store.importBatch(
+            created: [Resource(Transfer.claim(Material.noGays, by: kadyrov.id, said: "2017"))],
+            updated: [Resource(filled)], readRevisions: [kadyrov.id: 1], audit: importDraft)
+        }
+        #expect(refused?.code == .failedPrecondition)
+        #expect(refused?.resource == kadyrov.id)
+        #expect(refused?.message.contains("changed while the import ran") == true, "\(refused?.message ?? "")")
+        #expect(try await store.lastSequence() == before, "nothing of the batch was written")
+        let kept = try await store.get(Speaker.self, id: kadyrov.id)
+        #expect(kept?.affiliation == "United Russia" && kept?.role.isEmpty == true)
+        // Read again at the current revision, the change goes through.
+        filled = kept!
+        filled.role = "Head of the Chechen Republic"
+        filled.revision += 1
+        _ = try await store.importBatch(
+          created: [], updated: [Resource(filled)], readRevisions: [kadyrov.id: kept!.revision], audit: importDraft)
+        #expect(try await store.get(Speaker.self, id: kadyrov.id)?.role == "Head of the Chechen Republic")
+      }
+    }
+
     @Test("a claim of a merged speaker deep in a run refuses the whole batch", arguments: StoreUnderTest.all)
     func mergedSpeakerInRun(_ sut: StoreUnderTest) async throws {
       try await sut.withLedger { ledger, store in

@@ -46,7 +46,9 @@ struct EmptyStore: LedgerStore {
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
     unused()
   }
-  func importBatch(created: [Resource], updated: [Resource], audit: AuditDraft) async throws -> [AuditEvent] {
+  func importBatch(
+    created: [Resource], updated: [Resource], readRevisions: [String: Int32], audit: AuditDraft
+  ) async throws -> [AuditEvent] {
     unused()
   }
   func restore(_ restore: VerifiedRestore) async throws { unused() }
