@@ -81,22 +81,21 @@ extension ConnectionOptions {
   func runRemote(_ url: String, _ body: (Session) async throws -> Void) async throws {
     do {
       let transport = try await SSHTransport.open(try SSHTarget(parsing: url))
+      var failure: (any Error)?
       do {
         try await body(Session(client: transport.client, options: self))
-        await transport.close()
-      } catch let error as RPCError {
+      } catch let error as RPCError
+        where error.code == .unavailable && ["CONNECTION_CLOSED", "CONNECTION_ERROR"].contains(error.reason)
+      {
         // ssh or the relay ended: what they said is the explanation.
-        if error.code == .unavailable && ["CONNECTION_CLOSED", "CONNECTION_ERROR"].contains(error.reason) {
-          let failure = await transport.failure()
-          await transport.close()
-          throw failure
-        }
-        await transport.close()
-        throw CLIError(code: error.code, message: error.message)
+        failure = await transport.failure()
+      } catch let error as RPCError {
+        failure = CLIError(code: error.code, message: error.message)
       } catch {
-        await transport.close()
-        throw error
+        failure = error
       }
+      await transport.close()
+      if let failure { throw failure }
     } catch let error as CLIError {
       Output.error(error.description)
       throw error.exitCode

@@ -85,6 +85,7 @@ struct Relay {
     for fd in [input, output, socket] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     var up = Pending()  // input → socket
     var down = Pending()  // socket → output
+    var chunk = [UInt8](repeating: 0, count: 65_536)
     var inputOpen = true
     var socketOpen = true
     var halfClosed = false
@@ -105,13 +106,13 @@ struct Relay {
         if errno == EINTR { continue }
         throw ExitCode(74)
       }
-      if fds[0].revents != 0 { inputOpen = up.read(from: input) }
+      if fds[0].revents != 0 { inputOpen = up.read(from: input, into: &chunk) }
       if fds[1].revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0, !up.isEmpty {
         // The daemon is gone: nothing more can be sent, but what it wrote is still delivered.
         if !up.write(to: socket) { up.clear(); inputOpen = false }
       }
       if fds[1].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0, socketOpen, down.count < Self.bufferLimit {
-        socketOpen = down.read(from: socket)
+        socketOpen = down.read(from: socket, into: &chunk)
       }
       if fds[2].revents != 0 {
         // The client went away (the SSH connection dropped): nothing left to relay to.
@@ -132,9 +133,8 @@ struct Relay {
       start = 0
     }
 
-    /// Reads what is there; false at the end of the input or on an error.
-    mutating func read(from fd: Int32) -> Bool {
-      var chunk = [UInt8](repeating: 0, count: 65_536)
+    /// Reads what is there through `chunk`; false at the end of the input or on an error.
+    mutating func read(from fd: Int32, into chunk: inout [UInt8]) -> Bool {
       let received = Glibc.read(fd, &chunk, chunk.count)
       if received > 0 {
         if start > 0 && start == bytes.count { clear() }

@@ -22,7 +22,7 @@ struct SSHTarget: Equatable {
         message: "--host \(url): \(why); use ssh://[user@]host[:port][/path/to/gainsayd.sock]")
     }
     guard url.hasPrefix("ssh://") else { throw refuse("only ssh:// hosts are supported") }
-    var rest = Substring(url.dropFirst("ssh://".count))
+    let rest = Substring(url.dropFirst("ssh://".count))
     let authority: Substring
     if let slash = rest.firstIndex(of: "/") {
       authority = rest[..<slash]
@@ -30,7 +30,6 @@ struct SSHTarget: Equatable {
       guard path != "/" else { throw refuse("the socket path is empty") }
       guard !path.contains("\0"), !path.contains("\n") else { throw refuse("the socket path holds a control character") }
       socketPath = path
-      rest = authority
     } else {
       authority = rest
     }

@@ -169,7 +169,6 @@ final class ServerConnection: Sendable {
   private enum Admission {
     case admitted(ServerCall)
     case refused(RPCError)
-    case duplicate
   }
 
   private func startCall(
@@ -215,7 +214,6 @@ final class ServerConnection: Sendable {
       ? nil : receivedAt.advanced(by: .microseconds(Int64(clamping: min(envelope.timeoutMicros, 1 << 50))))
     let call = ServerCall(streamID: streamID, endsWhenDraining: route.endsWhenDraining)
     let admission: Admission = state.withLock { state in
-      if state.calls[streamID] != nil { return .duplicate }
       if state.draining {
         return .refused(RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING"))
       }
@@ -231,9 +229,6 @@ final class ServerConnection: Sendable {
       return .admitted(call)
     }
     switch admission {
-    case .duplicate:
-      try await writer.goAway(streamInUse(streamID))
-      return false
     case .refused(let error):
       try await writer.status(error.status, streamID: streamID)
       return true

@@ -65,26 +65,7 @@ final class RawConnection: @unchecked Sendable {
   }
 
   /// Reads until the preface and `count` complete frames arrived (or the connection ends).
-  func readFrames(_ count: Int) async -> [RawFrame] {
-    await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-          if let frames = Wire.completeFrames(bytes), frames.count >= count {
-            continuation.resume(returning: frames)
-            return
-          }
-          let received = recv(self.fd, &buffer, buffer.count, 0)
-          if received <= 0 {
-            continuation.resume(returning: Wire.completeFrames(bytes) ?? [])
-            return
-          }
-          bytes += buffer[0..<received]
-        }
-      }
-    }
-  }
+  func readFrames(_ count: Int) async -> [RawFrame] { await framesSoFar(atLeast: count) }
 
   /// Reads on from where the previous call of this method stopped until the preface and `count` frames
   /// in all have arrived, or the connection ends; returns every frame so far.
