@@ -28,6 +28,8 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    // HTTP/2 for the gRPC socket (GainsayGRPC) and the benchmark's gRPC client.
+    .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
   ],
   targets: [
     // The system libprotobuf-c, found through pkg-config.
@@ -60,6 +62,21 @@ let package = Package(
         "GainsayProto",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // Standard gRPC (HTTP/2) on a second Unix socket, serving GainsayRPC's handlers, with grpc.health.v1
+    // and server reflection. Only the daemon links it: the CLI speaks our own framing.
+    .target(
+      name: "GainsayGRPC",
+      dependencies: [
+        "GainsayRPC",
+        "GainsayProto",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
@@ -124,6 +141,7 @@ let package = Package(
         "GainsayStore",
         "GainsayPostgres",
         "GainsayRPC",
+        "GainsayGRPC",
         "GainsayProto",
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -134,6 +152,7 @@ let package = Package(
       name: "gainsayd",
       dependencies: [
         "GainsayServer",
+        "GainsayGRPC",
         "GainsayCore",
         "GainsayRPC",
         "GainsayProto",

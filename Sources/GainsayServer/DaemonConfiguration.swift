@@ -14,6 +14,8 @@ public struct DaemonConfiguration: Sendable {
   /// A file holding the PostgreSQL password (see ``StoreLocation/password(file:environment:)``).
   public var storePasswordFile: String?
   public var maximumFrameSize = 4 * 1024 * 1024
+  /// Where standard gRPC is served: beside the socket (the default), at a path of its own, or nowhere.
+  public var grpcSocket = GRPCSocket.besideSocket
   public var serverVersion = "0.1.0"
 
   public init(socketPath: String, dataDirectory: String, policy: AccessPolicy, ledger: LedgerConfiguration = .init()) {
@@ -21,6 +23,32 @@ public struct DaemonConfiguration: Sendable {
     self.dataDirectory = dataDirectory
     self.policy = policy
     self.ledger = ledger
+  }
+
+  /// Where the daemon serves standard gRPC (HTTP/2) beside its own framing.
+  public enum GRPCSocket: Sendable, Equatable {
+    /// In the socket's folder, named after it: `gainsayd.sock` → `gainsayd.grpc.sock`.
+    case besideSocket
+    case path(String)
+    case off
+
+    /// `off`, or a path.
+    public init(parsing value: String) {
+      self = value == "off" ? .off : .path(value)
+    }
+  }
+
+  /// The gRPC socket's path, or nil when gRPC is off.
+  public var grpcSocketPath: String? {
+    switch grpcSocket {
+    case .off: return nil
+    case .path(let path): return path
+    case .besideSocket:
+      let name = (socketPath as NSString).lastPathComponent
+      let folder = (socketPath as NSString).deletingLastPathComponent
+      let base = name.hasSuffix(".sock") ? String(name.dropLast(5)) : name
+      return (folder.isEmpty ? "" : folder + "/") + base + ".grpc.sock"
+    }
   }
 
   /// The ledger's database file.
@@ -37,7 +65,8 @@ public struct DaemonConfiguration: Sendable {
   /// The settings in a JSON config file, over the defaults:
   ///
   /// ```json
-  /// { "socket": "/run/gainsay/gainsayd.sock", "dataDirectory": "/var/lib/gainsay",
+  /// { "socket": "/run/gainsay/gainsayd.sock", "grpcSocket": "/run/gainsay/gainsayd.grpc.sock",
+  ///   "dataDirectory": "/var/lib/gainsay",
   ///   "store": "postgres:///gainsay?host=/run/postgresql", "storePasswordFile": "/etc/gainsay/pgpass",
   ///   "publisher": "The Daily Example", "publisherURL": "https://example.org",
   ///   "roles": { "users": { "alice": "editor" }, "groups": { "newsroom": "reader" } },
@@ -65,6 +94,7 @@ public struct DaemonConfiguration: Sendable {
       throw ConfigurationError("\(path): \(error)")
     }
     if let socket = file.socket { socketPath = socket }
+    if let grpc = file.grpcSocket { grpcSocket = GRPCSocket(parsing: grpc) }
     if let directory = file.dataDirectory { dataDirectory = directory }
     if let location = file.store {
       do {
@@ -132,6 +162,7 @@ public struct DaemonConfiguration: Sendable {
 
   private struct ConfigFile: Decodable {
     var socket: String?
+    var grpcSocket: String?
     var dataDirectory: String?
     var store: String?
     var storePasswordFile: String?

@@ -1,5 +1,6 @@
 import Foundation
 public import GainsayCore
+public import GainsayGRPC
 import GainsayProto
 public import GainsayRPC
 import GainsayPostgres
@@ -15,6 +16,8 @@ public import Logging
 /// Tests build it on temporary paths exactly as `gainsayd` does.
 public final class LedgerDaemon: Sendable {
   public let server: RPCServer
+  /// The same services as standard gRPC on ``DaemonConfiguration/grpcSocketPath``; nil when it is off.
+  public let grpcServer: GRPCServer?
   public let ledger: Ledger
   public let configuration: DaemonConfiguration
   private let locks: [ExclusiveLock]
@@ -68,14 +71,28 @@ public final class LedgerDaemon: Sendable {
     try PrivateDirectory.prepare(
       socketDirectory.isEmpty ? "." : socketDirectory, mode: configuration.policy.grantsOthers ? 0o711 : 0o700,
       existing: .keep, what: "socket folder")
-    let socketLock = try ExclusiveLock(
-      path: configuration.socketPath + ".lock", purpose: "the socket \(configuration.socketPath)")
-    guard data else { return [socketLock] }
+    var locks = [
+      try ExclusiveLock(path: configuration.socketPath + ".lock", purpose: "the socket \(configuration.socketPath)")
+    ]
+    if let grpc = configuration.grpcSocketPath {
+      guard grpc.utf8.count < 108, grpc != configuration.socketPath else {
+        throw ConfigurationError(
+          "the gRPC socket path must differ from the socket and be at most 107 bytes (it is \(grpc.utf8.count)): \(grpc)")
+      }
+      let grpcDirectory = (grpc as NSString).deletingLastPathComponent
+      if grpcDirectory != socketDirectory {
+        try PrivateDirectory.prepare(
+          grpcDirectory.isEmpty ? "." : grpcDirectory, mode: configuration.policy.grantsOthers ? 0o711 : 0o700,
+          existing: .keep, what: "gRPC socket folder")
+      }
+      locks.append(try ExclusiveLock(path: grpc + ".lock", purpose: "the gRPC socket \(grpc)"))
+    }
+    guard data else { return locks }
     try PrivateDirectory.prepare(configuration.dataDirectory, mode: 0o700, existing: .tighten, what: "data folder")
     let dataLock = try ExclusiveLock(
       path: configuration.dataDirectory + "/gainsayd.lock", purpose: "the data directory \(configuration.dataDirectory)"
     )
-    return [socketLock, dataLock]
+    return locks + [dataLock]
   }
 
   private init(configuration: DaemonConfiguration, store: any LedgerStore, locks: [ExclusiveLock], logger: Logger) {
@@ -96,11 +113,13 @@ public final class LedgerDaemon: Sendable {
     serverConfiguration.replaceExistingSocketFile = true
     // Others reach the socket only if the policy gives them a role; the policy still checks every call.
     serverConfiguration.socketFileMode = configuration.policy.grantsOthers ? 0o666 : 0o600
-    server = RPCServer(
+    let server = RPCServer(
       configuration: serverConfiguration,
       services: [LedgerRPCService(ledger: ledger, policy: configuration.policy)],
       access: LedgerAccessControl.make(policy: configuration.policy),
       logger: logger)
+    self.server = server
+    grpcServer = configuration.grpcSocketPath.map { GRPCServer(serving: server, socketPath: $0, logger: logger) }
   }
 
   /// Closes the ledger after the server has stopped: a clean close lets the next start skip the full

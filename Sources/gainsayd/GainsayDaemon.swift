@@ -26,6 +26,12 @@ struct GainsayDaemon: AsyncParsableCommand {
   @Option(help: "The socket to listen on (env GAINSAY_SOCKET; default $XDG_RUNTIME_DIR/gainsay/gainsayd.sock).")
   var socket: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Where to serve standard gRPC (HTTP/2), or \"off\" (env GAINSAY_GRPC_SOCKET; default beside the socket: gainsayd.grpc.sock).",
+      valueName: "path|off"))
+  var grpcSocket: String?
+
   @Option(help: "Where the ledger lives (env GAINSAY_DATA_DIR; default $XDG_DATA_HOME/gainsay).")
   var dataDir: String?
 
@@ -72,7 +78,11 @@ struct GainsayDaemon: AsyncParsableCommand {
         configuration.store = try StoreLocation(parsing: location)
       }
       if let config { try configuration.apply(configFile: config) }
+      if let grpc = ProcessInfo.processInfo.environment["GAINSAY_GRPC_SOCKET"], !grpc.isEmpty {
+        configuration.grpcSocket = .init(parsing: grpc)
+      }
       if let socket { configuration.socketPath = socket }
+      if let grpcSocket { configuration.grpcSocket = .init(parsing: grpcSocket) }
       if let dataDir { configuration.dataDirectory = dataDir }
       if let store { configuration.store = try StoreLocation(parsing: store) }
       daemon = try await LedgerDaemon.open(configuration: configuration, logger: logger)
@@ -88,6 +98,9 @@ struct GainsayDaemon: AsyncParsableCommand {
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
       .init(service: RPCServerService(server: daemon.server, logger: logger))
     ]
+    if let grpc = daemon.grpcServer {
+      services.append(.init(service: GRPCServerService(server: grpc, logger: logger)))
+    }
     if let follower = daemon.follower {
       // Ends with the server: when the server stops, the group cancels the follower.
       services.append(.init(service: ChangeFeedService(follower: follower), successTerminationBehavior: .ignore))

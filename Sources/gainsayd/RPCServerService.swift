@@ -1,4 +1,5 @@
 import GainsayCore
+import GainsayGRPC
 import GainsayRPC
 import Logging
 import ServiceLifecycle
@@ -17,6 +18,21 @@ struct RPCServerService: Service {
       server.beginGracefulShutdown()
     }
     logger.info("stopped; removed \(path)")
+  }
+}
+
+/// Runs the gRPC server as a lifecycle service, drained with the RPC server.
+struct GRPCServerService: Service {
+  let server: GRPCServer
+  let logger: Logger
+
+  func run() async throws {
+    let path = server.socketPath
+    try await withGracefulShutdownHandler {
+      try await server.run(onListening: { logger.info("gainsayd serving gRPC on \(path)") })
+    } onGracefulShutdown: {
+      server.beginGracefulShutdown()
+    }
   }
 }
 

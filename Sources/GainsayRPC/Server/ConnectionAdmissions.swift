@@ -1,5 +1,5 @@
 import GainsayProto
-import NIOCore
+package import NIOCore
 import Synchronization
 
 /// Bounds the connections the server holds, in all and per Unix user, so a flood of connections (a
@@ -9,7 +9,7 @@ import Synchronization
 /// The last slots are kept for privileged callers (the daemon's own user, administrators), so that
 /// other users together cannot lock them out; callers without a role may hold only a few connections
 /// in all (and each is closed after one call, see ``ConnectionClass/withoutRole``).
-final class ConnectionAdmissions: Sendable {
+package final class ConnectionAdmissions: Sendable {
   private let maximum: Int
   private let maximumPerUser: Int
   private let reserved: Int
@@ -30,7 +30,7 @@ final class ConnectionAdmissions: Sendable {
   }
 
   /// Counts the connection in, until its channel closes; or returns why it is refused.
-  func admit(_ peer: PeerCredentials, as connectionClass: ConnectionClass, channel: any Channel) -> RPCError? {
+  package func admit(_ peer: PeerCredentials, as connectionClass: ConnectionClass, channel: any Channel) -> RPCError? {
     let (maximum, maximumPerUser, reserved, maximumWithoutRole) =
       (self.maximum, self.maximumPerUser, self.reserved, self.maximumWithoutRole)
     let refusal: RPCError? = counts.withLock { counts in

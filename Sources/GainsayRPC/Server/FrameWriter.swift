@@ -1,12 +1,26 @@
-import GainsayProto
-import NIOCore
+package import GainsayProto
+package import NIOCore
+
+/// Where a running call's responses and its end go: a connection of our framing (``FrameWriter``) or a
+/// gRPC stream. ``ServerCall`` writes through it, so both protocols share deadlines, cancellation,
+/// draining and error mapping.
+package protocol CallWriter: Sendable {
+  var allocator: ByteBufferAllocator { get }
+  /// Encodes one response with `encode` and sends it; `beforeSending` runs once it is encoded and fits
+  /// the frame limit, and if it throws nothing is sent.
+  func message(
+    streamID: UInt32, isLast: Bool, encode: (inout ByteBuffer) throws -> Void, beforeSending: () throws -> Void
+  ) async throws
+  /// Ends the call with `status` (code 0 ends a stream successfully).
+  func status(_ status: RpcStatus, streamID: UInt32) async throws
+}
 
 /// Writes the server's frames to one connection. Safe to use from every call's task at once.
 ///
 /// Every frame goes through the connection's ``OutboundFlow``: a call waits for room when the
 /// connection already holds its maximum of unwritten response bytes, and fails when the connection is
 /// closed (for instance because the client stopped reading).
-struct FrameWriter: Sendable {
+struct FrameWriter: CallWriter {
   let flow: OutboundFlow
   let allocator: ByteBufferAllocator
   let maximumFrameSize: Int

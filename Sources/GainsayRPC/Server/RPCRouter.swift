@@ -1,5 +1,5 @@
 public import GainsayProto
-import NIOCore
+package import NIOCore
 
 /// A group of methods served together, e.g. the ledger.
 public protocol RPCService: Sendable {
@@ -12,28 +12,28 @@ public protocol RPCService: Sendable {
 /// The handlers a server dispatches to, by full method name.
 public struct RPCRouter: Sendable {
   /// One registered method: its descriptor and the type-erased handler.
-  struct Route: Sendable {
-    let descriptor: AnyMethodDescriptor
+  package struct Route: Sendable {
+    package let descriptor: AnyMethodDescriptor
     /// Decodes the request from `payload`, runs the handler, and emits responses through `emit`.
-    let handle: @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
+    package let handle: @Sendable (ByteBuffer, RPCContext, ResponseSink) async throws -> Void
     /// For methods registered with ``RPCRouter/registerInline(_:handler:)``: decodes the request, runs the
     /// handler and returns the encoded response, synchronously, on the connection's event loop.
-    let inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)?
+    package let inline: (@Sendable (ByteBuffer, ByteBufferAllocator) throws -> ByteBuffer)?
     /// A stream that only ends when the client stops (e.g. `Watch`): a draining server ends it at once
     /// with UNAVAILABLE `DRAINING` instead of waiting for it.
-    var endsWhenDraining = false
+    package var endsWhenDraining = false
   }
 
   /// Where a route sends its responses: whether it is the last, and how to encode it into the frame's
   /// payload (the sink encodes it only once the connection has room for it).
-  struct ResponseSink: Sendable {
+  package struct ResponseSink: Sendable {
     let message: @Sendable (_ isLast: Bool, _ encode: (inout ByteBuffer) throws -> Void) async throws -> Void
     let allocator: ByteBufferAllocator
   }
 
-  private(set) var routes: [String: Route] = [:]
+  package private(set) var routes: [String: Route] = [:]
   /// The services registered, by name.
-  private(set) var serviceNames: Set<String> = []
+  package private(set) var serviceNames: Set<String> = []
 
   public init() {}
 

@@ -13,12 +13,14 @@ import Synchronization
 /// Each connection runs in its own child task; a misbehaving client only ever loses its own connection.
 public final class RPCServer: Sendable {
   public let configuration: RPCServerConfiguration
-  private let router: RPCRouter
+  /// Every method served, the built-in `gainsay.v1.Meta` included (the gRPC server serves the same).
+  package let router: RPCRouter
   private let logger: Logger
   private let eventLoopGroup: any EventLoopGroup
   private let lifecycle = Mutex(Lifecycle())
-  private let admissions: ConnectionAdmissions
-  private let access: RPCAccessControl
+  /// Shared with the gRPC server, so the connection limits count both sockets together.
+  package let admissions: ConnectionAdmissions
+  package let access: RPCAccessControl
 
   private struct Lifecycle {
     var listener: (any Channel)?
@@ -170,14 +172,14 @@ public final class RPCServer: Sendable {
   }
 
   /// The logger of one connection: every line names its peer.
-  static func connectionLogger(_ logger: Logger, peer: PeerCredentials) -> Logger {
+  package static func connectionLogger(_ logger: Logger, peer: PeerCredentials) -> Logger {
     var logger = logger
     logger[metadataKey: "peer"] = "\(peer)"
     return logger
   }
 
   /// Reads `SO_PEERCRED` of an accepted connection.
-  private static func peerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+  package static func peerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
     guard let provider = channel as? any SocketOptionProvider else {
       return channel.eventLoop.makeFailedFuture(
         RPCError(code: .internal, message: "the channel cannot report its peer's credentials"))

@@ -1,21 +1,21 @@
 import GainsayProto
 import Logging
-import NIOCore
+package import NIOCore
 import Synchronization
 
-/// One running call on a connection: runs its handler, enforces its deadline, honours cancellation,
+/// One running call on a connection (of our framing, or a gRPC stream): runs its handler, enforces its deadline, honours cancellation,
 /// and makes sure exactly one end (a final MESSAGE or a STATUS) is written unless the client cancelled.
-final class ServerCall: Sendable {
-  enum CancellationReason: Sendable {
+package final class ServerCall: Sendable {
+  package enum CancellationReason: Sendable {
     case client
     case connectionClosed
     /// The server is shutting down: the call ends with STATUS UNAVAILABLE `DRAINING`.
     case draining
   }
 
-  let streamID: UInt32
+  package let streamID: UInt32
   /// The call's stream only ends when the client stops it (``RPCRouter/Route/endsWhenDraining``).
-  let endsWhenDraining: Bool
+  package let endsWhenDraining: Bool
   private let state = Mutex(State())
 
   private struct State {
@@ -35,14 +35,14 @@ final class ServerCall: Sendable {
     let task: UnsafeCurrentTask
   }
 
-  init(streamID: UInt32, endsWhenDraining: Bool = false) {
+  package init(streamID: UInt32, endsWhenDraining: Bool = false) {
     self.streamID = streamID
     self.endsWhenDraining = endsWhenDraining
   }
 
   /// Cancels the call: nothing more is written for it, but for `.draining`, which ends it with STATUS
   /// UNAVAILABLE `DRAINING`.
-  func cancel(reason: CancellationReason) {
+  package func cancel(reason: CancellationReason) {
     state.withLock { state in
       guard state.cancellation == nil else { return }
       state.cancellation = reason
@@ -52,7 +52,7 @@ final class ServerCall: Sendable {
   }
 
   /// What a call ended by a shutting-down server gets.
-  static let drained = RPCError(
+  package static let drained = RPCError(
     code: .unavailable,
     message: "the server is shutting down and ended the call; call again (another daemon of the ledger may serve it)",
     reason: "DRAINING")
@@ -73,11 +73,11 @@ final class ServerCall: Sendable {
   /// Runs the call to its end; returns the status code it ended with (nil if the call was cancelled
   /// and nothing ended it).
   @discardableResult
-  func run(
+  package func run(
     route: RPCRouter.Route,
     payload: ByteBuffer,
     context: RPCContext,
-    writer: FrameWriter
+    writer: some CallWriter
   ) async -> RPCStatusCode? {
     let cancelledEarly = withUnsafeCurrentTask { task in
       state.withLock { state -> CancellationReason? in
@@ -101,7 +101,7 @@ final class ServerCall: Sendable {
     route: RPCRouter.Route,
     payload: ByteBuffer,
     context: RPCContext,
-    writer: FrameWriter
+    writer: some CallWriter
   ) async {
     let streamID = self.streamID
     let sink = RPCRouter.ResponseSink(
@@ -165,7 +165,7 @@ final class ServerCall: Sendable {
 
   /// Ends the call with DEADLINE_EXCEEDED, unless it has ended; the handler is cancelled and whatever it
   /// writes later is dropped.
-  private func endPastDeadline(context: RPCContext, writer: FrameWriter) async {
+  private func endPastDeadline(context: RPCContext, writer: some CallWriter) async {
     guard claimEnd(.deadlineExceeded) else { return }
     let error = RPCError(
       code: .deadlineExceeded, message: "the deadline expired before \(context.method) finished",

@@ -15,14 +15,14 @@ import Synchronization
 /// process, e.g. tests, never see each other's value) and lasts one system call. A file created by
 /// another thread in that instant would get the socket's umask: `gainsayd` opens its store and lock files
 /// before the server starts, so it creates nothing then; the daemon also runs with umask 077 throughout.
-enum UnixSocketBinding {
+package enum UnixSocketBinding {
   private static let umaskLock = Mutex(())
 
   /// A bound (not yet listening) stream socket at `path` whose file has exactly `mode` (e.g. 0600, 0666).
   ///
   /// With `replaceExistingSocket`, a socket file already at `path` is removed first (the caller knows no
   /// server uses it); anything else there (a symlink, a regular file, a folder) is refused.
-  static func bind(path: String, mode: UInt32, replaceExistingSocket: Bool) throws -> Int32 {
+  package static func bind(path: String, mode: UInt32, replaceExistingSocket: Bool) throws -> Int32 {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     let bytes = Array(path.utf8)
