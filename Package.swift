@@ -167,7 +167,14 @@ let package = Package(
     .executableTarget(
       name: "gainsay-bench",
       // CSQLite: the size of the search index (dbstat) after the load.
-      dependencies: ["GainsayRPC", "GainsayProto", "CSQLite"],
+      // NIOHTTP2: its lean gRPC client, to measure the daemon's gRPC socket.
+      dependencies: [
+        "GainsayRPC", "GainsayProto", "CSQLite",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
+      ],
       swiftSettings: swiftSettings
     ),
     // The journalists' command-line client.
@@ -209,6 +216,13 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         // To build a ledger at an older schema version, for the migration tests.
         .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "GainsayGRPCTests",
+      dependencies: [
+        "GainsayGRPC", "GainsayRPC", "GainsayProto", .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ],
       swiftSettings: swiftSettings
     ),

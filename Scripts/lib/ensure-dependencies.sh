@@ -19,6 +19,7 @@ gainsay_packages=(
   postgresql             # tests only: the shared ledger's store, run as a throwaway cluster by the tests
   openssh-server         # tests only: a throwaway sshd on 127.0.0.1 for `gainsay --host ssh://…`
   openssh-client         # tests only: the ssh that `--host ssh://…` runs
+  python3-venv           # tests only: the venv of the Python gRPC client (grpcio from PyPI)
 )
 
 gainsay_missing_packages() {
@@ -45,6 +46,25 @@ gainsay_missing_test_packages() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo postgresql
   [ -x /usr/sbin/sshd ] || echo openssh-server
   command -v ssh >/dev/null || echo openssh-client
+  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || echo python3-venv
+}
+
+# The Python gRPC client's venv (Clients/python/requirements.txt, from PyPI) in .build/python-grpc, with
+# the gainsay.v1 stubs generated into it; prints the venv's python. Reused while the requirements and
+# Protos/ are unchanged.
+gainsay_python_grpc() {
+  local root venv stamp
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  venv=$root/.build/python-grpc
+  stamp=$(cat "$root/Clients/python/requirements.txt" "$root"/Protos/gainsay/v1/*.proto | sha256sum | cut -c1-16)
+  if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv" >&2 || return 1
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/Clients/python/requirements.txt" >&2 || return 1
+    PYTHON=$venv/bin/python "$root/Clients/python/generate-stubs" "$venv/stubs" >&2 || return 1
+    echo "$stamp" > "$venv/.stamp"
+  fi
+  echo "$venv/bin/python"
 }
 
 gainsay_ensure_dependencies() {
