@@ -77,10 +77,10 @@ struct GainsayDaemon: AsyncParsableCommand {
       if let location = ProcessInfo.processInfo.environment["GAINSAY_STORE"], !location.isEmpty {
         configuration.store = try StoreLocation(parsing: location)
       }
-      if let config { try configuration.apply(configFile: config) }
       if let grpc = ProcessInfo.processInfo.environment["GAINSAY_GRPC_SOCKET"], !grpc.isEmpty {
         configuration.grpcSocket = .init(parsing: grpc)
       }
+      if let config { try configuration.apply(configFile: config) }
       if let socket { configuration.socketPath = socket }
       if let grpcSocket { configuration.grpcSocket = .init(parsing: grpcSocket) }
       if let dataDir { configuration.dataDirectory = dataDir }
