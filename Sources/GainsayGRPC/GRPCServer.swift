@@ -121,6 +121,7 @@ public final class GRPCServer: Sendable {
     var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
     streamConfiguration.targetWindowSize = 1 << 20
     let sync = channel.pipeline.syncOperations
+    try sync.addHandler(PrefaceDeadline(timeout: services.configuration.frameCompletionTimeout))
     _ = try sync.configureHTTP2Pipeline(
       mode: .server, connectionConfiguration: connectionConfiguration, streamConfiguration: streamConfiguration
     ) { stream in

@@ -289,7 +289,7 @@ final class GRPCStreamHandler: ChannelInboundHandler {
         promise: nil)
     }
     context.flush()
-    if isLast { closeIfClientStillSending(after: written) }
+    if isLast { resetIfClientStillSending() }
     return written
   }
 
@@ -303,7 +303,7 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     let trailers = GRPCStatus.trailers(status, trailersOnly: !responseHeadSent)
     responseHeadSent = true
     let written = context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))))
-    closeIfClientStillSending(after: written)
+    resetIfClientStillSending()
     return written
   }
 
@@ -328,15 +328,15 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     guard let context, !ended else { return }
     ended = true
     let headers: HPACKHeaders = [":status": status]
-    let written = context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))))
-    closeIfClientStillSending(after: written)
+    context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+    resetIfClientStillSending()
   }
 
-  /// A client still sending after the call's end is told to stop (RST_STREAM) once the end is written.
-  private func closeIfClientStillSending(after written: EventLoopFuture<Void>) {
+  /// A client still sending after the call's end is told to stop: RST_STREAM with NO_ERROR right behind
+  /// the end (RFC 9113 section 8.1), so it keeps the status it was sent.
+  private func resetIfClientStillSending() {
     guard !clientEnded, let context else { return }
-    let channel = context.channel
-    written.whenComplete { _ in channel.close(promise: nil) }
+    context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: nil)
   }
 
   private func logEnd(code: RPCStatusCode) {

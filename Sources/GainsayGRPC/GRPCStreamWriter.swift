@@ -42,6 +42,42 @@ struct GRPCStreamWriter: CallWriter {
   }
 }
 
+/// Closes a connection whose client has not sent the whole HTTP/2 connection preface within the time our
+/// framing gives a frame (``RPCServerConfiguration/frameCompletionTimeout``), so a silent or half-open
+/// client cannot hold one of its user's connection slots. Removes itself once the preface is in.
+final class PrefaceDeadline: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = ByteBuffer
+  typealias InboundOut = ByteBuffer
+
+  /// `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`.
+  private static let prefaceLength = 24
+  private let timeout: TimeAmount
+  private var received = 0
+  private var timer: Scheduled<Void>?
+
+  init(timeout: Duration) {
+    self.timeout = TimeAmount(timeout)
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    let channel = context.channel
+    timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    received += unwrapInboundIn(data).readableBytes
+    context.fireChannelRead(data)
+    if received >= Self.prefaceLength {
+      timer?.cancel()
+      context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    timer?.cancel()
+  }
+}
+
 /// Lets a call's writes wait while the connection's socket is backed up (the client is not reading),
 /// and closes a connection whose client has taken nothing for the write timeout.
 final class ConnectionRoom: ChannelInboundHandler, Sendable {
@@ -84,6 +120,13 @@ final class ConnectionRoom: ChannelInboundHandler, Sendable {
   func channelInactive(context: ChannelHandlerContext) {
     release(with: ChannelError.ioOnClosedChannel)
     context.fireChannelInactive()
+  }
+
+  /// A connection error (the HTTP/2 handler has sent its GOAWAY): the connection closes, as RFC 9113
+  /// section 5.4.1 requires, once what is written is flushed.
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    context.flush()
+    context.close(promise: nil)
   }
 
   private func release(with error: (any Error)?) {

@@ -107,6 +107,49 @@ stranger_status() {  # gainsay status as a user without a role: one line saying 
   [ $rc -eq 71 ] && grep -q "have no role on it" "$work/err" && [ "$(wc -l < "$work/err")" -eq 1 ] ||
     { echo "exit $rc"; cat "$work/err"; return 1; }
 }
+# The same roles on the gRPC socket, through grpcio run as each user (a copy of the venv's stubs they can read).
+grpc_sock=$work/run/gainsayd.grpc.sock
+# shellcheck source=../../Scripts/lib/ensure-dependencies.sh
+. "$root/Scripts/lib/ensure-dependencies.sh"
+py=$(gainsay_python_grpc 2>/dev/null) && cp -R "$(dirname "$(dirname "$py")")/stubs" "$work/client/stubs" &&
+  chmod -R a+rX "$work/client/stubs" "$(dirname "$(dirname "$py")")"
+grpc_as() {  # grpc_as USER METHOD: prints the call's outcome (the role, or the status code and reason)
+  runuser -u "$1" -- env PYTHONPATH="$work/client/stubs" "$py" - "$grpc_sock" "$2" <<'PY'
+import sys, grpc
+from gainsay.v1 import ledger_pb2, ledger_pb2_grpc, speaker_pb2
+from grpc_status import rpc_status
+from google.rpc import error_details_pb2
+ledger = ledger_pb2_grpc.LedgerStub(grpc.insecure_channel("unix://" + sys.argv[1]))
+try:
+    if sys.argv[2] == "GetCaller":
+        caller = ledger.GetCaller(ledger_pb2.GetCallerRequest(), timeout=10)
+        print(ledger_pb2.Role.Name(caller.role), caller.actor.user_name)
+    else:
+        ledger.CreateSpeaker(speaker_pb2.CreateSpeakerRequest(speaker=speaker_pb2.Speaker(name="Someone")), timeout=10)
+        print("created")
+except grpc.RpcError as error:
+    status = rpc_status.from_call(error)
+    reasons = []
+    for detail in status.details if status else []:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            reasons.append(info.reason)
+    print(error.code().name, *reasons)
+PY
+}
+grpc_roles() {
+  [ -n "${py:-}" ] || { echo "no Python with grpcio"; return 1; }
+  local out
+  out=$(grpc_as root GetCaller); [ "$out" = "ROLE_ADMIN root" ] || { echo "root: $out"; return 1; }
+  out=$(grpc_as gainsay-test-reader GetCaller); [ "$out" = "ROLE_READER gainsay-test-reader" ] || { echo "reader: $out"; return 1; }
+  out=$(grpc_as gainsay-test-reader CreateSpeaker)
+  [ "$out" = "PERMISSION_DENIED ROLE_REQUIRED" ] || { echo "reader writes: $out"; return 1; }
+  out=$(grpc_as gainsay-test-nobody GetCaller)
+  [ "$out" = "ROLE_UNSPECIFIED gainsay-test-nobody" ] || { echo "nobody: $out"; return 1; }
+  out=$(grpc_as gainsay-test-nobody CreateSpeaker); [ "${out%% *}" = "PERMISSION_DENIED" ] || { echo "nobody writes: $out"; return 1; }
+  ! grep -q 'name: "Someone"' <(rpc root gainsay.v1.Ledger/ListSpeakers '')
+}
+
 database_unreadable_by_others() {
   ! runuser -u gainsay-test-reader -- cat "$work/data/ledger.sqlite" >/dev/null 2>&1
 }
@@ -126,6 +169,7 @@ check "the CLI refuses a socket in another user's writable folder: exit 73" fake
 check "a user without a role may still call GetCaller" stranger_closed_after_one_call
 check "gainsay status tells a user without a role that they have none: exit 71" stranger_status
 check "a user without a role holding an idle connection is closed with NO_ROLE" stranger_idle_connection_closed
+check "gRPC socket: admin, reader and no role as on the socket; a reader's write PERMISSION_DENIED ROLE_REQUIRED" grpc_roles
 
 echo "access: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

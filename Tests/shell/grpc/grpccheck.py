@@ -4,7 +4,7 @@
 import os
 
 import grpc
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 SOCKET = os.environ["GSY_GRPC_SOCKET"]
@@ -17,9 +17,16 @@ def channel(*options):
 
 def details(error):
     """The ErrorInfo (reason, domain, metadata) and BadRequest field violations of a failed call:
-    {"reason": ..., "domain": ..., "metadata": {...}, "violations": [(field, description)], "status": bool}."""
+    {"reason": ..., "domain": ..., "metadata": {...}, "violations": [(field, description)], "status": bool},
+    with "mismatch" when the details' code is not the call's (rpc_status.from_call refuses them then)."""
     found = {"reason": None, "domain": None, "metadata": {}, "violations": [], "status": False}
-    status = rpc_status.from_call(error)
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError as mismatch:
+        # The trailers' google.rpc.Status and the call's code disagree: read the details anyway, and say so.
+        found["mismatch"] = str(mismatch)
+        status = next((status_pb2.Status.FromString(value) for key, value in error.trailing_metadata() or ()
+                       if key == "grpc-status-details-bin"), None)
     if status is None:
         return found
     found["status"] = True
