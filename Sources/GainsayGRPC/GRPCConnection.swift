@@ -18,12 +18,25 @@ final class GRPCConnection: Sendable {
   let services: GRPCServices
   /// Where calls wait while the client is not reading.
   let room: ConnectionRoom
+  /// The response bytes on their way out, bounded.
+  let budget: ResponseBudget
+  /// The most bytes of unfinished requests the connection's streams may hold together.
+  let maximumBufferedRequestBytes: Int
   private let state = Mutex(State())
+
+  /// What an open stream does when the server drains, and when the drain's time is up.
+  struct StreamHandle: Sendable {
+    /// Ends the stream at once if nothing runs for it that the drain waits for (a request still
+    /// arriving, reflection, health Watch).
+    let drain: @Sendable () -> Void
+    /// Ends the stream whatever it is doing.
+    let end: @Sendable () -> Void
+  }
 
   private struct State {
     var calls: [Int: ServerCall] = [:]
-    /// What each open stream that never ends by itself (Watch, health Watch) does when the server drains.
-    var onDrain: [Int: @Sendable () -> Void] = [:]
+    var streams: [Int: StreamHandle] = [:]
+    var bufferedRequestBytes = 0
     var nextStreamNumber = 1
     var openStreams = 0
     var draining = false
@@ -43,12 +56,21 @@ final class GRPCConnection: Sendable {
     self.services = services
     self.logger = logger
     self.room = ConnectionRoom(channel: channel, timeout: services.configuration.writeTimeout)
+    self.budget = ResponseBudget(
+      limit: services.configuration.maximumPendingResponseBytesPerConnection,
+      timeout: services.configuration.writeTimeout
+    ) { [channel] in channel.close(promise: nil) }
+    self.maximumBufferedRequestBytes = max(
+      services.configuration.maximumPendingResponseBytesPerConnection, services.configuration.maximumFrameSize + 5)
+    channel.closeFuture.whenComplete { [budget] _ in budget.close() }
   }
 
   /// Whether the connection serves a single call and closes (no role, or refused).
   var isOneCall: Bool { refusal != nil || connectionClass == .withoutRole }
 
-  /// Closes a one-call connection whose call has not come in time.
+  /// Closes a one-call connection whose call has not come in time, and any one-call connection once it
+  /// has lived for the frame completion timeout (30 s): its one call (a health Watch, reflection) may not
+  /// hold a slot of the few callers without a role share.
   func startOneCallTimer() {
     guard isOneCall else { return }
     channel.eventLoop.scheduleTask(in: TimeAmount(services.configuration.noRoleRequestTimeout)) { [self] in
@@ -58,12 +80,17 @@ final class GRPCConnection: Sendable {
       }
       if expired { close() }
     }
+    channel.eventLoop.scheduleTask(in: TimeAmount(services.configuration.frameCompletionTimeout)) { [self] in
+      endAllStreams()
+      close()
+    }
   }
 
   /// A stream opened: its number, or why it may not run (draining, one call taken, too many calls).
-  func openStream() -> Result<Int, RPCError> {
+  /// `duringDrain`: health calls, which say the server is shutting down, are let in while it drains.
+  func openStream(duringDrain: Bool, handle: StreamHandle) -> Result<Int, RPCError> {
     state.withLock { state in
-      if state.draining || state.closing {
+      if state.closing || (state.draining && !duringDrain) {
         return .failure(RPCError(code: .unavailable, message: "the server is shutting down", reason: "DRAINING"))
       }
       if isOneCall {
@@ -86,6 +113,7 @@ final class GRPCConnection: Sendable {
             reason: "TOO_MANY_CALLS"))
       }
       state.openStreams += 1
+      state.streams[state.nextStreamNumber] = handle
       defer { state.nextStreamNumber += 1 }
       return .success(state.nextStreamNumber)
     }
@@ -100,20 +128,25 @@ final class GRPCConnection: Sendable {
     if drainingNow, call.endsWhenDraining { call.cancel(reason: .draining) }
   }
 
-  /// Registers what an endless stream does when the server drains; runs it at once if it is draining.
-  func onDrain(stream: Int, _ action: @escaping @Sendable () -> Void) {
-    let drainingNow = state.withLock { state in
-      if !state.draining { state.onDrain[stream] = action }
-      return state.draining
+  /// Counts `bytes` of a request still arriving in; false if the connection holds its maximum.
+  func holdRequestBytes(_ bytes: Int) -> Bool {
+    state.withLock { state in
+      guard state.bufferedRequestBytes + bytes <= maximumBufferedRequestBytes else { return false }
+      state.bufferedRequestBytes += bytes
+      return true
     }
-    if drainingNow { action() }
+  }
+
+  /// Request bytes held by ``holdRequestBytes(_:)`` are gone.
+  func releaseRequestBytes(_ bytes: Int) {
+    state.withLock { $0.bufferedRequestBytes -= bytes }
   }
 
   /// A stream opened by ``openStream()`` has ended.
   func streamEnded(_ stream: Int) {
     let closeNow = state.withLock { state in
       state.calls[stream] = nil
-      state.onDrain[stream] = nil
+      state.streams[stream] = nil
       state.openStreams -= 1
       return state.openStreams == 0 && (state.draining || (isOneCall && state.callTaken))
     }
@@ -125,13 +158,12 @@ final class GRPCConnection: Sendable {
   /// Refuses new calls, ends endless streams with UNAVAILABLE `DRAINING`, tells the client with GOAWAY,
   /// and closes once the last call has ended.
   func beginDraining() {
-    let (idle, endless, actions) = state.withLock { state in
+    let (endless, streams) = state.withLock { state in
       state.draining = true
-      defer { state.onDrain = [:] }
-      return (state.openStreams == 0, state.calls.values.filter(\.endsWhenDraining), Array(state.onDrain.values))
+      return (state.calls.values.filter(\.endsWhenDraining), Array(state.streams.values))
     }
     for call in endless { call.cancel(reason: .draining) }
-    for action in actions { action() }
+    for stream in streams { stream.drain() }
     let channel = self.channel
     channel.eventLoop.execute {
       // The client stops opening streams here; those it has opened finish.
@@ -139,13 +171,23 @@ final class GRPCConnection: Sendable {
         streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
       channel.writeAndFlush(goAway, promise: nil)
     }
-    if idle { close() }
+    // A client may open a stream while the GOAWAY is on its way: give it a moment to arrive (it is
+    // answered UNAVAILABLE DRAINING) before an idle connection closes.
+    channel.eventLoop.scheduleTask(in: .milliseconds(500)) { [self] in
+      if state.withLock({ $0.openStreams == 0 }) { close() }
+    }
   }
 
-  /// Ends the calls still running when the drain's time is up, with UNAVAILABLE `DRAINING`.
+  /// Ends the calls still running when the drain's time is up, with UNAVAILABLE `DRAINING`, and every
+  /// other stream, even one whose client takes nothing.
   func endRemainingCalls() {
     let calls = state.withLock { Array($0.calls.values) }
     for call in calls { call.cancel(reason: .draining) }
+    endAllStreams()
+  }
+
+  private func endAllStreams() {
+    for stream in state.withLock({ Array($0.streams.values) }) { stream.end() }
   }
 
   /// Sends GOAWAY and closes the connection once the socket has taken it (and so everything before it).
@@ -160,6 +202,8 @@ final class GRPCConnection: Sendable {
       let goAway = HTTP2Frame(
         streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
       channel.writeAndFlush(goAway).whenComplete { _ in channel.close(promise: nil) }
+      // A client that reads nothing never takes the GOAWAY: close anyway.
+      channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     }
   }
 }

@@ -7,19 +7,20 @@ import NIOHTTP2
 
 /// Serves one gRPC call on one HTTP/2 stream: checks its head (method, path, content type, deadline),
 /// refuses what the caller may not call before reading the body, collects the request message within
-/// the size limit, and runs it: the ledger's methods through the same ``ServerCall`` as our framing,
-/// health and reflection here. Runs on the connection's event loop.
+/// the size and time limits, and runs it: the ledger's methods through the same ``ServerCall`` as our
+/// framing, health and reflection in `GRPCStreamHandler+BuiltIns.swift`. Runs on the connection's event
+/// loop; calls' tasks reach it through ``GRPCStreamWriter``.
 final class GRPCStreamHandler: ChannelInboundHandler {
   typealias InboundIn = HTTP2Frame.FramePayload
   typealias OutboundOut = HTTP2Frame.FramePayload
 
-  private enum Target {
+  enum Target {
     case route(String, RPCRouter.Route)
     case health(GRPCHealth.Method)
     case reflection
   }
 
-  private enum Phase {
+  enum Phase {
     /// Waiting for the request's head.
     case idle
     /// Reading the request's messages.
@@ -28,29 +29,35 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     case running
   }
 
-  private let connection: GRPCConnection
-  private var phase = Phase.idle
-  private var context: ChannelHandlerContext?
-  /// The stream's number from ``GRPCConnection/openStream()``, once counted in.
+  let connection: GRPCConnection
+  var phase = Phase.idle
+  var context: ChannelHandlerContext?
+  /// The stream's number from ``GRPCConnection/openStream(duringDrain:handle:)``, once counted in.
   private var stream: Int?
-  private var inbound = ByteBuffer()
+  var inbound = ByteBuffer()
+  /// Request bytes counted against the connection's maximum (``GRPCConnection/holdRequestBytes(_:)``).
+  var heldBytes = 0
   private var request: ByteBuffer?
-  private var responseHeadSent = false
-  private var ended = false
-  private var clientEnded = false
+  var responseHeadSent = false
+  var ended = false
+  var clientEnded = false
   private var call: ServerCall?
-  private var receivedAt = ContinuousClock.now
+  /// A health Watch that stays open until the server drains.
+  var isHealthWatch = false
+  /// Ends the stream if its request (or reflection's next one) does not come in time.
+  var timer: Scheduled<Void>?
+  var receivedAt = ContinuousClock.now
   private var deadline: ContinuousClock.Instant?
   private var metadata: [String: String] = [:]
-  private var logger: Logger
+  var logger: Logger
 
   init(connection: GRPCConnection) {
     self.connection = connection
     self.logger = connection.logger
   }
 
-  private var services: GRPCServices { connection.services }
-  private var maximumMessageSize: Int { services.configuration.maximumFrameSize }
+  var services: GRPCServices { connection.services }
+  var maximumMessageSize: Int { services.configuration.maximumFrameSize }
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
@@ -60,6 +67,9 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     // The client reset the stream, or the connection went: nothing more is written for the call.
     call?.cancel(reason: .client)
     ended = true
+    timer?.cancel()
+    connection.releaseRequestBytes(heldBytes)
+    heldBytes = 0
     if let stream { connection.streamEnded(stream) }
     stream = nil
     self.context = nil
@@ -76,6 +86,15 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     case .data(let data):
       guard case .byteBuffer(var bytes) = data.data else { return }
       if case .receiving(let target) = phase {
+        guard connection.holdRequestBytes(bytes.readableBytes) else {
+          return fail(
+            RPCError(
+              code: .resourceExhausted,
+              message:
+                "the connection holds \(connection.maximumBufferedRequestBytes) bytes of unfinished requests; finish or cancel some",
+              reason: "TOO_MUCH_PENDING_INPUT"))
+        }
+        heldBytes += bytes.readableBytes
         inbound.writeBuffer(&bytes)
         readMessages(for: target)
       }
@@ -83,6 +102,11 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     default:
       break
     }
+  }
+
+  func channelWritabilityChanged(context: ChannelHandlerContext) {
+    if context.channel.isWritable { reflectionCanWrite() }
+    context.fireChannelWritabilityChanged()
   }
 
   // MARK: - The request
@@ -93,16 +117,27 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     guard headers.first(name: ":method") == "POST" else {
       return answerHTTP(status: "405")
     }
-    guard let contentType = headers.first(name: "content-type"), contentType.hasPrefix("application/grpc") else {
+    guard let contentType = headers.first(name: "content-type"), Self.contentTypes.contains(contentType) else {
       return answerHTTP(status: "415")
-    }
-    switch connection.openStream() {
-    case .failure(let error): return fail(error)
-    case .success(let number): stream = number
     }
     let path = headers.first(name: ":path") ?? ""
     let method = path.hasPrefix("/") ? String(path.dropFirst()) : path
-    for header in headers where !header.name.hasPrefix(":") && !Self.reservedHeaders.contains(header.name) {
+    let target: Target? =
+      if let health = GRPCHealth.Method(rawValue: method) {
+        .health(health)
+      } else if GRPCReflection.methodNames.contains(method) {
+        .reflection
+      } else {
+        services.router.routes[method].map { .route(method, $0) }
+      }
+    let isHealth = if case .health = target { true } else { false }
+    switch connection.openStream(duringDrain: isHealth, handle: streamHandle()) {
+    case .failure(let error): return fail(error)
+    case .success(let number): stream = number
+    }
+    for header in headers
+    where !header.name.hasPrefix(":") && !header.name.hasPrefix("grpc-") && !Self.reservedHeaders.contains(header.name)
+    {
       metadata[header.name] = header.value
     }
     logger[metadataKey: "method"] = "\(method)"
@@ -117,25 +152,53 @@ final class GRPCStreamHandler: ChannelInboundHandler {
       deadline = receivedAt.advanced(by: duration)
     }
     if let refusal = connection.refusal { return fail(refusal) }
-    let target: Target
-    if let health = GRPCHealth.Method(rawValue: method) {
-      target = .health(health)
-    } else if GRPCReflection.methodNames.contains(method) {
-      target = .reflection
-    } else if let route = services.router.routes[method] {
-      // Before the body is read: a caller who may not call the method costs nothing more.
-      if let refusal = services.access.authorize(method, connection.peer) { return fail(refusal) }
-      target = .route(method, route)
-    } else {
+    guard let target else {
       return fail(RPCError(code: .unimplemented, message: "unknown method \"\(method)\"", reason: "UNKNOWN_METHOD"))
     }
+    if case .route = target, let refusal = services.access.authorize(method, connection.peer) {
+      // Before the body is read: a caller who may not call the method costs nothing more.
+      return fail(refusal)
+    }
     phase = .receiving(target)
+    startRequestTimer()
+  }
+
+  /// The whole request must come within the frame completion timeout (30 s), and before the call's
+  /// deadline; reflection's stream must bring its next request within the timeout.
+  func startRequestTimer() {
+    guard let context else { return }
+    timer?.cancel()
+    var wait = TimeAmount(services.configuration.frameCompletionTimeout)
+    if let deadline { wait = min(wait, TimeAmount(max(deadline - .now, .zero))) }
+    let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+    let limit = services.configuration.frameCompletionTimeout
+    timer = context.eventLoop.scheduleTask(in: wait) {
+      handler.value.requestTimedOut(limit: limit)
+    }
+  }
+
+  private func requestTimedOut(limit: Duration) {
+    guard case .receiving(let target) = phase else { return }
+    if case .reflection = target {
+      // An idle reflection stream ends, successfully: the client asks again on a new one.
+      phase = .running
+      end(RpcStatus())
+      return
+    }
+    if let deadline, ContinuousClock.now >= deadline {
+      return fail(
+        RPCError(code: .deadlineExceeded, message: "the deadline expired before the request arrived", reason: "DEADLINE_EXCEEDED"))
+    }
+    fail(
+      RPCError(
+        code: .deadlineExceeded, message: "the request did not arrive whole within \(limit)", reason: "REQUEST_TIMEOUT"))
   }
 
   /// Takes every whole message `inbound` holds: one for unary and server-streaming calls, each in turn
-  /// for reflection's stream.
-  private func readMessages(for target: Target) {
+  /// for reflection's stream (as long as the client takes the answers).
+  func readMessages(for target: Target) {
     while inbound.readableBytes >= 5 {
+      if case .reflection = target, !reflectionMayAnswer() { return }
       let compressed = inbound.getInteger(at: inbound.readerIndex, as: UInt8.self)!
       let length = Int(inbound.getInteger(at: inbound.readerIndex + 1, as: UInt32.self)!)
       guard compressed == 0 else {
@@ -157,8 +220,7 @@ final class GRPCStreamHandler: ChannelInboundHandler {
       inbound.discardReadBytes()
       switch target {
       case .reflection:
-        let answer = services.reflection.answer(Array(message.readableBytesView)[...])
-        sendBytes(answer, isLast: false)
+        answerReflection(message)
       case .route, .health:
         guard request == nil else {
           return fail(
@@ -172,29 +234,29 @@ final class GRPCStreamHandler: ChannelInboundHandler {
   }
 
   /// The client has sent all it will: run the call.
-  private func endOfInput() {
+  func endOfInput() {
     clientEnded = true
     guard case .receiving(let target) = phase else { return }
+    if case .reflection = target {
+      // Answers still waiting for the client to read come first.
+      if inbound.readableBytes == 0 { phase = .running; end(RpcStatus()) }
+      return
+    }
     phase = .running
+    timer?.cancel()
+    guard let request, inbound.readableBytes == 0 else {
+      return fail(
+        RPCError(
+          code: .invalidArgument, message: "the call ended without a whole request message", reason: "MALFORMED_REQUEST"))
+    }
+    if let deadline, ContinuousClock.now >= deadline {
+      return fail(
+        RPCError(code: .deadlineExceeded, message: "the deadline expired before the call started", reason: "DEADLINE_EXCEEDED"))
+    }
     switch target {
-    case .reflection:
-      end(RpcStatus())
-    case .health, .route:
-      guard let request, inbound.readableBytes == 0 else {
-        return fail(
-          RPCError(
-            code: .invalidArgument, message: "the call ended without a whole request message",
-            reason: "MALFORMED_REQUEST"))
-      }
-      if let deadline, ContinuousClock.now >= deadline {
-        return fail(
-          RPCError(code: .deadlineExceeded, message: "the deadline expired before the call started", reason: "DEADLINE_EXCEEDED"))
-      }
-      if case .health(let method) = target {
-        runHealth(method, request: request)
-      } else if case .route(let method, let route) = target {
-        run(route, method: method, request: request)
-      }
+    case .health(let method): runHealth(method, request: request)
+    case .route(let method, let route): run(route, method: method, request: request)
+    case .reflection: break
     }
   }
 
@@ -223,7 +285,7 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     let writer = GRPCStreamWriter(
       allocator: context.channel.allocator, maximumMessageSize: maximumMessageSize,
       stream: NIOLoopBound(self, eventLoop: context.eventLoop), eventLoop: context.eventLoop,
-      room: connection.room)
+      room: connection.room, budget: connection.budget)
     let rpcContext = RPCContext(
       method: method, peer: connection.peer, deadline: deadline, metadata: metadata, logger: logger)
     let logger = self.logger
@@ -236,115 +298,41 @@ final class GRPCStreamHandler: ChannelInboundHandler {
     }
   }
 
-  private func runHealth(_ method: GRPCHealth.Method, request: ByteBuffer) {
-    let service: String
-    do {
-      service = try GRPCHealth.service(in: Array(request.readableBytesView)[...])
-    } catch {
-      return fail(
-        RPCError(code: .invalidArgument, message: "the request is not a valid health request: \(error)", reason: "MALFORMED_REQUEST"))
+  /// What the connection does with this stream when the server drains, and when the drain is over.
+  private func streamHandle() -> GRPCConnection.StreamHandle {
+    guard let eventLoop = context?.eventLoop else { return .init(drain: {}, end: {}) }
+    let handler = NIOLoopBound(self, eventLoop: eventLoop)
+    return .init(
+      drain: { eventLoop.execute { handler.value.drain() } },
+      end: { eventLoop.execute { handler.value.forceEnd() } })
+  }
+
+  /// Ends at once what the drain does not wait for: a request still arriving, reflection, health Watch
+  /// (NOT_SERVING first). A running call is the drain's to end (``GRPCConnection/beginDraining()``).
+  private func drain() {
+    guard !ended else { return }
+    if isHealthWatch { sendBytes(GRPCHealth.response(.notServing), isLast: false) }
+    if case .receiving = phase {
+      phase = .running
+      end(ServerCall.drained.status)
+    } else if isHealthWatch {
+      end(ServerCall.drained.status)
     }
-    let health = services.health
-    switch method {
-    case .list:
-      sendBytes(health.list(draining: connection.isDraining), isLast: true)
-    case .check:
-      guard let status = health.status(of: service, draining: connection.isDraining) else {
-        return fail(RPCError(code: .notFound, message: "this server does not serve \"\(service)\"", resource: service))
-      }
-      sendBytes(GRPCHealth.response(status), isLast: true)
-    case .watch:
-      // The current status now, NOT_SERVING when the server begins to shut down, then the end.
-      sendBytes(GRPCHealth.response(health.status(of: service, draining: connection.isDraining) ?? .serviceUnknown), isLast: false)
-      guard let stream, let eventLoop = context?.eventLoop else { return }
-      let handler = NIOLoopBound(self, eventLoop: eventLoop)
-      connection.onDrain(stream: stream) {
-        eventLoop.execute {
-          handler.value.sendBytes(GRPCHealth.response(.notServing), isLast: false)
-          handler.value.end(ServerCall.drained.status)
-        }
-      }
-      return
+  }
+
+  /// The drain's time is up: the stream ends whatever it does, reset if its end cannot be written.
+  private func forceEnd() {
+    call?.cancel(reason: .draining)
+    if !ended {
+      phase = .running
+      end(ServerCall.drained.status)
     }
-    logEnd(code: .ok)
+    context?.close(promise: nil)
   }
 
-  // MARK: - Writing
+  /// The content types of gRPC with protobuf messages.
+  private static let contentTypes: Set<String> = ["application/grpc", "application/grpc+proto"]
 
-  /// Sends one response message (prefix included); with `isLast`, the OK trailers after it.
-  @discardableResult
-  func send(_ message: ByteBuffer, isLast: Bool) -> EventLoopFuture<Void> {
-    guard let context, !ended else {
-      return (self.context?.eventLoop ?? connection.channel.eventLoop).makeFailedFuture(CancellationError())
-    }
-    if !responseHeadSent {
-      responseHeadSent = true
-      context.write(wrapOutboundOut(.headers(.init(headers: GRPCStatus.responseHead))), promise: nil)
-    }
-    let written = context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(message)))))
-    if isLast {
-      ended = true
-      context.write(
-        wrapOutboundOut(.headers(.init(headers: GRPCStatus.trailers(RpcStatus(), trailersOnly: false), endStream: true))),
-        promise: nil)
-    }
-    context.flush()
-    if isLast { resetIfClientStillSending() }
-    return written
-  }
-
-  /// Ends the call with `status`.
-  @discardableResult
-  func end(_ status: RpcStatus) -> EventLoopFuture<Void> {
-    guard let context, !ended else {
-      return (self.context?.eventLoop ?? connection.channel.eventLoop).makeFailedFuture(CancellationError())
-    }
-    ended = true
-    let trailers = GRPCStatus.trailers(status, trailersOnly: !responseHeadSent)
-    responseHeadSent = true
-    let written = context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))))
-    resetIfClientStillSending()
-    return written
-  }
-
-  private func sendBytes(_ bytes: [UInt8], isLast: Bool) {
-    guard let context else { return }
-    var message = context.channel.allocator.buffer(capacity: bytes.count + 5)
-    message.writeInteger(UInt8(0))
-    message.writeInteger(UInt32(bytes.count))
-    message.writeBytes(bytes)
-    _ = send(message, isLast: isLast)
-  }
-
-  /// Ends the call with `error`, before or instead of running it.
-  private func fail(_ error: RPCError) {
-    phase = .running
-    _ = end(error.status)
-    logEnd(code: error.code)
-  }
-
-  /// Answers a request that is not gRPC with a bare HTTP status.
-  private func answerHTTP(status: String) {
-    guard let context, !ended else { return }
-    ended = true
-    let headers: HPACKHeaders = [":status": status]
-    context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
-    resetIfClientStillSending()
-  }
-
-  /// A client still sending after the call's end is told to stop: RST_STREAM with NO_ERROR right behind
-  /// the end (RFC 9113 section 8.1), so it keeps the status it was sent.
-  private func resetIfClientStillSending() {
-    guard !clientEnded, let context else { return }
-    context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: nil)
-  }
-
-  private func logEnd(code: RPCStatusCode) {
-    logger.debug("call ended", metadata: ["code": "\(code)", "duration": "\(ContinuousClock.now - receivedAt)"])
-  }
-
-  /// Headers that are the protocol's, not the call's metadata.
-  private static let reservedHeaders: Set<String> = [
-    "content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent",
-  ]
+  /// Headers that are the protocol's, not the call's metadata (besides pseudo-headers and `grpc-*`).
+  private static let reservedHeaders: Set<String> = ["content-type", "te", "user-agent"]
 }

@@ -96,11 +96,8 @@ struct GainsayDaemon: AsyncParsableCommand {
     }
 
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-      .init(service: RPCServerService(server: daemon.server, logger: logger))
+      .init(service: RPCServerService(server: daemon.server, grpc: daemon.grpcServer, logger: logger))
     ]
-    if let grpc = daemon.grpcServer {
-      services.append(.init(service: GRPCServerService(server: grpc, logger: logger)))
-    }
     if let follower = daemon.follower {
       // Ends with the server: when the server stops, the group cancels the follower.
       services.append(.init(service: ChangeFeedService(follower: follower), successTerminationBehavior: .ignore))

@@ -4,35 +4,33 @@ import GainsayRPC
 import Logging
 import ServiceLifecycle
 
-/// Runs the RPC server as a lifecycle service: graceful shutdown drains it.
+/// Runs the RPC server, and the gRPC server beside it, as one lifecycle service: graceful shutdown drains
+/// both at once (ServiceLifecycle would stop two services one after the other, leaving the second
+/// socket accepting calls while the first drains).
 struct RPCServerService: Service {
   let server: RPCServer
+  let grpc: GRPCServer?
   let logger: Logger
 
   func run() async throws {
     let path = server.configuration.socketPath
     try await withGracefulShutdownHandler {
-      try await server.run(onListening: { logger.info("gainsayd listening on \(path)") })
+      try await withThrowingDiscardingTaskGroup { group in
+        group.addTask {
+          try await server.run(onListening: { logger.info("gainsayd listening on \(path)") })
+        }
+        if let grpc {
+          group.addTask {
+            try await grpc.run(onListening: { logger.info("gainsayd serving gRPC on \(grpc.socketPath)") })
+          }
+        }
+      }
     } onGracefulShutdown: {
       logger.info("shutting down: finishing the calls in flight")
       server.beginGracefulShutdown()
+      grpc?.beginGracefulShutdown()
     }
-    logger.info("stopped; removed \(path)")
-  }
-}
-
-/// Runs the gRPC server as a lifecycle service, drained with the RPC server.
-struct GRPCServerService: Service {
-  let server: GRPCServer
-  let logger: Logger
-
-  func run() async throws {
-    let path = server.socketPath
-    try await withGracefulShutdownHandler {
-      try await server.run(onListening: { logger.info("gainsayd serving gRPC on \(path)") })
-    } onGracefulShutdown: {
-      server.beginGracefulShutdown()
-    }
+    logger.info("stopped; removed \(path)\(grpc.map { " and \($0.socketPath)" } ?? "")")
   }
 }
 
