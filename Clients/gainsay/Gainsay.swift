@@ -72,7 +72,7 @@ struct Gainsay: AsyncParsableCommand {
     subcommands: [
       Status.self, SpeakerCommand.self, ClaimCommand.self, SourceCommand.self, LinkCommand.self, VerdictCommand.self,
       SearchCommand.self, HistoryCommand.self, WatchCommand.self, ReportCommand.self, SuggestCommand.self,
-      ImportCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, Describe.self,
+      ImportCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self, Describe.self,
       RelayCommand.self,
     ]
   )

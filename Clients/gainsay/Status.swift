@@ -40,6 +40,7 @@ struct Status: AsyncParsableCommand {
           ("protocolVersion", .integer(Int64(description.protocolVersion))),
           ("methods", .integer(Int64(description.methods.count))),
           ("maxFrameSize", .integer(Int64(description.maxFrameSize))),
+          ("integrity", healthStatus.integrity.map(IntegrityText.json) ?? .null),
         ])
         Output.jsonLine(object.serialized())
       } else {
@@ -52,6 +53,7 @@ struct Status: AsyncParsableCommand {
         Output.line(
           "protocol \(description.protocolVersion), \(description.methods.count) methods, frames up to \(description.maxFrameSize) bytes"
         )
+        if let integrity = healthStatus.integrity { Output.line(IntegrityText.summary(integrity)) }
       }
     }
   }

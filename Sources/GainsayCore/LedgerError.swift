@@ -20,12 +20,16 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
   public var field: String
   /// The resource concerned, e.g. an id that does not exist.
   public var resource: String
+  /// A machine-readable reason in UPPER_SNAKE_CASE (the RPC status's `reason`), e.g. `LEDGER_DAMAGED`;
+  /// empty for most errors, whose code and field say enough.
+  public var reason: String
 
-  public init(_ code: Code, _ message: String, field: String = "", resource: String = "") {
+  public init(_ code: Code, _ message: String, field: String = "", resource: String = "", reason: String = "") {
     self.code = code
     self.message = message
     self.field = field
     self.resource = resource
+    self.reason = reason
   }
 
   /// INVALID_ARGUMENT for `field`; the message starts with the field's name.

@@ -160,6 +160,25 @@ public protocol LedgerStore: Sendable {
   /// read transaction, held until `body` returns, while writes go on), so a report streamed over many
   /// reads is still a consistent snapshot.
   func readReport<T>(_ body: (any ReportReader) async throws -> T) async throws -> T
+
+  /// What the store knows of its database's integrity (for `Health`); nil for a store that has no
+  /// database file of its own to check (PostgreSQL checks its own pages).
+  var integrityReport: IntegrityReport? { get }
+
+  /// The full integrity check, now (`CheckIntegrity`); damage found makes the store refuse writes.
+  func checkIntegrity() async throws -> IntegrityReport
+}
+
+extension LedgerStore {
+  public var integrityReport: IntegrityReport? { nil }
+
+  public func checkIntegrity() async throws -> IntegrityReport {
+    throw LedgerError(
+      .failedPrecondition,
+      "this ledger is not in a database file of the daemon's own: its database server checks its pages "
+        + "(for PostgreSQL, the amcheck extension)",
+      reason: "NOT_APPLICABLE")
+  }
 }
 
 // MARK: - Reports

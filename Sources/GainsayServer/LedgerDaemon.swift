@@ -117,9 +117,40 @@ public final class LedgerDaemon: Sendable {
       configuration: serverConfiguration,
       services: [LedgerRPCService(ledger: ledger, policy: configuration.policy)],
       access: LedgerAccessControl.make(policy: configuration.policy),
+      healthDetails: { [store] response in response.integrity = store.integrityReport },
       logger: logger)
     self.server = server
     grpcServer = configuration.grpcSocketPath.map { GRPCServer(serving: server, socketPath: $0, logger: logger) }
+  }
+
+  /// The full integrity check of the embedded ledger's database file (`gainsayd --check`), read-only and
+  /// without the daemon's locks: SQLite's problems, empty when it is sound.
+  public static func checkIntegrity(configuration: DaemonConfiguration) async throws -> [String] {
+    guard configuration.store == .embedded else {
+      throw ConfigurationError(
+        "the ledger is in PostgreSQL, which checks its own pages: use its amcheck extension (docs/SCALING.md)")
+    }
+    let path = configuration.databasePath
+    var info = stat()
+    guard lstat(path, &info) == 0 else {
+      throw ConfigurationError("there is no ledger database at \(path): \(String(cString: strerror(errno)))")
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw ConfigurationError("\(path) is not a regular file (a symbolic link, a folder?): refusing to read it")
+    }
+    return try await IntegrityCheck.run(path: path, full: true)
+  }
+
+  /// After an unclean stop (the embedded store was not sealed), checks the database in the background
+  /// while the daemon serves: progress and outcome in the log and in `Health`; damage makes the ledger
+  /// refuse writes. Returns at once; does nothing when no check is due.
+  public func startIntegrityCheckIfDue(logger: Logger) {
+    guard let embedded = store as? SQLiteLedgerStore, embedded.integrityCheckDue else { return }
+    Task(priority: .background) {
+      await embedded.checkIntegrityInBackground { damaged, message in
+        if damaged { logger.error("\(message)") } else { logger.notice("\(message)") }
+      }
+    }
   }
 
   /// Closes the ledger after the server has stopped: a clean close lets the next start skip the full

@@ -50,6 +50,9 @@ public struct LedgerRPCService: RPCService {
     streaming(&router, LedgerService.listAuditEvents) { request, caller, writer in
       for event in try await ledger.auditEvents(request, caller: caller) { try await writer.write(event) }
     }
+    unary(&router, LedgerService.checkIntegrity) { request, caller in
+      try await ledger.checkIntegrity(request, caller: caller)
+    }
     streaming(&router, LedgerService.backup) { request, caller, writer in
       try await ledger.backup(request, caller: caller) { try await writer.write($0) }
     }
@@ -132,7 +135,7 @@ extension LedgerError {
       violation.description = message
       violations.append(violation)
     }
-    return RPCError(code: code, message: message, fieldViolations: violations, resource: resource)
+    return RPCError(code: code, message: message, reason: reason, fieldViolations: violations, resource: resource)
   }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 public import GainsayCore
-import GainsayProto
+public import GainsayProto
 import Synchronization
 
 /// The ledger in one SQLite database (GRDB): WAL journal, `synchronous=FULL`, so a method returns only
@@ -19,6 +19,11 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// `commonPhraseShare` of all entries.
   public let commonRankedMatchLimit: Int
   public let commonPhraseShare: Double
+  /// The database's integrity: sealed at a clean stop, else due for ``checkIntegrityInBackground(log:)``;
+  /// damage found refuses every write.
+  public let integrity: LedgerIntegrity
+  /// At most one check at a time.
+  private let checking = Mutex(false)
 
   /// Opens (creating if needed) the database at `path` and migrates it to the current schema, telling
   /// `progress` how a long migration is getting on.
@@ -26,10 +31,9 @@ public final class SQLiteLedgerStore: LedgerStore {
   /// Throws UNAVAILABLE-style errors with a clear message when the file is not a database, is corrupt
   /// or cannot be written.
   ///
-  /// The whole file is checked (`PRAGMA integrity_check`, which reads every page and compares every
-  /// index with its table) unless ``close()`` sealed
-  /// it at the last shutdown and it has not changed since: a clean restart of a large ledger stays fast,
-  /// and after a crash, or any change made while the daemon was down, the check runs.
+  /// Nothing is checked here, so a daemon serves at once at any size: unless ``close()`` sealed the file
+  /// at the last shutdown and it has not changed since, ``integrityCheckDue`` is true and the daemon runs
+  /// ``checkIntegrityInBackground(log:)`` while it serves.
   public init(
     path: String, rankedMatchLimit: Int = 1_500, commonRankedMatchLimit: Int = 300, commonPhraseShare: Double = 0.01,
     progress: @escaping @Sendable (String) -> Void = { _ in }
@@ -39,6 +43,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     self.commonRankedMatchLimit = max(1, commonRankedMatchLimit)
     self.commonPhraseShare = commonPhraseShare
     let sealed = CloseSeal.matches(databasePath: path)
+    integrity = LedgerIntegrity(sealed: sealed)
     // From now on the file changes: only the next clean close may seal it again.
     try CloseSeal.remove(databasePath: path)
     var configuration = Configuration()
@@ -59,9 +64,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.execute(sql: "PRAGMA cache_size = -32768")
       }
       try Schema.migrator(progress: progress).migrate(pool)
-      if !sealed {
-        try pool.read { db in try Self.checkIntegrity(db, path: path) }
-      }
     } catch let error as DatabaseError {
       throw LedgerError(.unavailable, "cannot open the ledger database \(path): \(error.message ?? "\(error)")")
     }
@@ -80,27 +82,85 @@ public final class SQLiteLedgerStore: LedgerStore {
     try CloseSeal.write(databasePath: path)
   }
 
-  /// Refuses a damaged database before anything is served from it.
-  ///
-  /// `PRAGMA integrity_check`, not `quick_check`: only the full check compares every index with its
-  /// table, and an index out of step with its table makes queries return wrong rows (see
-  /// docs/RELIABILITY.md for its cost at startup). The problems become one line.
-  static func checkIntegrity(_ db: Database, path: String) throws {
-    let problems = try String.fetchAll(db, sql: "PRAGMA integrity_check(10)")
-      .flatMap { $0.split(whereSeparator: \.isNewline) }
-      .map { $0.trimmingCharacters(in: .whitespaces) }
-      .filter { !$0.isEmpty && !$0.hasPrefix("*** in database") }
-    guard problems != ["ok"] else { return }
-    let shown = problems.prefix(3).joined(separator: "; ")
-    throw LedgerError(
-      .internal,
-      "the ledger database \(path) is damaged (PRAGMA integrity_check: \(shown)\(problems.count > 3 ? "; …" : "")); "
-        + "refusing to serve it: restore the latest backup (docs/OPERATIONS.md)")
+  /// Whether the file was not sealed at the last stop (a crash, or a change while the daemon was down).
+  public var integrityCheckDue: Bool { integrity.report.state == .checking }
+
+  public var integrityReport: IntegrityReport? { integrity.report }
+
+  /// The check after an unclean stop: each table with its indexes, at the lowest CPU priority, while the
+  /// daemon serves; `log` hears its start, its progress (every 10 s) and its outcome.
+  public func checkIntegrityInBackground(log: @escaping @Sendable (_ damaged: Bool, _ message: String) -> Void) async {
+    do {
+      let clock = ContinuousClock()
+      let started = clock.now
+      let lastLog = Mutex(started)
+      let integrity = self.integrity
+      let report = try await runCheck(full: false) { tables in
+        log(false, "checking the ledger database after an unclean stop: \(tables) tables, in the background; calls are served meanwhile")
+      } tableChecked: {
+        let report = integrity.report
+        let due = lastLog.withLock { last in
+          guard clock.now - last >= .seconds(10) else { return false }
+          last = clock.now
+          return true
+        }
+        if due { log(false, "integrity check: \(report.tablesChecked) of \(report.tablesTotal) tables checked") }
+      }
+      let seconds = Double((clock.now - started).components.seconds)
+        + Double((clock.now - started).components.attoseconds) / 1e18
+      if report.state == .damaged {
+        log(
+          true,
+          "the ledger database \(path) is DAMAGED (PRAGMA integrity_check: \(report.problems.prefix(3).joined(separator: "; "))): "
+            + "writes are refused from now on, reads are still served; restore the latest backup (docs/OPERATIONS.md)")
+      } else {
+        log(false, "integrity check: the ledger database is sound (\(report.tablesTotal) tables in \(String(format: "%.1f", seconds)) s)")
+      }
+    } catch {
+      log(false, "integrity check did not finish: \(error)")
+    }
+  }
+
+  /// The full check, now: every table and index together, page accounting included.
+  public func checkIntegrity() async throws -> IntegrityReport {
+    try await runCheck(full: true)
+  }
+
+  private func runCheck(
+    full: Bool, begin: @escaping @Sendable (Int) -> Void = { _ in }, tableChecked: @escaping @Sendable () -> Void = {}
+  ) async throws -> IntegrityReport {
+    let previous = integrity.report
+    guard checking.withLock({ running in defer { running = true }; return !running }) else {
+      throw LedgerError(
+        .failedPrecondition,
+        "an integrity check is running (\(previous.tablesChecked) of \(previous.tablesTotal) tables): see Health, and try again when it ends",
+        reason: "CHECK_RUNNING")
+    }
+    defer { checking.withLock { $0 = false } }
+    let integrity = self.integrity
+    do {
+      let problems = try await IntegrityCheck.run(
+        path: path, full: full,
+        begin: { tables in
+          integrity.begin(tables: tables, full: full)
+          begin(tables)
+        },
+        tableChecked: {
+          integrity.tableChecked()
+          tableChecked()
+        })
+      integrity.finish(problems: problems)
+      return integrity.report
+    } catch {
+      integrity.abandon(previous: previous.state == .checking && !full ? .checking : previous.state)
+      throw error
+    }
   }
 
   /// A write, committed with those arriving meanwhile (``GroupCommitter``): when the calling task is
   /// cancelled, the write is not started, or is interrupted, and throws `CancellationError`.
   func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    if let refusal = integrity.writeRefusal { throw refusal }
     do {
       return try await committer.write(body)
     } catch let error as DatabaseError {

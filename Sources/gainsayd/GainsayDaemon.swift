@@ -47,6 +47,12 @@ struct GainsayDaemon: AsyncParsableCommand {
   @Option(help: "A JSON config file: roles, rating scale, publisher (see docs/OPERATIONS.md).")
   var config: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Check the ledger database (the full PRAGMA integrity_check), print the outcome and exit: 0 sound, 1 damaged or unreadable.",
+      discussion: "Reads only, at the lowest CPU priority; a daemon may be serving the ledger meanwhile."))
+  var check = false
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
   var logLevel: Logger.Level = .info
 
@@ -85,7 +91,10 @@ struct GainsayDaemon: AsyncParsableCommand {
       if let grpcSocket { configuration.grpcSocket = .init(parsing: grpcSocket) }
       if let dataDir { configuration.dataDirectory = dataDir }
       if let store { configuration.store = try StoreLocation(parsing: store) }
+      if check { return try await checkIntegrity(configuration) }
       daemon = try await LedgerDaemon.open(configuration: configuration, logger: logger)
+    } catch let exit as ExitCode {
+      throw exit
     } catch {
       FileHandle.standardError.write(Data("gainsayd: \(error)\n".utf8))
       throw ExitCode(1)
@@ -95,6 +104,7 @@ struct GainsayDaemon: AsyncParsableCommand {
     case .postgres(let url): logger.info("ledger in PostgreSQL at \(url), shared with any other daemon there")
     }
 
+    daemon.startIntegrityCheckIfDue(logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
       .init(service: RPCServerService(server: daemon.server, grpc: daemon.grpcServer, logger: logger))
     ]
@@ -117,6 +127,26 @@ struct GainsayDaemon: AsyncParsableCommand {
     } catch {
       logger.error("\(error)")
     }
+  }
+}
+
+extension GainsayDaemon {
+  /// `gainsayd --check`: the full check of the ledger database, its outcome on standard output.
+  func checkIntegrity(_ configuration: DaemonConfiguration) async throws {
+    let clock = ContinuousClock()
+    let started = clock.now
+    let problems = try await LedgerDaemon.checkIntegrity(configuration: configuration)
+    let elapsed = clock.now - started
+    let seconds = String(
+      format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    if problems.isEmpty {
+      print("\(configuration.databasePath): sound (PRAGMA integrity_check: ok, \(seconds) s)")
+      return
+    }
+    print("\(configuration.databasePath): DAMAGED (PRAGMA integrity_check, \(seconds) s):")
+    for problem in problems { print("  \(problem)") }
+    print("restore the latest backup (docs/OPERATIONS.md, \"Backups\")")
+    throw ExitCode(1)
   }
 }
 

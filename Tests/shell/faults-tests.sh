@@ -193,19 +193,44 @@ refuses_to_start() {  # refuses_to_start DATA_DIR: exits non-zero, one clear lin
   echo "exit $rc: $(cat "$work/refusal.log")"
 }
 
+# starts_damaged DATA_DIR: the daemon serves at once; its background check finds the damage (Health says
+# DAMAGED, the log says so), writes are refused with LEDGER_DAMAGED (exit 73), reads are still served, and
+# `gainsayd --check` finds it too (exit 1).
+starts_damaged() {
+  local dir=$1 rc state=""
+  : > "$work/daemon.log"
+  start_daemon "$dir" || return 1
+  for _ in $(seq 200); do
+    state=$(g status --json | /usr/bin/python3 -c 'import json,sys; print((json.load(sys.stdin).get("integrity") or {}).get("state",""))')
+    [ "$state" = INTEGRITY_STATE_DAMAGED ] && break
+    sleep 0.1
+  done
+  [ "$state" = INTEGRITY_STATE_DAMAGED ] || { echo "Health says $state"; g status; stop_daemon; return 1; }
+  g status | grep -q "ledger integrity: DAMAGED, writes refused" || { g status; stop_daemon; return 1; }
+  g speaker add "Someone New" >/dev/null 2>"$work/write.err"; rc=$?
+  [ $rc -eq 73 ] && grep -q "FAILED_PRECONDITION: the ledger database is damaged" "$work/write.err" &&
+    [ "$(wc -l < "$work/write.err")" -eq 1 ] || { echo "write: exit $rc"; cat "$work/write.err"; stop_daemon; return 1; }
+  g describe >/dev/null || { echo "a read failed"; stop_daemon; return 1; }
+  grep -q "is DAMAGED (PRAGMA integrity_check" "$work/daemon.log" || { echo "not in the log:"; cat "$work/daemon.log"; stop_daemon; return 1; }
+  stop_daemon
+  "$bin/gainsayd" --check --data-dir "$dir" >"$work/check.out" 2>&1; rc=$?
+  [ $rc -eq 1 ] && grep -q "ledger.sqlite: DAMAGED" "$work/check.out" || { echo "--check: exit $rc"; cat "$work/check.out"; return 1; }
+  echo "$(head -n 2 "$work/check.out" | tail -n 1)"
+}
+
 table_page_garbage() {
   variant table && garbage_page "$work/table/ledger.sqlite" "$(page_of "$work/table/ledger.sqlite" claim)" &&
-    refuses_to_start "$work/table"
+    starts_damaged "$work/table"
 }
 
 index_page_garbage() {
   variant index && garbage_page "$work/index/ledger.sqlite" "$(page_of "$work/index/ledger.sqlite" claim_by_date)" &&
-    refuses_to_start "$work/index"
+    starts_damaged "$work/index"
 }
 
 audit_page_garbage() {
   variant audit && garbage_page "$work/audit/ledger.sqlite" "$(page_of "$work/audit/ledger.sqlite" audit_event)" &&
-    refuses_to_start "$work/audit"
+    starts_damaged "$work/audit"
 }
 
 # Well-formed pages whose entries no longer match the table: what PRAGMA quick_check does not look at.
@@ -217,7 +242,7 @@ index_out_of_step() {
     return 1
   [ "$(sqlite3 -readonly "$work/stale/ledger.sqlite" 'PRAGMA quick_check')" = ok ] ||
     { echo "quick_check already sees it; the test no longer tests what quick_check misses"; return 1; }
-  refuses_to_start "$work/stale"
+  starts_damaged "$work/stale"
 }
 
 truncated() {
@@ -249,15 +274,16 @@ unreadable() {
 }
 
 the_good_copy_starts() {
-  variant good && start_daemon "$work/good" && g claim list --json | grep -q '"text"' && stop_daemon
+  variant good && start_daemon "$work/good" && g claim list --json | grep -q '"text"' && stop_daemon &&
+    "$bin/gainsayd" --check --data-dir "$work/good" | grep -q "ledger.sqlite: sound (PRAGMA integrity_check: ok"
 }
 
 check "a populated ledger (3,000 claims) passes integrity_check" make_ledger
-check "the undamaged copy starts and serves" the_good_copy_starts
-check "garbage in a page of the claim table: refuses to start" table_page_garbage
-check "garbage in a page of a claim index: refuses to start" index_page_garbage
-check "garbage in a page of the audit log: refuses to start" audit_page_garbage
-check "an index out of step with its table (well-formed pages): refuses to start" index_out_of_step
+check "the undamaged copy starts and serves; gainsayd --check says it is sound" the_good_copy_starts
+check "garbage in a page of the claim table: serves reads, refuses writes (LEDGER_DAMAGED), Health and --check say DAMAGED" table_page_garbage
+check "garbage in a page of a claim index: serves reads, refuses writes, Health and --check say DAMAGED" index_page_garbage
+check "garbage in a page of the audit log: serves reads, refuses writes, Health and --check say DAMAGED" audit_page_garbage
+check "an index out of step with its table (well-formed pages): found by the background check; writes refused" index_out_of_step
 check "a truncated file: refuses to start" truncated
 check "garbage over the header page: refuses to start" header_garbage
 check "a file that is not SQLite: refuses to start" not_sqlite

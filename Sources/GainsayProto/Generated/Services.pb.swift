@@ -153,6 +153,11 @@ public enum LedgerService {
   public static let backup = MethodDescriptor<BackupRequest, BackupChunk>(
     service: name, method: "Backup", streaming: .serverStreaming)
 
+  /// The full integrity check of the ledger's database, now (admin only): minutes on a large ledger, so
+  /// give it a deadline to bound it (it is interrupted then). Damage found makes the ledger refuse writes.
+  public static let checkIntegrity = MethodDescriptor<CheckIntegrityRequest, IntegrityReport>(
+    service: name, method: "CheckIntegrity", streaming: .unary)
+
   /// Every method of the service, in declaration order.
   public static let methods: [AnyMethodDescriptor] = [
     AnyMethodDescriptor(getCaller),
@@ -192,6 +197,7 @@ public enum LedgerService {
     AnyMethodDescriptor(finishImport),
     AnyMethodDescriptor(export),
     AnyMethodDescriptor(backup),
+    AnyMethodDescriptor(checkIntegrity),
   ]
 }
 

@@ -5,8 +5,13 @@ struct BuiltInMetaService: RPCService {
   let serviceName = MetaService.name
   private let describe: DescribeResponse
   private let servedServices: Set<String>
+  private let healthDetails: @Sendable (inout HealthResponse) -> Void
 
-  init(configuration: RPCServerConfiguration, router: RPCRouter) {
+  init(
+    configuration: RPCServerConfiguration, router: RPCRouter,
+    healthDetails: @escaping @Sendable (inout HealthResponse) -> Void = { _ in }
+  ) {
+    self.healthDetails = healthDetails
     var served = router.serviceNames
     served.insert(MetaService.name)
     self.servedServices = served
@@ -25,10 +30,12 @@ struct BuiltInMetaService: RPCService {
   func registerMethods(with router: inout RPCRouter) {
     let describe = self.describe
     let served = servedServices
+    let healthDetails = self.healthDetails
     router.registerInline(MetaService.describe) { _ in describe }
     router.registerInline(MetaService.health) { request in
       var response = HealthResponse()
       response.status = request.service.isEmpty || served.contains(request.service) ? .serving : .serviceUnknown
+      if response.status == .serving { healthDetails(&response) }
       return response
     }
   }

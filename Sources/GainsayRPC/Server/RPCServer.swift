@@ -1,3 +1,4 @@
+public import GainsayProto
 public import Logging
 public import NIOCore
 public import NIOPosix
@@ -31,10 +32,13 @@ public final class RPCServer: Sendable {
   /// - Parameters:
   ///   - services: the services to serve besides the built-in `gainsay.v1.Meta`.
   ///   - access: how connections are classed and calls authorized, before any request is decoded.
+  ///   - healthDetails: adds what the application knows to each `Meta/Health` answer (e.g. the ledger's
+  ///     integrity); runs on the event loop, so it must only read memory.
   public init(
     configuration: RPCServerConfiguration,
     services: [any RPCService],
     access: RPCAccessControl = .open,
+    healthDetails: @escaping @Sendable (inout HealthResponse) -> Void = { _ in },
     logger: Logger,
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
   ) {
@@ -45,7 +49,7 @@ public final class RPCServer: Sendable {
     self.admissions = ConnectionAdmissions(configuration: configuration)
     var router = RPCRouter()
     for service in services { router.register(service) }
-    router.register(BuiltInMetaService(configuration: configuration, router: router))
+    router.register(BuiltInMetaService(configuration: configuration, router: router, healthDetails: healthDetails))
     self.router = router
   }
 

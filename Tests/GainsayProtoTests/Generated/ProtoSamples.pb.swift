@@ -1715,6 +1715,15 @@ enum ProtoSamples {
           """#)
     }(),
     {
+      var sample = CheckIntegrityRequest()
+      return Sample(
+        value: sample,
+        pythonEncoding: [],
+        pythonJSON: #"""
+          {}
+          """#)
+    }(),
+    {
       var sample = GetCallerRequest()
       return Sample(
         value: sample,
@@ -2233,13 +2242,54 @@ enum ProtoSamples {
     {
       var sample = HealthResponse()
       sample.status = ServingStatus(rawValue: 1)
+      var sample_integrity = IntegrityReport()
+      sample_integrity.state = IntegrityState(rawValue: 1)
+      sample_integrity.tablesChecked = 4294967295
+      sample_integrity.tablesTotal = 4294967295
+      sample_integrity.problems = ["Рамзан Кадыров: «У нас нет геев» — 🏳️‍🌈 é ü 中文 ﷽", "We don't have any gays", "tab\tnew line\n\"quoted\" back\\slash"]
+      sample_integrity.writesRefused = true
+      sample_integrity.durationMillis = -9223372036854775808
+      sample_integrity.full = true
+      sample.integrity = sample_integrity
       return Sample(
         value: sample,
         pythonEncoding: [
-          8, 1,
+          8, 1, 18, 183, 1, 8, 1, 16, 255, 255, 255, 255, 15, 24, 255, 255, 255, 255, 15, 34, 94, 208, 160, 208,
+          176, 208, 188, 208, 183, 208, 176, 208, 189, 32, 208, 154, 208, 176, 208, 180, 209, 139, 209, 128, 208, 190, 208, 178,
+          58, 32, 194, 171, 208, 163, 32, 208, 189, 208, 176, 209, 129, 32, 208, 189, 208, 181, 209, 130, 32, 208, 179, 208,
+          181, 208, 181, 208, 178, 194, 187, 32, 226, 128, 148, 32, 240, 159, 143, 179, 239, 184, 143, 226, 128, 141, 240, 159,
+          140, 136, 32, 195, 169, 32, 195, 188, 32, 228, 184, 173, 230, 150, 135, 32, 239, 183, 189, 34, 22, 87, 101, 32,
+          100, 111, 110, 39, 116, 32, 104, 97, 118, 101, 32, 97, 110, 121, 32, 103, 97, 121, 115, 34, 32, 116, 97, 98,
+          9, 110, 101, 119, 32, 108, 105, 110, 101, 10, 34, 113, 117, 111, 116, 101, 100, 34, 32, 98, 97, 99, 107, 92,
+          115, 108, 97, 115, 104, 40, 1, 48, 128, 128, 128, 128, 128, 128, 128, 128, 128, 1, 56, 1,
         ],
         pythonJSON: #"""
-          {"status": "SERVING_STATUS_SERVING"}
+          {"integrity": {"durationMillis": "-9223372036854775808", "full": true, "problems": ["\u0420\u0430\u043c\u0437\u0430\u043d \u041a\u0430\u0434\u044b\u0440\u043e\u0432: \u00ab\u0423 \u043d\u0430\u0441 \u043d\u0435\u0442 \u0433\u0435\u0435\u0432\u00bb \u2014 \ud83c\udff3\ufe0f\u200d\ud83c\udf08 \u00e9 \u00fc \u4e2d\u6587 \ufdfd", "We don't have any gays", "tab\tnew line\n\"quoted\" back\\slash"], "state": "INTEGRITY_STATE_SEALED", "tablesChecked": 4294967295, "tablesTotal": 4294967295, "writesRefused": true}, "status": "SERVING_STATUS_SERVING"}
+          """#)
+    }(),
+    {
+      var sample = IntegrityReport()
+      sample.state = IntegrityState(rawValue: 1)
+      sample.tablesChecked = 4294967295
+      sample.tablesTotal = 4294967295
+      sample.problems = ["Рамзан Кадыров: «У нас нет геев» — 🏳️‍🌈 é ü 中文 ﷽", "We don't have any gays", "tab\tnew line\n\"quoted\" back\\slash"]
+      sample.writesRefused = true
+      sample.durationMillis = -9223372036854775808
+      sample.full = true
+      return Sample(
+        value: sample,
+        pythonEncoding: [
+          8, 1, 16, 255, 255, 255, 255, 15, 24, 255, 255, 255, 255, 15, 34, 94, 208, 160, 208, 176, 208, 188, 208, 183,
+          208, 176, 208, 189, 32, 208, 154, 208, 176, 208, 180, 209, 139, 209, 128, 208, 190, 208, 178, 58, 32, 194, 171, 208,
+          163, 32, 208, 189, 208, 176, 209, 129, 32, 208, 189, 208, 181, 209, 130, 32, 208, 179, 208, 181, 208, 181, 208, 178,
+          194, 187, 32, 226, 128, 148, 32, 240, 159, 143, 179, 239, 184, 143, 226, 128, 141, 240, 159, 140, 136, 32, 195, 169,
+          32, 195, 188, 32, 228, 184, 173, 230, 150, 135, 32, 239, 183, 189, 34, 22, 87, 101, 32, 100, 111, 110, 39, 116,
+          32, 104, 97, 118, 101, 32, 97, 110, 121, 32, 103, 97, 121, 115, 34, 32, 116, 97, 98, 9, 110, 101, 119, 32,
+          108, 105, 110, 101, 10, 34, 113, 117, 111, 116, 101, 100, 34, 32, 98, 97, 99, 107, 92, 115, 108, 97, 115, 104,
+          40, 1, 48, 128, 128, 128, 128, 128, 128, 128, 128, 128, 1, 56, 1,
+        ],
+        pythonJSON: #"""
+          {"durationMillis": "-9223372036854775808", "full": true, "problems": ["\u0420\u0430\u043c\u0437\u0430\u043d \u041a\u0430\u0434\u044b\u0440\u043e\u0432: \u00ab\u0423 \u043d\u0430\u0441 \u043d\u0435\u0442 \u0433\u0435\u0435\u0432\u00bb \u2014 \ud83c\udff3\ufe0f\u200d\ud83c\udf08 \u00e9 \u00fc \u4e2d\u6587 \ufdfd", "We don't have any gays", "tab\tnew line\n\"quoted\" back\\slash"], "state": "INTEGRITY_STATE_SEALED", "tablesChecked": 4294967295, "tablesTotal": 4294967295, "writesRefused": true}
           """#)
     }(),
     {

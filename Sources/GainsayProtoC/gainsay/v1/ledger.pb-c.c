@@ -7,6 +7,51 @@
 #endif
 
 #include "gainsay/v1/ledger.pb-c.h"
+void   gainsay__v1__check_integrity_request__init
+                     (Gainsay__V1__CheckIntegrityRequest         *message)
+{
+  static const Gainsay__V1__CheckIntegrityRequest init_value = GAINSAY__V1__CHECK_INTEGRITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__check_integrity_request__get_packed_size
+                     (const Gainsay__V1__CheckIntegrityRequest *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__check_integrity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__check_integrity_request__pack
+                     (const Gainsay__V1__CheckIntegrityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__check_integrity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__check_integrity_request__pack_to_buffer
+                     (const Gainsay__V1__CheckIntegrityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__check_integrity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__CheckIntegrityRequest *
+       gainsay__v1__check_integrity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__CheckIntegrityRequest *)
+     protobuf_c_message_unpack (&gainsay__v1__check_integrity_request__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__check_integrity_request__free_unpacked
+                     (Gainsay__V1__CheckIntegrityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__check_integrity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   gainsay__v1__get_caller_request__init
                      (Gainsay__V1__GetCallerRequest         *message)
 {
@@ -97,6 +142,24 @@ void   gainsay__v1__caller__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__caller__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+#define gainsay__v1__check_integrity_request__field_descriptors NULL
+#define gainsay__v1__check_integrity_request__field_indices_by_name NULL
+#define gainsay__v1__check_integrity_request__number_ranges NULL
+const ProtobufCMessageDescriptor gainsay__v1__check_integrity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.CheckIntegrityRequest",
+  "CheckIntegrityRequest",
+  "Gainsay__V1__CheckIntegrityRequest",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__CheckIntegrityRequest),
+  0,
+  gainsay__v1__check_integrity_request__field_descriptors,
+  gainsay__v1__check_integrity_request__field_indices_by_name,
+  0,  gainsay__v1__check_integrity_request__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__check_integrity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define gainsay__v1__get_caller_request__field_descriptors NULL
 #define gainsay__v1__get_caller_request__field_indices_by_name NULL
 #define gainsay__v1__get_caller_request__number_ranges NULL
@@ -198,7 +261,7 @@ const ProtobufCEnumDescriptor gainsay__v1__role__descriptor =
   gainsay__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[37] =
+static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[38] =
 {
   { "GetCaller", &gainsay__v1__get_caller_request__descriptor, &gainsay__v1__caller__descriptor },
   { "CreateSpeaker", &gainsay__v1__create_speaker_request__descriptor, &gainsay__v1__speaker__descriptor },
@@ -237,11 +300,13 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "FinishImport", &gainsay__v1__finish_import_request__descriptor, &gainsay__v1__finish_import_response__descriptor },
   { "Export", &gainsay__v1__export_request__descriptor, &gainsay__v1__ledger_record__descriptor },
   { "Backup", &gainsay__v1__backup_request__descriptor, &gainsay__v1__backup_chunk__descriptor },
+  { "CheckIntegrity", &gainsay__v1__check_integrity_request__descriptor, &gainsay__v1__integrity_report__descriptor },
 };
 const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   5,        /* AddSpeakerAlias */
   36,        /* Backup */
   32,        /* BeginImport */
+  37,        /* CheckIntegrity */
   8,        /* CreateClaim */
   18,        /* CreateLink */
   14,        /* CreateSource */
@@ -284,7 +349,7 @@ const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
   "Ledger",
   "Gainsay__V1__Ledger",
   "gainsay.v1",
-  37,
+  38,
   gainsay__v1__ledger__method_descriptors,
   gainsay__v1__ledger__method_indices_by_name
 };
@@ -583,6 +648,14 @@ void gainsay__v1__ledger__backup(ProtobufCService *service,
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
   service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void gainsay__v1__ledger__check_integrity(ProtobufCService *service,
+                                          const Gainsay__V1__CheckIntegrityRequest *input,
+                                          Gainsay__V1__IntegrityReport_Closure closure,
+                                          void *closure_data)
+{
+  assert(service->descriptor == &gainsay__v1__ledger__descriptor);
+  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
                                 Gainsay__V1__Ledger_ServiceDestroy destroy)

@@ -232,6 +232,51 @@ void   gainsay__v1__health_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__health_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   gainsay__v1__integrity_report__init
+                     (Gainsay__V1__IntegrityReport         *message)
+{
+  static const Gainsay__V1__IntegrityReport init_value = GAINSAY__V1__INTEGRITY_REPORT__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__integrity_report__get_packed_size
+                     (const Gainsay__V1__IntegrityReport *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__integrity_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__integrity_report__pack
+                     (const Gainsay__V1__IntegrityReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__integrity_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__integrity_report__pack_to_buffer
+                     (const Gainsay__V1__IntegrityReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__integrity_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__IntegrityReport *
+       gainsay__v1__integrity_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__IntegrityReport *)
+     protobuf_c_message_unpack (&gainsay__v1__integrity_report__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__integrity_report__free_unpacked
+                     (Gainsay__V1__IntegrityReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__integrity_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define gainsay__v1__describe_request__field_descriptors NULL
 #define gainsay__v1__describe_request__field_indices_by_name NULL
 #define gainsay__v1__describe_request__number_ranges NULL
@@ -455,7 +500,7 @@ const ProtobufCMessageDescriptor gainsay__v1__health_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__health_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__health_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor gainsay__v1__health_response__field_descriptors[2] =
 {
   {
     "status",
@@ -469,14 +514,27 @@ static const ProtobufCFieldDescriptor gainsay__v1__health_response__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "integrity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__HealthResponse, integrity),
+    &gainsay__v1__integrity_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__health_response__field_indices_by_name[] = {
+  1,   /* field[1] = integrity */
   0,   /* field[0] = status */
 };
 static const ProtobufCIntRange gainsay__v1__health_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__health_response__descriptor =
 {
@@ -486,11 +544,127 @@ const ProtobufCMessageDescriptor gainsay__v1__health_response__descriptor =
   "Gainsay__V1__HealthResponse",
   "gainsay.v1",
   sizeof(Gainsay__V1__HealthResponse),
-  1,
+  2,
   gainsay__v1__health_response__field_descriptors,
   gainsay__v1__health_response__field_indices_by_name,
   1,  gainsay__v1__health_response__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__health_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__integrity_report__field_descriptors[7] =
+{
+  {
+    "state",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, state),
+    &gainsay__v1__integrity_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tables_checked",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, tables_checked),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tables_total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, tables_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "problems",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Gainsay__V1__IntegrityReport, n_problems),
+    offsetof(Gainsay__V1__IntegrityReport, problems),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "writes_refused",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, writes_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duration_millis",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, duration_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "full",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__IntegrityReport, full),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__integrity_report__field_indices_by_name[] = {
+  5,   /* field[5] = duration_millis */
+  6,   /* field[6] = full */
+  3,   /* field[3] = problems */
+  0,   /* field[0] = state */
+  1,   /* field[1] = tables_checked */
+  2,   /* field[2] = tables_total */
+  4,   /* field[4] = writes_refused */
+};
+static const ProtobufCIntRange gainsay__v1__integrity_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__integrity_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.IntegrityReport",
+  "IntegrityReport",
+  "Gainsay__V1__IntegrityReport",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__IntegrityReport),
+  7,
+  gainsay__v1__integrity_report__field_descriptors,
+  gainsay__v1__integrity_report__field_indices_by_name,
+  1,  gainsay__v1__integrity_report__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__integrity_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue gainsay__v1__streaming_kind__enum_values_by_number[3] =
@@ -521,6 +695,40 @@ const ProtobufCEnumDescriptor gainsay__v1__streaming_kind__descriptor =
   gainsay__v1__streaming_kind__enum_values_by_name,
   1,
   gainsay__v1__streaming_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue gainsay__v1__integrity_state__enum_values_by_number[5] =
+{
+  { "INTEGRITY_STATE_UNSPECIFIED", "GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_UNSPECIFIED", 0 },
+  { "INTEGRITY_STATE_SEALED", "GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_SEALED", 1 },
+  { "INTEGRITY_STATE_CHECKING", "GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_CHECKING", 2 },
+  { "INTEGRITY_STATE_CHECKED", "GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_CHECKED", 3 },
+  { "INTEGRITY_STATE_DAMAGED", "GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_DAMAGED", 4 },
+};
+static const ProtobufCIntRange gainsay__v1__integrity_state__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex gainsay__v1__integrity_state__enum_values_by_name[5] =
+{
+  { "INTEGRITY_STATE_CHECKED", 3 },
+  { "INTEGRITY_STATE_CHECKING", 2 },
+  { "INTEGRITY_STATE_DAMAGED", 4 },
+  { "INTEGRITY_STATE_SEALED", 1 },
+  { "INTEGRITY_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor gainsay__v1__integrity_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "gainsay.v1.IntegrityState",
+  "IntegrityState",
+  "Gainsay__V1__IntegrityState",
+  "gainsay.v1",
+  5,
+  gainsay__v1__integrity_state__enum_values_by_number,
+  5,
+  gainsay__v1__integrity_state__enum_values_by_name,
+  1,
+  gainsay__v1__integrity_state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue gainsay__v1__serving_status__enum_values_by_number[4] =

@@ -82,6 +82,13 @@ public enum Role: Sendable, Hashable, CaseIterable {
   }
 }
 
+/// The proto message `gainsay.v1.CheckIntegrityRequest`.
+public struct CheckIntegrityRequest: Sendable, Hashable {
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
 /// The proto message `gainsay.v1.GetCallerRequest`.
 public struct GetCallerRequest: Sendable, Hashable {
 
@@ -98,6 +105,50 @@ public struct Caller: Sendable, Hashable {
 
   /// A message with every field at its default.
   public init() {}
+}
+
+extension CheckIntegrityRequest: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.CheckIntegrityRequest"
+  typealias CMessage = Gainsay__V1__CheckIntegrityRequest
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__check_integrity_request__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__check_integrity_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__check_integrity_request__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__check_integrity_request__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__check_integrity_request__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    _ = c
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    _ = (c, arena)
+  }
+}
+
+extension CheckIntegrityRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    .object([])
+  }
+}
+
+extension CheckIntegrityRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    _ = try jsonValue.objectFields(at: path)
+  }
 }
 
 extension GetCallerRequest: CBridgedMessage {

@@ -76,6 +76,92 @@ public enum StreamingKind: Sendable, Hashable, CaseIterable {
   }
 }
 
+/// The proto enum `IntegrityState`.
+public enum IntegrityState: Sendable, Hashable, CaseIterable {
+  /// `INTEGRITY_STATE_UNSPECIFIED` (0).
+  case unspecified
+  /// The last stop was clean and the file is unchanged since (sealed): nothing to check at this start.
+  case sealed
+  /// The background check runs; reads and writes are served meanwhile.
+  case checking
+  /// The check found nothing wrong.
+  case checked
+  /// The check found damage: writes are refused, reads still served; restore the latest backup.
+  case damaged
+  /// A value this version of the contract does not know; kept so nothing is lost.
+  case unrecognized(Int32)
+
+  /// The known cases.
+  public static let allCases: [IntegrityState] = [.unspecified, .sealed, .checking, .checked, .damaged]
+
+  /// Creates the case for a wire value.
+  public init(rawValue: Int32) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .sealed
+    case 2: self = .checking
+    case 3: self = .checked
+    case 4: self = .damaged
+    default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire value.
+  public var rawValue: Int32 {
+    switch self {
+    case .unspecified: 0
+    case .sealed: 1
+    case .checking: 2
+    case .checked: 3
+    case .damaged: 4
+    case .unrecognized(let value): value
+    }
+  }
+
+  /// The value's name in the .proto file (and in the proto3 JSON mapping).
+  public var protoName: String {
+    switch self {
+    case .unspecified: "INTEGRITY_STATE_UNSPECIFIED"
+    case .sealed: "INTEGRITY_STATE_SEALED"
+    case .checking: "INTEGRITY_STATE_CHECKING"
+    case .checked: "INTEGRITY_STATE_CHECKED"
+    case .damaged: "INTEGRITY_STATE_DAMAGED"
+    case .unrecognized(let value): String(value)
+    }
+  }
+
+  /// The value in the proto3 JSON mapping: its name, or its number when unrecognized.
+  public var jsonValue: JSONValue {
+    if case .unrecognized(let value) = self { return .integer(Int64(value)) }
+    return .string(protoName)
+  }
+
+  /// Reads the value from JSON: its name, or its number.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    switch jsonValue {
+    case .string(let name):
+      guard let value = Self(protoName: name) else {
+        throw ProtoJSONError(path: path, problem: "\"\(name)\" is not a \(Self.self) value")
+      }
+      self = value
+    default:
+      self.init(rawValue: try jsonValue.integerValue(Int32.self, at: path))
+    }
+  }
+
+  /// The case named `protoName` in the .proto file, if there is one.
+  public init?(protoName: String) {
+    switch protoName {
+    case "INTEGRITY_STATE_UNSPECIFIED": self = .unspecified
+    case "INTEGRITY_STATE_SEALED": self = .sealed
+    case "INTEGRITY_STATE_CHECKING": self = .checking
+    case "INTEGRITY_STATE_CHECKED": self = .checked
+    case "INTEGRITY_STATE_DAMAGED": self = .damaged
+    default: return nil
+    }
+  }
+}
+
 /// The proto enum `ServingStatus`.
 public enum ServingStatus: Sendable, Hashable, CaseIterable {
   /// `SERVING_STATUS_UNSPECIFIED` (0).
@@ -209,6 +295,32 @@ public struct HealthRequest: Sendable, Hashable {
 public struct HealthResponse: Sendable, Hashable {
   /// `status` (field 1).
   public var status: ServingStatus = .unspecified
+  /// The ledger's integrity: the background check after an unclean stop, its progress and its outcome.
+  /// Unset on a server without a ledger of its own to check (e.g. a daemon on PostgreSQL).
+  public var integrity: IntegrityReport? = nil
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// What the daemon knows of its ledger database's integrity (SQLite's PRAGMA integrity_check).
+public struct IntegrityReport: Sendable, Hashable {
+  /// `state` (field 1).
+  public var state: IntegrityState = .unspecified
+  /// While CHECKING: how many of the database's tables (each with its indexes) are done, of how many.
+  public var tablesChecked: UInt32 = 0
+  /// `tables_total` (field 3).
+  public var tablesTotal: UInt32 = 0
+  /// DAMAGED: what SQLite found, at most 10 lines.
+  public var problems: [String] = []
+  /// The ledger refuses every write (it is DAMAGED); reads are still served.
+  public var writesRefused: Bool = false
+  /// How long the check took (CHECKED and DAMAGED), or has been running (CHECKING), in milliseconds.
+  public var durationMillis: Int64 = 0
+  /// The check was the full one (every table and index together, page accounting included): the admin
+  /// call CheckIntegrity and `gainsayd --check`. The background check after an unclean stop checks each
+  /// table with its indexes.
+  public var full: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -470,10 +582,14 @@ extension HealthResponse: CBridgedMessage {
   init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
     self.init()
     self.status = ServingStatus(rawValue: Int32(truncatingIfNeeded: c.pointee.status.rawValue))
+    if let value = c.pointee.integrity {
+      self.integrity = try IntegrityReport(cMessage: value)
+    }
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.status = Gainsay__V1__ServingStatus(rawValue: .init(truncatingIfNeeded: status.rawValue))
+    c.pointee.integrity = integrity.map { arena.message($0) }
   }
 }
 
@@ -482,6 +598,7 @@ extension HealthResponse: ProtoJSONEncodable {
   public var jsonValue: JSONValue {
     var fields: [(String, JSONValue)] = []
     if status != .unspecified { fields.append(("status", status.jsonValue)) }
+    if let value = integrity { fields.append(("integrity", value.jsonValue)) }
     return .object(fields)
   }
 }
@@ -496,6 +613,88 @@ extension HealthResponse: ProtoJSONDecodable {
       let fieldPath = path + "." + jsonKey
       switch jsonKey {
       case "status": self.status = try ServingStatus(jsonValue: json, at: fieldPath)
+      case "integrity": self.integrity = try IntegrityReport(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension IntegrityReport: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.IntegrityReport"
+  typealias CMessage = Gainsay__V1__IntegrityReport
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__integrity_report__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__integrity_report__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__integrity_report__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__integrity_report__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__integrity_report__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.state = IntegrityState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
+    self.tablesChecked = c.pointee.tables_checked
+    self.tablesTotal = c.pointee.tables_total
+    self.problems = try bridgeStrings(c.pointee.problems, count: c.pointee.n_problems, field: "gainsay.v1.IntegrityReport.problems")
+    self.writesRefused = c.pointee.writes_refused != 0
+    self.durationMillis = c.pointee.duration_millis
+    self.full = c.pointee.full != 0
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.state = Gainsay__V1__IntegrityState(rawValue: .init(truncatingIfNeeded: state.rawValue))
+    c.pointee.tables_checked = tablesChecked
+    c.pointee.tables_total = tablesTotal
+    c.pointee.n_problems = problems.count
+    c.pointee.problems = arena.cStrings(problems)
+    c.pointee.writes_refused = writesRefused ? 1 : 0
+    c.pointee.duration_millis = durationMillis
+    c.pointee.full = full ? 1 : 0
+  }
+}
+
+extension IntegrityReport: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if state != .unspecified { fields.append(("state", state.jsonValue)) }
+    if tablesChecked != 0 { fields.append(("tablesChecked", .integer(Int64(tablesChecked)))) }
+    if tablesTotal != 0 { fields.append(("tablesTotal", .integer(Int64(tablesTotal)))) }
+    if !problems.isEmpty { fields.append(("problems", .array(problems.map { .string($0) }))) }
+    if writesRefused { fields.append(("writesRefused", .bool(true))) }
+    if durationMillis != 0 { fields.append(("durationMillis", .string(String(durationMillis)))) }
+    if full { fields.append(("full", .bool(true))) }
+    return .object(fields)
+  }
+}
+
+extension IntegrityReport: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "state": self.state = try IntegrityState(jsonValue: json, at: fieldPath)
+      case "tablesChecked", "tables_checked": self.tablesChecked = try json.integerValue(UInt32.self, at: fieldPath)
+      case "tablesTotal", "tables_total": self.tablesTotal = try json.integerValue(UInt32.self, at: fieldPath)
+      case "problems":
+        self.problems = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "writesRefused", "writes_refused": self.writesRefused = try json.boolValue(at: fieldPath)
+      case "durationMillis", "duration_millis": self.durationMillis = try json.integerValue(Int64.self, at: fieldPath)
+      case "full": self.full = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

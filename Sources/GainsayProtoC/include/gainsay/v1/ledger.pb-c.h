@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "gainsay/v1/claim.pb-c.h"
 #include "gainsay/v1/common.pb-c.h"
 #include "gainsay/v1/link.pb-c.h"
+#include "gainsay/v1/meta.pb-c.h"
 #include "gainsay/v1/report.pb-c.h"
 #include "gainsay/v1/search.pb-c.h"
 #include "gainsay/v1/source.pb-c.h"
@@ -25,6 +26,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "gainsay/v1/transfer.pb-c.h"
 #include "gainsay/v1/verdict.pb-c.h"
 
+typedef struct Gainsay__V1__CheckIntegrityRequest Gainsay__V1__CheckIntegrityRequest;
 typedef struct Gainsay__V1__GetCallerRequest Gainsay__V1__GetCallerRequest;
 typedef struct Gainsay__V1__Caller Gainsay__V1__Caller;
 
@@ -50,6 +52,15 @@ typedef enum _Gainsay__V1__Role {
 
 /* --- messages --- */
 
+struct  Gainsay__V1__CheckIntegrityRequest
+{
+  ProtobufCMessage base;
+};
+#define GAINSAY__V1__CHECK_INTEGRITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__check_integrity_request__descriptor) \
+     }
+
+
 struct  Gainsay__V1__GetCallerRequest
 {
   ProtobufCMessage base;
@@ -73,6 +84,25 @@ struct  Gainsay__V1__Caller
     , NULL, GAINSAY__V1__ROLE__ROLE_UNSPECIFIED }
 
 
+/* Gainsay__V1__CheckIntegrityRequest methods */
+void   gainsay__v1__check_integrity_request__init
+                     (Gainsay__V1__CheckIntegrityRequest         *message);
+size_t gainsay__v1__check_integrity_request__get_packed_size
+                     (const Gainsay__V1__CheckIntegrityRequest   *message);
+size_t gainsay__v1__check_integrity_request__pack
+                     (const Gainsay__V1__CheckIntegrityRequest   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__check_integrity_request__pack_to_buffer
+                     (const Gainsay__V1__CheckIntegrityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__CheckIntegrityRequest *
+       gainsay__v1__check_integrity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__check_integrity_request__free_unpacked
+                     (Gainsay__V1__CheckIntegrityRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Gainsay__V1__GetCallerRequest methods */
 void   gainsay__v1__get_caller_request__init
                      (Gainsay__V1__GetCallerRequest         *message);
@@ -113,6 +143,9 @@ void   gainsay__v1__caller__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Gainsay__V1__CheckIntegrityRequest_Closure)
+                 (const Gainsay__V1__CheckIntegrityRequest *message,
+                  void *closure_data);
 typedef void (*Gainsay__V1__GetCallerRequest_Closure)
                  (const Gainsay__V1__GetCallerRequest *message,
                   void *closure_data);
@@ -274,6 +307,10 @@ struct Gainsay__V1__Ledger_Service
                  const Gainsay__V1__BackupRequest *input,
                  Gainsay__V1__BackupChunk_Closure closure,
                  void *closure_data);
+  void (*check_integrity)(Gainsay__V1__Ledger_Service *service,
+                          const Gainsay__V1__CheckIntegrityRequest *input,
+                          Gainsay__V1__IntegrityReport_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Gainsay__V1__Ledger_ServiceDestroy)(Gainsay__V1__Ledger_Service *);
 void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
@@ -318,7 +355,8 @@ void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
       function_prefix__ ## import_records,\
       function_prefix__ ## finish_import,\
       function_prefix__ ## export,\
-      function_prefix__ ## backup  }
+      function_prefix__ ## backup,\
+      function_prefix__ ## check_integrity  }
 void gainsay__v1__ledger__get_caller(ProtobufCService *service,
                                      const Gainsay__V1__GetCallerRequest *input,
                                      Gainsay__V1__Caller_Closure closure,
@@ -467,10 +505,15 @@ void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
                                  Gainsay__V1__BackupChunk_Closure closure,
                                  void *closure_data);
+void gainsay__v1__ledger__check_integrity(ProtobufCService *service,
+                                          const Gainsay__V1__CheckIntegrityRequest *input,
+                                          Gainsay__V1__IntegrityReport_Closure closure,
+                                          void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    gainsay__v1__role__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__check_integrity_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__get_caller_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__caller__descriptor;
 extern const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor;

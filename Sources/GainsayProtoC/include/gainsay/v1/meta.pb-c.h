@@ -20,6 +20,7 @@ typedef struct Gainsay__V1__DescribeResponse Gainsay__V1__DescribeResponse;
 typedef struct Gainsay__V1__MethodInfo Gainsay__V1__MethodInfo;
 typedef struct Gainsay__V1__HealthRequest Gainsay__V1__HealthRequest;
 typedef struct Gainsay__V1__HealthResponse Gainsay__V1__HealthResponse;
+typedef struct Gainsay__V1__IntegrityReport Gainsay__V1__IntegrityReport;
 
 
 /* --- enums --- */
@@ -39,6 +40,26 @@ typedef enum _Gainsay__V1__StreamingKind {
   GAINSAY__V1__STREAMING_KIND__STREAMING_KIND_SERVER_STREAMING = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__STREAMING_KIND)
 } Gainsay__V1__StreamingKind;
+typedef enum _Gainsay__V1__IntegrityState {
+  GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_UNSPECIFIED = 0,
+  /*
+   * The last stop was clean and the file is unchanged since (sealed): nothing to check at this start.
+   */
+  GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_SEALED = 1,
+  /*
+   * The background check runs; reads and writes are served meanwhile.
+   */
+  GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_CHECKING = 2,
+  /*
+   * The check found nothing wrong.
+   */
+  GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_CHECKED = 3,
+  /*
+   * The check found damage: writes are refused, reads still served; restore the latest backup.
+   */
+  GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_DAMAGED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__INTEGRITY_STATE)
+} Gainsay__V1__IntegrityState;
 typedef enum _Gainsay__V1__ServingStatus {
   GAINSAY__V1__SERVING_STATUS__SERVING_STATUS_UNSPECIFIED = 0,
   GAINSAY__V1__SERVING_STATUS__SERVING_STATUS_SERVING = 1,
@@ -134,10 +155,52 @@ struct  Gainsay__V1__HealthResponse
 {
   ProtobufCMessage base;
   Gainsay__V1__ServingStatus status;
+  /*
+   * The ledger's integrity: the background check after an unclean stop, its progress and its outcome.
+   * Unset on a server without a ledger of its own to check (e.g. a daemon on PostgreSQL).
+   */
+  Gainsay__V1__IntegrityReport *integrity;
 };
 #define GAINSAY__V1__HEALTH_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__health_response__descriptor) \
-    , GAINSAY__V1__SERVING_STATUS__SERVING_STATUS_UNSPECIFIED }
+    , GAINSAY__V1__SERVING_STATUS__SERVING_STATUS_UNSPECIFIED, NULL }
+
+
+/*
+ * What the daemon knows of its ledger database's integrity (SQLite's PRAGMA integrity_check).
+ */
+struct  Gainsay__V1__IntegrityReport
+{
+  ProtobufCMessage base;
+  Gainsay__V1__IntegrityState state;
+  /*
+   * While CHECKING: how many of the database's tables (each with its indexes) are done, of how many.
+   */
+  uint32_t tables_checked;
+  uint32_t tables_total;
+  /*
+   * DAMAGED: what SQLite found, at most 10 lines.
+   */
+  size_t n_problems;
+  char **problems;
+  /*
+   * The ledger refuses every write (it is DAMAGED); reads are still served.
+   */
+  protobuf_c_boolean writes_refused;
+  /*
+   * How long the check took (CHECKED and DAMAGED), or has been running (CHECKING), in milliseconds.
+   */
+  int64_t duration_millis;
+  /*
+   * The check was the full one (every table and index together, page accounting included): the admin
+   * call CheckIntegrity and `gainsayd --check`. The background check after an unclean stop checks each
+   * table with its indexes.
+   */
+  protobuf_c_boolean full;
+};
+#define GAINSAY__V1__INTEGRITY_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__integrity_report__descriptor) \
+    , GAINSAY__V1__INTEGRITY_STATE__INTEGRITY_STATE_UNSPECIFIED, 0, 0, 0,NULL, 0, 0, 0 }
 
 
 /* Gainsay__V1__DescribeRequest methods */
@@ -235,6 +298,25 @@ Gainsay__V1__HealthResponse *
 void   gainsay__v1__health_response__free_unpacked
                      (Gainsay__V1__HealthResponse *message,
                       ProtobufCAllocator *allocator);
+/* Gainsay__V1__IntegrityReport methods */
+void   gainsay__v1__integrity_report__init
+                     (Gainsay__V1__IntegrityReport         *message);
+size_t gainsay__v1__integrity_report__get_packed_size
+                     (const Gainsay__V1__IntegrityReport   *message);
+size_t gainsay__v1__integrity_report__pack
+                     (const Gainsay__V1__IntegrityReport   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__integrity_report__pack_to_buffer
+                     (const Gainsay__V1__IntegrityReport   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__IntegrityReport *
+       gainsay__v1__integrity_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__integrity_report__free_unpacked
+                     (Gainsay__V1__IntegrityReport *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Gainsay__V1__DescribeRequest_Closure)
@@ -251,6 +333,9 @@ typedef void (*Gainsay__V1__HealthRequest_Closure)
                   void *closure_data);
 typedef void (*Gainsay__V1__HealthResponse_Closure)
                  (const Gainsay__V1__HealthResponse *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__IntegrityReport_Closure)
+                 (const Gainsay__V1__IntegrityReport *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -289,12 +374,14 @@ void gainsay__v1__meta__health(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    gainsay__v1__streaming_kind__descriptor;
+extern const ProtobufCEnumDescriptor    gainsay__v1__integrity_state__descriptor;
 extern const ProtobufCEnumDescriptor    gainsay__v1__serving_status__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__describe_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__describe_response__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__method_info__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__health_response__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__integrity_report__descriptor;
 extern const ProtobufCServiceDescriptor gainsay__v1__meta__descriptor;
 
 PROTOBUF_C__END_DECLS
