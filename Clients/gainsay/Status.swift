@@ -28,7 +28,9 @@ struct Status: AsyncParsableCommand {
             "gainsayd at \(connection.endpoint) is up, but you (\(caller.actor?.userName ?? "?"), uid "
             + "\(caller.actor?.uid ?? 0)) have no role on it: ask its administrator for one (docs/OPERATIONS.md)")
       }
-      let healthStatus = try await session.call(MetaService.health, HealthRequest())
+      var healthRequest = HealthRequest()
+      healthRequest.includeIntegrity = true
+      let healthStatus = try await session.call(MetaService.health, healthRequest)
       let description = try await session.call(MetaService.describe, DescribeRequest())
       if connection.json {
         let object = JSONValue.object([

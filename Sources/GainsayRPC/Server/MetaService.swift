@@ -35,7 +35,7 @@ struct BuiltInMetaService: RPCService {
     router.registerInline(MetaService.health) { request in
       var response = HealthResponse()
       response.status = request.service.isEmpty || served.contains(request.service) ? .serving : .serviceUnknown
-      if response.status == .serving { healthDetails(&response) }
+      if response.status == .serving && request.includeIntegrity { healthDetails(&response) }
       return response
     }
   }

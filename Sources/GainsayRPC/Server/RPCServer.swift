@@ -32,8 +32,8 @@ public final class RPCServer: Sendable {
   /// - Parameters:
   ///   - services: the services to serve besides the built-in `gainsay.v1.Meta`.
   ///   - access: how connections are classed and calls authorized, before any request is decoded.
-  ///   - healthDetails: adds what the application knows to each `Meta/Health` answer (e.g. the ledger's
-  ///     integrity); runs on the event loop, so it must only read memory.
+  ///   - healthDetails: adds what the application knows to a `Meta/Health` answer that asks for it
+  ///     (`include_integrity`, the ledger's integrity); runs on the event loop, so it must only read memory.
   public init(
     configuration: RPCServerConfiguration,
     services: [any RPCService],

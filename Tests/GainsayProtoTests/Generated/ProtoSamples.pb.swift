@@ -2227,6 +2227,7 @@ enum ProtoSamples {
     {
       var sample = HealthRequest()
       sample.service = "Рамзан Кадыров: «У нас нет геев» — 🏳️‍🌈 é ü 中文 ﷽"
+      sample.includeIntegrity = true
       return Sample(
         value: sample,
         pythonEncoding: [
@@ -2234,9 +2235,10 @@ enum ProtoSamples {
           128, 208, 190, 208, 178, 58, 32, 194, 171, 208, 163, 32, 208, 189, 208, 176, 209, 129, 32, 208, 189, 208, 181, 209,
           130, 32, 208, 179, 208, 181, 208, 181, 208, 178, 194, 187, 32, 226, 128, 148, 32, 240, 159, 143, 179, 239, 184, 143,
           226, 128, 141, 240, 159, 140, 136, 32, 195, 169, 32, 195, 188, 32, 228, 184, 173, 230, 150, 135, 32, 239, 183, 189,
+          16, 1,
         ],
         pythonJSON: #"""
-          {"service": "\u0420\u0430\u043c\u0437\u0430\u043d \u041a\u0430\u0434\u044b\u0440\u043e\u0432: \u00ab\u0423 \u043d\u0430\u0441 \u043d\u0435\u0442 \u0433\u0435\u0435\u0432\u00bb \u2014 \ud83c\udff3\ufe0f\u200d\ud83c\udf08 \u00e9 \u00fc \u4e2d\u6587 \ufdfd"}
+          {"includeIntegrity": true, "service": "\u0420\u0430\u043c\u0437\u0430\u043d \u041a\u0430\u0434\u044b\u0440\u043e\u0432: \u00ab\u0423 \u043d\u0430\u0441 \u043d\u0435\u0442 \u0433\u0435\u0435\u0432\u00bb \u2014 \ud83c\udff3\ufe0f\u200d\ud83c\udf08 \u00e9 \u00fc \u4e2d\u6587 \ufdfd"}
           """#)
     }(),
     {

@@ -462,7 +462,7 @@ const ProtobufCMessageDescriptor gainsay__v1__method_info__descriptor =
   (ProtobufCMessageInit) gainsay__v1__method_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__health_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor gainsay__v1__health_request__field_descriptors[2] =
 {
   {
     "service",
@@ -476,14 +476,27 @@ static const ProtobufCFieldDescriptor gainsay__v1__health_request__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "include_integrity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__HealthRequest, include_integrity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__health_request__field_indices_by_name[] = {
+  1,   /* field[1] = include_integrity */
   0,   /* field[0] = service */
 };
 static const ProtobufCIntRange gainsay__v1__health_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__health_request__descriptor =
 {
@@ -493,7 +506,7 @@ const ProtobufCMessageDescriptor gainsay__v1__health_request__descriptor =
   "Gainsay__V1__HealthRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__HealthRequest),
-  1,
+  2,
   gainsay__v1__health_request__field_descriptors,
   gainsay__v1__health_request__field_indices_by_name,
   1,  gainsay__v1__health_request__number_ranges,

@@ -286,6 +286,8 @@ public struct MethodInfo: Sendable, Hashable {
 public struct HealthRequest: Sendable, Hashable {
   /// A fully qualified service name, e.g. "gainsay.v1.Ledger"; empty for the server as a whole.
   public var service: String = ""
+  /// Also report the ledger's integrity (HealthResponse.integrity). Without it the answer is the bare status.
+  public var includeIntegrity: Bool = false
 
   /// A message with every field at its default.
   public init() {}
@@ -295,8 +297,9 @@ public struct HealthRequest: Sendable, Hashable {
 public struct HealthResponse: Sendable, Hashable {
   /// `status` (field 1).
   public var status: ServingStatus = .unspecified
-  /// The ledger's integrity: the background check after an unclean stop, its progress and its outcome.
-  /// Unset on a server without a ledger of its own to check (e.g. a daemon on PostgreSQL).
+  /// The ledger's integrity, when asked (include_integrity): the background check after an unclean stop,
+  /// its progress and its outcome. Unset on a server without a ledger of its own to check (e.g. a daemon
+  /// on PostgreSQL).
   public var integrity: IntegrityReport? = nil
 
   /// A message with every field at its default.
@@ -529,10 +532,12 @@ extension HealthRequest: CBridgedMessage {
   init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
     self.init()
     self.service = try bridgeString(c.pointee.service, field: "gainsay.v1.HealthRequest.service")
+    self.includeIntegrity = c.pointee.include_integrity != 0
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
     c.pointee.service = arena.cString(service)
+    c.pointee.include_integrity = includeIntegrity ? 1 : 0
   }
 }
 
@@ -541,6 +546,7 @@ extension HealthRequest: ProtoJSONEncodable {
   public var jsonValue: JSONValue {
     var fields: [(String, JSONValue)] = []
     if !service.isEmpty { fields.append(("service", .string(service))) }
+    if includeIntegrity { fields.append(("includeIntegrity", .bool(true))) }
     return .object(fields)
   }
 }
@@ -555,6 +561,7 @@ extension HealthRequest: ProtoJSONDecodable {
       let fieldPath = path + "." + jsonKey
       switch jsonKey {
       case "service": self.service = try json.stringValue(at: fieldPath)
+      case "includeIntegrity", "include_integrity": self.includeIntegrity = try json.boolValue(at: fieldPath)
       default: continue
       }
     }

@@ -145,10 +145,14 @@ struct  Gainsay__V1__HealthRequest
    * A fully qualified service name, e.g. "gainsay.v1.Ledger"; empty for the server as a whole.
    */
   char *service;
+  /*
+   * Also report the ledger's integrity (HealthResponse.integrity). Without it the answer is the bare status.
+   */
+  protobuf_c_boolean include_integrity;
 };
 #define GAINSAY__V1__HEALTH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__health_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Gainsay__V1__HealthResponse
@@ -156,8 +160,9 @@ struct  Gainsay__V1__HealthResponse
   ProtobufCMessage base;
   Gainsay__V1__ServingStatus status;
   /*
-   * The ledger's integrity: the background check after an unclean stop, its progress and its outcome.
-   * Unset on a server without a ledger of its own to check (e.g. a daemon on PostgreSQL).
+   * The ledger's integrity, when asked (include_integrity): the background check after an unclean stop,
+   * its progress and its outcome. Unset on a server without a ledger of its own to check (e.g. a daemon
+   * on PostgreSQL).
    */
   Gainsay__V1__IntegrityReport *integrity;
 };
