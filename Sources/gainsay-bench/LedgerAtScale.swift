@@ -301,17 +301,31 @@ struct LedgerAtScale {
   }
 
   /// Stops the daemon, starts it again on the same store, and times until it answers Health: after a
-  /// graceful stop (the sealed file skips the full check), and after kill -9 (the check runs).
+  /// graceful stop (the sealed file needs no check), and after kill -9 (the check runs in the background;
+  /// the first call does not wait for it).
   func startupTimes() async throws -> [Figure] {
     let graceful = try await daemon.restart(signal: SIGTERM).seconds * 1_000
     let crashed = try await daemon.restart(signal: SIGKILL).seconds * 1_000
+    // The check that follows, while the daemon serves: how long until Health says it is done.
+    let client = try await RPCClient.connect(socketPath: daemon.socket)
+    var request = HealthRequest()
+    request.includeIntegrity = true
+    var report = try await client.call(MetaService.health, request).integrity
+    while report?.state == .checking {
+      try await Task.sleep(for: .milliseconds(100))
+      report = try await client.call(MetaService.health, request).integrity
+    }
+    await client.close()
     return [
       Figure(
         name: "startup with the ledger above after a graceful stop (launch → first Health answered)",
         value: graceful, unit: "ms", target: "≤ 300", met: graceful <= 300),
       Figure(
-        name: "startup after kill -9 (the full integrity check runs first)", value: crashed, unit: "ms",
-        target: "—", met: true),
+        name: "first call served after kill -9 (the integrity check then runs in the background)", value: crashed,
+        unit: "ms", target: "≤ 1,000", met: crashed <= 1_000),
+      Figure(
+        name: "… the background integrity check after it (\(report?.tablesTotal ?? 0) tables, \(report?.state.protoName ?? "no report"))",
+        value: Double(report?.durationMillis ?? 0), unit: "ms", target: "—", met: report?.state == .checked),
     ]
   }
 }
