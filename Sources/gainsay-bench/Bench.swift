@@ -31,31 +31,56 @@ enum Bench {
       print(try WireClient.measureHealth(path: arguments[2], count: count))
       return
     }
+    if arguments.contains("--help") || arguments.contains("-h") {
+      print(usage)
+      return
+    }
     if let unknown = unknownArgument(arguments) {
       FileHandle.standardError.write(
-        Data(
-          """
-          gainsay-bench: \(unknown == "--help" || unknown == "-h" ? "usage" : "unknown argument \(unknown)"):
-            gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only] [--no-report]
-                          [--ledger DIR] [--store postgres://…]
-            gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
-
-          """.utf8))
-      exit(unknown == "--help" || unknown == "-h" ? 0 : 64)
+        Data("gainsay-bench: unknown argument \(unknown) (gainsay-bench --help lists them)\n".utf8))
+      exit(64)
     }
     // Measured calls resume on the event loop that read their reply, as in any lean client.
     EventLoopExecutor.install()
     try await run(arguments)
   }
 
-  /// The first argument that is neither a known flag nor the value of an option, if any: a full run
-  /// takes minutes, so a mistyped flag must not start one.
+  static let usage = """
+    usage: gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only]
+                         [--no-report] [--ledger DIR] [--store postgres://…]
+           gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
+
+    Starts its own gainsayd (the one built beside it) on a temporary socket and store and measures, in
+    one run, the floor (a raw Unix-socket round trip), the unary calls over our framing and over gRPC,
+    an import, search and listing at scale, reports, memory, and restarts. See docs/BENCHMARKS.md.
+
+      --quick            2,000 calls and 20,000 claims instead of 20,000 and 1,000,000
+      --claims N         the ledger's size for the figures at scale
+      --searches N       how many searches are timed (1,000; 200 with --quick)
+      --json FILE        also write every figure as JSON
+      --keep             keep the ledger (its path goes to standard error)
+      --scale-only       skip the unary calls
+      --no-report        skip the report fixture and its reports
+      --ledger DIR       measure a kept ledger instead of importing one
+      --store URL        the ledger in PostgreSQL (an empty database), served by three daemons
+      --report-only      build only the report fixture and time its reports
+      --report-claims N  the report fixture's claims (10,000; 1,000 with --quick)
+      --report-runs N    how many times each report is timed (3)
+      -h, --help         print this
+    """
+
+  /// The first argument that is neither a known flag nor the value of an option, or a count that is not
+  /// a positive number, if any: a full run takes minutes, so a mistyped flag must not start one.
   static func unknownArgument(_ arguments: [String]) -> String? {
     let flags: Set = ["--quick", "--keep", "--scale-only", "--no-report", "--report-only"]
     let options: Set = ["--claims", "--searches", "--json", "--ledger", "--report-claims", "--report-runs", "--store"]
+    let counts: Set = ["--claims", "--searches", "--report-claims", "--report-runs"]
     var index = 1
     while index < arguments.count {
       if options.contains(arguments[index]) && index + 1 < arguments.count {
+        if counts.contains(arguments[index]), (Int(arguments[index + 1]) ?? 0) <= 0 {
+          return "\(arguments[index]) \(arguments[index + 1]) (a positive whole number is needed)"
+        }
         index += 2
       } else if flags.contains(arguments[index]) {
         index += 1
