@@ -82,18 +82,13 @@ final class ConnectionRoom: ChannelInboundHandler, Sendable {
     context.fireChannelInactive()
   }
 
-  /// A connection error (the HTTP/2 handler has sent its GOAWAY): the connection closes, as RFC 9113
-  /// section 5.4.1 requires, once what is written is flushed. Stream errors reach this pipeline too,
-  /// for historical reasons: the HTTP/2 handler has reset that stream alone, and the connection stays
-  /// (as grpc-swift's server decides).
+  /// An error reaching the connection's pipeline: the connection closes, as RFC 9113 section 5.4.1
+  /// requires after a connection error, once what is written is flushed. swift-nio-http2 1.46 reports
+  /// stream errors here too, with the same error types as connection errors, so a stream error also
+  /// closes the connection (its other calls end with it): safe, if harsher than needed.
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    switch error {
-    case is NIOHTTP2Errors.StreamError, is NIOHTTP2Errors.NoSuchStream:
-      return
-    default:
-      context.flush()
-      context.close(promise: nil)
-    }
+    context.flush()
+    context.close(promise: nil)
   }
 
   private func release(with error: (any Error)?) {
