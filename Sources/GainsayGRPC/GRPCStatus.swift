@@ -39,7 +39,7 @@ enum GRPCStatus {
       if byte >= 0x20 && byte <= 0x7e && byte != UInt8(ascii: "%") {
         encoded.unicodeScalars.append(Unicode.Scalar(byte))
       } else {
-        encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        encoded += String(format: "%%%02X", byte)
       }
     }
     return encoded
@@ -81,11 +81,5 @@ enum GRPCStatus {
     ProtoWire.writeStringField(1, typeURL, to: &any)
     ProtoWire.writeBytesField(2, value, to: &any)
     return any
-  }
-}
-
-extension String {
-  fileprivate func leftPadded(to width: Int) -> String {
-    count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }

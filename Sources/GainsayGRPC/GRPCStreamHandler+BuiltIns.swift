@@ -28,15 +28,10 @@ extension GRPCStreamHandler {
       // The current status now; NOT_SERVING and the end when the server drains (the stream's drain).
       sendBytes(GRPCHealth.response(health.status(of: service, draining: draining) ?? .serviceUnknown), isLast: false)
       isHealthWatch = true
-      if draining { drainHealthWatch() }
+      if draining { drain() }
       return
     }
     logEnd(code: .ok)
-  }
-
-  private func drainHealthWatch() {
-    sendBytes(GRPCHealth.response(.notServing), isLast: false)
-    end(ServerCall.drained.status)
   }
 
   /// Whether the next reflection answer may be written now: not while the stream (or the socket) holds

@@ -309,7 +309,7 @@ final class GRPCStreamHandler: ChannelInboundHandler {
 
   /// Ends at once what the drain does not wait for: a request still arriving, reflection, health Watch
   /// (NOT_SERVING first). A running call is the drain's to end (``GRPCConnection/beginDraining()``).
-  private func drain() {
+  func drain() {
     guard !ended else { return }
     if isHealthWatch { sendBytes(GRPCHealth.response(.notServing), isLast: false) }
     if case .receiving = phase {

@@ -152,7 +152,7 @@ public final class SQLiteLedgerStore: LedgerStore {
       integrity.finish(problems: problems)
       return integrity.report
     } catch {
-      integrity.abandon(previous: previous.state == .checking && !full ? .checking : previous.state)
+      integrity.abandon(previous: previous.state)
       throw error
     }
   }
