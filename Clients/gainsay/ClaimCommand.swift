@@ -21,6 +21,8 @@ struct ClaimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Log a claim; prints the new id.",
       discussion: """
+        Claims already logged with the same or nearly the same words (of any speaker) are named in a note on standard error: the daemon searches for near repeats just after the claim is stored, and `claim add` waits up to 200 ms for that search (`gainsay claim show` lists what it found later).
+
         --speaker takes an id, a name or an alias; a close misspelling of one speaker's name is taken to mean them, with a note. --add-speaker adds the speaker when nobody has that name, but refuses (exit 70) when someone has a close name, in case it is a misspelling: pass their id, or --new to add the new speaker anyway.
 
         EXAMPLES:
@@ -66,10 +68,20 @@ struct ClaimCommand: AsyncParsableCommand {
         var request = CreateClaimRequest()
         request.claim = claim
         let response = try await session.call(LedgerService.createClaim, request)
-        for similar in response.similarClaims {
+        let id = response.claim?.id ?? ""
+        var similar = response.similarClaims
+        // Near repeats are searched for after the reply: wait briefly for them, so a person sees the note.
+        var repeats = ListClaimRepeatsRequest()
+        repeats.claimID = id
+        repeats.waitMs = 200
+        if let found = try? await session.call(LedgerService.listClaimRepeats, repeats) {
+          let known = Set(similar.compactMap { $0.claim?.id })
+          similar += found.similarClaims.filter { !known.contains($0.claim?.id ?? "") }
+        }
+        for entry in similar {
           Output.error(
-            "gainsay: note: already logged as \(similar.claim?.id ?? "?") (\(Int(similar.similarity * 100))% similar); "
-              + "consider: gainsay link \(response.claim?.id ?? "") \(similar.claim?.id ?? "") --relation repeats")
+            "gainsay: note: already logged as \(entry.claim?.id ?? "?") (\(Int(entry.similarity * 100))% similar); "
+              + "consider: gainsay link \(id) \(entry.claim?.id ?? "") --relation repeats")
         }
         if connection.json { Output.json(response.claim ?? Claim()) } else { Output.line(response.claim?.id ?? "") }
       }

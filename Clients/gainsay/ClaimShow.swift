@@ -11,7 +11,7 @@ extension ClaimCommand {
       discussion: """
         Shows the claim's active links (from it, and to it from other claims) with their quotes, and its active verdicts with their explanations; --withdrawn adds the withdrawn ones. A contradicts or supports link without a quote is marked [unquoted].
 
-        --json prints one object: the claim's fields (proto JSON names, e.g. speakerName) plus "links", each with id, relation, state, withdrawalReason, quote (exact, prefix, suffix, start, end; null when unquoted), unquoted, unverified, note, createdBy, createTime and either "source" (id, title, outlet, url, publishedOn) or "claim" (id, text, speakerId, speakerName), and "verdicts", each with id, rating, ratingValue, explanation, reviewer (the Unix account that recorded it), signedBy (the name it is signed with), externalReviewer, reviewUrl, createTime, state and withdrawalReason.
+        --json prints one object: the claim's fields (proto JSON names, e.g. speakerName) plus "links", each with id, relation, state, withdrawalReason, quote (exact, prefix, suffix, start, end; null when unquoted), unquoted, unverified, note, createdBy, createTime and either "source" (id, title, outlet, url, publishedOn) or "claim" (id, text, speakerId, speakerName), and "repeats" (claims found to resemble it after it was logged, best first), each with id, similarity (0..1), text, speakerId, speakerName and state; and "verdicts", each with id, rating, ratingValue, explanation, reviewer (the Unix account that recorded it), signedBy (the name it is signed with), externalReviewer, reviewUrl, createTime, state and withdrawalReason.
 
         EXAMPLES:
           gainsay claim show clm_1
@@ -31,16 +31,22 @@ extension ClaimCommand {
         links.includeWithdrawn = withdrawn
         let evidence = try await session.evidence(try await session.allLinks(links), seenFrom: claim.id)
         let verdicts = try await session.verdicts(of: claim.id, includingWithdrawn: withdrawn)
+        var repeatsRequest = ListClaimRepeatsRequest()
+        repeatsRequest.claimID = claim.id
+        let repeats = try await session.call(LedgerService.listClaimRepeats, repeatsRequest).similarClaims
         if connection.json {
           return Output.json(
             claim,
-            adding: [("links", .array(evidence.map(\.json))), ("verdicts", .array(verdicts.map(\.evidenceJSON)))])
+            adding: [
+              ("links", .array(evidence.map(\.json))), ("verdicts", .array(verdicts.map(\.evidenceJSON))),
+              ("repeats", .array(repeats.map(\.repeatJSON))),
+            ])
         }
-        show(claim, evidence, verdicts)
+        show(claim, evidence, verdicts, repeats)
       }
     }
 
-    private func show(_ claim: Claim, _ evidence: [Evidence], _ verdicts: [Verdict]) {
+    private func show(_ claim: Claim, _ evidence: [Evidence], _ verdicts: [Verdict], _ repeats: [SimilarClaim]) {
       Output.line(Output.bold("“\(claim.text)”"))
       Output.record([
         ("id", claim.id), ("speaker", claim.speakerLabel),
@@ -73,6 +79,26 @@ extension ClaimCommand {
         if !verdict.explanation.isEmpty { Output.line("    \(verdict.explanation)") }
         if !verdict.reviewURL.isEmpty { Output.line("    published: <\(verdict.reviewURL)>") }
       }
+      if !repeats.isEmpty { Output.line() }
+      for entry in repeats {
+        let other = entry.claim ?? Claim()
+        let state = other.state == .retracted ? " " + Output.red("[retracted]") : ""
+        Output.line(
+          "resembles \(Output.dim(other.id)) (\(Int(entry.similarity * 100))% similar) \(other.speakerLabel)\(state)")
+        Output.line("    “\(Output.short(other.text, 160))”")
+      }
     }
+  }
+}
+
+extension SimilarClaim {
+  /// A repeat as `claim show --json` lists it.
+  var repeatJSON: JSONValue {
+    let other = claim ?? Claim()
+    return .object([
+      ("id", .string(other.id)), ("similarity", .number(similarity)), ("text", .string(other.text)),
+      ("speakerId", .string(other.speakerID)), ("speakerName", .string(other.speakerName)),
+      ("state", .string(other.state == .retracted ? "retracted" : "active")),
+    ])
   }
 }

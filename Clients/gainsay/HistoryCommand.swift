@@ -74,6 +74,11 @@ struct HistoryCommand: AsyncParsableCommand {
     if !event.reason.isEmpty { Output.line("    why: \(event.reason)") }
     if event.action == .create || event.action == .import {
       for line in summary(event.after) { Output.line("    \(line)") }
+    } else if event.action == .repeatsFound {
+      for found in event.repeats {
+        Output.line("    resembles \(found.claimID) (\(Int(found.similarity * 100))% similar)")
+      }
+      return
     } else {
       for change in AuditDiff.changes(event) { Output.line("    \(change.description)") }
     }

@@ -29,6 +29,7 @@ extension AuditDraft {
     event.action = action
     event.reason = reason
     event.relatedIds = relatedIDs
+    event.repeats = repeats
     (event.resourceType, event.resourceID) = after.typeAndID
     event.before = before?.audited
     event.after = after.audited
@@ -37,7 +38,8 @@ extension AuditDraft {
 
   /// The revision a claim's change records beside its audit `event`; nil if the event is not a claim's.
   public func claimRevision(of event: AuditEvent) -> ClaimRevision? {
-    guard case .claim(let claim)? = event.after?.kind else { return nil }
+    // Finding repeats changes nothing in the claim.
+    guard event.action != .repeatsFound, case .claim(let claim)? = event.after?.kind else { return nil }
     var revision = ClaimRevision()
     revision.claimID = claim.id
     revision.revision = claim.revision

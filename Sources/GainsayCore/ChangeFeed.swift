@@ -100,5 +100,7 @@ extension ChangeEvent {
     resourceType = event.resourceType
     resourceID = event.resourceID
     resource = event.after
+    relatedIds = event.relatedIds
+    repeats = event.repeats
   }
 }

@@ -8,44 +8,25 @@ extension Ledger {
     guard let input = request.claim else { throw LedgerError.invalid("claim", "is required") }
     var claim = try validated(input, field: "claim")
     claim.speakerID = try await liveSpeakerID(claim.speakerID, field: "claim.speaker_id")
-    // Look for repeats before the new claim is in the index. (The write checks that the speaker exists.)
-    let similar = try await similarClaims(to: claim.text)
+    // Its exact repeats, looked for before it is written; near ones are searched for after the reply.
+    let exact = try await exactRepeats(of: claim)
     claim.id = ResourceID.make("clm")
     claim.state = .active
     claim.revision = 1
     claim.createTime = timestamp
     claim.updateTime = claim.createTime
     try await commit(claim, draft(caller, "CreateClaim", .create))
+    repeats.ring()
     // As stored: a new claim has no evidence and no verdict yet.
     claim.evidence = EvidenceCounts()
     var response = CreateClaimResponse()
     response.claim = claim
-    response.similarClaims = similar
+    response.similarClaims = exact
     return response
   }
 
-  /// Existing claims (of any speaker) whose normalised text matches or nearly matches `text`.
+  /// How similar (``Similarity/score(_:_:)``) a claim must be to another to be reported as its repeat.
   public static let similarityThreshold = 0.6
-
-  func similarClaims(to text: String) async throws -> [SimilarClaim] {
-    var found: [(id: String, score: Double)] = []
-    let fingerprint = Similarity.Fingerprint(text)
-    for candidate in try await store.claimCandidates(similarTo: text, limit: 25) {
-      let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
-      guard score >= Self.similarityThreshold else { continue }
-      found.append((candidate.id, score))
-    }
-    // Candidates are bare records: the few shown are read in full, with their evidence and verdict.
-    var similar: [SimilarClaim] = []
-    for (id, score) in found.sorted(by: { $0.score > $1.score }).prefix(5) {
-      guard let claim = try await store.get(Claim.self, id: id) else { continue }
-      var entry = SimilarClaim()
-      entry.claim = claim
-      entry.similarity = score
-      similar.append(entry)
-    }
-    return similar
-  }
 
   func validated(_ input: Claim, field: String) throws -> Claim {
     var claim = Claim()

@@ -12,6 +12,8 @@ public struct Ledger: Sendable {
   public let configuration: LedgerConfiguration
   /// Imports in progress.
   public let imports = ImportSessions()
+  /// Wakes the background search for repeats (``searchRepeats(poll:report:)``).
+  public let repeats = RepeatSearch()
   let now: @Sendable () -> Date
 
   public init(

@@ -9,6 +9,8 @@ public struct AuditDraft: Sendable {
   public var time: Timestamp
   /// Other resources the same change touches (``AuditEvent/relatedIds``).
   public var relatedIDs: [String] = []
+  /// REPEATS_FOUND: the claims found, best first (``AuditEvent/repeats``).
+  public var repeats: [ClaimRepeat] = []
 
   public init(actor: UnixUser, method: String, action: AuditAction, reason: String = "", time: Timestamp) {
     self.actor = actor
@@ -113,6 +115,18 @@ public protocol LedgerStore: Sendable {
 
   /// Audit events in sequence order.
   func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+
+  /// The audit sequence the background search for repeats (``Ledger/searchRepeats(report:)``) has
+  /// searched through: the claims created by later events are still to be searched.
+  func repeatSearchMark() async throws -> Int64
+
+  /// Records what the search for repeats found in the claims created by the events after `searched` up
+  /// to `through`: a REPEATS_FOUND event for each claim in `found` (its `before` and `after` are the
+  /// claim as it stands), and the mark moved to `through`, in one transaction. Writes nothing and
+  /// returns nil when the mark is no longer at `searched` (another daemon recorded them first).
+  func recordRepeats(
+    _ found: [(claimID: String, audit: AuditDraft)], searched: Int64, through: Int64
+  ) async throws -> [AuditEvent]?
 
   /// Ranked full-text search.
   func search(_ search: LedgerSearch) async throws -> [SearchHit]

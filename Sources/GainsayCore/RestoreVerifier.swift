@@ -247,7 +247,7 @@ public struct RestoreVerifier {
             entry.line, "audit_event.action", "the history of \(event.resourceID) must begin with its creation")
         }
       } else {
-        guard event.before != nil, [.update, .retract, .withdraw, .merge].contains(event.action) else {
+        guard event.before != nil, [.update, .retract, .withdraw, .merge, .repeatsFound].contains(event.action) else {
           throw Self.broken(
             entry.line, "audit_event.action", "\(event.resourceID) was created once; later events change it")
         }

@@ -75,6 +75,9 @@ extension PostgresLedgerStore {
             \(Data(record.serializedBytes())))
           """)
       }
+      // The restored claims were searched for repeats in the ledger they come from.
+      try await tx.db.run(
+        "UPDATE repeat_search SET searched_through = (SELECT coalesce(max(sequence), 0) FROM audit_event) WHERE id = 1")
       if let last = restore.auditEvents.map(\.sequence).max() {
         try await tx.db.run("SELECT pg_notify(\(Self.channel), \(String(last)))")
       }

@@ -170,7 +170,15 @@ extension PostgresLedgerStore {
         // The folded words written (`=` forms), for "did you mean".
         "CREATE TABLE search_word (word text COLLATE \"C\" PRIMARY KEY)",
       ]
-    )
+    ),
+    (
+      2, "repeats searched after CreateClaim answers",
+      [
+        // The claims written so far had their repeats searched before their CreateClaim answered.
+        "CREATE TABLE repeat_search (id integer PRIMARY KEY CHECK (id = 1), searched_through bigint NOT NULL)",
+        "INSERT INTO repeat_search SELECT 1, coalesce(max(sequence), 0) FROM audit_event",
+      ]
+    ),
   ]
 
   /// Brings the schema up to date, under the migration lock.

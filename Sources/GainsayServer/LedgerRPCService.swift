@@ -32,6 +32,7 @@ public struct LedgerRPCService: RPCService {
     unary(&router, LedgerService.updateClaim) { try await ledger.updateClaim($0, caller: $1) }
     unary(&router, LedgerService.retractClaim) { try await ledger.retractClaim($0, caller: $1) }
     unary(&router, LedgerService.listClaimRevisions) { try await ledger.listClaimRevisions($0, caller: $1) }
+    unary(&router, LedgerService.listClaimRepeats) { try await ledger.listClaimRepeats($0, caller: $1) }
     unary(&router, LedgerService.createSource) { try await ledger.createSource($0, caller: $1) }
     unary(&router, LedgerService.getSource) { try await ledger.getSource($0, caller: $1) }
     unary(&router, LedgerService.listSources) { try await ledger.listSources($0, caller: $1) }

@@ -63,6 +63,9 @@ extension SQLiteLedgerStore {
         ).execute(
           arguments: [event.sequence, event.resourceID, event.actor?.uid ?? 0, Data(record.serializedBytes())])
       }
+      // The restored claims were searched for repeats in the ledger they come from.
+      try db.execute(
+        sql: "UPDATE repeat_search SET searched_through = (SELECT ifnull(max(sequence), 0) FROM audit_event) WHERE id = 1")
     }
     auditClock.reset()
     wordCounts.withLock { $0 = WordCounts() }

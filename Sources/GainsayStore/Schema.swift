@@ -191,6 +191,17 @@ enum Schema {
             BEGIN UPDATE speaker_names_version SET version = version + 1; END;
           """)
     }
+    migrator.registerMigration("v7: repeats searched after CreateClaim answers") { db in
+      // The claims written so far had their repeats searched before their CreateClaim answered.
+      try db.execute(
+        sql: """
+          CREATE TABLE repeat_search (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            searched_through INTEGER NOT NULL
+          ) STRICT;
+          INSERT INTO repeat_search SELECT 1, ifnull(max(sequence), 0) FROM audit_event;
+          """)
+    }
     return migrator
   }
 

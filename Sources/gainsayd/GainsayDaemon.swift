@@ -108,6 +108,11 @@ struct GainsayDaemon: AsyncParsableCommand {
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
       .init(service: RPCServerService(server: daemon.server, grpc: daemon.grpcServer, logger: logger))
     ]
+    services.append(
+      .init(
+        service: RepeatSearchService(
+          ledger: daemon.ledger, poll: daemon.follower == nil ? nil : .seconds(1), logger: logger),
+        successTerminationBehavior: .ignore))
     if let follower = daemon.follower {
       // Ends with the server: when the server stops, the group cancels the follower.
       services.append(.init(service: ChangeFeedService(follower: follower), successTerminationBehavior: .ignore))

@@ -43,3 +43,18 @@ struct ChangeFeedService: Service {
     await cancelWhenGracefulShutdown { await follower.run() }
   }
 }
+
+/// Searches new claims for repeats in the background (``Ledger/searchRepeats(poll:report:)``); stops at
+/// graceful shutdown, where a search cut short is resumed at the next start.
+struct RepeatSearchService: Service {
+  let ledger: Ledger
+  /// Set for a shared store: how often to look for the claims other daemons created.
+  let poll: Duration?
+  let logger: Logger
+
+  func run() async throws {
+    await cancelWhenGracefulShutdown {
+      await ledger.searchRepeats(poll: poll) { message in logger.warning("\(message)") }
+    }
+  }
+}

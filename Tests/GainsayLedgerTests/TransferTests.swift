@@ -11,7 +11,7 @@ import Testing
 /// Repeated claims, evidence suggestions, export and online backup, through the real RPC.
 @Suite("repeats, suggestions, export and backup")
 struct TransferTests {
-  @Test("a claim that repeats an existing one comes back with it as a candidate")
+  @Test("a claim's exact repeats come back with CreateClaim; near ones are found after it, and listed")
   func repeatedClaims() async throws {
     try await withLedgerDaemon { client, _ in
       let kadyrov = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov"))
@@ -22,24 +22,81 @@ struct TransferTests {
       _ = try await client.call(
         LedgerService.createClaim, Make.claim("Chechnya is a peaceful republic", speaker: kadyrov.id, said: "2016"))
 
-      // The same words, other case and punctuation, another speaker: identical after normalisation.
+      // The same speaker, the same words in other case and punctuation: an exact repeat, in the reply.
+      let again = try await client.call(
+        LedgerService.createClaim, Make.claim("We don't have any GAYS!", speaker: kadyrov.id, said: "2017-09"))
+      #expect(again.similarClaims.map { $0.claim?.id } == [first.claim?.id])
+      #expect(again.similarClaims.first?.similarity == 1)
+
+      // Another speaker: identical after normalisation, found after the reply.
       let same = try await client.call(
         LedgerService.createClaim, Make.claim("we DON'T have any gays!", speaker: karimov.id, said: "2017-04"))
-      #expect(same.similarClaims.map { $0.claim?.id } == [first.claim?.id])
-      #expect(same.similarClaims.first?.similarity == 1)
+      #expect(same.similarClaims.isEmpty)
+      let sameRepeats = try await repeats(of: same.claim!.id, client)
+      #expect(sameRepeats.searched)
+      #expect(Set(sameRepeats.similarClaims.map { $0.claim!.id }) == [first.claim!.id, again.claim!.id])
+      #expect(sameRepeats.similarClaims.allSatisfy { $0.similarity == 1 })
 
       // Nearly the same.
       let near = try await client.call(
         LedgerService.createClaim,
         Make.claim("We simply don't have any gays here", speaker: kadyrov.id, said: "2017-08"))
-      let scores = Dictionary(uniqueKeysWithValues: near.similarClaims.map { ($0.claim!.id, $0.similarity) })
+      #expect(near.similarClaims.isEmpty)
+      let found = try await repeats(of: near.claim!.id, client)
+      let scores = Dictionary(uniqueKeysWithValues: found.similarClaims.map { ($0.claim!.id, $0.similarity) })
       #expect((scores[first.claim!.id] ?? 0) >= 0.6 && (scores[first.claim!.id] ?? 1) < 1)
+      #expect(found.similarClaims.first?.claim?.text.isEmpty == false, "the repeats are read in full")
 
-      // Unrelated text is not flagged.
+      // Unrelated text is not flagged, and the search says it ran.
       let other = try await client.call(
         LedgerService.createClaim, Make.claim("The economy grew last year", speaker: kadyrov.id, said: "2018"))
-      #expect(other.similarClaims.isEmpty)
+      let none = try await repeats(of: other.claim!.id, client)
+      #expect(none.searched && none.similarClaims.isEmpty)
     }
+  }
+
+  @Test("near repeats arrive on Watch as REPEATS_FOUND after the claim's CREATE, and in its history")
+  func repeatsOnWatch() async throws {
+    try await withLedgerDaemon { client, _ in
+      let kadyrov = try await client.call(LedgerService.createSpeaker, Make.speaker("Ramzan Kadyrov"))
+      let first = try await client.call(
+        LedgerService.createClaim, Make.claim("We don't have any gays", speaker: kadyrov.id, said: "2017-07"))
+      var watch = WatchRequest()
+      watch.resourceTypes = [.claim]
+      watch.confirmSubscription = true
+      let stream = client.stream(LedgerService.watch, watch)
+      var events = stream.makeAsyncIterator()
+      #expect(try await events.next()?.subscribed == true)
+      let near = try await client.call(
+        LedgerService.createClaim,
+        Make.claim("We simply don't have any gays here", speaker: kadyrov.id, said: "2017-08"))
+      let created = try await events.next()
+      #expect(created?.action == .create && created?.resourceID == near.claim?.id)
+      let found = try await events.next()
+      #expect(found?.action == .repeatsFound && found?.resourceID == near.claim?.id)
+      #expect(found?.relatedIds == [first.claim!.id])
+      #expect(found?.repeats.first?.claimID == first.claim?.id)
+      #expect((found?.repeats.first?.similarity ?? 0) >= Ledger.similarityThreshold)
+      #expect((found?.sequence ?? 0) > (created?.sequence ?? .max))
+      var history = ListAuditEventsRequest()
+      history.resourceID = near.claim!.id
+      var actions: [AuditAction] = []
+      for try await event in client.stream(LedgerService.listAuditEvents, history) {
+        actions.append(event.action)
+      }
+      #expect(actions == [.create, .repeatsFound])
+      // Finding repeats is no revision of the claim.
+      var revisions = ListClaimRevisionsRequest()
+      revisions.claimID = near.claim!.id
+      #expect(try await client.call(LedgerService.listClaimRevisions, revisions).revisions.count == 1)
+    }
+  }
+
+  private func repeats(of id: String, _ client: RPCClient) async throws -> ListClaimRepeatsResponse {
+    var request = ListClaimRepeatsRequest()
+    request.claimID = id
+    request.waitMs = 2_000
+    return try await client.call(LedgerService.listClaimRepeats, request)
   }
 
   @Test("normalisation and scores")

@@ -66,6 +66,19 @@ repeat_warning() {
     grep -q "already logged as $claim" "$work/warn" && grep -q "relation repeats" "$work/warn" || { cat "$work/warn"; return 1; }
 }
 check "claim add warns about a repeated claim" repeat_warning
+near_repeat() {
+  # Found after the reply, in the background: claim add waits up to 200 ms for it; claim show lists it.
+  local near
+  near=$("$bin/gainsay" claim add "We simply don't have any gays here" --speaker "$speaker" --said 2017-09 2>"$work/near-warn") || return 1
+  for _ in $(seq 50); do
+    "$bin/gainsay" claim show "$near" >"$work/near-show" && grep -q "resembles $claim" "$work/near-show" && break
+    sleep 0.1
+  done
+  grep -q "resembles $claim" "$work/near-show" || { cat "$work/near-warn" "$work/near-show"; return 1; }
+  "$bin/gainsay" claim show "$near" --json |
+    "$json" 'r = {e["id"]: e["similarity"] for e in data[0]["repeats"]}; assert 0.6 <= r["'"$claim"'"] < 1, r'
+}
+check "a near repeat is found after claim add, and claim show lists it" near_repeat
 check "suggest ranks the source with its passage" bash -c "'$bin/gainsay' suggest '$claim' | grep -q '$source' && '$bin/gainsay' suggest '$claim' | grep -q -- '--quote'"
 check "export: JSON Lines of every record" bash -c "'$bin/gainsay' export --audit | '$json' 'kinds = [list(r)[0] for r in data]; assert kinds[0] == \"speaker\" and \"source\" in kinds and \"claimRevision\" in kinds and kinds[-1] == \"auditEvent\", kinds; assert any(r.get(\"source\", {}).get(\"archivedText\") for r in data)'"
 backup_test() {

@@ -61,6 +61,10 @@ public enum LedgerService {
   public static let listClaimRevisions = MethodDescriptor<ListClaimRevisionsRequest, ListClaimRevisionsResponse>(
     service: name, method: "ListClaimRevisions", streaming: .unary)
 
+  /// The claims found, after CreateClaim answered, to resemble a claim; can wait briefly for the search.
+  public static let listClaimRepeats = MethodDescriptor<ListClaimRepeatsRequest, ListClaimRepeatsResponse>(
+    service: name, method: "ListClaimRepeats", streaming: .unary)
+
   /// `gainsay.v1.Ledger/CreateSource`.
   public static let createSource = MethodDescriptor<CreateSourceRequest, Source>(
     service: name, method: "CreateSource", streaming: .unary)
@@ -174,6 +178,7 @@ public enum LedgerService {
     AnyMethodDescriptor(updateClaim),
     AnyMethodDescriptor(retractClaim),
     AnyMethodDescriptor(listClaimRevisions),
+    AnyMethodDescriptor(listClaimRepeats),
     AnyMethodDescriptor(createSource),
     AnyMethodDescriptor(getSource),
     AnyMethodDescriptor(listSources),

@@ -22,6 +22,9 @@ func withLedgerDaemon(
   var logger = Logger(label: "test-ledger")
   logger.logLevel = .critical
   let daemon = try LedgerDaemon(configuration: configuration, logger: logger)
+  // As gainsayd runs it: repeats of new claims are searched for in the background.
+  let repeatSearch = Task { await daemon.ledger.searchRepeats(poll: nil) { _ in } }
+  defer { repeatSearch.cancel() }
   try await withThrowingTaskGroup(of: Void.self) { group in
     let (listening, continuation) = AsyncStream<Void>.makeStream()
     group.addTask { try await daemon.server.run(onListening: { continuation.finish() }) }
@@ -42,6 +45,12 @@ func withLedgerDaemon(
 
 /// Builders for requests, so tests read like a journalist's steps.
 enum Make {
+  static func repeats(of claimID: String) -> ListClaimRepeatsRequest {
+    var request = ListClaimRepeatsRequest()
+    request.claimID = claimID
+    return request
+  }
+
   static func date(_ iso: String) -> PartialDate { PartialDate(iso: iso)! }
 
   static func speaker(_ name: String, aliases: [String] = [], country: String = "RU") -> CreateSpeakerRequest {

@@ -322,7 +322,7 @@ const ProtobufCMessageDescriptor gainsay__v1__resource__descriptor =
   (ProtobufCMessageInit) gainsay__v1__resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[11] =
+static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[12] =
 {
   {
     "sequence",
@@ -456,6 +456,18 @@ static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "repeats",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__AuditEvent, n_repeats),
+    offsetof(Gainsay__V1__AuditEvent, repeats),
+    &gainsay__v1__claim_repeat__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
   4,   /* field[4] = action */
@@ -465,6 +477,7 @@ static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
   3,   /* field[3] = method */
   9,   /* field[9] = reason */
   10,   /* field[10] = related_ids */
+  11,   /* field[11] = repeats */
   6,   /* field[6] = resource_id */
   5,   /* field[5] = resource_type */
   0,   /* field[0] = sequence */
@@ -473,7 +486,7 @@ static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__audit_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
 {
@@ -483,7 +496,7 @@ const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
   "Gainsay__V1__AuditEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__AuditEvent),
-  11,
+  12,
   gainsay__v1__audit_event__field_descriptors,
   gainsay__v1__audit_event__field_indices_by_name,
   1,  gainsay__v1__audit_event__number_ranges,
@@ -644,7 +657,7 @@ const ProtobufCMessageDescriptor gainsay__v1__watch_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__watch_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[8] =
+static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[10] =
 {
   {
     "sequence",
@@ -742,10 +755,36 @@ static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "related_ids",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Gainsay__V1__ChangeEvent, n_related_ids),
+    offsetof(Gainsay__V1__ChangeEvent, related_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "repeats",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__ChangeEvent, n_repeats),
+    offsetof(Gainsay__V1__ChangeEvent, repeats),
+    &gainsay__v1__claim_repeat__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
   3,   /* field[3] = action */
   2,   /* field[2] = actor */
+  8,   /* field[8] = related_ids */
+  9,   /* field[9] = repeats */
   6,   /* field[6] = resource */
   5,   /* field[5] = resource_id */
   4,   /* field[4] = resource_type */
@@ -756,7 +795,7 @@ static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__change_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
 {
@@ -766,14 +805,14 @@ const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
   "Gainsay__V1__ChangeEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__ChangeEvent),
-  8,
+  10,
   gainsay__v1__change_event__field_descriptors,
   gainsay__v1__change_event__field_indices_by_name,
   1,  gainsay__v1__change_event__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__change_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number[7] =
+static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number[8] =
 {
   { "AUDIT_ACTION_UNSPECIFIED", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED", 0 },
   { "AUDIT_ACTION_CREATE", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_CREATE", 1 },
@@ -782,15 +821,17 @@ static const ProtobufCEnumValue gainsay__v1__audit_action__enum_values_by_number
   { "AUDIT_ACTION_WITHDRAW", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_WITHDRAW", 4 },
   { "AUDIT_ACTION_IMPORT", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_IMPORT", 5 },
   { "AUDIT_ACTION_MERGE", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_MERGE", 6 },
+  { "AUDIT_ACTION_REPEATS_FOUND", "GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_REPEATS_FOUND", 7 },
 };
 static const ProtobufCIntRange gainsay__v1__audit_action__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex gainsay__v1__audit_action__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex gainsay__v1__audit_action__enum_values_by_name[8] =
 {
   { "AUDIT_ACTION_CREATE", 1 },
   { "AUDIT_ACTION_IMPORT", 5 },
   { "AUDIT_ACTION_MERGE", 6 },
+  { "AUDIT_ACTION_REPEATS_FOUND", 7 },
   { "AUDIT_ACTION_RETRACT", 3 },
   { "AUDIT_ACTION_UNSPECIFIED", 0 },
   { "AUDIT_ACTION_UPDATE", 2 },
@@ -803,9 +844,9 @@ const ProtobufCEnumDescriptor gainsay__v1__audit_action__descriptor =
   "AuditAction",
   "Gainsay__V1__AuditAction",
   "gainsay.v1",
-  7,
+  8,
   gainsay__v1__audit_action__enum_values_by_number,
-  7,
+  8,
   gainsay__v1__audit_action__enum_values_by_name,
   1,
   gainsay__v1__audit_action__value_ranges,

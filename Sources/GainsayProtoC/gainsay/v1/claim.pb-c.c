@@ -232,6 +232,141 @@ void   gainsay__v1__create_claim_response__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__create_claim_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   gainsay__v1__claim_repeat__init
+                     (Gainsay__V1__ClaimRepeat         *message)
+{
+  static const Gainsay__V1__ClaimRepeat init_value = GAINSAY__V1__CLAIM_REPEAT__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__claim_repeat__get_packed_size
+                     (const Gainsay__V1__ClaimRepeat *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__claim_repeat__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__claim_repeat__pack
+                     (const Gainsay__V1__ClaimRepeat *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__claim_repeat__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__claim_repeat__pack_to_buffer
+                     (const Gainsay__V1__ClaimRepeat *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__claim_repeat__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__ClaimRepeat *
+       gainsay__v1__claim_repeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__ClaimRepeat *)
+     protobuf_c_message_unpack (&gainsay__v1__claim_repeat__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__claim_repeat__free_unpacked
+                     (Gainsay__V1__ClaimRepeat *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__claim_repeat__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__list_claim_repeats_request__init
+                     (Gainsay__V1__ListClaimRepeatsRequest         *message)
+{
+  static const Gainsay__V1__ListClaimRepeatsRequest init_value = GAINSAY__V1__LIST_CLAIM_REPEATS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__list_claim_repeats_request__get_packed_size
+                     (const Gainsay__V1__ListClaimRepeatsRequest *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__list_claim_repeats_request__pack
+                     (const Gainsay__V1__ListClaimRepeatsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__list_claim_repeats_request__pack_to_buffer
+                     (const Gainsay__V1__ListClaimRepeatsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__ListClaimRepeatsRequest *
+       gainsay__v1__list_claim_repeats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__ListClaimRepeatsRequest *)
+     protobuf_c_message_unpack (&gainsay__v1__list_claim_repeats_request__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__list_claim_repeats_request__free_unpacked
+                     (Gainsay__V1__ListClaimRepeatsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   gainsay__v1__list_claim_repeats_response__init
+                     (Gainsay__V1__ListClaimRepeatsResponse         *message)
+{
+  static const Gainsay__V1__ListClaimRepeatsResponse init_value = GAINSAY__V1__LIST_CLAIM_REPEATS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__list_claim_repeats_response__get_packed_size
+                     (const Gainsay__V1__ListClaimRepeatsResponse *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__list_claim_repeats_response__pack
+                     (const Gainsay__V1__ListClaimRepeatsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__list_claim_repeats_response__pack_to_buffer
+                     (const Gainsay__V1__ListClaimRepeatsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__ListClaimRepeatsResponse *
+       gainsay__v1__list_claim_repeats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__ListClaimRepeatsResponse *)
+     protobuf_c_message_unpack (&gainsay__v1__list_claim_repeats_response__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__list_claim_repeats_response__free_unpacked
+                     (Gainsay__V1__ListClaimRepeatsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__list_claim_repeats_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   gainsay__v1__similar_claim__init
                      (Gainsay__V1__SimilarClaim         *message)
 {
@@ -1118,6 +1253,159 @@ const ProtobufCMessageDescriptor gainsay__v1__create_claim_response__descriptor 
   gainsay__v1__create_claim_response__field_indices_by_name,
   1,  gainsay__v1__create_claim_response__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__create_claim_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__claim_repeat__field_descriptors[2] =
+{
+  {
+    "claim_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ClaimRepeat, claim_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "similarity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ClaimRepeat, similarity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__claim_repeat__field_indices_by_name[] = {
+  0,   /* field[0] = claim_id */
+  1,   /* field[1] = similarity */
+};
+static const ProtobufCIntRange gainsay__v1__claim_repeat__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__claim_repeat__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.ClaimRepeat",
+  "ClaimRepeat",
+  "Gainsay__V1__ClaimRepeat",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__ClaimRepeat),
+  2,
+  gainsay__v1__claim_repeat__field_descriptors,
+  gainsay__v1__claim_repeat__field_indices_by_name,
+  1,  gainsay__v1__claim_repeat__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__claim_repeat__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__list_claim_repeats_request__field_descriptors[2] =
+{
+  {
+    "claim_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ListClaimRepeatsRequest, claim_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wait_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ListClaimRepeatsRequest, wait_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__list_claim_repeats_request__field_indices_by_name[] = {
+  0,   /* field[0] = claim_id */
+  1,   /* field[1] = wait_ms */
+};
+static const ProtobufCIntRange gainsay__v1__list_claim_repeats_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__list_claim_repeats_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.ListClaimRepeatsRequest",
+  "ListClaimRepeatsRequest",
+  "Gainsay__V1__ListClaimRepeatsRequest",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__ListClaimRepeatsRequest),
+  2,
+  gainsay__v1__list_claim_repeats_request__field_descriptors,
+  gainsay__v1__list_claim_repeats_request__field_indices_by_name,
+  1,  gainsay__v1__list_claim_repeats_request__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__list_claim_repeats_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__list_claim_repeats_response__field_descriptors[2] =
+{
+  {
+    "searched",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ListClaimRepeatsResponse, searched),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "similar_claims",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gainsay__V1__ListClaimRepeatsResponse, n_similar_claims),
+    offsetof(Gainsay__V1__ListClaimRepeatsResponse, similar_claims),
+    &gainsay__v1__similar_claim__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__list_claim_repeats_response__field_indices_by_name[] = {
+  0,   /* field[0] = searched */
+  1,   /* field[1] = similar_claims */
+};
+static const ProtobufCIntRange gainsay__v1__list_claim_repeats_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__list_claim_repeats_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.ListClaimRepeatsResponse",
+  "ListClaimRepeatsResponse",
+  "Gainsay__V1__ListClaimRepeatsResponse",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__ListClaimRepeatsResponse),
+  2,
+  gainsay__v1__list_claim_repeats_response__field_descriptors,
+  gainsay__v1__list_claim_repeats_response__field_indices_by_name,
+  1,  gainsay__v1__list_claim_repeats_response__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__list_claim_repeats_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor gainsay__v1__similar_claim__field_descriptors[2] =

@@ -261,7 +261,7 @@ const ProtobufCEnumDescriptor gainsay__v1__role__descriptor =
   gainsay__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[38] =
+static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[39] =
 {
   { "GetCaller", &gainsay__v1__get_caller_request__descriptor, &gainsay__v1__caller__descriptor },
   { "CreateSpeaker", &gainsay__v1__create_speaker_request__descriptor, &gainsay__v1__speaker__descriptor },
@@ -277,6 +277,7 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
   { "UpdateClaim", &gainsay__v1__update_claim_request__descriptor, &gainsay__v1__claim__descriptor },
   { "RetractClaim", &gainsay__v1__retract_claim_request__descriptor, &gainsay__v1__claim__descriptor },
   { "ListClaimRevisions", &gainsay__v1__list_claim_revisions_request__descriptor, &gainsay__v1__list_claim_revisions_response__descriptor },
+  { "ListClaimRepeats", &gainsay__v1__list_claim_repeats_request__descriptor, &gainsay__v1__list_claim_repeats_response__descriptor },
   { "CreateSource", &gainsay__v1__create_source_request__descriptor, &gainsay__v1__source__descriptor },
   { "GetSource", &gainsay__v1__get_source_request__descriptor, &gainsay__v1__source__descriptor },
   { "ListSources", &gainsay__v1__list_sources_request__descriptor, &gainsay__v1__list_sources_response__descriptor },
@@ -304,43 +305,44 @@ static const ProtobufCMethodDescriptor gainsay__v1__ledger__method_descriptors[3
 };
 const unsigned gainsay__v1__ledger__method_indices_by_name[] = {
   5,        /* AddSpeakerAlias */
-  36,        /* Backup */
-  32,        /* BeginImport */
-  37,        /* CheckIntegrity */
+  37,        /* Backup */
+  33,        /* BeginImport */
+  38,        /* CheckIntegrity */
   8,        /* CreateClaim */
-  18,        /* CreateLink */
-  14,        /* CreateSource */
+  19,        /* CreateLink */
+  15,        /* CreateSource */
   1,        /* CreateSpeaker */
-  22,        /* CreateVerdict */
-  35,        /* Export */
-  34,        /* FinishImport */
-  31,        /* GenerateReport */
+  23,        /* CreateVerdict */
+  36,        /* Export */
+  35,        /* FinishImport */
+  32,        /* GenerateReport */
   0,        /* GetCaller */
   9,        /* GetClaim */
-  19,        /* GetLink */
-  24,        /* GetRatingScale */
-  15,        /* GetSource */
+  20,        /* GetLink */
+  25,        /* GetRatingScale */
+  16,        /* GetSource */
   2,        /* GetSpeaker */
-  33,        /* ImportRecords */
-  29,        /* ListAuditEvents */
+  34,        /* ImportRecords */
+  30,        /* ListAuditEvents */
+  14,        /* ListClaimRepeats */
   13,        /* ListClaimRevisions */
   10,        /* ListClaims */
-  20,        /* ListLinks */
-  16,        /* ListSources */
+  21,        /* ListLinks */
+  17,        /* ListSources */
   3,        /* ListSpeakers */
-  23,        /* ListVerdicts */
+  24,        /* ListVerdicts */
   7,        /* MergeSpeakers */
   6,        /* RemoveSpeakerAlias */
   12,        /* RetractClaim */
-  26,        /* Search */
-  28,        /* SuggestEvidence */
-  27,        /* SuggestSearch */
+  27,        /* Search */
+  29,        /* SuggestEvidence */
+  28,        /* SuggestSearch */
   11,        /* UpdateClaim */
-  17,        /* UpdateSource */
+  18,        /* UpdateSource */
   4,        /* UpdateSpeaker */
-  30,        /* Watch */
-  21,        /* WithdrawLink */
-  25         /* WithdrawVerdict */
+  31,        /* Watch */
+  22,        /* WithdrawLink */
+  26         /* WithdrawVerdict */
 };
 const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
 {
@@ -349,7 +351,7 @@ const ProtobufCServiceDescriptor gainsay__v1__ledger__descriptor =
   "Ledger",
   "Gainsay__V1__Ledger",
   "gainsay.v1",
-  38,
+  39,
   gainsay__v1__ledger__method_descriptors,
   gainsay__v1__ledger__method_indices_by_name
 };
@@ -465,13 +467,21 @@ void gainsay__v1__ledger__list_claim_revisions(ProtobufCService *service,
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
   service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void gainsay__v1__ledger__list_claim_repeats(ProtobufCService *service,
+                                             const Gainsay__V1__ListClaimRepeatsRequest *input,
+                                             Gainsay__V1__ListClaimRepeatsResponse_Closure closure,
+                                             void *closure_data)
+{
+  assert(service->descriptor == &gainsay__v1__ledger__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void gainsay__v1__ledger__create_source(ProtobufCService *service,
                                         const Gainsay__V1__CreateSourceRequest *input,
                                         Gainsay__V1__Source_Closure closure,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_source(ProtobufCService *service,
                                      const Gainsay__V1__GetSourceRequest *input,
@@ -479,7 +489,7 @@ void gainsay__v1__ledger__get_source(ProtobufCService *service,
                                      void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_sources(ProtobufCService *service,
                                        const Gainsay__V1__ListSourcesRequest *input,
@@ -487,7 +497,7 @@ void gainsay__v1__ledger__list_sources(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__update_source(ProtobufCService *service,
                                         const Gainsay__V1__UpdateSourceRequest *input,
@@ -495,7 +505,7 @@ void gainsay__v1__ledger__update_source(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__create_link(ProtobufCService *service,
                                       const Gainsay__V1__CreateLinkRequest *input,
@@ -503,7 +513,7 @@ void gainsay__v1__ledger__create_link(ProtobufCService *service,
                                       void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_link(ProtobufCService *service,
                                    const Gainsay__V1__GetLinkRequest *input,
@@ -511,7 +521,7 @@ void gainsay__v1__ledger__get_link(ProtobufCService *service,
                                    void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_links(ProtobufCService *service,
                                      const Gainsay__V1__ListLinksRequest *input,
@@ -519,7 +529,7 @@ void gainsay__v1__ledger__list_links(ProtobufCService *service,
                                      void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__withdraw_link(ProtobufCService *service,
                                         const Gainsay__V1__WithdrawLinkRequest *input,
@@ -527,7 +537,7 @@ void gainsay__v1__ledger__withdraw_link(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__create_verdict(ProtobufCService *service,
                                          const Gainsay__V1__CreateVerdictRequest *input,
@@ -535,7 +545,7 @@ void gainsay__v1__ledger__create_verdict(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_verdicts(ProtobufCService *service,
                                         const Gainsay__V1__ListVerdictsRequest *input,
@@ -543,7 +553,7 @@ void gainsay__v1__ledger__list_verdicts(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__get_rating_scale(ProtobufCService *service,
                                            const Gainsay__V1__GetRatingScaleRequest *input,
@@ -551,7 +561,7 @@ void gainsay__v1__ledger__get_rating_scale(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__withdraw_verdict(ProtobufCService *service,
                                            const Gainsay__V1__WithdrawVerdictRequest *input,
@@ -559,7 +569,7 @@ void gainsay__v1__ledger__withdraw_verdict(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__search(ProtobufCService *service,
                                  const Gainsay__V1__SearchRequest *input,
@@ -567,7 +577,7 @@ void gainsay__v1__ledger__search(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__suggest_search(ProtobufCService *service,
                                          const Gainsay__V1__SuggestSearchRequest *input,
@@ -575,7 +585,7 @@ void gainsay__v1__ledger__suggest_search(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            const Gainsay__V1__SuggestEvidenceRequest *input,
@@ -583,7 +593,7 @@ void gainsay__v1__ledger__suggest_evidence(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             const Gainsay__V1__ListAuditEventsRequest *input,
@@ -591,7 +601,7 @@ void gainsay__v1__ledger__list_audit_events(ProtobufCService *service,
                                             void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 const Gainsay__V1__WatchRequest *input,
@@ -599,7 +609,7 @@ void gainsay__v1__ledger__watch(ProtobufCService *service,
                                 void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           const Gainsay__V1__GenerateReportRequest *input,
@@ -607,7 +617,7 @@ void gainsay__v1__ledger__generate_report(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        const Gainsay__V1__BeginImportRequest *input,
@@ -615,7 +625,7 @@ void gainsay__v1__ledger__begin_import(ProtobufCService *service,
                                        void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          const Gainsay__V1__ImportRecordsRequest *input,
@@ -623,7 +633,7 @@ void gainsay__v1__ledger__import_records(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         const Gainsay__V1__FinishImportRequest *input,
@@ -631,7 +641,7 @@ void gainsay__v1__ledger__finish_import(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__export(ProtobufCService *service,
                                  const Gainsay__V1__ExportRequest *input,
@@ -639,7 +649,7 @@ void gainsay__v1__ledger__export(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  const Gainsay__V1__BackupRequest *input,
@@ -647,7 +657,7 @@ void gainsay__v1__ledger__backup(ProtobufCService *service,
                                  void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__check_integrity(ProtobufCService *service,
                                           const Gainsay__V1__CheckIntegrityRequest *input,
@@ -655,7 +665,7 @@ void gainsay__v1__ledger__check_integrity(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &gainsay__v1__ledger__descriptor);
-  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 38, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
                                 Gainsay__V1__Ledger_ServiceDestroy destroy)

@@ -43,6 +43,10 @@ struct EmptyStore: LedgerStore {
   func search(_ search: LedgerSearch) async throws -> [SearchHit] { unused() }
   func suggestSearch(query: String, limit: Int) async throws -> SuggestSearchResponse { unused() }
   func lastSequence() async throws -> Int64 { unused() }
+  func repeatSearchMark() async throws -> Int64 { unused() }
+  func recordRepeats(
+    _ found: [(claimID: String, audit: AuditDraft)], searched: Int64, through: Int64
+  ) async throws -> [AuditEvent]? { unused() }
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T {
     unused()
   }

@@ -19,11 +19,16 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
   /// A duplicate speaker merged into another (MergeSpeakers); the event is about the duplicate, and
   /// `related_ids` names the speaker it was merged into and the claims that moved.
   case merge
+  /// Claims that resemble a claim created with CreateClaim, found by the daemon in the background right
+  /// after CreateClaim answered (only when some were found). The event is about the new claim, on behalf
+  /// of the actor who created it (`method` is CreateClaim); `before` and `after` are the claim as it stood
+  /// then (the event changes nothing), `repeats` and `related_ids` the claims found, best first.
+  case repeatsFound
   /// A value this version of the contract does not know; kept so nothing is lost.
   case unrecognized(Int32)
 
   /// The known cases.
-  public static let allCases: [AuditAction] = [.unspecified, .create, .update, .retract, .withdraw, .`import`, .merge]
+  public static let allCases: [AuditAction] = [.unspecified, .create, .update, .retract, .withdraw, .`import`, .merge, .repeatsFound]
 
   /// Creates the case for a wire value.
   public init(rawValue: Int32) {
@@ -35,6 +40,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case 4: self = .withdraw
     case 5: self = .import
     case 6: self = .merge
+    case 7: self = .repeatsFound
     default: self = .unrecognized(rawValue)
     }
   }
@@ -49,6 +55,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case .withdraw: 4
     case .import: 5
     case .merge: 6
+    case .repeatsFound: 7
     case .unrecognized(let value): value
     }
   }
@@ -63,6 +70,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case .withdraw: "AUDIT_ACTION_WITHDRAW"
     case .import: "AUDIT_ACTION_IMPORT"
     case .merge: "AUDIT_ACTION_MERGE"
+    case .repeatsFound: "AUDIT_ACTION_REPEATS_FOUND"
     case .unrecognized(let value): String(value)
     }
   }
@@ -96,6 +104,7 @@ public enum AuditAction: Sendable, Hashable, CaseIterable {
     case "AUDIT_ACTION_WITHDRAW": self = .withdraw
     case "AUDIT_ACTION_IMPORT": self = .import
     case "AUDIT_ACTION_MERGE": self = .merge
+    case "AUDIT_ACTION_REPEATS_FOUND": self = .repeatsFound
     default: return nil
     }
   }
@@ -150,6 +159,8 @@ public struct AuditEvent: Sendable, Hashable {
   /// Other resources the same change touched, e.g. for a MERGE the speaker merged into and the claims that
   /// moved (each moved claim also has its own UPDATE event, so its history stays whole).
   public var relatedIds: [String] = []
+  /// REPEATS_FOUND: the claims found, best first, with how similar each is.
+  public var repeats: [ClaimRepeat] = []
 
   /// A message with every field at its default.
   public init() {}
@@ -208,6 +219,11 @@ public struct ChangeEvent: Sendable, Hashable {
   /// `sequence` is the last change committed before the watch went live (or the last one replayed), so
   /// every change with a higher sequence follows on the stream.
   public var subscribed: Bool = false
+  /// As in the audit event: other resources the change touched (a MERGE's kept speaker and moved claims,
+  /// a REPEATS_FOUND's similar claims).
+  public var relatedIds: [String] = []
+  /// REPEATS_FOUND: the claims found, best first, with how similar each is.
+  public var repeats: [ClaimRepeat] = []
 
   /// A message with every field at its default.
   public init() {}
@@ -347,6 +363,7 @@ extension AuditEvent: CBridgedMessage {
     }
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.AuditEvent.reason")
     self.relatedIds = try bridgeStrings(c.pointee.related_ids, count: c.pointee.n_related_ids, field: "gainsay.v1.AuditEvent.related_ids")
+    self.repeats = try bridgeMessages(c.pointee.repeats, count: c.pointee.n_repeats)
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -362,6 +379,8 @@ extension AuditEvent: CBridgedMessage {
     c.pointee.reason = arena.cString(reason)
     c.pointee.n_related_ids = relatedIds.count
     c.pointee.related_ids = arena.cStrings(relatedIds)
+    c.pointee.n_repeats = repeats.count
+    c.pointee.repeats = arena.messages(repeats)
   }
 }
 
@@ -380,6 +399,7 @@ extension AuditEvent: ProtoJSONEncodable {
     if let value = after { fields.append(("after", value.jsonValue)) }
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     if !relatedIds.isEmpty { fields.append(("relatedIds", .array(relatedIds.map { .string($0) }))) }
+    if !repeats.isEmpty { fields.append(("repeats", .array(repeats.map { $0.jsonValue }))) }
     return .object(fields)
   }
 }
@@ -406,6 +426,10 @@ extension AuditEvent: ProtoJSONDecodable {
       case "relatedIds", "related_ids":
         self.relatedIds = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
           try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "repeats":
+        self.repeats = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ClaimRepeat(jsonValue: item, at: fieldPath + "[\(index)]")
         }
       default: continue
       }
@@ -581,6 +605,8 @@ extension ChangeEvent: CBridgedMessage {
       self.resource = try Resource(cMessage: value)
     }
     self.subscribed = c.pointee.subscribed != 0
+    self.relatedIds = try bridgeStrings(c.pointee.related_ids, count: c.pointee.n_related_ids, field: "gainsay.v1.ChangeEvent.related_ids")
+    self.repeats = try bridgeMessages(c.pointee.repeats, count: c.pointee.n_repeats)
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -592,6 +618,10 @@ extension ChangeEvent: CBridgedMessage {
     c.pointee.resource_id = arena.cString(resourceID)
     c.pointee.resource = resource.map { arena.message($0) }
     c.pointee.subscribed = subscribed ? 1 : 0
+    c.pointee.n_related_ids = relatedIds.count
+    c.pointee.related_ids = arena.cStrings(relatedIds)
+    c.pointee.n_repeats = repeats.count
+    c.pointee.repeats = arena.messages(repeats)
   }
 }
 
@@ -607,6 +637,8 @@ extension ChangeEvent: ProtoJSONEncodable {
     if !resourceID.isEmpty { fields.append(("resourceId", .string(resourceID))) }
     if let value = resource { fields.append(("resource", value.jsonValue)) }
     if subscribed { fields.append(("subscribed", .bool(true))) }
+    if !relatedIds.isEmpty { fields.append(("relatedIds", .array(relatedIds.map { .string($0) }))) }
+    if !repeats.isEmpty { fields.append(("repeats", .array(repeats.map { $0.jsonValue }))) }
     return .object(fields)
   }
 }
@@ -628,6 +660,14 @@ extension ChangeEvent: ProtoJSONDecodable {
       case "resourceId", "resource_id": self.resourceID = try json.stringValue(at: fieldPath)
       case "resource": self.resource = try Resource(jsonValue: json, at: fieldPath)
       case "subscribed": self.subscribed = try json.boolValue(at: fieldPath)
+      case "relatedIds", "related_ids":
+        self.relatedIds = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try item.stringValue(at: fieldPath + "[\(index)]")
+        }
+      case "repeats":
+        self.repeats = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try ClaimRepeat(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
       default: continue
       }
     }

@@ -248,7 +248,44 @@ public struct CreateClaimRequest: Sendable, Hashable {
 public struct CreateClaimResponse: Sendable, Hashable {
   /// `claim` (field 1).
   public var claim: Claim? = nil
-  /// Existing claims whose normalised text matches or nearly matches the new one, best first.
+  /// Existing active claims of the same speaker with the same normalised text (similarity 1), oldest
+  /// first. Claims that only nearly match are found after the reply, in the background: they arrive as a
+  /// REPEATS_FOUND change event and through ListClaimRepeats.
+  public var similarClaims: [SimilarClaim] = []
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// A claim found to resemble another, and how closely (0..1; 1 for identical normalised text).
+public struct ClaimRepeat: Sendable, Hashable {
+  /// `claim_id` (field 1).
+  public var claimID: String = ""
+  /// `similarity` (field 2).
+  public var similarity: Double = 0
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// The claims found to resemble a claim after it was created (CreateClaim's background search).
+public struct ListClaimRepeatsRequest: Sendable, Hashable {
+  /// `claim_id` (field 1).
+  public var claimID: String = ""
+  /// Wait up to this many milliseconds (at most 2,000, and within the call's deadline) for the search
+  /// to have run, if it has not yet: how `gainsay claim add` shows the repeats of the claim it just made.
+  public var waitMs: Int32 = 0
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// The proto message `gainsay.v1.ListClaimRepeatsResponse`.
+public struct ListClaimRepeatsResponse: Sendable, Hashable {
+  /// Whether the background search has run for this claim. Claims recorded by an import, or before the
+  /// daemon searched in the background, are never searched (their exact repeats are known from import).
+  public var searched: Bool = false
+  /// The claims found, best first, as they are now (a retracted one says so in its state).
   public var similarClaims: [SimilarClaim] = []
 
   /// A message with every field at its default.
@@ -751,6 +788,181 @@ extension CreateClaimResponse: ProtoJSONDecodable {
       let fieldPath = path + "." + jsonKey
       switch jsonKey {
       case "claim": self.claim = try Claim(jsonValue: json, at: fieldPath)
+      case "similarClaims", "similar_claims":
+        self.similarClaims = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
+          try SimilarClaim(jsonValue: item, at: fieldPath + "[\(index)]")
+        }
+      default: continue
+      }
+    }
+  }
+}
+
+extension ClaimRepeat: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.ClaimRepeat"
+  typealias CMessage = Gainsay__V1__ClaimRepeat
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__claim_repeat__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__claim_repeat__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__claim_repeat__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__claim_repeat__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__claim_repeat__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.claimID = try bridgeString(c.pointee.claim_id, field: "gainsay.v1.ClaimRepeat.claim_id")
+    self.similarity = c.pointee.similarity
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.claim_id = arena.cString(claimID)
+    c.pointee.similarity = similarity
+  }
+}
+
+extension ClaimRepeat: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if similarity != 0 { fields.append(("similarity", .number(Double(similarity)))) }
+    return .object(fields)
+  }
+}
+
+extension ClaimRepeat: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "similarity": self.similarity = try json.doubleValue(at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension ListClaimRepeatsRequest: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.ListClaimRepeatsRequest"
+  typealias CMessage = Gainsay__V1__ListClaimRepeatsRequest
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__list_claim_repeats_request__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__list_claim_repeats_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__list_claim_repeats_request__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__list_claim_repeats_request__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__list_claim_repeats_request__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.claimID = try bridgeString(c.pointee.claim_id, field: "gainsay.v1.ListClaimRepeatsRequest.claim_id")
+    self.waitMs = c.pointee.wait_ms
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.claim_id = arena.cString(claimID)
+    c.pointee.wait_ms = waitMs
+  }
+}
+
+extension ListClaimRepeatsRequest: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !claimID.isEmpty { fields.append(("claimId", .string(claimID))) }
+    if waitMs != 0 { fields.append(("waitMs", .integer(Int64(waitMs)))) }
+    return .object(fields)
+  }
+}
+
+extension ListClaimRepeatsRequest: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "claimId", "claim_id": self.claimID = try json.stringValue(at: fieldPath)
+      case "waitMs", "wait_ms": self.waitMs = try json.integerValue(Int32.self, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension ListClaimRepeatsResponse: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.ListClaimRepeatsResponse"
+  typealias CMessage = Gainsay__V1__ListClaimRepeatsResponse
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__list_claim_repeats_response__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__list_claim_repeats_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__list_claim_repeats_response__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__list_claim_repeats_response__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__list_claim_repeats_response__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.searched = c.pointee.searched != 0
+    self.similarClaims = try bridgeMessages(c.pointee.similar_claims, count: c.pointee.n_similar_claims)
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.searched = searched ? 1 : 0
+    c.pointee.n_similar_claims = similarClaims.count
+    c.pointee.similar_claims = arena.messages(similarClaims)
+  }
+}
+
+extension ListClaimRepeatsResponse: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if searched { fields.append(("searched", .bool(true))) }
+    if !similarClaims.isEmpty { fields.append(("similarClaims", .array(similarClaims.map { $0.jsonValue }))) }
+    return .object(fields)
+  }
+}
+
+extension ListClaimRepeatsResponse: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "searched": self.searched = try json.boolValue(at: fieldPath)
       case "similarClaims", "similar_claims":
         self.similarClaims = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
           try SimilarClaim(jsonValue: item, at: fieldPath + "[\(index)]")

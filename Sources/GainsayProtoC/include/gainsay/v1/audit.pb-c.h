@@ -42,7 +42,14 @@ typedef enum _Gainsay__V1__AuditAction {
    * A duplicate speaker merged into another (MergeSpeakers); the event is about the duplicate, and
    * `related_ids` names the speaker it was merged into and the claims that moved.
    */
-  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_MERGE = 6
+  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_MERGE = 6,
+  /*
+   * Claims that resemble a claim created with CreateClaim, found by the daemon in the background right
+   * after CreateClaim answered (only when some were found). The event is about the new claim, on behalf
+   * of the actor who created it (`method` is CreateClaim); `before` and `after` are the claim as it stood
+   * then (the event changes nothing), `repeats` and `related_ids` the claims found, best first.
+   */
+  GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_REPEATS_FOUND = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GAINSAY__V1__AUDIT_ACTION)
 } Gainsay__V1__AuditAction;
 
@@ -116,10 +123,15 @@ struct  Gainsay__V1__AuditEvent
    */
   size_t n_related_ids;
   char **related_ids;
+  /*
+   * REPEATS_FOUND: the claims found, best first, with how similar each is.
+   */
+  size_t n_repeats;
+  Gainsay__V1__ClaimRepeat **repeats;
 };
 #define GAINSAY__V1__AUDIT_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__audit_event__descriptor) \
-    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /*
@@ -201,10 +213,21 @@ struct  Gainsay__V1__ChangeEvent
    * every change with a higher sequence follows on the stream.
    */
   protobuf_c_boolean subscribed;
+  /*
+   * As in the audit event: other resources the change touched (a MERGE's kept speaker and moved claims,
+   * a REPEATS_FOUND's similar claims).
+   */
+  size_t n_related_ids;
+  char **related_ids;
+  /*
+   * REPEATS_FOUND: the claims found, best first, with how similar each is.
+   */
+  size_t n_repeats;
+  Gainsay__V1__ClaimRepeat **repeats;
 };
 #define GAINSAY__V1__CHANGE_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__change_event__descriptor) \
-    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0 }
+    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, 0,NULL }
 
 
 /* Gainsay__V1__Resource methods */

@@ -23,6 +23,9 @@ typedef struct Gainsay__V1__EvidenceCounts Gainsay__V1__EvidenceCounts;
 typedef struct Gainsay__V1__ClaimRevision Gainsay__V1__ClaimRevision;
 typedef struct Gainsay__V1__CreateClaimRequest Gainsay__V1__CreateClaimRequest;
 typedef struct Gainsay__V1__CreateClaimResponse Gainsay__V1__CreateClaimResponse;
+typedef struct Gainsay__V1__ClaimRepeat Gainsay__V1__ClaimRepeat;
+typedef struct Gainsay__V1__ListClaimRepeatsRequest Gainsay__V1__ListClaimRepeatsRequest;
+typedef struct Gainsay__V1__ListClaimRepeatsResponse Gainsay__V1__ListClaimRepeatsResponse;
 typedef struct Gainsay__V1__SimilarClaim Gainsay__V1__SimilarClaim;
 typedef struct Gainsay__V1__GetClaimRequest Gainsay__V1__GetClaimRequest;
 typedef struct Gainsay__V1__ListClaimsRequest Gainsay__V1__ListClaimsRequest;
@@ -215,7 +218,9 @@ struct  Gainsay__V1__CreateClaimResponse
   ProtobufCMessage base;
   Gainsay__V1__Claim *claim;
   /*
-   * Existing claims whose normalised text matches or nearly matches the new one, best first.
+   * Existing active claims of the same speaker with the same normalised text (similarity 1), oldest
+   * first. Claims that only nearly match are found after the reply, in the background: they arrive as a
+   * REPEATS_FOUND change event and through ListClaimRepeats.
    */
   size_t n_similar_claims;
   Gainsay__V1__SimilarClaim **similar_claims;
@@ -223,6 +228,57 @@ struct  Gainsay__V1__CreateClaimResponse
 #define GAINSAY__V1__CREATE_CLAIM_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__create_claim_response__descriptor) \
     , NULL, 0,NULL }
+
+
+/*
+ * A claim found to resemble another, and how closely (0..1; 1 for identical normalised text).
+ */
+struct  Gainsay__V1__ClaimRepeat
+{
+  ProtobufCMessage base;
+  char *claim_id;
+  double similarity;
+};
+#define GAINSAY__V1__CLAIM_REPEAT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__claim_repeat__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * The claims found to resemble a claim after it was created (CreateClaim's background search).
+ */
+struct  Gainsay__V1__ListClaimRepeatsRequest
+{
+  ProtobufCMessage base;
+  char *claim_id;
+  /*
+   * Wait up to this many milliseconds (at most 2,000, and within the call's deadline) for the search
+   * to have run, if it has not yet: how `gainsay claim add` shows the repeats of the claim it just made.
+   */
+  int32_t wait_ms;
+};
+#define GAINSAY__V1__LIST_CLAIM_REPEATS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__list_claim_repeats_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Gainsay__V1__ListClaimRepeatsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Whether the background search has run for this claim. Claims recorded by an import, or before the
+   * daemon searched in the background, are never searched (their exact repeats are known from import).
+   */
+  protobuf_c_boolean searched;
+  /*
+   * The claims found, best first, as they are now (a retracted one says so in its state).
+   */
+  size_t n_similar_claims;
+  Gainsay__V1__SimilarClaim **similar_claims;
+};
+#define GAINSAY__V1__LIST_CLAIM_REPEATS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__list_claim_repeats_response__descriptor) \
+    , 0, 0,NULL }
 
 
 /*
@@ -463,6 +519,63 @@ Gainsay__V1__CreateClaimResponse *
 void   gainsay__v1__create_claim_response__free_unpacked
                      (Gainsay__V1__CreateClaimResponse *message,
                       ProtobufCAllocator *allocator);
+/* Gainsay__V1__ClaimRepeat methods */
+void   gainsay__v1__claim_repeat__init
+                     (Gainsay__V1__ClaimRepeat         *message);
+size_t gainsay__v1__claim_repeat__get_packed_size
+                     (const Gainsay__V1__ClaimRepeat   *message);
+size_t gainsay__v1__claim_repeat__pack
+                     (const Gainsay__V1__ClaimRepeat   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__claim_repeat__pack_to_buffer
+                     (const Gainsay__V1__ClaimRepeat   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__ClaimRepeat *
+       gainsay__v1__claim_repeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__claim_repeat__free_unpacked
+                     (Gainsay__V1__ClaimRepeat *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__ListClaimRepeatsRequest methods */
+void   gainsay__v1__list_claim_repeats_request__init
+                     (Gainsay__V1__ListClaimRepeatsRequest         *message);
+size_t gainsay__v1__list_claim_repeats_request__get_packed_size
+                     (const Gainsay__V1__ListClaimRepeatsRequest   *message);
+size_t gainsay__v1__list_claim_repeats_request__pack
+                     (const Gainsay__V1__ListClaimRepeatsRequest   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__list_claim_repeats_request__pack_to_buffer
+                     (const Gainsay__V1__ListClaimRepeatsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__ListClaimRepeatsRequest *
+       gainsay__v1__list_claim_repeats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__list_claim_repeats_request__free_unpacked
+                     (Gainsay__V1__ListClaimRepeatsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__ListClaimRepeatsResponse methods */
+void   gainsay__v1__list_claim_repeats_response__init
+                     (Gainsay__V1__ListClaimRepeatsResponse         *message);
+size_t gainsay__v1__list_claim_repeats_response__get_packed_size
+                     (const Gainsay__V1__ListClaimRepeatsResponse   *message);
+size_t gainsay__v1__list_claim_repeats_response__pack
+                     (const Gainsay__V1__ListClaimRepeatsResponse   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__list_claim_repeats_response__pack_to_buffer
+                     (const Gainsay__V1__ListClaimRepeatsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__ListClaimRepeatsResponse *
+       gainsay__v1__list_claim_repeats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__list_claim_repeats_response__free_unpacked
+                     (Gainsay__V1__ListClaimRepeatsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Gainsay__V1__SimilarClaim methods */
 void   gainsay__v1__similar_claim__init
                      (Gainsay__V1__SimilarClaim         *message);
@@ -632,6 +745,15 @@ typedef void (*Gainsay__V1__CreateClaimRequest_Closure)
 typedef void (*Gainsay__V1__CreateClaimResponse_Closure)
                  (const Gainsay__V1__CreateClaimResponse *message,
                   void *closure_data);
+typedef void (*Gainsay__V1__ClaimRepeat_Closure)
+                 (const Gainsay__V1__ClaimRepeat *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__ListClaimRepeatsRequest_Closure)
+                 (const Gainsay__V1__ListClaimRepeatsRequest *message,
+                  void *closure_data);
+typedef void (*Gainsay__V1__ListClaimRepeatsResponse_Closure)
+                 (const Gainsay__V1__ListClaimRepeatsResponse *message,
+                  void *closure_data);
 typedef void (*Gainsay__V1__SimilarClaim_Closure)
                  (const Gainsay__V1__SimilarClaim *message,
                   void *closure_data);
@@ -669,6 +791,9 @@ extern const ProtobufCMessageDescriptor gainsay__v1__evidence_counts__descriptor
 extern const ProtobufCMessageDescriptor gainsay__v1__claim_revision__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__create_claim_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__create_claim_response__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__claim_repeat__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__list_claim_repeats_request__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__list_claim_repeats_response__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__similar_claim__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__get_claim_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__list_claims_request__descriptor;

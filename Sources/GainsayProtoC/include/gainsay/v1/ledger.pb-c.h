@@ -215,6 +215,10 @@ struct Gainsay__V1__Ledger_Service
                                const Gainsay__V1__ListClaimRevisionsRequest *input,
                                Gainsay__V1__ListClaimRevisionsResponse_Closure closure,
                                void *closure_data);
+  void (*list_claim_repeats)(Gainsay__V1__Ledger_Service *service,
+                             const Gainsay__V1__ListClaimRepeatsRequest *input,
+                             Gainsay__V1__ListClaimRepeatsResponse_Closure closure,
+                             void *closure_data);
   void (*create_source)(Gainsay__V1__Ledger_Service *service,
                         const Gainsay__V1__CreateSourceRequest *input,
                         Gainsay__V1__Source_Closure closure,
@@ -333,6 +337,7 @@ void gainsay__v1__ledger__init (Gainsay__V1__Ledger_Service *service,
       function_prefix__ ## update_claim,\
       function_prefix__ ## retract_claim,\
       function_prefix__ ## list_claim_revisions,\
+      function_prefix__ ## list_claim_repeats,\
       function_prefix__ ## create_source,\
       function_prefix__ ## get_source,\
       function_prefix__ ## list_sources,\
@@ -413,6 +418,10 @@ void gainsay__v1__ledger__list_claim_revisions(ProtobufCService *service,
                                                const Gainsay__V1__ListClaimRevisionsRequest *input,
                                                Gainsay__V1__ListClaimRevisionsResponse_Closure closure,
                                                void *closure_data);
+void gainsay__v1__ledger__list_claim_repeats(ProtobufCService *service,
+                                             const Gainsay__V1__ListClaimRepeatsRequest *input,
+                                             Gainsay__V1__ListClaimRepeatsResponse_Closure closure,
+                                             void *closure_data);
 void gainsay__v1__ledger__create_source(ProtobufCService *service,
                                         const Gainsay__V1__CreateSourceRequest *input,
                                         Gainsay__V1__Source_Closure closure,

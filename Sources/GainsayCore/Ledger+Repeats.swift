@@ -1,0 +1,140 @@
+import Foundation
+public import GainsayProto
+
+/// Repeats: the claims that resemble a new claim. CreateClaim reports the exact repeats (the same speaker,
+/// the same normalised text) from the text-hash index; the near ones are searched for after it answered,
+/// in the background, and recorded as a REPEATS_FOUND audit event about the new claim, which `Watch`
+/// carries and ``listClaimRepeats(_:caller:)`` reads.
+///
+/// The search works through the audit log after a mark the store keeps (``LedgerStore/repeatSearchMark()``)
+/// and moves the mark in the transaction that records what it found, so a crash between a claim's
+/// commit and its search loses nothing: the search resumes from the mark.
+extension Ledger {
+  static let createClaimMethod = "gainsay.v1.Ledger/CreateClaim"
+
+  /// The most claims searched between two moves of the mark.
+  static let repeatSearchBatch = 256
+
+  /// Searches for repeats at once (claims a crash left unsearched), then whenever a claim is created
+  /// here and, with `poll`, that often (the claims other daemons of a shared ledger create), until
+  /// cancelled.
+  public func searchRepeats(poll: Duration?, report: @escaping @Sendable (String) -> Void) async {
+    let repeats = self.repeats
+    let ticker = Task {
+      guard let poll else { return }
+      while !Task.isCancelled {
+        try? await Task.sleep(for: poll)
+        repeats.ring()
+      }
+    }
+    defer { ticker.cancel() }
+    var failing = false
+    await withTaskCancellationHandler {
+      repeats.ring()
+      for await _ in repeats.waitForRings {
+        do {
+          while try await searchPendingRepeats() {}
+          if failing { report("the search for repeats works again") }
+          failing = false
+        } catch is CancellationError {
+          return
+        } catch {
+          if !failing { report("cannot search for repeats (will try again): \(error)") }
+          failing = true
+        }
+      }
+    } onCancel: {
+      repeats.stop()
+    }
+  }
+
+  /// Searches the claims created after the mark, at most ``repeatSearchBatch`` audit events of them,
+  /// records what it found and moves the mark; returns whether more events wait.
+  @discardableResult
+  public func searchPendingRepeats() async throws -> Bool {
+    let mark = try await store.repeatSearchMark()
+    let events = try await store.auditEvents(AuditQuery(afterSequence: mark, limit: Self.repeatSearchBatch))
+    guard let through = events.last?.sequence else { return false }
+    var found: [(claimID: String, audit: AuditDraft)] = []
+    for event in events where event.action == .create && event.method == Self.createClaimMethod {
+      guard case .claim(let claim)? = event.after?.kind, let actor = event.actor else { continue }
+      let repeats = try await repeatsOf(claim)
+      guard !repeats.isEmpty else { continue }
+      var audit = AuditDraft(actor: actor, method: Self.createClaimMethod, action: .repeatsFound, time: timestamp)
+      audit.repeats = repeats
+      audit.relatedIDs = repeats.map(\.claimID)
+      found.append((claim.id, audit))
+    }
+    if let recorded = try await store.recordRepeats(found, searched: mark, through: through) {
+      published(recorded)
+    }
+    return events.count == Self.repeatSearchBatch
+  }
+
+  /// Existing claims (of any speaker, the claim itself aside) whose normalised text matches or nearly
+  /// matches the claim's, best first, at most five.
+  func repeatsOf(_ claim: Claim) async throws -> [ClaimRepeat] {
+    let fingerprint = Similarity.Fingerprint(claim.text)
+    var found: [ClaimRepeat] = []
+    for candidate in try await store.claimCandidates(similarTo: claim.text, limit: 25) where candidate.id != claim.id {
+      let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
+      guard score >= Self.similarityThreshold else { continue }
+      var entry = ClaimRepeat()
+      entry.claimID = candidate.id
+      entry.similarity = score
+      found.append(entry)
+    }
+    return Array(found.sorted { $0.similarity > $1.similarity }.prefix(5))
+  }
+
+  /// The exact repeats of a new claim: active claims of its speaker with the same normalised text.
+  func exactRepeats(of claim: Claim) async throws -> [SimilarClaim] {
+    try await store.claims(matching: [(claim.speakerID, claim.text)]).map { existing in
+      var entry = SimilarClaim()
+      entry.claim = existing
+      entry.similarity = 1
+      return entry
+    }
+  }
+
+  /// The longest ListClaimRepeats waits for the search.
+  static let longestRepeatWait = 2_000
+
+  public func listClaimRepeats(
+    _ request: ListClaimRepeatsRequest, caller: CallerIdentity
+  ) async throws -> ListClaimRepeatsResponse {
+    try require(.reader, caller, to: "reading claims")
+    let id = try Validate.id(request.claimID, field: "claim_id")
+    guard request.waitMs >= 0, request.waitMs <= Self.longestRepeatWait else {
+      throw LedgerError.invalid("wait_ms", "must be between 0 and \(Self.longestRepeatWait)")
+    }
+    _ = try await storedClaim(id)
+    var ofClaim = AuditQuery()
+    ofClaim.resourceID = id
+    let history = try await store.auditEvents(ofClaim)
+    var response = ListClaimRepeatsResponse()
+    // Only claims made with CreateClaim are searched.
+    guard let created = history.first, created.action == .create, created.method == Self.createClaimMethod else {
+      return response
+    }
+    let deadline = ContinuousClock.now + .milliseconds(Int(request.waitMs))
+    var mark = try await store.repeatSearchMark()
+    while mark < created.sequence, ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(5))
+      mark = try await store.repeatSearchMark()
+    }
+    response.searched = mark >= created.sequence
+    // The search has run: its event, if it found any, is in the claim's history by now.
+    ofClaim.afterSequence = history.last?.sequence ?? created.sequence
+    let recorded = response.searched ? history + (try await store.auditEvents(ofClaim)) : []
+    guard let found = recorded.last(where: { $0.action == .repeatsFound }) else { return response }
+    for entry in found.repeats {
+      guard let claim = try await store.get(Claim.self, id: entry.claimID) else { continue }
+      var similar = SimilarClaim()
+      similar.claim = claim
+      similar.similarity = entry.similarity
+      response.similarClaims.append(similar)
+    }
+    return response
+  }
+}
