@@ -66,11 +66,20 @@ struct HistoryCommand: AsyncParsableCommand {
   /// One event: a heading line, then the reason and the changes indented.
   private func show(_ event: AuditEvent) {
     let action = event.action.protoName.replacingOccurrences(of: "AUDIT_ACTION_", with: "").lowercased()
-    let type = event.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
+    let type =
+      event.importChunk != nil
+      ? "chunk" : event.resourceType.protoName.replacingOccurrences(of: "RESOURCE_TYPE_", with: "").lowercased()
     let method = event.method.split(separator: "/").last.map(String.init) ?? ""
     Output.line(
       Output.bold("#\(event.sequence) \(action) \(type) \(event.resourceID)")
         + "  \(Output.time(event.time))  \(event.actor?.userName ?? "?")" + (method.isEmpty ? "" : "  (\(method))"))
+    if let chunk = event.importChunk {
+      // One event for every record an import chunk created: where they came from, and how many.
+      let hash = chunk.fileSha256.isEmpty ? "" : " (sha256 \(chunk.fileSha256))"
+      Output.line("    from: \(chunk.origin)\(hash), lines \(chunk.firstLine)–\(chunk.lastLine)")
+      Output.line("    created \(event.relatedIds.count) records")
+      return
+    }
     if !event.reason.isEmpty { Output.line("    why: \(event.reason)") }
     if event.action == .create || event.action == .import {
       for line in summary(event.after) { Output.line("    \(line)") }

@@ -115,7 +115,7 @@ struct ImportCommand: AsyncParsableCommand {
     let kind = format?.lowercased() ?? Self.guessFormat(file)
     let defaultDate = try said.map { try parseDate($0, option: "--said") }
     let ratings = ratingMap.joined(separator: ",")
-    let parsed: ParsedImport
+    var parsed: ParsedImport
     switch kind {
     case "csv", "tsv":
       parsed = try TabularImport(
@@ -129,6 +129,8 @@ struct ImportCommand: AsyncParsableCommand {
         data, ratingMap: try TabularImport.pairs(ratings, option: "--rating-map"), reviewer: reviewer)
     default: throw ValidationError("--format: \"\(kind)\" is not csv, tsv, jsonl or claimreview")
     }
+    // Kept in each chunk's audit event, so the ledger says exactly which file its records came from.
+    parsed.fileSHA256 = SHA256.hexDigest(data)
     return parsed
   }
 

@@ -18,6 +18,7 @@ extension ImportCommand {
     begin.strict = allOrNothing
     begin.dryRun = dryRun
     begin.origin = file == "-" ? "standard input" : (file as NSString).lastPathComponent
+    begin.fileSha256 = parsed.fileSHA256
     let importID = try await session.call(LedgerService.beginImport, begin).importID
     let progress = Progress(total: parsed.records.count + parsed.errors.count)
     var answers = Answers(rejected: parsed.errors)

@@ -7,6 +7,8 @@ import Glibc
 /// the import will not bring in.
 struct ParsedImport {
   var records: [ImportRecord] = []
+  /// The SHA-256 of the file as read (hex).
+  var fileSHA256 = ""
   var errors: [(Int64, String)] = []
   /// Columns of a CSV or TSV no field is mapped to, by name.
   var unmappedColumns: [String] = []

@@ -36,6 +36,38 @@ extension AuditDraft {
     return event
   }
 
+  /// The one IMPORT event of an import chunk that created the records `ids` (in order), at `time`: about
+  /// the import (`resource_id` its id, no resource type), with no `before` or `after`.
+  public func chunkEvent(created ids: [String], time: Timestamp) -> AuditEvent {
+    var event = AuditEvent()
+    event.time = time
+    event.actor = actor
+    event.method = method
+    event.action = .import
+    event.reason = reason
+    event.relatedIds = ids
+    event.importChunk = importChunk
+    event.resourceID = importChunk?.importID ?? ""
+    return event
+  }
+
+  /// A claim's first revision when an import chunk's `event` created it: the claim as created.
+  public static func importedRevision(of claim: Claim, chunk event: AuditEvent) -> ClaimRevision {
+    // As the chunk created it: what reads fill in (evidence, rating, speaker's name) is not kept.
+    var created = claim
+    created.evidence = nil
+    created.latestRating = ""
+    created.speakerName = ""
+    var revision = ClaimRevision()
+    revision.claimID = claim.id
+    revision.revision = claim.revision
+    revision.claim = created
+    revision.actor = event.actor
+    revision.time = event.time
+    revision.reason = event.reason
+    return revision
+  }
+
   /// The revision a claim's change records beside its audit `event`; nil if the event is not a claim's.
   public func claimRevision(of event: AuditEvent) -> ClaimRevision? {
     // Finding repeats changes nothing in the claim.

@@ -14,12 +14,17 @@ public final class ImportSessions: Sendable {
     let strict: Bool
     let dryRun: Bool
     let origin: String
+    /// The SHA-256 of the imported file (hex), or empty.
+    let fileSHA256: String
     let owner: UInt32
     /// A restore of an export (admin, empty ledger), staged whole and verified at FinishImport.
     let restore: Bool
     var lastUsed: Date
     var failed = false
     var counts = (created: Int64(0), updated: Int64(0), unchanged: Int64(0), rejected: Int64(0))
+    /// The lines of the records received and not yet committed, first and last (a chunk's audit event
+    /// names them).
+    var lines: (first: Int64, last: Int64)?
     /// Strict mode: what FinishImport will commit.
     var staged = Staged()
     /// Speakers created by this import, by lower-cased name and alias, so later rows find them.
@@ -114,6 +119,11 @@ extension Ledger {
   public func beginImport(_ request: BeginImportRequest, caller: CallerIdentity) async throws -> BeginImportResponse {
     try require(request.restore ? .admin : .editor, caller, to: request.restore ? "restoring an export" : "importing")
     let origin = try Validate.line(request.origin, field: "origin", required: false, maximum: 500)
+    let sha256 = request.fileSha256.lowercased()
+    guard sha256.isEmpty || (sha256.utf8.count == 64 && sha256.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+    else {
+      throw LedgerError.invalid("file_sha256", "must be 64 hexadecimal digits (a SHA-256), or empty")
+    }
     if request.restore && request.dryRun {
       throw LedgerError.invalid("dry_run", "a restore is checked whole before it commits; it has no dry run")
     }
@@ -127,7 +137,8 @@ extension Ledger {
       let open = sessions.values.filter { $0.owner == caller.uid }.count
       guard open < ImportSessions.sessionsPerUser else { return open }
       sessions[id] = ImportSessions.Session(
-        strict: request.strict || request.restore, dryRun: request.dryRun, origin: origin, owner: caller.uid,
+        strict: request.strict || request.restore, dryRun: request.dryRun, origin: origin, fileSHA256: sha256,
+        owner: caller.uid,
         restore: request.restore, lastUsed: now)
       return open
     }
@@ -165,6 +176,9 @@ extension Ledger {
     var batch = ImportSessions.Staged()
     var outcomes: [ImportOutcome] = []
     let known = try await prefetch(request.records, session: session)
+    if let first = request.records.map(\.line).min(), let last = request.records.map(\.line).max() {
+      session.lines = (min(session.lines?.first ?? first, first), max(session.lines?.last ?? last, last))
+    }
     for item in request.records {
       var outcome = ImportOutcome()
       outcome.line = item.line
@@ -196,7 +210,8 @@ extension Ledger {
       }
       session.staged.append(batch)
     } else {
-      if !batch.isEmpty { try await commitBatch(batch, session: session, caller: caller) }
+      if !batch.isEmpty { try await commitBatch(batch, session: session, id: request.importID, caller: caller) }
+      session.lines = nil
       // Committed: the ledger itself now answers for these speakers and claims (prefetch reads them),
       // so the session stays small however long the import.
       session.speakersByName.removeAll()
@@ -234,7 +249,9 @@ extension Ledger {
       response.updated = session.counts.updated
     } else if session.strict {
       let commit = request.commit && !session.failed
-      if commit && !session.staged.isEmpty { try await commitBatch(session.staged, session: session, caller: caller) }
+      if commit && !session.staged.isEmpty {
+        try await commitBatch(session.staged, session: session, id: request.importID, caller: caller)
+      }
       response.committed = commit
       response.created = commit ? session.counts.created : 0
       response.updated = commit ? session.counts.updated : 0
@@ -246,12 +263,20 @@ extension Ledger {
     return response
   }
 
+  /// Commits a chunk's records (a strict import's: all of them) with one audit event for those it creates.
   private func commitBatch(
-    _ batch: ImportSessions.Staged, session: ImportSessions.Session, caller: CallerIdentity
+    _ batch: ImportSessions.Staged, session: ImportSessions.Session, id: String, caller: CallerIdentity
   ) async throws {
-    let audit = AuditDraft(
+    var audit = AuditDraft(
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
+    var chunk = ImportChunk()
+    chunk.importID = id
+    chunk.origin = session.origin
+    chunk.fileSha256 = session.fileSHA256
+    chunk.firstLine = session.lines?.first ?? 0
+    chunk.lastLine = session.lines?.last ?? 0
+    audit.importChunk = chunk
     let events = try await store.importBatch(
       created: batch.created, updated: batch.updated, readRevisions: batch.readRevisions, audit: audit)
     published(events)

@@ -69,7 +69,14 @@ extension Ledger {
   ) async throws {
     try require(.reader, caller, to: "watching changes")
     let wanted = Set(request.resourceTypes.map(\.rawValue))
-    func matches(_ event: ChangeEvent) -> Bool { wanted.isEmpty || wanted.contains(event.resourceType.rawValue) }
+    func matches(_ event: ChangeEvent) -> Bool {
+      guard !wanted.isEmpty else { return true }
+      // An import chunk's event is about every type of record it created.
+      guard event.importChunk != nil else { return wanted.contains(event.resourceType.rawValue) }
+      return event.relatedIds.contains { id in
+        ResourceType.ofID(id).map { wanted.contains($0.rawValue) } ?? false
+      }
+    }
     // Subscribe before replaying, so nothing committed in between is missed.
     let live = feed.subscribe()
     var delivered = request.afterSequence

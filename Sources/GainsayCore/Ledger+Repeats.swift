@@ -71,12 +71,15 @@ extension Ledger {
     return events.count == Self.repeatSearchBatch
   }
 
-  /// Existing claims (of any speaker, the claim itself aside) whose normalised text matches or nearly
-  /// matches the claim's, best first, at most five.
+  /// Claims (of any speaker) recorded before `claim` whose normalised text matches or nearly matches its
+  /// text, best first, at most five. Later claims are left out: their own search finds this one.
   func repeatsOf(_ claim: Claim) async throws -> [ClaimRepeat] {
     let fingerprint = Similarity.Fingerprint(claim.text)
+    let created = claim.createTime ?? Timestamp()
     var found: [ClaimRepeat] = []
     for candidate in try await store.claimCandidates(similarTo: claim.text, limit: 25) where candidate.id != claim.id {
+      let other = candidate.createTime ?? Timestamp()
+      guard (other.seconds, other.nanos) <= (created.seconds, created.nanos) else { continue }
       let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
       guard score >= Self.similarityThreshold else { continue }
       var entry = ClaimRepeat()

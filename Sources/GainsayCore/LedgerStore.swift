@@ -11,6 +11,9 @@ public struct AuditDraft: Sendable {
   public var relatedIDs: [String] = []
   /// REPEATS_FOUND: the claims found, best first (``AuditEvent/repeats``).
   public var repeats: [ClaimRepeat] = []
+  /// An import chunk: where its records came from. The records the chunk creates share one event
+  /// (``chunkEvent(created:time:)``) instead of one each.
+  public var importChunk: ImportChunk?
 
   public init(actor: UnixUser, method: String, action: AuditAction, reason: String = "", time: Timestamp) {
     self.actor = actor
@@ -140,8 +143,10 @@ public protocol LedgerStore: Sendable {
   /// copy open for reading; the copy is deleted when `body` returns.
   func withBackupSnapshot<T: Sendable>(_ body: (_ file: BackupSnapshot) async throws -> T) async throws -> T
 
-  /// Writes a batch of imported records in one transaction, with an IMPORT audit event each by `audit`'s
-  /// actor: `created` new to the ledger, in order, then `updated`, existing records in their new state.
+  /// Writes a batch of imported records in one transaction: `created` new to the ledger, in order, with
+  /// one IMPORT event for them all (``AuditDraft/chunkEvent(created:time:)``: the chunk's, naming each;
+  /// each record's history finds it, and a claim's first revision is the record itself), then `updated`,
+  /// existing records in their new state, with an IMPORT event each by `audit`'s actor.
   /// `readRevisions` holds, by id, the revision the import read an updated record at: a record now at
   /// another revision changed meanwhile, and the batch is refused (``StoreRefusal/checkImportBase``).
   /// Constraint violations fail the whole batch.

@@ -14,6 +14,12 @@ extension ResourceType {
     }
   }
 
+  /// The type whose ids `id` has the prefix of ("clm_…": a claim), or nil.
+  public static func ofID(_ id: String) -> ResourceType? {
+    let prefix = id.prefix { $0 != "_" }
+    return [ResourceType.speaker, .claim, .source, .link, .verdict].first { $0.idPrefix == prefix }
+  }
+
   /// The word for a record of this type in messages, e.g. "speaker".
   public var noun: String {
     switch self {

@@ -225,6 +225,24 @@ public struct RestoreVerifier {
         throw Self.broken(entry.line, "audit_event.time", "goes back in time from the event before it")
       }
       previousTime = max(previousTime ?? time, time)
+      if event.importChunk != nil {
+        // An import chunk's one event: the creation of every record it names.
+        guard event.action == .import, event.before == nil, event.after == nil, !event.relatedIds.isEmpty else {
+          throw Self.broken(
+            entry.line, "audit_event.import_chunk", "an import chunk's event names the records it created, and no other")
+        }
+        for id in event.relatedIds {
+          guard speakers[id] != nil || claims[id] != nil || sources[id] != nil || links[id] != nil || verdicts[id] != nil
+          else { throw Self.broken(entry.line, "audit_event.related_ids", "no restored record \"\(id)\"") }
+          guard history[id] == nil else {
+            throw Self.broken(
+              entry.line, "audit_event.related_ids", "the history of \(id) must begin with its creation")
+          }
+          history[id] = [event]
+        }
+        result.auditEvents.append(event)
+        continue
+      }
       guard let after = event.after, after.typeAndID == (event.resourceType, event.resourceID) else {
         throw Self.broken(entry.line, "audit_event.after", "must be the \(event.resourceID) it is about")
       }
@@ -260,6 +278,8 @@ public struct RestoreVerifier {
     }
     for resource in result.resources {
       let id = resource.typeAndID.1
+      // Created by an import chunk and unchanged since: the record is its own first state.
+      if let events = history[id], events.count == 1, events[0].importChunk != nil { continue }
       guard let last = history[id]?.last?.after.map(Self.comparable) else {
         throw Self.broken(0, "audit_event", "\(id) has no audit event: its origin is unknown")
       }
@@ -268,11 +288,20 @@ public struct RestoreVerifier {
       }
     }
     for (id, numbered) in revisionsByClaim {
-      let shown = Set(
+      var shown = Set(
         history[id, default: []].compactMap { event -> Claim? in
           if case .claim(let claim)? = event.after?.kind { return Self.comparable(claim) }
           return nil
         })
+      // Created by an import chunk: its first revision is the record as created, the `before` of its first
+      // change (or the record itself, if it never changed).
+      if let events = history[id], events.first?.importChunk != nil {
+        if case .claim(let first)? = events.dropFirst().first?.before?.kind {
+          shown.insert(Self.comparable(first))
+        } else if let claim = claims[id]?.value {
+          shown.insert(Self.comparable(claim))
+        }
+      }
       for (number, revision) in numbered {
         guard let claim = revision.value.claim, shown.contains(Self.comparable(claim)) else {
           throw Self.broken(

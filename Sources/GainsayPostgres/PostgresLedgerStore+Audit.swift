@@ -29,6 +29,7 @@ extension PostgresLedgerStore {
     _ tx: WriteContext, _ draft: AuditDraft, before: Resource?, after: Resource
   ) async throws -> AuditEvent {
     let (event, revision) = auditRecords(tx, draft, before: before, after: after)
+    if revision != nil { try await keepImportedRevision(tx.db, before: before) }
     let row = auditRow(event)
     // The event, a claim's revision and the first event's wake-up of other daemons (sent at commit) in
     // one statement: one round trip.
@@ -49,10 +50,68 @@ extension PostgresLedgerStore {
     return event
   }
 
+  /// Appends the one event of an import chunk that created the records `ids`, and the mentions that put
+  /// it in each record's history.
+  static func appendChunkAudit(_ tx: WriteContext, _ draft: AuditDraft, created ids: [String]) async throws -> AuditEvent {
+    let (sequence, time) = tx.allocate(draft.time)
+    var event = draft.chunkEvent(created: ids, time: time)
+    event.sequence = sequence
+    let row = auditRow(event)
+    var sql = SQL("INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record) VALUES (")
+    sql.addList([event.sequence, event.resourceID, Int64(draft.actor.uid), row.nanoseconds, row.record])
+    sql += ")"
+    try await tx.db.run(sql.query)
+    try await mention(tx.db, ids, in: sequence)
+    return event
+  }
+
+  /// Puts the event `sequence` in the history of each of `ids`.
+  static func mention(_ db: PGConnection, _ ids: [String], in sequence: Int64) async throws {
+    try await db.run(
+      "INSERT INTO audit_mention(resource_id, sequence) SELECT unnest(\(ids)::text[]), \(sequence)")
+  }
+
+  /// The import chunk event that created `id`, if an import did.
+  static func chunkEvent(_ db: PGConnection, creating id: String) async throws -> AuditEvent? {
+    guard
+      let row = try await db.one(
+        """
+        SELECT e.sequence, e.record FROM audit_mention m JOIN audit_event e ON e.sequence = m.sequence
+        WHERE m.resource_id = \(id) ORDER BY m.sequence LIMIT 1
+        """)
+    else { return nil }
+    let (sequence, record) = try row.decode((Int64, Data).self)
+    var event = try AuditEvent(serializedBytes: record)
+    event.sequence = sequence
+    return event
+  }
+
+  /// Before an imported claim's first change, its first revision (until then the record itself) is
+  /// kept as a revision row, with the actor, time and origin of the chunk that created it.
+  static func keepImportedRevision(_ db: PGConnection, before: Resource?) async throws {
+    guard case .claim(let claim)? = before?.kind, claim.revision >= 1 else { return }
+    let kept = try await db.one(
+      "SELECT EXISTS (SELECT 1 FROM claim_revision WHERE claim_id = \(claim.id) AND revision = \(Int64(claim.revision)))"
+    )?.decode(Bool.self)
+    guard kept == false, let chunk = try await chunkEvent(db, creating: claim.id) else { return }
+    let revision = AuditDraft.importedRevision(of: claim, chunk: chunk)
+    try await db.run(
+      """
+      INSERT INTO claim_revision(claim_id, revision, record)
+      VALUES (\(revision.claimID), \(Int64(revision.revision)), \(Data(revision.serializedBytes())))
+      """)
+  }
+
   public func auditEvents(_ request: AuditQuery) async throws -> [AuditEvent] {
     var sql = SQL()
     sql.add("SELECT sequence, record FROM audit_event WHERE sequence > ?", request.afterSequence)
-    if !request.resourceID.isEmpty { sql.add(" AND resource_id = ?", request.resourceID) }
+    if !request.resourceID.isEmpty {
+      // Its own events, and the import chunk's that created it.
+      sql.add(
+        " AND sequence IN (SELECT sequence FROM audit_event WHERE resource_id = ?"
+          + " UNION ALL SELECT sequence FROM audit_mention WHERE resource_id = ?)", request.resourceID,
+        request.resourceID)
+    }
     if let actorUID = request.actorUID { sql.add(" AND actor_uid = ?", Int64(actorUID)) }
     sql += " ORDER BY sequence"
     if let limit = request.limit { sql.add(" LIMIT ?", Int64(max(0, limit))) }

@@ -74,7 +74,9 @@ extension PostgresLedgerStore {
         "INSERT INTO search_word(word) SELECT unnest(\(Array(batch))::text[]) ON CONFLICT DO NOTHING")
     }
 
-    // Their audit events and first revisions, numbered in order.
+    // An import chunk's claims share its one event (written by the caller); otherwise each has its own
+    // audit event and first revision, numbered in order.
+    guard draft.importChunk == nil else { return [] }
     var events: [AuditEvent] = []
     var revisions: [ClaimRevision] = []
     for claim in claims {

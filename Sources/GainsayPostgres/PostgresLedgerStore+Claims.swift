@@ -150,8 +150,16 @@ extension PostgresLedgerStore {
   {
     var sql = SQL()
     sql.add("SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", claimID)
-    return try await page(sql, pageSize: pageSize, pageToken: pageToken) {
+    let stored = try await page(sql, pageSize: pageSize, pageToken: pageToken) {
       try ClaimRevision(serializedBytes: try $0.decode(Data.self))
+    }
+    guard stored.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return stored }
+    // An imported claim unchanged since: its first revision is the record itself.
+    return try await read { db in
+      guard let claim = try await Self.fetchClaim(db, id: claimID),
+        let chunk = try await Self.chunkEvent(db, creating: claimID)
+      else { return stored }
+      return Page(items: [AuditDraft.importedRevision(of: claim, chunk: chunk)], nextPageToken: "")
     }
   }
 }

@@ -21,9 +21,14 @@ extension PostgresLedgerStore {
         claims = []
         try await Self.checkConstraints(tx.db, for: resource, replacing: nil)
         try await Self.store(tx.db, resource, isNew: true)
-        events.append(try await Self.appendAudit(tx, audit, before: nil, after: resource))
+        if audit.importChunk == nil {
+          events.append(try await Self.appendAudit(tx, audit, before: nil, after: resource))
+        }
       }
       events += try await Self.insertClaims(tx, claims, audit: audit)
+      if audit.importChunk != nil, !created.isEmpty {
+        events.append(try await Self.appendChunkAudit(tx, audit, created: created.map(\.typeAndID.1)))
+      }
       for resource in updated {
         let (type, id) = resource.typeAndID
         guard let before = try await Self.fetch(tx.db, type, id: id, forUpdate: true) else {
@@ -74,6 +79,7 @@ extension PostgresLedgerStore {
           VALUES (\(event.sequence), \(event.resourceID), \(Int64(event.actor?.uid ?? 0)), \(time),
             \(Data(record.serializedBytes())))
           """)
+        if event.importChunk != nil { try await Self.mention(tx.db, event.relatedIds, in: event.sequence) }
       }
       // The restored claims were searched for repeats in the ledger they come from.
       try await tx.db.run(

@@ -172,11 +172,19 @@ extension PostgresLedgerStore {
       ]
     ),
     (
-      2, "repeats searched after CreateClaim answers",
+      2, "repeats searched after CreateClaim answers, import chunks",
       [
         // The claims written so far had their repeats searched before their CreateClaim answered.
         "CREATE TABLE repeat_search (id integer PRIMARY KEY CHECK (id = 1), searched_through bigint NOT NULL)",
         "INSERT INTO repeat_search SELECT 1, coalesce(max(sequence), 0) FROM audit_event",
+        // The records an import chunk's one event created, so that each record's history finds it.
+        """
+        CREATE TABLE audit_mention (
+          resource_id text COLLATE "C" NOT NULL,
+          sequence bigint NOT NULL REFERENCES audit_event(sequence),
+          PRIMARY KEY (resource_id, sequence)
+        )
+        """,
       ]
     ),
   ]

@@ -16,9 +16,59 @@ extension SQLiteLedgerStore {
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID
     if let revision = draft.claimRevision(of: event) {
+      try keepImportedRevision(db, before: before)
       try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
         arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
     }
+    return event
+  }
+
+  /// Before an imported claim's first change, its first revision (until then the record itself) is
+  /// kept as a revision row, with the actor, time and origin of the chunk that created it.
+  static func keepImportedRevision(_ db: Database, before: Resource?) throws {
+    guard case .claim(let claim)? = before?.kind, claim.revision >= 1,
+      try Bool.fetchOne(
+        db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM claim_revision WHERE claim_id = ? AND revision = ?)"),
+        arguments: [claim.id, claim.revision]) == false,
+      let chunk = try chunkEvent(db, creating: claim.id)
+    else { return }
+    let revision = AuditDraft.importedRevision(of: claim, chunk: chunk)
+    try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
+      arguments: [revision.claimID, revision.revision, Data(revision.serializedBytes())])
+  }
+
+  /// Appends the one event of an import chunk that created the records `ids`, and the mentions that put
+  /// it in each record's history.
+  static func appendChunkAudit(
+    _ db: Database, _ draft: AuditDraft, created ids: [String], clock: AuditClock
+  ) throws -> AuditEvent {
+    var event = draft.chunkEvent(created: ids, time: try clock.next(draft.time, db))
+    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
+      arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
+    event.sequence = db.lastInsertedRowID
+    try mention(db, ids, in: event.sequence)
+    return event
+  }
+
+  /// Puts the event `sequence` in the history of each of `ids`.
+  static func mention(_ db: Database, _ ids: [String], in sequence: Int64) throws {
+    let statement = try db.cachedStatement(sql: "INSERT INTO audit_mention(resource_id, sequence) VALUES (?, ?)")
+    for id in ids { try statement.execute(arguments: [id, sequence]) }
+  }
+
+  /// The import chunk event that created `id`, if an import did.
+  static func chunkEvent(_ db: Database, creating id: String) throws -> AuditEvent? {
+    guard
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT e.sequence, e.record FROM audit_mention m JOIN audit_event e ON e.sequence = m.sequence
+            WHERE m.resource_id = ? ORDER BY m.sequence LIMIT 1
+            """),
+        arguments: [id])
+    else { return nil }
+    var event = try AuditEvent(serializedBytes: row[1] as Data)
+    event.sequence = row[0]
     return event
   }
 
@@ -26,8 +76,11 @@ extension SQLiteLedgerStore {
     var conditions = ["sequence > ?"]
     var arguments: StatementArguments = [query.afterSequence]
     if !query.resourceID.isEmpty {
-      conditions.append("resource_id = ?")
-      arguments += [query.resourceID]
+      // Its own events, and the import chunk's that created it.
+      conditions.append(
+        "sequence IN (SELECT sequence FROM audit_event WHERE resource_id = ?"
+          + " UNION ALL SELECT sequence FROM audit_mention WHERE resource_id = ?)")
+      arguments += [query.resourceID, query.resourceID]
     }
     if let actorUID = query.actorUID {
       conditions.append("actor_uid = ?")

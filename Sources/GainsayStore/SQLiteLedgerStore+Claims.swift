@@ -125,9 +125,16 @@ extension SQLiteLedgerStore {
 
   public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   {
-    try await page(
+    let stored = try await page(
       sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
       pageSize: pageSize, pageToken: pageToken
     ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
+    guard stored.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return stored }
+    // An imported claim unchanged since: its first revision is the record itself.
+    return try await read { db in
+      guard let claim = try Self.fetchClaim(db, id: claimID), let chunk = try Self.chunkEvent(db, creating: claimID)
+      else { return stored }
+      return Page(items: [AuditDraft.importedRevision(of: claim, chunk: chunk)], nextPageToken: "")
+    }
   }
 }

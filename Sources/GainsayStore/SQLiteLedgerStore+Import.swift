@@ -15,7 +15,12 @@ extension SQLiteLedgerStore {
       for resource in created {
         try Self.checkConstraints(db, for: resource, replacing: nil)
         try Self.store(db, resource, isNew: true, fresh: true)
-        events.append(try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock))
+        if audit.importChunk == nil {
+          events.append(try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock))
+        }
+      }
+      if audit.importChunk != nil, !created.isEmpty {
+        events.append(try Self.appendChunkAudit(db, audit, created: created.map(\.typeAndID.1), clock: clock))
       }
       for resource in updated {
         let (type, id) = resource.typeAndID
@@ -62,6 +67,7 @@ extension SQLiteLedgerStore {
           sql: "INSERT INTO audit_event(sequence, resource_id, actor_uid, record) VALUES (?, ?, ?, ?)"
         ).execute(
           arguments: [event.sequence, event.resourceID, event.actor?.uid ?? 0, Data(record.serializedBytes())])
+        if event.importChunk != nil { try Self.mention(db, event.relatedIds, in: event.sequence) }
       }
       // The restored claims were searched for repeats in the ledger they come from.
       try db.execute(

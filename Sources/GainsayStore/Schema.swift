@@ -191,7 +191,7 @@ enum Schema {
             BEGIN UPDATE speaker_names_version SET version = version + 1; END;
           """)
     }
-    migrator.registerMigration("v7: repeats searched after CreateClaim answers") { db in
+    migrator.registerMigration("v7: repeats searched after CreateClaim answers, import chunks") { db in
       // The claims written so far had their repeats searched before their CreateClaim answered.
       try db.execute(
         sql: """
@@ -200,6 +200,15 @@ enum Schema {
             searched_through INTEGER NOT NULL
           ) STRICT;
           INSERT INTO repeat_search SELECT 1, ifnull(max(sequence), 0) FROM audit_event;
+          """)
+      // The records an import chunk's one event created, so that each record's history finds it.
+      try db.execute(
+        sql: """
+          CREATE TABLE audit_mention (
+            resource_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL REFERENCES audit_event(sequence),
+            PRIMARY KEY (resource_id, sequence)
+          ) STRICT, WITHOUT ROWID;
           """)
     }
     return migrator

@@ -287,8 +287,9 @@ struct ConcurrencyTests {
       var events = 0
       var sequences: [Int64] = []
       for try await event in setup.stream(LedgerService.listAuditEvents, ListAuditEventsRequest()) {
-        events += 1
         sequences.append(event.sequence)
+        // Repeats found after the replies (the claims are alike) have events of their own.
+        if event.action != .repeatsFound { events += 1 }
       }
       #expect(events == 801)
       #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count)

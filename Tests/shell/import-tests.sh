@@ -65,6 +65,27 @@ csv_import() {
 check "CSV: mapped columns, quoting, bad rows reported by line" csv_import
 check "re-importing the same file creates no duplicates" bash -c "'$bin/gainsay' import '$work/claims.csv' ${map[*]@Q} 2>/dev/null | grep -q 'created 0, updated 0, unchanged 2'"
 
+chunk_history() {
+  # The records of a chunk share one audit event, in each record's history, naming the file by its SHA-256.
+  local id sha
+  id=$(g claim list --speaker 'Ramzan Kadyrov' --json | head -1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  sha=$(sha256sum "$work/claims.csv" | cut -d' ' -f1)
+  g history "$id" --json >"$work/chunk.jsonl" || return 1
+  /usr/bin/python3 - "$work/chunk.jsonl" "$id" "$sha" <<'PY' || return 1
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+first = events[0]
+chunk = first["importChunk"]
+assert first["action"] == "AUDIT_ACTION_IMPORT" and "after" not in first, first
+assert sys.argv[2] in first["relatedIds"] and len(first["relatedIds"]) >= 3, first["relatedIds"]
+assert chunk["origin"] == "claims.csv" and chunk["fileSha256"] == sys.argv[3], chunk
+assert int(chunk["firstLine"]) == 2 and int(chunk["lastLine"]) >= 3, chunk
+assert first["resourceId"].startswith("imp_"), first
+PY
+  g history "$id" | grep -q "from: claims.csv (sha256 $sha), lines 2–" || { g history "$id"; return 1; }
+}
+check "an import chunk is one audit event naming its records and the file's SHA-256" chunk_history
+
 strict_import() {
   local before after
   before=$(count_claims)

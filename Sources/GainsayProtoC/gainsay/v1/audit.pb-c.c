@@ -97,6 +97,51 @@ void   gainsay__v1__audit_event__free_unpacked
   assert(message->base.descriptor == &gainsay__v1__audit_event__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   gainsay__v1__import_chunk__init
+                     (Gainsay__V1__ImportChunk         *message)
+{
+  static const Gainsay__V1__ImportChunk init_value = GAINSAY__V1__IMPORT_CHUNK__INIT;
+  *message = init_value;
+}
+size_t gainsay__v1__import_chunk__get_packed_size
+                     (const Gainsay__V1__ImportChunk *message)
+{
+  assert(message->base.descriptor == &gainsay__v1__import_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gainsay__v1__import_chunk__pack
+                     (const Gainsay__V1__ImportChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gainsay__v1__import_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gainsay__v1__import_chunk__pack_to_buffer
+                     (const Gainsay__V1__ImportChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gainsay__v1__import_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gainsay__V1__ImportChunk *
+       gainsay__v1__import_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gainsay__V1__ImportChunk *)
+     protobuf_c_message_unpack (&gainsay__v1__import_chunk__descriptor,
+                                allocator, len, data);
+}
+void   gainsay__v1__import_chunk__free_unpacked
+                     (Gainsay__V1__ImportChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gainsay__v1__import_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   gainsay__v1__list_audit_events_request__init
                      (Gainsay__V1__ListAuditEventsRequest         *message)
 {
@@ -322,7 +367,7 @@ const ProtobufCMessageDescriptor gainsay__v1__resource__descriptor =
   (ProtobufCMessageInit) gainsay__v1__resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[12] =
+static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptors[13] =
 {
   {
     "sequence",
@@ -468,12 +513,25 @@ static const ProtobufCFieldDescriptor gainsay__v1__audit_event__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "import_chunk",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__AuditEvent, import_chunk),
+    &gainsay__v1__import_chunk__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
   4,   /* field[4] = action */
   2,   /* field[2] = actor */
   8,   /* field[8] = after */
   7,   /* field[7] = before */
+  12,   /* field[12] = import_chunk */
   3,   /* field[3] = method */
   9,   /* field[9] = reason */
   10,   /* field[10] = related_ids */
@@ -486,7 +544,7 @@ static const unsigned gainsay__v1__audit_event__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__audit_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
 {
@@ -496,11 +554,101 @@ const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor =
   "Gainsay__V1__AuditEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__AuditEvent),
-  12,
+  13,
   gainsay__v1__audit_event__field_descriptors,
   gainsay__v1__audit_event__field_indices_by_name,
   1,  gainsay__v1__audit_event__number_ranges,
   (ProtobufCMessageInit) gainsay__v1__audit_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gainsay__v1__import_chunk__field_descriptors[5] =
+{
+  {
+    "import_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportChunk, import_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "origin",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportChunk, origin),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "file_sha256",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportChunk, file_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_line",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportChunk, first_line),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_line",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ImportChunk, last_line),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gainsay__v1__import_chunk__field_indices_by_name[] = {
+  2,   /* field[2] = file_sha256 */
+  3,   /* field[3] = first_line */
+  0,   /* field[0] = import_id */
+  4,   /* field[4] = last_line */
+  1,   /* field[1] = origin */
+};
+static const ProtobufCIntRange gainsay__v1__import_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor gainsay__v1__import_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gainsay.v1.ImportChunk",
+  "ImportChunk",
+  "Gainsay__V1__ImportChunk",
+  "gainsay.v1",
+  sizeof(Gainsay__V1__ImportChunk),
+  5,
+  gainsay__v1__import_chunk__field_descriptors,
+  gainsay__v1__import_chunk__field_indices_by_name,
+  1,  gainsay__v1__import_chunk__number_ranges,
+  (ProtobufCMessageInit) gainsay__v1__import_chunk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor gainsay__v1__list_audit_events_request__field_descriptors[5] =
@@ -657,7 +805,7 @@ const ProtobufCMessageDescriptor gainsay__v1__watch_request__descriptor =
   (ProtobufCMessageInit) gainsay__v1__watch_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[10] =
+static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descriptors[11] =
 {
   {
     "sequence",
@@ -779,10 +927,23 @@ static const ProtobufCFieldDescriptor gainsay__v1__change_event__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "import_chunk",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__ChangeEvent, import_chunk),
+    &gainsay__v1__import_chunk__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
   3,   /* field[3] = action */
   2,   /* field[2] = actor */
+  10,   /* field[10] = import_chunk */
   8,   /* field[8] = related_ids */
   9,   /* field[9] = repeats */
   6,   /* field[6] = resource */
@@ -795,7 +956,7 @@ static const unsigned gainsay__v1__change_event__field_indices_by_name[] = {
 static const ProtobufCIntRange gainsay__v1__change_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
 {
@@ -805,7 +966,7 @@ const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor =
   "Gainsay__V1__ChangeEvent",
   "gainsay.v1",
   sizeof(Gainsay__V1__ChangeEvent),
-  10,
+  11,
   gainsay__v1__change_event__field_descriptors,
   gainsay__v1__change_event__field_indices_by_name,
   1,  gainsay__v1__change_event__number_ranges,

@@ -708,7 +708,7 @@ const ProtobufCMessageDescriptor gainsay__v1__ledger_record__descriptor =
   (ProtobufCMessageInit) gainsay__v1__ledger_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_descriptors[5] =
 {
   {
     "strict",
@@ -758,9 +758,22 @@ static const ProtobufCFieldDescriptor gainsay__v1__begin_import_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "file_sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gainsay__V1__BeginImportRequest, file_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gainsay__v1__begin_import_request__field_indices_by_name[] = {
   3,   /* field[3] = dry_run */
+  4,   /* field[4] = file_sha256 */
   1,   /* field[1] = origin */
   2,   /* field[2] = restore */
   0,   /* field[0] = strict */
@@ -768,7 +781,7 @@ static const unsigned gainsay__v1__begin_import_request__field_indices_by_name[]
 static const ProtobufCIntRange gainsay__v1__begin_import_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
 {
@@ -778,7 +791,7 @@ const ProtobufCMessageDescriptor gainsay__v1__begin_import_request__descriptor =
   "Gainsay__V1__BeginImportRequest",
   "gainsay.v1",
   sizeof(Gainsay__V1__BeginImportRequest),
-  4,
+  5,
   gainsay__v1__begin_import_request__field_descriptors,
   gainsay__v1__begin_import_request__field_indices_by_name,
   1,  gainsay__v1__begin_import_request__number_ranges,

@@ -161,6 +161,27 @@ public struct AuditEvent: Sendable, Hashable {
   public var relatedIds: [String] = []
   /// REPEATS_FOUND: the claims found, best first, with how similar each is.
   public var repeats: [ClaimRepeat] = []
+  /// Set on the one IMPORT event of an import chunk: the records it created are `related_ids`, in order;
+  /// `resource_type` is unspecified, `resource_id` is the import's id and `before` and `after` are unset
+  /// (each record as created is the record itself, or its first change's `before`).
+  public var importChunk: ImportChunk? = nil
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// Where the records of an import chunk came from.
+public struct ImportChunk: Sendable, Hashable {
+  /// The import session, as BeginImport named it ("imp_…").
+  public var importID: String = ""
+  /// BeginImportRequest.origin, e.g. the file's name.
+  public var origin: String = ""
+  /// BeginImportRequest.file_sha256.
+  public var fileSha256: String = ""
+  /// The lines of the file the chunk's records came from (ImportRecord.line), first and last.
+  public var firstLine: Int64 = 0
+  /// `last_line` (field 5).
+  public var lastLine: Int64 = 0
 
   /// A message with every field at its default.
   public init() {}
@@ -224,6 +245,8 @@ public struct ChangeEvent: Sendable, Hashable {
   public var relatedIds: [String] = []
   /// REPEATS_FOUND: the claims found, best first, with how similar each is.
   public var repeats: [ClaimRepeat] = []
+  /// An import chunk's event: where its records (`related_ids`) came from.
+  public var importChunk: ImportChunk? = nil
 
   /// A message with every field at its default.
   public init() {}
@@ -364,6 +387,9 @@ extension AuditEvent: CBridgedMessage {
     self.reason = try bridgeString(c.pointee.reason, field: "gainsay.v1.AuditEvent.reason")
     self.relatedIds = try bridgeStrings(c.pointee.related_ids, count: c.pointee.n_related_ids, field: "gainsay.v1.AuditEvent.related_ids")
     self.repeats = try bridgeMessages(c.pointee.repeats, count: c.pointee.n_repeats)
+    if let value = c.pointee.import_chunk {
+      self.importChunk = try ImportChunk(cMessage: value)
+    }
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -381,6 +407,7 @@ extension AuditEvent: CBridgedMessage {
     c.pointee.related_ids = arena.cStrings(relatedIds)
     c.pointee.n_repeats = repeats.count
     c.pointee.repeats = arena.messages(repeats)
+    c.pointee.import_chunk = importChunk.map { arena.message($0) }
   }
 }
 
@@ -400,6 +427,7 @@ extension AuditEvent: ProtoJSONEncodable {
     if !reason.isEmpty { fields.append(("reason", .string(reason))) }
     if !relatedIds.isEmpty { fields.append(("relatedIds", .array(relatedIds.map { .string($0) }))) }
     if !repeats.isEmpty { fields.append(("repeats", .array(repeats.map { $0.jsonValue }))) }
+    if let value = importChunk { fields.append(("importChunk", value.jsonValue)) }
     return .object(fields)
   }
 }
@@ -431,6 +459,76 @@ extension AuditEvent: ProtoJSONDecodable {
         self.repeats = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
           try ClaimRepeat(jsonValue: item, at: fieldPath + "[\(index)]")
         }
+      case "importChunk", "import_chunk": self.importChunk = try ImportChunk(jsonValue: json, at: fieldPath)
+      default: continue
+      }
+    }
+  }
+}
+
+extension ImportChunk: CBridgedMessage {
+  public static let protoMessageName = "gainsay.v1.ImportChunk"
+  typealias CMessage = Gainsay__V1__ImportChunk
+
+  static func cInit(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__import_chunk__init(message) }
+
+  static func cUnpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CMessage>? {
+    gainsay__v1__import_chunk__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+  }
+
+  static func cFree(_ message: UnsafeMutablePointer<CMessage>) { gainsay__v1__import_chunk__free_unpacked(message, nil) }
+
+  static func cPackedSize(_ message: UnsafePointer<CMessage>) -> Int { gainsay__v1__import_chunk__get_packed_size(message) }
+
+  static func cPack(_ message: UnsafePointer<CMessage>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    gainsay__v1__import_chunk__pack(message, out)
+  }
+
+  init(cMessage c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+    self.init()
+    self.importID = try bridgeString(c.pointee.import_id, field: "gainsay.v1.ImportChunk.import_id")
+    self.origin = try bridgeString(c.pointee.origin, field: "gainsay.v1.ImportChunk.origin")
+    self.fileSha256 = try bridgeString(c.pointee.file_sha256, field: "gainsay.v1.ImportChunk.file_sha256")
+    self.firstLine = c.pointee.first_line
+    self.lastLine = c.pointee.last_line
+  }
+
+  func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
+    c.pointee.import_id = arena.cString(importID)
+    c.pointee.origin = arena.cString(origin)
+    c.pointee.file_sha256 = arena.cString(fileSha256)
+    c.pointee.first_line = firstLine
+    c.pointee.last_line = lastLine
+  }
+}
+
+extension ImportChunk: ProtoJSONEncodable {
+  /// The message in the proto3 JSON mapping (fields at their default are omitted).
+  public var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = []
+    if !importID.isEmpty { fields.append(("importId", .string(importID))) }
+    if !origin.isEmpty { fields.append(("origin", .string(origin))) }
+    if !fileSha256.isEmpty { fields.append(("fileSha256", .string(fileSha256))) }
+    if firstLine != 0 { fields.append(("firstLine", .string(String(firstLine)))) }
+    if lastLine != 0 { fields.append(("lastLine", .string(String(lastLine)))) }
+    return .object(fields)
+  }
+}
+
+extension ImportChunk: ProtoJSONDecodable {
+  /// Reads the message from its proto3 JSON mapping (lowerCamelCase or proto field names; unknown
+  /// fields are ignored). `path` names where it is, for errors.
+  public init(jsonValue: JSONValue, at path: String) throws(ProtoJSONError) {
+    self.init()
+    for (jsonKey, json) in try jsonValue.objectFields(at: path) {
+      if case .null = json { continue }
+      let fieldPath = path + "." + jsonKey
+      switch jsonKey {
+      case "importId", "import_id": self.importID = try json.stringValue(at: fieldPath)
+      case "origin": self.origin = try json.stringValue(at: fieldPath)
+      case "fileSha256", "file_sha256": self.fileSha256 = try json.stringValue(at: fieldPath)
+      case "firstLine", "first_line": self.firstLine = try json.integerValue(Int64.self, at: fieldPath)
+      case "lastLine", "last_line": self.lastLine = try json.integerValue(Int64.self, at: fieldPath)
       default: continue
       }
     }
@@ -607,6 +705,9 @@ extension ChangeEvent: CBridgedMessage {
     self.subscribed = c.pointee.subscribed != 0
     self.relatedIds = try bridgeStrings(c.pointee.related_ids, count: c.pointee.n_related_ids, field: "gainsay.v1.ChangeEvent.related_ids")
     self.repeats = try bridgeMessages(c.pointee.repeats, count: c.pointee.n_repeats)
+    if let value = c.pointee.import_chunk {
+      self.importChunk = try ImportChunk(cMessage: value)
+    }
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -622,6 +723,7 @@ extension ChangeEvent: CBridgedMessage {
     c.pointee.related_ids = arena.cStrings(relatedIds)
     c.pointee.n_repeats = repeats.count
     c.pointee.repeats = arena.messages(repeats)
+    c.pointee.import_chunk = importChunk.map { arena.message($0) }
   }
 }
 
@@ -639,6 +741,7 @@ extension ChangeEvent: ProtoJSONEncodable {
     if subscribed { fields.append(("subscribed", .bool(true))) }
     if !relatedIds.isEmpty { fields.append(("relatedIds", .array(relatedIds.map { .string($0) }))) }
     if !repeats.isEmpty { fields.append(("repeats", .array(repeats.map { $0.jsonValue }))) }
+    if let value = importChunk { fields.append(("importChunk", value.jsonValue)) }
     return .object(fields)
   }
 }
@@ -668,6 +771,7 @@ extension ChangeEvent: ProtoJSONDecodable {
         self.repeats = try json.arrayValue(at: fieldPath).enumerated().map { index, item throws(ProtoJSONError) in
           try ClaimRepeat(jsonValue: item, at: fieldPath + "[\(index)]")
         }
+      case "importChunk", "import_chunk": self.importChunk = try ImportChunk(jsonValue: json, at: fieldPath)
       default: continue
       }
     }

@@ -131,6 +131,9 @@ public struct BeginImportRequest: Sendable, Hashable {
   /// Check every record as the import would and report each outcome, but commit nothing: FinishImport
   /// answers with the counts and `committed` false.
   public var dryRun: Bool = false
+  /// The SHA-256 of the file the records come from, as 64 lower-case hex digits (empty if unknown): kept
+  /// with `origin` in each chunk's audit event.
+  public var fileSha256: String = ""
 
   /// A message with every field at its default.
   public init() {}
@@ -416,6 +419,7 @@ extension BeginImportRequest: CBridgedMessage {
     self.origin = try bridgeString(c.pointee.origin, field: "gainsay.v1.BeginImportRequest.origin")
     self.restore = c.pointee.restore != 0
     self.dryRun = c.pointee.dry_run != 0
+    self.fileSha256 = try bridgeString(c.pointee.file_sha256, field: "gainsay.v1.BeginImportRequest.file_sha256")
   }
 
   func fill(_ c: UnsafeMutablePointer<CMessage>, arena: ProtoArena) {
@@ -423,6 +427,7 @@ extension BeginImportRequest: CBridgedMessage {
     c.pointee.origin = arena.cString(origin)
     c.pointee.restore = restore ? 1 : 0
     c.pointee.dry_run = dryRun ? 1 : 0
+    c.pointee.file_sha256 = arena.cString(fileSha256)
   }
 }
 
@@ -434,6 +439,7 @@ extension BeginImportRequest: ProtoJSONEncodable {
     if !origin.isEmpty { fields.append(("origin", .string(origin))) }
     if restore { fields.append(("restore", .bool(true))) }
     if dryRun { fields.append(("dryRun", .bool(true))) }
+    if !fileSha256.isEmpty { fields.append(("fileSha256", .string(fileSha256))) }
     return .object(fields)
   }
 }
@@ -451,6 +457,7 @@ extension BeginImportRequest: ProtoJSONDecodable {
       case "origin": self.origin = try json.stringValue(at: fieldPath)
       case "restore": self.restore = try json.boolValue(at: fieldPath)
       case "dryRun", "dry_run": self.dryRun = try json.boolValue(at: fieldPath)
+      case "fileSha256", "file_sha256": self.fileSha256 = try json.stringValue(at: fieldPath)
       default: continue
       }
     }

@@ -24,6 +24,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Gainsay__V1__Resource Gainsay__V1__Resource;
 typedef struct Gainsay__V1__AuditEvent Gainsay__V1__AuditEvent;
+typedef struct Gainsay__V1__ImportChunk Gainsay__V1__ImportChunk;
 typedef struct Gainsay__V1__ListAuditEventsRequest Gainsay__V1__ListAuditEventsRequest;
 typedef struct Gainsay__V1__WatchRequest Gainsay__V1__WatchRequest;
 typedef struct Gainsay__V1__ChangeEvent Gainsay__V1__ChangeEvent;
@@ -128,10 +129,45 @@ struct  Gainsay__V1__AuditEvent
    */
   size_t n_repeats;
   Gainsay__V1__ClaimRepeat **repeats;
+  /*
+   * Set on the one IMPORT event of an import chunk: the records it created are `related_ids`, in order;
+   * `resource_type` is unspecified, `resource_id` is the import's id and `before` and `after` are unset
+   * (each record as created is the record itself, or its first change's `before`).
+   */
+  Gainsay__V1__ImportChunk *import_chunk;
 };
 #define GAINSAY__V1__AUDIT_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__audit_event__descriptor) \
-    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+    , 0, NULL, NULL, (char *)protobuf_c_empty_string, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL }
+
+
+/*
+ * Where the records of an import chunk came from.
+ */
+struct  Gainsay__V1__ImportChunk
+{
+  ProtobufCMessage base;
+  /*
+   * The import session, as BeginImport named it ("imp_…").
+   */
+  char *import_id;
+  /*
+   * BeginImportRequest.origin, e.g. the file's name.
+   */
+  char *origin;
+  /*
+   * BeginImportRequest.file_sha256.
+   */
+  char *file_sha256;
+  /*
+   * The lines of the file the chunk's records came from (ImportRecord.line), first and last.
+   */
+  int64_t first_line;
+  int64_t last_line;
+};
+#define GAINSAY__V1__IMPORT_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__import_chunk__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -224,10 +260,14 @@ struct  Gainsay__V1__ChangeEvent
    */
   size_t n_repeats;
   Gainsay__V1__ClaimRepeat **repeats;
+  /*
+   * An import chunk's event: where its records (`related_ids`) came from.
+   */
+  Gainsay__V1__ImportChunk *import_chunk;
 };
 #define GAINSAY__V1__CHANGE_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__change_event__descriptor) \
-    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, 0,NULL }
+    , 0, NULL, NULL, GAINSAY__V1__AUDIT_ACTION__AUDIT_ACTION_UNSPECIFIED, GAINSAY__V1__RESOURCE_TYPE__RESOURCE_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, 0,NULL, NULL }
 
 
 /* Gainsay__V1__Resource methods */
@@ -267,6 +307,25 @@ Gainsay__V1__AuditEvent *
                       const uint8_t       *data);
 void   gainsay__v1__audit_event__free_unpacked
                      (Gainsay__V1__AuditEvent *message,
+                      ProtobufCAllocator *allocator);
+/* Gainsay__V1__ImportChunk methods */
+void   gainsay__v1__import_chunk__init
+                     (Gainsay__V1__ImportChunk         *message);
+size_t gainsay__v1__import_chunk__get_packed_size
+                     (const Gainsay__V1__ImportChunk   *message);
+size_t gainsay__v1__import_chunk__pack
+                     (const Gainsay__V1__ImportChunk   *message,
+                      uint8_t             *out);
+size_t gainsay__v1__import_chunk__pack_to_buffer
+                     (const Gainsay__V1__ImportChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Gainsay__V1__ImportChunk *
+       gainsay__v1__import_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gainsay__v1__import_chunk__free_unpacked
+                     (Gainsay__V1__ImportChunk *message,
                       ProtobufCAllocator *allocator);
 /* Gainsay__V1__ListAuditEventsRequest methods */
 void   gainsay__v1__list_audit_events_request__init
@@ -333,6 +392,9 @@ typedef void (*Gainsay__V1__Resource_Closure)
 typedef void (*Gainsay__V1__AuditEvent_Closure)
                  (const Gainsay__V1__AuditEvent *message,
                   void *closure_data);
+typedef void (*Gainsay__V1__ImportChunk_Closure)
+                 (const Gainsay__V1__ImportChunk *message,
+                  void *closure_data);
 typedef void (*Gainsay__V1__ListAuditEventsRequest_Closure)
                  (const Gainsay__V1__ListAuditEventsRequest *message,
                   void *closure_data);
@@ -351,6 +413,7 @@ typedef void (*Gainsay__V1__ChangeEvent_Closure)
 extern const ProtobufCEnumDescriptor    gainsay__v1__audit_action__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__resource__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__audit_event__descriptor;
+extern const ProtobufCMessageDescriptor gainsay__v1__import_chunk__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__list_audit_events_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__watch_request__descriptor;
 extern const ProtobufCMessageDescriptor gainsay__v1__change_event__descriptor;

@@ -120,10 +120,15 @@ struct  Gainsay__V1__BeginImportRequest
    * answers with the counts and `committed` false.
    */
   protobuf_c_boolean dry_run;
+  /*
+   * The SHA-256 of the file the records come from, as 64 lower-case hex digits (empty if unknown): kept
+   * with `origin` in each chunk's audit event.
+   */
+  char *file_sha256;
 };
 #define GAINSAY__V1__BEGIN_IMPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gainsay__v1__begin_import_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Gainsay__V1__BeginImportResponse

@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4), for the content hash of archived source text.
+/// SHA-256 (FIPS 180-4): the content hash of archived source text, and of an imported file. Here, beside
+/// the wire types, so that the CLI and the daemon share one implementation.
 public enum SHA256 {
   private static let k: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
