@@ -68,8 +68,10 @@ public enum Validate {
       }
     }
     if ascii { return false }
+    // General category Cc is exactly U+0000–U+001F and U+007F–U+009F (a fixed set since Unicode 1.1):
+    // compared directly, not through the scalar's properties, which an import paid for on every letter.
     return value.unicodeScalars.contains {
-      $0.properties.generalCategory == .control
+      ($0.value < 0x20 || (0x7F...0x9F).contains($0.value))
         && !(allowingLineBreaks && ($0 == "\n" || $0 == "\t" || $0 == "\r"))
     }
   }

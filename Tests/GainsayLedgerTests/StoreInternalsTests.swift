@@ -50,6 +50,14 @@ struct StoreInternalsTests {
     #expect(!Validate.hasControlCharacter("two\nlines\tand\r\n", allowingLineBreaks: true))
     #expect(Validate.hasControlCharacter("Кадыров\u{85}", allowingLineBreaks: true))
     #expect(Validate.hasControlCharacter("Кадыров\u{00}", allowingLineBreaks: true))
+    // The check by code point is the general category Cc, for every scalar Unicode has.
+    for value in UInt32(0)...0x10FFFF {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      let control = scalar.properties.generalCategory == .control
+      if Validate.hasControlCharacter("Кадыров" + String(Character(scalar)), allowingLineBreaks: false) != control {
+        Issue.record("U+\(String(value, radix: 16)) is\(control ? "" : " not") a control character")
+      }
+    }
     #expect(!Validate.hasControlCharacter("Кадыров\n", allowingLineBreaks: true))
     #expect(!Validate.hasControlCharacter("Кадыров «Нет геев»", allowingLineBreaks: false))
   }
