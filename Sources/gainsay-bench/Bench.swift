@@ -31,6 +31,15 @@ enum Bench {
       print(try WireClient.measureHealth(path: arguments[2], count: count))
       return
     }
+    if arguments.count >= 4, arguments[1] == "--plot" {
+      do {
+        for file in try Plot.draw(into: arguments[2], runs: Array(arguments[3...])) { print(file) }
+      } catch {
+        FileHandle.standardError.write(Data("gainsay-bench: \(error)\n".utf8))
+        exit(65)
+      }
+      return
+    }
     if arguments.contains("--help") || arguments.contains("-h") {
       print(usage)
       return
@@ -49,6 +58,7 @@ enum Bench {
     usage: gainsay-bench [--quick] [--claims N] [--searches N] [--json FILE] [--keep] [--scale-only]
                          [--no-report] [--ledger DIR] [--store postgres://…]
            gainsay-bench --report-only [--report-claims N] [--report-runs N] [--keep]
+       gainsay-bench --plot DIR RUN.json RUN.json…
 
     Starts its own gainsayd (the one built beside it) on a temporary socket and store and measures, in
     one run, the floor (a raw Unix-socket round trip), the unary calls over our framing and over gRPC,
@@ -66,6 +76,8 @@ enum Bench {
       --report-only      build only the report fixture and time its reports
       --report-claims N  the report fixture's claims (10,000; 1,000 with --quick)
       --report-runs N    how many times each report is timed (3)
+      --plot DIR RUN…    draw how each figure grows with the ledger, from runs' --json files at
+                         several sizes, as SVG charts in DIR (docs/bench)
       -h, --help         print this
     """
 
@@ -249,14 +261,18 @@ enum Bench {
         "| \(figure.name) | \(fmt(figure.value)) \(figure.unit) | \(figure.target) | \(figure.met ? "yes" : "no") |")
     }
     if let jsonPath {
+      // Every row says the ledger's size, so that `--plot` can set runs of several sizes side by side.
       var object: [[String: Any]] = results.rows.map { name, target, m in
         [
           "name": name, "calls": m.count, "p50_us": m.p50, "p99_us": m.p99, "per_second": m.perSecond,
-          "ratio_to_floor": m.p50 / floorP50, "target": target,
+          "ratio_to_floor": m.p50 / floorP50, "target": target, "claims": scaleClaims,
         ]
       }
       object += figures.rows.map {
-        ["name": $0.name, "value": $0.value, "unit": $0.unit, "target": $0.target, "met": $0.met] as [String: Any]
+        [
+          "name": $0.name, "value": $0.value, "unit": $0.unit, "target": $0.target, "met": $0.met,
+          "claims": scaleClaims,
+        ] as [String: Any]
       }
       try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         .write(to: URL(fileURLWithPath: jsonPath))
