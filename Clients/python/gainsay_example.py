@@ -146,12 +146,16 @@ def main():
         writes += 1
         say("link", id=link.id, relation=link_pb2.Relation.Name(link.relation), quote_start=link.quote.start)
 
-        # The watch saw each change, in order.
+        # The watch saw each change, in order. The daemon's own notes (REPEATS_FOUND: claims it found to
+        # resemble ours, just after CreateClaim answered) come on the same stream, and are not our writes.
         seen = []
         while len(seen) < writes:
             event = events.get(timeout=10)
             if isinstance(event, grpc.RpcError):
                 raise event
+            if event.action == audit_pb2.AUDIT_ACTION_REPEATS_FOUND:
+                say("repeats", claim=event.resource_id, found=list(event.related_ids))
+                continue
             seen.append(event)
             say("change", sequence=event.sequence, action=audit_pb2.AuditAction.Name(event.action),
                 resource=event.resource_id)

@@ -36,9 +36,22 @@ extension AuditDraft {
     return event
   }
 
-  /// The one IMPORT event of an import chunk that created the records `ids` (in order), at `time`: about
-  /// the import (`resource_id` its id, no resource type), with no `before` or `after`.
-  public func chunkEvent(created ids: [String], time: Timestamp) -> AuditEvent {
+  /// The ids of a batch's created records (in order) split by the chunks of ``importChunks``: each chunk
+  /// with its own, in order (what a chunk does not account for goes to the last), empty ones left out.
+  public func chunks(of ids: [String]) -> [(chunk: ImportChunk, ids: [String])] {
+    var rest = ids[...]
+    var split: [(chunk: ImportChunk, ids: [String])] = []
+    for (index, span) in importChunks.enumerated() {
+      let count = index == importChunks.count - 1 ? rest.count : min(max(span.created, 0), rest.count)
+      if count > 0 { split.append((span.chunk, Array(rest.prefix(count)))) }
+      rest = rest.dropFirst(count)
+    }
+    return split
+  }
+
+  /// The one IMPORT event of the import `chunk` that created the records `ids` (in order), at `time`:
+  /// about the import (`resource_id` its id, no resource type), with no `before` or `after`.
+  public func chunkEvent(_ chunk: ImportChunk, created ids: [String], time: Timestamp) -> AuditEvent {
     var event = AuditEvent()
     event.time = time
     event.actor = actor
@@ -46,8 +59,8 @@ extension AuditDraft {
     event.action = .import
     event.reason = reason
     event.relatedIds = ids
-    event.importChunk = importChunk
-    event.resourceID = importChunk?.importID ?? ""
+    event.importChunk = chunk
+    event.resourceID = chunk.importID
     return event
   }
 

@@ -40,8 +40,13 @@ public final class ChangeFeed: Sendable {
     return ChangeSubscription(stream: stream, pending: pending)
   }
 
+  /// The highest sequence published so far (0 before the first).
+  public var publishedThrough: Int64 { published.withLock { $0 } }
+  private let published = Mutex<Int64>(0)
+
   /// Sends a committed change to every subscriber.
   public func publish(_ event: AuditEvent) {
+    published.withLock { $0 = max($0, event.sequence) }
     let all = subscribers.withLock { Array($0) }
     guard !all.isEmpty else { return }
     let change = ChangeEvent(auditEvent: event)
@@ -102,5 +107,6 @@ extension ChangeEvent {
     resource = event.after
     relatedIds = event.relatedIds
     repeats = event.repeats
+    importChunk = event.importChunk
   }
 }

@@ -22,9 +22,9 @@ public final class ImportSessions: Sendable {
     var lastUsed: Date
     var failed = false
     var counts = (created: Int64(0), updated: Int64(0), unchanged: Int64(0), rejected: Int64(0))
-    /// The lines of the records received and not yet committed, first and last (a chunk's audit event
-    /// names them).
-    var lines: (first: Int64, last: Int64)?
+    /// Strict mode: the chunks staged, each with its lines and the number of records it creates (each
+    /// gets its own audit event at FinishImport).
+    var stagedChunks: [ImportChunkSpan] = []
     /// Strict mode: what FinishImport will commit.
     var staged = Staged()
     /// Speakers created by this import, by lower-cased name and alias, so later rows find them.
@@ -176,9 +176,7 @@ extension Ledger {
     var batch = ImportSessions.Staged()
     var outcomes: [ImportOutcome] = []
     let known = try await prefetch(request.records, session: session)
-    if let first = request.records.map(\.line).min(), let last = request.records.map(\.line).max() {
-      session.lines = (min(session.lines?.first ?? first, first), max(session.lines?.last ?? last, last))
-    }
+
     for item in request.records {
       var outcome = ImportOutcome()
       outcome.line = item.line
@@ -209,9 +207,13 @@ extension Ledger {
             + "one was abandoned, nothing written: import without --strict, or in smaller files")
       }
       session.staged.append(batch)
+      session.stagedChunks.append(chunk(of: request, session: session, creating: batch.created.count))
     } else {
-      if !batch.isEmpty { try await commitBatch(batch, session: session, id: request.importID, caller: caller) }
-      session.lines = nil
+      if !batch.isEmpty {
+        try await commitBatch(
+          batch, chunks: [chunk(of: request, session: session, creating: batch.created.count)], session: session,
+          caller: caller)
+      }
       // Committed: the ledger itself now answers for these speakers and claims (prefetch reads them),
       // so the session stays small however long the import.
       session.speakersByName.removeAll()
@@ -250,7 +252,7 @@ extension Ledger {
     } else if session.strict {
       let commit = request.commit && !session.failed
       if commit && !session.staged.isEmpty {
-        try await commitBatch(session.staged, session: session, id: request.importID, caller: caller)
+        try await commitBatch(session.staged, chunks: session.stagedChunks, session: session, caller: caller)
       }
       response.committed = commit
       response.created = commit ? session.counts.created : 0
@@ -263,20 +265,29 @@ extension Ledger {
     return response
   }
 
-  /// Commits a chunk's records (a strict import's: all of them) with one audit event for those it creates.
+  /// Where the records of one ImportRecords call came from, for its audit event.
+  private func chunk(
+    of request: ImportRecordsRequest, session: ImportSessions.Session, creating created: Int
+  ) -> ImportChunkSpan {
+    var chunk = ImportChunk()
+    chunk.importID = request.importID
+    chunk.origin = session.origin
+    chunk.fileSha256 = session.fileSHA256
+    chunk.firstLine = request.records.map(\.line).min() ?? 0
+    chunk.lastLine = request.records.map(\.line).max() ?? 0
+    return ImportChunkSpan(chunk: chunk, created: created)
+  }
+
+  /// Commits a chunk's records (a strict import's: all of them) in one transaction, with one audit event
+  /// for the records each chunk creates.
   private func commitBatch(
-    _ batch: ImportSessions.Staged, session: ImportSessions.Session, id: String, caller: CallerIdentity
+    _ batch: ImportSessions.Staged, chunks: [ImportChunkSpan], session: ImportSessions.Session,
+    caller: CallerIdentity
   ) async throws {
     var audit = AuditDraft(
       actor: caller.unixUser, method: "gainsay.v1.Ledger/ImportRecords", action: .import, reason: session.origin,
       time: Timestamp(date: Date()))
-    var chunk = ImportChunk()
-    chunk.importID = id
-    chunk.origin = session.origin
-    chunk.fileSha256 = session.fileSHA256
-    chunk.firstLine = session.lines?.first ?? 0
-    chunk.lastLine = session.lines?.last ?? 0
-    audit.importChunk = chunk
+    audit.importChunks = chunks
     let events = try await store.importBatch(
       created: batch.created, updated: batch.updated, readRevisions: batch.readRevisions, audit: audit)
     published(events)

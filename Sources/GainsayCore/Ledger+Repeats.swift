@@ -17,7 +17,7 @@ extension Ledger {
 
   /// Searches for repeats at once (claims a crash left unsearched), then whenever a claim is created
   /// here and, with `poll`, that often (the claims other daemons of a shared ledger create), until
-  /// cancelled.
+  /// cancelled. After a failure it tries again within ``repeatRetryDelay`` even if no claim arrives.
   public func searchRepeats(poll: Duration?, report: @escaping @Sendable (String) -> Void) async {
     let repeats = self.repeats
     let ticker = Task {
@@ -28,12 +28,21 @@ extension Ledger {
       }
     }
     defer { ticker.cancel() }
+    // A daemon of its own store publishes each write's events after its commit: the search looks only at
+    // events already published (and those from before it started), so its own events never overtake a
+    // CREATE on Watch. A shared store's feed follows the audit log in order anyway.
+    let shared = store is any SharedLedgerStore
+    let startedAt = (try? await store.lastSequence()) ?? 0
     var failing = false
     await withTaskCancellationHandler {
       repeats.ring()
       for await _ in repeats.waitForRings {
         do {
-          while try await searchPendingRepeats() {}
+          while try await searchPendingRepeats(
+            visibleThrough: shared ? nil : max(startedAt, feed.publishedThrough), report: report)
+          {
+            try Task.checkCancellation()
+          }
           if failing { report("the search for repeats works again") }
           failing = false
         } catch is CancellationError {
@@ -41,6 +50,10 @@ extension Ledger {
         } catch {
           if !failing { report("cannot search for repeats (will try again): \(error)") }
           failing = true
+          Task {
+            try? await Task.sleep(for: Self.repeatRetryDelay)
+            repeats.ring()
+          }
         }
       }
     } onCancel: {
@@ -48,17 +61,33 @@ extension Ledger {
     }
   }
 
-  /// Searches the claims created after the mark, at most ``repeatSearchBatch`` audit events of them,
-  /// records what it found and moves the mark; returns whether more events wait.
+  /// How soon a failed search is tried again.
+  static let repeatRetryDelay = Duration.seconds(5)
+
+  /// Searches the claims created after the mark (up to `visibleThrough`, if set), at most
+  /// ``repeatSearchBatch`` audit events of them, records what it found and moves the mark; returns
+  /// whether more events wait. A claim whose search fails is reported and left without repeats, so that
+  /// one claim cannot hold up the others.
   @discardableResult
-  public func searchPendingRepeats() async throws -> Bool {
+  public func searchPendingRepeats(
+    visibleThrough: Int64? = nil, report: (String) -> Void = { _ in }
+  ) async throws -> Bool {
     let mark = try await store.repeatSearchMark()
-    let events = try await store.auditEvents(AuditQuery(afterSequence: mark, limit: Self.repeatSearchBatch))
+    let read = try await store.auditEvents(AuditQuery(afterSequence: mark, limit: Self.repeatSearchBatch))
+    let events = read.filter { $0.sequence <= visibleThrough ?? .max }
     guard let through = events.last?.sequence else { return false }
     var found: [(claimID: String, audit: AuditDraft)] = []
     for event in events where event.action == .create && event.method == Self.createClaimMethod {
       guard case .claim(let claim)? = event.after?.kind, let actor = event.actor else { continue }
-      let repeats = try await repeatsOf(claim)
+      let repeats: [ClaimRepeat]
+      do {
+        repeats = try await repeatsOf(claim)
+      } catch is CancellationError {
+        throw CancellationError()
+      } catch {
+        report("cannot search claim \(claim.id) for repeats; left without: \(error)")
+        continue
+      }
       guard !repeats.isEmpty else { continue }
       var audit = AuditDraft(actor: actor, method: Self.createClaimMethod, action: .repeatsFound, time: timestamp)
       audit.repeats = repeats
@@ -75,11 +104,9 @@ extension Ledger {
   /// text, best first, at most five. Later claims are left out: their own search finds this one.
   func repeatsOf(_ claim: Claim) async throws -> [ClaimRepeat] {
     let fingerprint = Similarity.Fingerprint(claim.text)
-    let created = claim.createTime ?? Timestamp()
     var found: [ClaimRepeat] = []
-    for candidate in try await store.claimCandidates(similarTo: claim.text, limit: 25) where candidate.id != claim.id {
-      let other = candidate.createTime ?? Timestamp()
-      guard (other.seconds, other.nanos) <= (created.seconds, created.nanos) else { continue }
+    let candidates = try await store.claimCandidates(similarTo: claim.text, limit: 25, recordedBefore: claim.id)
+    for candidate in candidates where candidate.id != claim.id {
       let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
       guard score >= Self.similarityThreshold else { continue }
       var entry = ClaimRepeat()

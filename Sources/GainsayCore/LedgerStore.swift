@@ -11,9 +11,9 @@ public struct AuditDraft: Sendable {
   public var relatedIDs: [String] = []
   /// REPEATS_FOUND: the claims found, best first (``AuditEvent/repeats``).
   public var repeats: [ClaimRepeat] = []
-  /// An import chunk: where its records came from. The records the chunk creates share one event
-  /// (``chunkEvent(created:time:)``) instead of one each.
-  public var importChunk: ImportChunk?
+  /// An import's batch: where each chunk's records came from. The records a chunk creates share one
+  /// event (``chunkEvent(_:created:time:)``) instead of one each.
+  public var importChunks: [ImportChunkSpan] = []
 
   public init(actor: UnixUser, method: String, action: AuditAction, reason: String = "", time: Timestamp) {
     self.actor = actor
@@ -21,6 +21,18 @@ public struct AuditDraft: Sendable {
     self.action = action
     self.reason = reason
     self.time = time
+  }
+}
+
+/// One import chunk of a batch: where its records came from, and how many of the batch's created
+/// records, next in order, are its.
+public struct ImportChunkSpan: Sendable {
+  public var chunk: ImportChunk
+  public var created: Int
+
+  public init(chunk: ImportChunk, created: Int) {
+    self.chunk = chunk
+    self.created = created
   }
 }
 
@@ -169,7 +181,8 @@ public protocol LedgerStore: Sendable {
 
   /// Claims whose text may resemble `text` (full-text candidates, best first), for duplicate detection:
   /// their stored records, without evidence counts or latest rating.
-  func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim]
+  /// With `recordedBefore`, only claims written before that claim (in the order of the store's writes).
+  func claimCandidates(similarTo text: String, limit: Int, recordedBefore claimID: String?) async throws -> [Claim]
 
   /// Sources whose archived text best matches `query` (an FTS5 expression), best first, each with at most the
   /// first 256 Ki characters of its text (what evidence suggestions look at).

@@ -227,7 +227,9 @@ public struct RestoreVerifier {
       previousTime = max(previousTime ?? time, time)
       if event.importChunk != nil {
         // An import chunk's one event: the creation of every record it names.
-        guard event.action == .import, event.before == nil, event.after == nil, !event.relatedIds.isEmpty else {
+        guard event.action == .import, event.before == nil, event.after == nil, !event.relatedIds.isEmpty,
+          event.resourceType == .unspecified, event.resourceID.hasPrefix("imp_")
+        else {
           throw Self.broken(
             entry.line, "audit_event.import_chunk", "an import chunk's event names the records it created, and no other")
         }
@@ -268,6 +270,17 @@ public struct RestoreVerifier {
         guard event.before != nil, [.update, .retract, .withdraw, .merge, .repeatsFound].contains(event.action) else {
           throw Self.broken(
             entry.line, "audit_event.action", "\(event.resourceID) was created once; later events change it")
+        }
+      }
+      if event.action == .repeatsFound {
+        // Found repeats change nothing: the claim as it stood, and restored claims found to resemble it.
+        guard event.resourceType == .claim, event.before.map(Self.comparable) == Self.comparable(after),
+          event.relatedIds == event.repeats.map(\.claimID),
+          event.relatedIds.allSatisfy({ claims[$0] != nil && $0 != event.resourceID })
+        else {
+          throw Self.broken(
+            entry.line, "audit_event.repeats",
+            "a REPEATS_FOUND event leaves its claim as it was and names other restored claims")
         }
       }
       history[event.resourceID, default: []].append(event)

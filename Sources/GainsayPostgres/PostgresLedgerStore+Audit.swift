@@ -52,9 +52,11 @@ extension PostgresLedgerStore {
 
   /// Appends the one event of an import chunk that created the records `ids`, and the mentions that put
   /// it in each record's history.
-  static func appendChunkAudit(_ tx: WriteContext, _ draft: AuditDraft, created ids: [String]) async throws -> AuditEvent {
+  static func appendChunkAudit(
+    _ tx: WriteContext, _ draft: AuditDraft, _ chunk: ImportChunk, created ids: [String]
+  ) async throws -> AuditEvent {
     let (sequence, time) = tx.allocate(draft.time)
-    var event = draft.chunkEvent(created: ids, time: time)
+    var event = draft.chunkEvent(chunk, created: ids, time: time)
     event.sequence = sequence
     let row = auditRow(event)
     var sql = SQL("INSERT INTO audit_event(sequence, resource_id, actor_uid, time_ns, record) VALUES (")

@@ -76,7 +76,7 @@ extension PostgresLedgerStore {
 
     // An import chunk's claims share its one event (written by the caller); otherwise each has its own
     // audit event and first revision, numbered in order.
-    guard draft.importChunk == nil else { return [] }
+    guard draft.importChunks.isEmpty else { return [] }
     var events: [AuditEvent] = []
     var revisions: [ClaimRevision] = []
     for claim in claims {

@@ -109,7 +109,9 @@ extension PostgresLedgerStore {
 
   /// Claims that may repeat `text`: those holding its rarest words (as the SQLite store looks them up:
   /// words folded, matched by stem in titles), ranked while the words are rare, otherwise the most recent.
-  public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
+  public func claimCandidates(similarTo text: String, limit: Int, recordedBefore claimID: String?) async throws
+    -> [Claim]
+  {
     let words = SearchQuery.words(of: text, maximumWords: 64)
     guard !words.isEmpty else { return [] }
     // A title's lexeme at weight A (`:A`) for each word.
@@ -144,8 +146,12 @@ extension PostgresLedgerStore {
         """
         WITH q AS (SELECT ?::tsquery AS q)
         SELECT c.record FROM search_entry e JOIN claim c ON c.id = e.resource_id, q
-        WHERE e.resource_type = 2 AND e.lexemes @@ q.q ORDER BY \(order) LIMIT ?
-        """, match, Int64(limit))
+        WHERE e.resource_type = 2 AND e.lexemes @@ q.q
+        """, match)
+      // Claims written before `claimID` (`seq` follows the writes, serialised by the audit lock), inside
+      // the query, so that claims written since cannot fill the window.
+      if let claimID { sql.add(" AND c.seq < (SELECT seq FROM claim WHERE id = ?)", claimID) }
+      sql.add(" ORDER BY \(order) LIMIT ?", Int64(limit))
       return try await db.rows(sql).map { try Claim(serializedBytes: try $0.decode(Data.self)) }
     }
   }

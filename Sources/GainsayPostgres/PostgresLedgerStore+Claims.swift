@@ -150,16 +150,24 @@ extension PostgresLedgerStore {
   {
     var sql = SQL()
     sql.add("SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", claimID)
-    let stored = try await page(sql, pageSize: pageSize, pageToken: pageToken) {
+    let kept = try await page(sql, pageSize: pageSize, pageToken: pageToken) {
       try ClaimRevision(serializedBytes: try $0.decode(Data.self))
     }
-    guard stored.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return stored }
-    // An imported claim unchanged since: its first revision is the record itself.
-    return try await read { db in
-      guard let claim = try await Self.fetchClaim(db, id: claimID),
+    guard kept.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return kept }
+    // An imported claim unchanged since: its first revision is the record itself, read in one snapshot
+    // with the check that it is still unchanged (a change keeps revision 1 as a row first).
+    let imported = try await snapshot { db -> Page<ClaimRevision>? in
+      let changed = try await db.one(
+        "SELECT EXISTS (SELECT 1 FROM claim_revision WHERE claim_id = \(claimID))")?.decode(Bool.self)
+      guard changed == false else { return nil }
+      guard let claim = try await Self.fetchClaim(db, id: claimID), claim.revision == 1,
         let chunk = try await Self.chunkEvent(db, creating: claimID)
-      else { return stored }
+      else { return kept }
       return Page(items: [AuditDraft.importedRevision(of: claim, chunk: chunk)], nextPageToken: "")
+    }
+    if let imported { return imported }
+    return try await page(sql, pageSize: pageSize, pageToken: pageToken) {
+      try ClaimRevision(serializedBytes: try $0.decode(Data.self))
     }
   }
 }

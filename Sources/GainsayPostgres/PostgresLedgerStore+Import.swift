@@ -21,13 +21,13 @@ extension PostgresLedgerStore {
         claims = []
         try await Self.checkConstraints(tx.db, for: resource, replacing: nil)
         try await Self.store(tx.db, resource, isNew: true)
-        if audit.importChunk == nil {
+        if audit.importChunks.isEmpty {
           events.append(try await Self.appendAudit(tx, audit, before: nil, after: resource))
         }
       }
       events += try await Self.insertClaims(tx, claims, audit: audit)
-      if audit.importChunk != nil, !created.isEmpty {
-        events.append(try await Self.appendChunkAudit(tx, audit, created: created.map(\.typeAndID.1)))
+      for (chunk, ids) in audit.chunks(of: created.map(\.typeAndID.1)) {
+        events.append(try await Self.appendChunkAudit(tx, audit, chunk, created: ids))
       }
       for resource in updated {
         let (type, id) = resource.typeAndID

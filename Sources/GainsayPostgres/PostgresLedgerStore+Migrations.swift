@@ -185,6 +185,14 @@ extension PostgresLedgerStore {
           PRIMARY KEY (resource_id, sequence)
         )
         """,
+        """
+        CREATE TRIGGER audit_mention_is_append_only BEFORE UPDATE OR DELETE ON audit_mention
+        FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only()
+        """,
+        """
+        CREATE TRIGGER audit_mention_is_append_only_truncate BEFORE TRUNCATE ON audit_mention
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_is_append_only()
+        """,
       ]
     ),
   ]

@@ -19,7 +19,8 @@ public enum LedgerAccessControl {
     ]
     let reads = [
       LedgerService.getSpeaker.fullName, LedgerService.listSpeakers.fullName, LedgerService.getClaim.fullName,
-      LedgerService.listClaims.fullName, LedgerService.listClaimRevisions.fullName, LedgerService.getSource.fullName,
+      LedgerService.listClaims.fullName, LedgerService.listClaimRevisions.fullName,
+      LedgerService.listClaimRepeats.fullName, LedgerService.getSource.fullName,
       LedgerService.listSources.fullName, LedgerService.getLink.fullName, LedgerService.listLinks.fullName,
       LedgerService.listVerdicts.fullName, LedgerService.getRatingScale.fullName, LedgerService.search.fullName,
       LedgerService.suggestSearch.fullName,

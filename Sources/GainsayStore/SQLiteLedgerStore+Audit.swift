@@ -40,9 +40,9 @@ extension SQLiteLedgerStore {
   /// Appends the one event of an import chunk that created the records `ids`, and the mentions that put
   /// it in each record's history.
   static func appendChunkAudit(
-    _ db: Database, _ draft: AuditDraft, created ids: [String], clock: AuditClock
+    _ db: Database, _ draft: AuditDraft, _ chunk: ImportChunk, created ids: [String], clock: AuditClock
   ) throws -> AuditEvent {
-    var event = draft.chunkEvent(created: ids, time: try clock.next(draft.time, db))
+    var event = draft.chunkEvent(chunk, created: ids, time: try clock.next(draft.time, db))
     try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
       arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
     event.sequence = db.lastInsertedRowID

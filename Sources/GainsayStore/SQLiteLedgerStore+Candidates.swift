@@ -14,7 +14,9 @@ extension SQLiteLedgerStore {
   /// How rare a word is comes from counting its matches up to ``rarityCountLimit``: FTS5 reads a
   /// doclist incrementally, so a common word costs no more than a rare one (fts5vocab's document
   /// counts read the word's whole doclist, which at a million claims took milliseconds per word).
-  public func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] {
+  public func claimCandidates(similarTo text: String, limit: Int, recordedBefore claimID: String?) async throws
+    -> [Claim]
+  {
     let words = SearchQuery.words(of: text, maximumWords: 64)
     guard !words.isEmpty else { return [] }
     let known = wordCounts.withLock { $0.counts(of: words) }
@@ -40,20 +42,26 @@ extension SQLiteLedgerStore {
       let match = "title : (" + rarest.map { "\"" + $0.word + "\"" }.joined(separator: " OR ") + ")"
       // bm25 scores every match: only when they are few.
       let ranked = rarest.reduce(0) { $0 + $1.documents } <= Self.rarityCountLimit
+      // Claims written before `claimID` (rowids follow the writer's order), inside the query, so that
+      // claims written since cannot fill the window.
+      let earlier = claimID == nil ? "" : " AND c.rowid < (SELECT rowid FROM claim WHERE id = ?)"
+      var arguments: StatementArguments = [match]
+      if let claimID { arguments += [claimID] }
+      arguments += [limit]
       let records = try Data.fetchAll(
         db.cachedStatement(
           sql: ranked
             ? """
             SELECT c.record FROM search_index s JOIN claim c ON c.id = s.resource_id
-            WHERE search_index MATCH ? AND s.resource_type = 2
+            WHERE search_index MATCH ? AND s.resource_type = 2\(earlier)
             ORDER BY bm25(search_index, 0.0, 0.0, 10.0, 0.0) LIMIT ?
             """
             : """
             SELECT c.record FROM search_index s JOIN claim c ON c.id = s.resource_id
-            WHERE search_index MATCH ? AND s.resource_type = 2
+            WHERE search_index MATCH ? AND s.resource_type = 2\(earlier)
             ORDER BY s.rowid DESC LIMIT ?
             """),
-        arguments: [match, limit])
+        arguments: arguments)
       return try records.map { try Claim(serializedBytes: $0) }
     }
   }

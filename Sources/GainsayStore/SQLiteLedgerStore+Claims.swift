@@ -125,16 +125,28 @@ extension SQLiteLedgerStore {
 
   public func listClaimRevisions(claimID: String, pageSize: Int, pageToken: String) async throws -> Page<ClaimRevision>
   {
-    let stored = try await page(
-      sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
-      pageSize: pageSize, pageToken: pageToken
-    ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
-    guard stored.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return stored }
-    // An imported claim unchanged since: its first revision is the record itself.
-    return try await read { db in
-      guard let claim = try Self.fetchClaim(db, id: claimID), let chunk = try Self.chunkEvent(db, creating: claimID)
-      else { return stored }
+    func stored() async throws -> Page<ClaimRevision> {
+      try await page(
+        sql: "SELECT record FROM claim_revision WHERE claim_id = ? ORDER BY revision", arguments: [claimID],
+        pageSize: pageSize, pageToken: pageToken
+      ) { try ClaimRevision(serializedBytes: $0[0] as Data) }
+    }
+    let kept = try await stored()
+    guard kept.items.isEmpty, pageToken.isEmpty, pageSize > 0 else { return kept }
+    // An imported claim unchanged since: its first revision is the record itself, read in one snapshot
+    // with the check that it is still unchanged (a change keeps revision 1 as a row first).
+    let imported = try await read { db -> Page<ClaimRevision>? in
+      guard
+        try Bool.fetchOne(
+          db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM claim_revision WHERE claim_id = ?)"),
+          arguments: [claimID]) == false
+      else { return nil }
+      guard let claim = try Self.fetchClaim(db, id: claimID), claim.revision == 1,
+        let chunk = try Self.chunkEvent(db, creating: claimID)
+      else { return kept }
       return Page(items: [AuditDraft.importedRevision(of: claim, chunk: chunk)], nextPageToken: "")
     }
+    if let imported { return imported }
+    return try await stored()
   }
 }

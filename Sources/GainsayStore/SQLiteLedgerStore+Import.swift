@@ -15,12 +15,12 @@ extension SQLiteLedgerStore {
       for resource in created {
         try Self.checkConstraints(db, for: resource, replacing: nil)
         try Self.store(db, resource, isNew: true, fresh: true)
-        if audit.importChunk == nil {
+        if audit.importChunks.isEmpty {
           events.append(try Self.appendAudit(db, audit, before: nil, after: resource, clock: clock))
         }
       }
-      if audit.importChunk != nil, !created.isEmpty {
-        events.append(try Self.appendChunkAudit(db, audit, created: created.map(\.typeAndID.1), clock: clock))
+      for (chunk, ids) in audit.chunks(of: created.map(\.typeAndID.1)) {
+        events.append(try Self.appendChunkAudit(db, audit, chunk, created: ids, clock: clock))
       }
       for resource in updated {
         let (type, id) = resource.typeAndID

@@ -209,6 +209,10 @@ enum Schema {
             sequence INTEGER NOT NULL REFERENCES audit_event(sequence),
             PRIMARY KEY (resource_id, sequence)
           ) STRICT, WITHOUT ROWID;
+          CREATE TRIGGER audit_mention_is_append_only_update BEFORE UPDATE ON audit_mention
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+          CREATE TRIGGER audit_mention_is_append_only_delete BEFORE DELETE ON audit_mention
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
           """)
     }
     return migrator

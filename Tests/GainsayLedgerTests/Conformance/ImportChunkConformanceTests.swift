@@ -18,7 +18,7 @@ extension StoreConformance {
       chunk.fileSha256 = String(repeating: "ab", count: 32)
       chunk.firstLine = 2
       chunk.lastLine = 41
-      draft.importChunk = chunk
+      draft.importChunks = [ImportChunkSpan(chunk: chunk, created: 41)]
       return draft
     }
 

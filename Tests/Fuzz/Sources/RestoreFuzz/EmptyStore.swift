@@ -59,7 +59,9 @@ struct EmptyStore: LedgerStore {
   func existingIDs(_ type: ResourceType, among ids: [String]) async throws -> Set<String> { unused() }
   func speakerIDs(named names: [String]) async throws -> [String: String] { unused() }
   func claims(matching keys: [(speakerID: String, text: String)]) async throws -> [Claim] { unused() }
-  func claimCandidates(similarTo text: String, limit: Int) async throws -> [Claim] { unused() }
+  func claimCandidates(similarTo text: String, limit: Int, recordedBefore claimID: String?) async throws -> [Claim] {
+    unused()
+  }
   func sourceCandidates(matching query: String, limit: Int) async throws -> [(Source, Double)] { unused() }
   func readReport<T>(_ body: (any ReportReader) async throws -> T) async throws -> T { unused() }
 }

@@ -152,7 +152,8 @@ public struct AuditEvent: Sendable, Hashable {
   /// The resource before the change; unset for CREATE. A source's archived text is not repeated here: its
   /// `archived_text_sha256` and `archived_text_size` identify it.
   public var before: Resource? = nil
-  /// The resource after the change (a source without its archived text, as in `before`).
+  /// The resource after the change (a source without its archived text, as in `before`); unset on an
+  /// import chunk's event (see `import_chunk`).
   public var after: Resource? = nil
   /// The reason given, for updates, retractions and withdrawals.
   public var reason: String = ""

@@ -282,8 +282,9 @@ public struct ListClaimRepeatsRequest: Sendable, Hashable {
 
 /// The proto message `gainsay.v1.ListClaimRepeatsResponse`.
 public struct ListClaimRepeatsResponse: Sendable, Hashable {
-  /// Whether the background search has run for this claim. Claims recorded by an import, or before the
-  /// daemon searched in the background, are never searched (their exact repeats are known from import).
+  /// Whether the background search has passed this claim. False for a claim recorded by an import or a
+  /// restore (never searched: an import finds exact repeats itself). A claim recorded before the daemon
+  /// searched in the background counts as searched, with its repeats as its CreateClaim reply gave them.
   public var searched: Bool = false
   /// The claims found, best first, as they are now (a retracted one says so in its state).
   public var similarClaims: [SimilarClaim] = []

@@ -111,7 +111,8 @@ struct  Gainsay__V1__AuditEvent
    */
   Gainsay__V1__Resource *before;
   /*
-   * The resource after the change (a source without its archived text, as in `before`).
+   * The resource after the change (a source without its archived text, as in `before`); unset on an
+   * import chunk's event (see `import_chunk`).
    */
   Gainsay__V1__Resource *after;
   /*

@@ -266,8 +266,9 @@ struct  Gainsay__V1__ListClaimRepeatsResponse
 {
   ProtobufCMessage base;
   /*
-   * Whether the background search has run for this claim. Claims recorded by an import, or before the
-   * daemon searched in the background, are never searched (their exact repeats are known from import).
+   * Whether the background search has passed this claim. False for a claim recorded by an import or a
+   * restore (never searched: an import finds exact repeats itself). A claim recorded before the daemon
+   * searched in the background counts as searched, with its repeats as its CreateClaim reply gave them.
    */
   protobuf_c_boolean searched;
   /*
