@@ -42,7 +42,8 @@ enum Plot {
       file: "memory.svg", title: "Daemon RSS after the import and the searches", unit: "MiB",
       series: [("RSS", "daemon RSS after the import", nil, { $0.number("value") })], target: 150 / 1.048576),
     Chart(
-      file: "restart.svg", title: "Restarts: launch to the first call served", unit: "ms",
+      file: "restart.svg", title: "Restart to first call (targets: 300 ms graceful, 1 s kill -9)",
+      unit: "ms",
       series: [
         ("after a graceful stop", "startup with the ledger above after a graceful stop", nil, { $0.number("value") }),
         ("after kill -9", "first call served after kill -9", nil, { $0.number("value") }),
@@ -167,7 +168,7 @@ enum Plot {
   }
 
   static func label(_ value: Double) -> String {
-    value >= 100 ? String(Int(value.rounded())) : value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
+    value == 0 ? "0" : value >= 100 ? String(Int(value.rounded())) : value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
   }
 
   static func claimsLabel(_ claims: Double) -> String {

@@ -402,7 +402,10 @@ class Connection:
                 got.flags |= more.flags & END_HEADERS
             got.headers = self.decoder.decode(block)
         elif got.kind == SETTINGS and not got.flags & ACK:
-            self.send(settings_frame(ack=True))
+            try:
+                self.send(settings_frame(ack=True))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the daemon has closed the connection: there is nothing left to acknowledge
         self.log.append(got)
         return got
 
