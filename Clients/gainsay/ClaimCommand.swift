@@ -80,7 +80,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
         for entry in similar {
           Output.error(
-            "gainsay: note: already logged as \(entry.claim?.id ?? "?") (\(Int(entry.similarity * 100))% similar); "
+            "gainsay: note: already logged as \(entry.claim?.id ?? "?") (\(Output.similar(entry.similarity))); "
               + "consider: gainsay link \(id) \(entry.claim?.id ?? "") --relation repeats")
         }
         if connection.json { Output.json(response.claim ?? Claim()) } else { Output.line(response.claim?.id ?? "") }

@@ -84,7 +84,7 @@ extension ClaimCommand {
         let other = entry.claim ?? Claim()
         let state = other.state == .retracted ? " " + Output.red("[retracted]") : ""
         Output.line(
-          "resembles \(Output.dim(other.id)) (\(Int(entry.similarity * 100))% similar) \(other.speakerLabel)\(state)")
+          "resembles \(Output.dim(other.id)) (\(Output.similar(entry.similarity))) \(other.speakerLabel)\(state)")
         Output.line("    “\(Output.short(other.text, 160))”")
       }
     }

@@ -85,7 +85,7 @@ struct HistoryCommand: AsyncParsableCommand {
       for line in summary(event.after) { Output.line("    \(line)") }
     } else if event.action == .repeatsFound {
       for found in event.repeats {
-        Output.line("    resembles \(found.claimID) (\(Int(found.similarity * 100))% similar)")
+        Output.line("    resembles \(found.claimID) (\(Output.similar(found.similarity)))")
       }
       return
     } else {

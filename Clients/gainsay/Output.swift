@@ -167,6 +167,9 @@ enum Output {
     for row in rows { line(format(row)) }
   }
 
+  /// A similarity score (0..1) as people read it: "82% similar".
+  static func similar(_ score: Double) -> String { "\(Int(score * 100))% similar" }
+
   /// `text` cut to `limit` characters with an ellipsis, on one line: line breaks become spaces, other
   /// controls are shown (``visible(_:keepingLineBreaks:)``).
   static func short(_ text: String, _ limit: Int = 60) -> String {

@@ -64,34 +64,40 @@ extension AuditDraft {
     return event
   }
 
-  /// A claim's first revision when an import chunk's `event` created it: the claim as created.
+  /// A claim's first revision when an import chunk's `event` created it: the claim as created (without
+  /// what reads fill in), by the chunk's actor, at its time, for its origin.
   public static func importedRevision(of claim: Claim, chunk event: AuditEvent) -> ClaimRevision {
-    // As the chunk created it: what reads fill in (evidence, rating, speaker's name) is not kept.
-    var created = claim
-    created.evidence = nil
-    created.latestRating = ""
-    created.speakerName = ""
-    var revision = ClaimRevision()
-    revision.claimID = claim.id
-    revision.revision = claim.revision
-    revision.claim = created
-    revision.actor = event.actor
-    revision.time = event.time
-    revision.reason = event.reason
-    return revision
+    ClaimRevision(claim.withoutReadFields, actor: event.actor, time: event.time, reason: event.reason)
   }
 
   /// The revision a claim's change records beside its audit `event`; nil if the event is not a claim's.
   public func claimRevision(of event: AuditEvent) -> ClaimRevision? {
     // Finding repeats changes nothing in the claim.
     guard event.action != .repeatsFound, case .claim(let claim)? = event.after?.kind else { return nil }
-    var revision = ClaimRevision()
-    revision.claimID = claim.id
-    revision.revision = claim.revision
-    revision.claim = claim
-    revision.actor = actor
-    revision.time = event.time
-    revision.reason = reason
-    return revision
+    return ClaimRevision(claim, actor: actor, time: event.time, reason: reason)
+  }
+}
+
+extension ClaimRevision {
+  /// `claim` as its revision `claim.revision`, made by `actor` at `time` for `reason`.
+  init(_ claim: Claim, actor: UnixUser?, time: Timestamp?, reason: String) {
+    self.init()
+    claimID = claim.id
+    revision = claim.revision
+    self.claim = claim
+    self.actor = actor
+    self.time = time
+    self.reason = reason
+  }
+}
+
+extension Claim {
+  /// The claim without what reads fill in (evidence counts, latest rating, speaker's name): as stored.
+  public var withoutReadFields: Claim {
+    var claim = self
+    claim.evidence = nil
+    claim.latestRating = ""
+    claim.speakerName = ""
+    return claim
   }
 }

@@ -119,11 +119,7 @@ extension Ledger {
   public func beginImport(_ request: BeginImportRequest, caller: CallerIdentity) async throws -> BeginImportResponse {
     try require(request.restore ? .admin : .editor, caller, to: request.restore ? "restoring an export" : "importing")
     let origin = try Validate.line(request.origin, field: "origin", required: false, maximum: 500)
-    let sha256 = request.fileSha256.lowercased()
-    guard sha256.isEmpty || (sha256.utf8.count == 64 && sha256.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
-    else {
-      throw LedgerError.invalid("file_sha256", "must be 64 hexadecimal digits (a SHA-256), or empty")
-    }
+    let sha256 = try Validate.sha256(request.fileSha256, field: "file_sha256")
     if request.restore && request.dryRun {
       throw LedgerError.invalid("dry_run", "a restore is checked whole before it commits; it has no dry run")
     }
@@ -138,8 +134,7 @@ extension Ledger {
       guard open < ImportSessions.sessionsPerUser else { return open }
       sessions[id] = ImportSessions.Session(
         strict: request.strict || request.restore, dryRun: request.dryRun, origin: origin, fileSHA256: sha256,
-        owner: caller.uid,
-        restore: request.restore, lastUsed: now)
+        owner: caller.uid, restore: request.restore, lastUsed: now)
       return open
     }
     guard open < ImportSessions.sessionsPerUser else {
@@ -176,7 +171,6 @@ extension Ledger {
     var batch = ImportSessions.Staged()
     var outcomes: [ImportOutcome] = []
     let known = try await prefetch(request.records, session: session)
-
     for item in request.records {
       var outcome = ImportOutcome()
       outcome.line = item.line

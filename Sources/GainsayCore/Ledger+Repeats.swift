@@ -106,7 +106,7 @@ extension Ledger {
     let fingerprint = Similarity.Fingerprint(claim.text)
     var found: [ClaimRepeat] = []
     let candidates = try await store.claimCandidates(similarTo: claim.text, limit: 25, recordedBefore: claim.id)
-    for candidate in candidates where candidate.id != claim.id {
+    for candidate in candidates {
       let score = Similarity.score(fingerprint, Similarity.Fingerprint(candidate.text))
       guard score >= Self.similarityThreshold else { continue }
       var entry = ClaimRepeat()
@@ -139,14 +139,13 @@ extension Ledger {
       throw LedgerError.invalid("wait_ms", "must be between 0 and \(Self.longestRepeatWait)")
     }
     _ = try await storedClaim(id)
-    var ofClaim = AuditQuery()
+    // Its first event: only claims made with CreateClaim are searched.
+    var ofClaim = AuditQuery(limit: 1)
     ofClaim.resourceID = id
-    let history = try await store.auditEvents(ofClaim)
     var response = ListClaimRepeatsResponse()
-    // Only claims made with CreateClaim are searched.
-    guard let created = history.first, created.action == .create, created.method == Self.createClaimMethod else {
-      return response
-    }
+    guard let created = try await store.auditEvents(ofClaim).first, created.action == .create,
+      created.method == Self.createClaimMethod
+    else { return response }
     let deadline = ContinuousClock.now + .milliseconds(Int(request.waitMs))
     var mark = try await store.repeatSearchMark()
     while mark < created.sequence, ContinuousClock.now < deadline {
@@ -155,9 +154,12 @@ extension Ledger {
     }
     response.searched = mark >= created.sequence
     // The search has run: its event, if it found any, is in the claim's history by now.
-    ofClaim.afterSequence = history.last?.sequence ?? created.sequence
-    let recorded = response.searched ? history + (try await store.auditEvents(ofClaim)) : []
-    guard let found = recorded.last(where: { $0.action == .repeatsFound }) else { return response }
+    guard response.searched else { return response }
+    ofClaim.afterSequence = created.sequence
+    ofClaim.limit = nil
+    guard let found = try await store.auditEvents(ofClaim).last(where: { $0.action == .repeatsFound }) else {
+      return response
+    }
     for entry in found.repeats {
       guard let claim = try await store.get(Claim.self, id: entry.claimID) else { continue }
       var similar = SimilarClaim()

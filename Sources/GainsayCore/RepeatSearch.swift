@@ -11,7 +11,7 @@ public final class RepeatSearch: Sendable {
   /// A claim was created: search soon.
   func ring() { bell.yield() }
 
-  /// Ends ``waitForRings()`` for good.
+  /// Ends ``waitForRings`` for good.
   func stop() { bell.finish() }
 
   /// The rings, one per search due, until ``stop()``. Only one loop may consume them.

@@ -212,6 +212,17 @@ public struct RestoreVerifier {
     events.sort { $0.value.sequence < $1.value.sequence }
     var previousTime: Date?
     var history: [String: [AuditEvent]] = [:]
+    /// Whether the export restores a record of `type` with `id`.
+    func restored(_ type: ResourceType, _ id: String) -> Bool {
+      switch type {
+      case .speaker: speakers[id] != nil
+      case .source: sources[id] != nil
+      case .claim: claims[id] != nil
+      case .link: links[id] != nil
+      case .verdict: verdicts[id] != nil
+      default: false
+      }
+    }
     for (index, entry) in events.enumerated() {
       var event = entry.value
       guard event.sequence == Int64(index + 1) else {
@@ -234,8 +245,9 @@ public struct RestoreVerifier {
             entry.line, "audit_event.import_chunk", "an import chunk's event names the records it created, and no other")
         }
         for id in event.relatedIds {
-          guard speakers[id] != nil || claims[id] != nil || sources[id] != nil || links[id] != nil || verdicts[id] != nil
-          else { throw Self.broken(entry.line, "audit_event.related_ids", "no restored record \"\(id)\"") }
+          guard let type = ResourceType.ofID(id), restored(type, id) else {
+            throw Self.broken(entry.line, "audit_event.related_ids", "no restored record \"\(id)\"")
+          }
           guard history[id] == nil else {
             throw Self.broken(
               entry.line, "audit_event.related_ids", "the history of \(id) must begin with its creation")
@@ -248,16 +260,7 @@ public struct RestoreVerifier {
       guard let after = event.after, after.typeAndID == (event.resourceType, event.resourceID) else {
         throw Self.broken(entry.line, "audit_event.after", "must be the \(event.resourceID) it is about")
       }
-      let known: Bool
-      switch event.resourceType {
-      case .speaker: known = speakers[event.resourceID] != nil
-      case .source: known = sources[event.resourceID] != nil
-      case .claim: known = claims[event.resourceID] != nil
-      case .link: known = links[event.resourceID] != nil
-      case .verdict: known = verdicts[event.resourceID] != nil
-      default: known = false
-      }
-      guard known else {
+      guard restored(event.resourceType, event.resourceID) else {
         throw Self.broken(entry.line, "audit_event.resource_id", "no restored record \"\(event.resourceID)\"")
       }
       let isFirst = history[event.resourceID] == nil
@@ -410,13 +413,7 @@ public struct RestoreVerifier {
     }
   }
 
-  static func comparable(_ claim: Claim) -> Claim {
-    var claim = claim
-    claim.evidence = nil
-    claim.latestRating = ""
-    claim.speakerName = ""
-    return claim
-  }
+  static func comparable(_ claim: Claim) -> Claim { claim.withoutReadFields }
 
   private static func broken(_ line: Int64, _ field: String, _ problem: String) -> LedgerError {
     let place = line > 0 ? "line \(line): " : ""

@@ -32,6 +32,15 @@ public enum Validate {
     return trimmed
   }
 
+  /// A SHA-256 as 64 hexadecimal digits, lower-cased, or empty.
+  public static func sha256(_ value: String, field: String) throws -> String {
+    let digest = value.lowercased()
+    guard digest.isEmpty || (digest.utf8.count == 64 && digest.utf8.allSatisfy(\.isHexadecimalDigit)) else {
+      throw LedgerError.invalid(field, "must be 64 hexadecimal digits (a SHA-256), or empty")
+    }
+    return digest
+  }
+
   /// `value` without leading and trailing white space and line breaks (as Foundation's
   /// `.whitespacesAndNewlines`), copying nothing when there are none, as is usual.
   static func trimmed(_ value: String) -> String {
@@ -213,4 +222,9 @@ extension PartialDate {
     date.day = Int32(components.day!)
     return date
   }
+}
+
+extension UInt8 {
+  /// 0-9, a-f (the digits of a lower-cased hexadecimal string).
+  fileprivate var isHexadecimalDigit: Bool { (0x30...0x39).contains(self) || (0x61...0x66).contains(self) }
 }

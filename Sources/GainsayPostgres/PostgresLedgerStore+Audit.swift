@@ -89,9 +89,10 @@ extension PostgresLedgerStore {
   }
 
   /// Before an imported claim's first change, its first revision (until then the record itself) is
-  /// kept as a revision row, with the actor, time and origin of the chunk that created it.
+  /// kept as a revision row, with the actor, time and origin of the chunk that created it. Only a claim
+  /// at revision 1 can lack its row.
   static func keepImportedRevision(_ db: PGConnection, before: Resource?) async throws {
-    guard case .claim(let claim)? = before?.kind, claim.revision >= 1 else { return }
+    guard case .claim(let claim)? = before?.kind, claim.revision == 1 else { return }
     let kept = try await db.one(
       "SELECT EXISTS (SELECT 1 FROM claim_revision WHERE claim_id = \(claim.id) AND revision = \(Int64(claim.revision)))"
     )?.decode(Bool.self)

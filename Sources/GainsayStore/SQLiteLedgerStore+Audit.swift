@@ -11,10 +11,7 @@ extension SQLiteLedgerStore {
   static func appendAudit(
     _ db: Database, _ draft: AuditDraft, before: Resource?, after: Resource, clock: AuditClock
   ) throws -> AuditEvent {
-    var event = draft.event(before: before, after: after, time: try clock.next(draft.time, db))
-    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
-      arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
-    event.sequence = db.lastInsertedRowID
+    let event = try insert(db, draft.event(before: before, after: after, time: try clock.next(draft.time, db)))
     if let revision = draft.claimRevision(of: event) {
       try keepImportedRevision(db, before: before)
       try db.cachedStatement(sql: "INSERT INTO claim_revision(claim_id, revision, record) VALUES (?, ?, ?)").execute(
@@ -23,10 +20,20 @@ extension SQLiteLedgerStore {
     return event
   }
 
+  /// Writes `event` to the log; returns it numbered.
+  private static func insert(_ db: Database, _ event: AuditEvent) throws -> AuditEvent {
+    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
+      arguments: [event.resourceID, event.actor?.uid ?? 0, Data(event.serializedBytes())])
+    var numbered = event
+    numbered.sequence = db.lastInsertedRowID
+    return numbered
+  }
+
   /// Before an imported claim's first change, its first revision (until then the record itself) is
-  /// kept as a revision row, with the actor, time and origin of the chunk that created it.
+  /// kept as a revision row, with the actor, time and origin of the chunk that created it. Only a claim
+  /// at revision 1 can lack its row.
   static func keepImportedRevision(_ db: Database, before: Resource?) throws {
-    guard case .claim(let claim)? = before?.kind, claim.revision >= 1,
+    guard case .claim(let claim)? = before?.kind, claim.revision == 1,
       try Bool.fetchOne(
         db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM claim_revision WHERE claim_id = ? AND revision = ?)"),
         arguments: [claim.id, claim.revision]) == false,
@@ -42,10 +49,7 @@ extension SQLiteLedgerStore {
   static func appendChunkAudit(
     _ db: Database, _ draft: AuditDraft, _ chunk: ImportChunk, created ids: [String], clock: AuditClock
   ) throws -> AuditEvent {
-    var event = draft.chunkEvent(chunk, created: ids, time: try clock.next(draft.time, db))
-    try db.cachedStatement(sql: "INSERT INTO audit_event(resource_id, actor_uid, record) VALUES (?, ?, ?)").execute(
-      arguments: [event.resourceID, draft.actor.uid, Data(event.serializedBytes())])
-    event.sequence = db.lastInsertedRowID
+    let event = try insert(db, draft.chunkEvent(chunk, created: ids, time: try clock.next(draft.time, db)))
     try mention(db, ids, in: event.sequence)
     return event
   }

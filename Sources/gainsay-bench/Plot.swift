@@ -133,10 +133,10 @@ enum Plot {
     // The series, with their values written beside their points.
     for (index, (name, series)) in lines.enumerated() where !series.isEmpty {
       let colour = colours[index % colours.count]
-      let path = series.map { "\(fmt(x($0.0))),\(fmt(y($0.1)))" }.joined(separator: " ")
+      let path = series.map { "\(Bench.fmt(x($0.0))),\(Bench.fmt(y($0.1)))" }.joined(separator: " ")
       out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
       for (size, value) in series {
-        out += "<circle cx=\"\(fmt(x(size)))\" cy=\"\(fmt(y(value)))\" r=\"3.5\" fill=\"\(colour)\"/>\n"
+        out += "<circle cx=\"\(Bench.fmt(x(size)))\" cy=\"\(Bench.fmt(y(value)))\" r=\"3.5\" fill=\"\(colour)\"/>\n"
         out += text(x(size) + 6, y(value) - 6, label(value), anchor: "start", fill: colour)
       }
       out += text(
@@ -148,15 +148,15 @@ enum Plot {
   static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ colour: String, dashed: Bool = false)
     -> String
   {
-    "<line x1=\"\(fmt(x1))\" y1=\"\(fmt(y1))\" x2=\"\(fmt(x2))\" y2=\"\(fmt(y2))\" stroke=\"\(colour)\""
+    "<line x1=\"\(Bench.fmt(x1))\" y1=\"\(Bench.fmt(y1))\" x2=\"\(Bench.fmt(x2))\" y2=\"\(Bench.fmt(y2))\" stroke=\"\(colour)\""
       + (dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n"
   }
 
   static func text(
     _ x: Double, _ y: Double, _ content: String, anchor: String, fill: String = "#222", rotate: Bool = false
   ) -> String {
-    let turn = rotate ? " transform=\"rotate(-90 \(fmt(x)) \(fmt(y)))\"" : ""
-    return "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\"\(turn)>"
+    let turn = rotate ? " transform=\"rotate(-90 \(Bench.fmt(x)) \(Bench.fmt(y)))\"" : ""
+    return "<text x=\"\(Bench.fmt(x))\" y=\"\(Bench.fmt(y))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\"\(turn)>"
       + escape(content) + "</text>\n"
   }
 
@@ -175,8 +175,6 @@ enum Plot {
     claims >= 1_000_000
       ? String(format: "%gM", claims / 1_000_000) : claims >= 1_000 ? String(format: "%gk", claims / 1_000) : label(claims)
   }
-
-  static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
 
   static func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
